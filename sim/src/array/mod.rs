@@ -1,0 +1,429 @@
+//! The fast model: a cycle-by-cycle simulation of the systolic array, its edge skew and deskew
+//! registers, the on-chip buffers' read pipelines, the output stage and the controller, following
+//! the cycle contract in `docs/microarchitecture.md`.
+//!
+//! Every register of the machine is stepped on every cycle; nothing is computed from a formula.
+//! The closed form of the cycle count ([`schedule::closed_form_cycles`]) is checked against the
+//! simulation by tests, not used by it.
+
+pub(crate) mod edge;
+mod kernels;
+mod os;
+pub(crate) mod regs;
+pub mod schedule;
+mod stationary;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+
+use crate::config::{ArchConfig, BufferId, Dataflow};
+use crate::error::RunError;
+use crate::events::EventCounts;
+use crate::matrix::Matrix;
+use crate::memory::buffer::Sram;
+use crate::stats::{encode_fold_cycles, utilization, RunStats};
+use edge::{Deskew, EdgeLanes, Skew};
+use regs::{popcount, prefix_bits, words};
+use schedule::{EdgeOp, GemmShape, OutOp, Plan, Port};
+
+/// Observes buffer traffic cycle by cycle (for lockstep comparison with the RTL and for traces).
+/// Every method has an empty default.
+pub trait Probe {
+    /// A read of `lanes` elements of buffer `buf` at vector address `addr` was issued in `cycle`.
+    fn buffer_read(&mut self, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
+        let _ = (cycle, buf, addr, lanes);
+    }
+    /// `values` (lanes `0..values.len()`) were written to buffer `buf` at `addr` in `cycle`.
+    fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
+        let _ = (cycle, buf, addr, values);
+    }
+}
+
+/// A probe that observes nothing.
+pub struct NoProbe;
+impl Probe for NoProbe {}
+
+/// The registers of the PE array in one dataflow mode.
+pub(crate) trait ArrayCore {
+    /// The bottom row's int32 vertical registers and their valid bits, during the current cycle.
+    fn bottom(&self) -> (&[i32], &[u64]);
+    /// The clock edge at the end of the current cycle, with the skewed edge inputs.
+    fn step(&mut self, left: &EdgeLanes, top: &EdgeLanes, ev: &mut EventCounts);
+    /// Schedule hazards seen (values lost to a collision); zero in every correct run.
+    fn hazards(&self) -> u64;
+}
+
+/// The result of one GEMM: C and the run's statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GemmRun {
+    /// `C = A x B`, int32 (wrapping).
+    pub c: Matrix<i32>,
+    /// Cycles, utilisation and event counts.
+    pub stats: RunStats,
+}
+
+/// Runs `C = A x B` on the configured machine in dataflow `df`.
+pub fn simulate_gemm(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+) -> Result<GemmRun, RunError> {
+    simulate_gemm_with_probe(cfg, df, a, b, &mut NoProbe)
+}
+
+/// [`simulate_gemm`], reporting every buffer access to `probe`.
+pub fn simulate_gemm_with_probe<P: Probe>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+) -> Result<GemmRun, RunError> {
+    let shape = check_operands(cfg, df, a, b)?;
+    let plan = Plan::new(cfg, df, shape);
+    let (run, _) = run_plan(cfg, &plan, a, b, probe);
+    Ok(run)
+}
+
+/// Checks that the GEMM can run: conforming, non-empty operands and a supported dataflow.
+pub fn check_operands(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+) -> Result<GemmShape, RunError> {
+    if !cfg.supports(df) {
+        return Err(RunError::Unsupported {
+            arch: cfg.name.clone(),
+            dataflow: df.to_string(),
+            supported: cfg
+                .array
+                .dataflows
+                .iter()
+                .map(|d| format!("\"{}\"", d.name()))
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if a.rows() == 0 || a.cols() == 0 || b.rows() == 0 || b.cols() == 0 {
+        return Err(RunError::Shape(format!(
+            "empty operand: A is {}x{}, B is {}x{}",
+            a.rows(),
+            a.cols(),
+            b.rows(),
+            b.cols()
+        )));
+    }
+    if a.cols() != b.rows() {
+        return Err(RunError::Shape(format!(
+            "A is {}x{} and B is {}x{}: the columns of A (K = {}) must equal the rows of B (K = {})",
+            a.rows(),
+            a.cols(),
+            b.rows(),
+            b.cols(),
+            a.cols(),
+            b.rows()
+        )));
+    }
+    Ok(GemmShape {
+        m: a.rows(),
+        n: b.cols(),
+        k: a.cols(),
+    })
+}
+
+/// One edge port of the controller: its next op and the markers travelling beside the SRAM read.
+struct PortState {
+    port: Port,
+    buf: BufferId,
+    latency: i64,
+    fold: usize,
+    step: usize,
+    next: Option<EdgeOp>,
+    ctl_flags: Vec<u8>,
+    ctl_tag: Vec<u16>,
+}
+
+impl PortState {
+    fn new(plan: &Plan, port: Port) -> Self {
+        let (buf, latency) = match port {
+            Port::Left => (plan.left_buf, plan.lat_left),
+            Port::Top => (plan.top_buf, plan.lat_top),
+        };
+        let mut p = PortState {
+            port,
+            buf,
+            latency,
+            fold: 0,
+            step: 0,
+            next: None,
+            ctl_flags: vec![0; latency as usize],
+            ctl_tag: vec![0; latency as usize],
+        };
+        p.next = Some(plan.edge_op(port, 0, 0));
+        p
+    }
+
+    /// The op to issue in cycle `t`, if one is due; advances the cursor. An op whose cycle has
+    /// passed (only a broken schedule produces one) is issued late and counted in `late`.
+    fn due(&mut self, plan: &Plan, t: u64, late: &mut u64) -> Option<EdgeOp> {
+        let op = self.next?;
+        let at = op.edge + plan.delta - self.latency;
+        if at > t as i64 {
+            return None;
+        }
+        if at < t as i64 {
+            *late += 1;
+        }
+        self.step += 1;
+        if self.step == plan.edge_steps(self.port) {
+            self.step = 0;
+            self.fold += 1;
+        }
+        self.next =
+            (self.fold < plan.folds()).then(|| plan.edge_op(self.port, self.fold, self.step));
+        Some(op)
+    }
+}
+
+/// Internal diagnostics of a run (tests use them to show the schedule is hazard-free).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Diagnostics {
+    /// Values lost inside the array or output rows that did not match the controller's
+    /// expectation. Zero in every correct run.
+    pub(crate) hazards: u64,
+}
+
+fn count_read(ev: &mut EventCounts, cfg: &ArchConfig, buf: BufferId, lanes: usize) {
+    let words = cfg.words_for(buf, lanes as u32);
+    let n = lanes as u64;
+    match buf {
+        BufferId::A => {
+            ev.a_buf_reads += words;
+            ev.a_buf_read_elems += n;
+        }
+        BufferId::B => {
+            ev.b_buf_reads += words;
+            ev.b_buf_read_elems += n;
+        }
+        BufferId::C => {
+            ev.c_buf_reads += words;
+            ev.c_buf_read_elems += n;
+        }
+    }
+}
+
+/// Runs a plan (possibly with a test-only interval) to completion.
+pub(crate) fn run_plan<P: Probe>(
+    cfg: &ArchConfig,
+    plan: &Plan,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+) -> (GemmRun, Diagnostics) {
+    kernels::with_best_simd(|| match plan.df {
+        Dataflow::Os => run_core(cfg, plan, a, b, probe, os::OsArray::new(plan.r, plan.c)),
+        Dataflow::Ws | Dataflow::Is => run_core(
+            cfg,
+            plan,
+            a,
+            b,
+            probe,
+            stationary::StationaryArray::new(plan.r, plan.c),
+        ),
+    })
+}
+
+#[inline(always)]
+fn run_core<P: Probe, A: ArrayCore>(
+    cfg: &ArchConfig,
+    plan: &Plan,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    mut core: A,
+) -> (GemmRun, Diagnostics) {
+    let (r, c) = (plan.r, plan.c);
+    let lat = |id: BufferId| cfg.buffer(id).read_latency as usize;
+    let mut sram_a = Sram::new(plan.layout_a.lanes, lat(BufferId::A), plan.layout_a.pack(a));
+    let mut sram_b = Sram::new(plan.layout_b.lanes, lat(BufferId::B), plan.layout_b.pack(b));
+    let c_len = plan.layout_c.tiles() * plan.layout_c.steps() * plan.layout_c.lanes;
+    let mut sram_c = Sram::new(c, lat(BufferId::C), vec![0i32; c_len]);
+
+    let mut ports = [
+        PortState::new(plan, Port::Left),
+        PortState::new(plan, Port::Top),
+    ];
+    let mut skew_left = Skew::new(r);
+    let mut skew_top = Skew::new(c);
+    let mut deskew = Deskew::new(c);
+
+    let folds = plan.folds();
+    let mut fold_start = vec![u64::MAX; folds];
+    // Output rows: the next one to schedule, and those whose read-back has been issued.
+    let (mut out_fold, mut out_step) = (0usize, 0usize);
+    let mut next_out: Option<OutOp> = Some(plan.out_op(0, 0));
+    let mut pending: VecDeque<OutOp> = VecDeque::new();
+
+    let mut ev = EventCounts::default();
+    let mut diag = Diagnostics::default();
+    let mut readback = vec![0i32; c];
+    let mut values = vec![0i32; c];
+    let mut expect = vec![0u64; words(c)];
+    let limit = schedule::closed_form_cycles(cfg, plan.df, plan.shape)
+        .saturating_mul(4)
+        .saturating_add(1_000);
+
+    let mut t: u64 = 0;
+    let total_cycles = loop {
+        assert!(
+            t <= limit,
+            "internal error: the {} run of {:?} did not finish within {limit} cycles",
+            plan.df,
+            plan.shape
+        );
+        // Buffer outputs during t enter the edge skew; then the controller issues this cycle's reads.
+        for (pi, skew) in [(0usize, &mut skew_left), (1usize, &mut skew_top)] {
+            let port = &mut ports[pi];
+            let s = (t % port.latency as u64) as usize;
+            let (flags, tag) = (port.ctl_flags[s], port.ctl_tag[s]);
+            let sram = if port.buf == BufferId::A {
+                &mut sram_a
+            } else {
+                &mut sram_b
+            };
+            let out = sram.output(t).map(|o| (o.data, o.count));
+            ev.skew_hops += skew.cycle(t, out, flags, tag);
+            match port.due(plan, t, &mut diag.hazards) {
+                Some(op) => {
+                    sram.issue_read(t, Some((op.addr, op.count)));
+                    port.ctl_flags[s] = op.flags;
+                    port.ctl_tag[s] = op.tag;
+                    if op.count > 0 {
+                        count_read(&mut ev, cfg, op.buffer, op.count);
+                        probe.buffer_read(t, op.buffer, op.addr, op.count);
+                    }
+                    fold_start[op.fold] = fold_start[op.fold].min(t);
+                }
+                None => {
+                    sram.issue_read(t, None);
+                    port.ctl_flags[s] = 0;
+                    port.ctl_tag[s] = 0;
+                }
+            }
+        }
+
+        // The bottom row leaves through the deskew.
+        let (bottom, bottom_valid) = core.bottom();
+        ev.deskew_hops += deskew.cycle(t, bottom, bottom_valid);
+
+        // Output stage: the read-back issued L_C cycles ago arrives; this cycle's read-back is
+        // issued (before the write: the SRAM is read-first); the deskewed row is written.
+        let arrived = sram_c.output(t).map(|o| {
+            readback.copy_from_slice(o.data);
+            o.addr
+        });
+        let mut read = None;
+        let mut scheduled = false;
+        while let Some(op) = next_out {
+            let at = op.edge + plan.delta - plan.lat_c;
+            if at > t as i64 {
+                break;
+            }
+            if at < t as i64 || scheduled {
+                // Two rows due in one cycle: only a broken schedule gets here.
+                diag.hazards += 1;
+            } else if op.accumulate {
+                read = Some((op.addr, op.count));
+                count_read(&mut ev, cfg, BufferId::C, op.count);
+                probe.buffer_read(t, BufferId::C, op.addr, op.count);
+            }
+            scheduled = true;
+            pending.push_back(op);
+            out_step += 1;
+            if out_step == plan.out_steps(out_fold) {
+                out_step = 0;
+                out_fold += 1;
+            }
+            next_out = (out_fold < folds).then(|| plan.out_op(out_fold, out_step));
+        }
+        sram_c.issue_read(t, read);
+
+        while pending
+            .front()
+            .is_some_and(|op| op.edge + plan.delta < t as i64)
+        {
+            // A row whose write cycle passed unwritten: only a broken schedule gets here.
+            pending.pop_front();
+            diag.hazards += 1;
+        }
+        let row_valid = popcount(&deskew.out_valid) > 0;
+        let due = pending
+            .front()
+            .is_some_and(|op| op.edge + plan.delta == t as i64);
+        if due {
+            let op = pending.pop_front().expect("checked");
+            prefix_bits(&mut expect, op.count);
+            if deskew.out_valid != expect {
+                diag.hazards += 1;
+            }
+            for j in 0..c {
+                let base = if op.accumulate && arrived == Some(op.addr) {
+                    readback[j]
+                } else {
+                    0
+                };
+                values[j] = base.wrapping_add(deskew.out_val[j]);
+            }
+            if op.accumulate && arrived != Some(op.addr) {
+                diag.hazards += 1;
+            }
+            sram_c.write(op.addr, &expect, &values);
+            let words = cfg.words_for(BufferId::C, op.count as u32);
+            ev.c_buf_writes += words;
+            ev.c_buf_write_elems += op.count as u64;
+            probe.buffer_write(t, BufferId::C, op.addr, &values[..op.count]);
+        } else if row_valid {
+            // A row left the array when the controller expected none.
+            diag.hazards += 1;
+        }
+        if pending.is_empty() && next_out.is_none() {
+            core.step(&skew_left.out, &skew_top.out, &mut ev);
+            break t + 1;
+        }
+
+        core.step(&skew_left.out, &skew_top.out, &mut ev);
+        t += 1;
+    };
+    diag.hazards += core.hazards();
+
+    let per_fold = (0..folds).map(|f| {
+        let end = if f + 1 < folds {
+            fold_start[f + 1]
+        } else {
+            total_cycles
+        };
+        end - fold_start[f]
+    });
+    let fold_cycles = encode_fold_cycles(per_fold);
+    let stats = RunStats {
+        arch: cfg.name.clone(),
+        dataflow: plan.df,
+        rows: cfg.array.rows,
+        cols: cfg.array.cols,
+        m: plan.shape.m,
+        n: plan.shape.n,
+        k: plan.shape.k,
+        total_cycles,
+        stall_cycles: 0,
+        macs: ev.macs,
+        utilization: utilization(ev.macs, total_cycles, cfg.pes()),
+        folds: folds as u64,
+        fold_cycles,
+        events: ev,
+    };
+    let c_mat = plan.layout_c.unpack(sram_c.contents());
+    (GemmRun { c: c_mat, stats }, diag)
+}

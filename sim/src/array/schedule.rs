@@ -1,0 +1,386 @@
+//! The controller's schedule: fold order, when each edge vector enters the array, when each output
+//! row is written, and the closed form of the total cycle count (`docs/microarchitecture.md`).
+//!
+//! Times are first computed as *edge times*: the cycle in which a vector is at the buffer output
+//! (entering the skew). A read is issued `read_latency` cycles before its edge time, and the run's
+//! cycle 0 is the first read issued, so `cycle = edge time + delta`.
+
+use crate::config::{ArchConfig, BufferId, Dataflow};
+use crate::memory::buffer::{LaneAxis, VectorLayout};
+
+/// GEMM dimensions `C[M,N] = A[M,K] x B[K,N]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GemmShape {
+    /// Rows of A and C.
+    pub m: usize,
+    /// Columns of B and C.
+    pub n: usize,
+    /// Columns of A, rows of B (the reduction).
+    pub k: usize,
+}
+
+impl GemmShape {
+    /// `M x N x K` multiply-accumulates.
+    pub fn macs(&self) -> u64 {
+        self.m as u64 * self.n as u64 * self.k as u64
+    }
+}
+
+/// One fold: the tile of the array's row dimension and of its column dimension it works on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fold {
+    /// Index of the row tile (OS: M; WS, IS: K) and how many array rows it uses.
+    pub(crate) row_tile: usize,
+    pub(crate) rows_used: usize,
+    /// Index of the column tile (OS, WS: N; IS: M) and how many array columns it uses.
+    pub(crate) col_tile: usize,
+    pub(crate) cols_used: usize,
+}
+
+/// A vector the controller sends into one edge of the array.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EdgeOp {
+    pub(crate) fold: usize,
+    pub(crate) edge: i64,
+    pub(crate) buffer: BufferId,
+    pub(crate) addr: usize,
+    /// Valid lanes (0: nothing is read, only markers travel).
+    pub(crate) count: usize,
+    pub(crate) flags: u8,
+    pub(crate) tag: u16,
+}
+
+/// An output row the controller expects from the deskew and writes to buffer C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OutOp {
+    pub(crate) fold: usize,
+    /// Edge time of the write (the row is at the deskew output during this cycle).
+    pub(crate) edge: i64,
+    pub(crate) addr: usize,
+    pub(crate) count: usize,
+    /// Add to the partial sums already in C (read back `read_latency` cycles before the write).
+    pub(crate) accumulate: bool,
+}
+
+/// Everything the controller derives from the config and the GEMM shape.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) df: Dataflow,
+    pub(crate) r: usize,
+    pub(crate) c: usize,
+    pub(crate) shape: GemmShape,
+    /// Length of each fold's stream (OS: K, WS: M, IS: N).
+    pub(crate) stream_len: usize,
+    /// Extent of the dimension mapped on the array's rows (OS: M, WS/IS: K) and columns
+    /// (OS/WS: N, IS: M).
+    pub(crate) row_dim: usize,
+    pub(crate) col_dim: usize,
+    pub(crate) row_tiles: usize,
+    pub(crate) col_tiles: usize,
+    /// Edge-time distance between the streams of consecutive folds.
+    pub(crate) interval: i64,
+    /// Buffers on the left and top edges and their read latencies.
+    pub(crate) left_buf: BufferId,
+    pub(crate) top_buf: BufferId,
+    pub(crate) lat_left: i64,
+    pub(crate) lat_top: i64,
+    pub(crate) lat_c: i64,
+    /// `cycle = edge time + delta`.
+    pub(crate) delta: i64,
+    /// Buffer layouts.
+    pub(crate) layout_a: VectorLayout,
+    pub(crate) layout_b: VectorLayout,
+    pub(crate) layout_c: VectorLayout,
+}
+
+impl Plan {
+    pub(crate) fn new(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Plan {
+        Plan::with_interval(cfg, df, shape, None)
+    }
+
+    /// `interval` overrides the fold interval (tests use it to show the contract's interval is
+    /// the smallest that keeps results exact).
+    pub(crate) fn with_interval(
+        cfg: &ArchConfig,
+        df: Dataflow,
+        shape: GemmShape,
+        interval: Option<i64>,
+    ) -> Plan {
+        let r = cfg.array.rows as usize;
+        let c = cfg.array.cols as usize;
+        let GemmShape { m, n, k } = shape;
+        let lat = |id| i64::from(cfg.buffer(id).read_latency);
+        let lat_c = lat(BufferId::C);
+        let (stream_len, row_dim, col_dim, left_buf, top_buf) = match df {
+            Dataflow::Os => (k, m, n, BufferId::A, BufferId::B),
+            Dataflow::Ws => (m, k, n, BufferId::A, BufferId::B),
+            Dataflow::Is => (n, k, m, BufferId::B, BufferId::A),
+        };
+        let (layout_a, layout_b, layout_c) = match df {
+            // OS: A^T columns feed the rows, B rows feed the columns, C rows leave.
+            Dataflow::Os => (
+                VectorLayout::new(LaneAxis::Rows, r, m, k),
+                VectorLayout::new(LaneAxis::Cols, c, k, n),
+                VectorLayout::new(LaneAxis::Cols, c, m, n),
+            ),
+            // WS: A rows (over K) stream into the rows, B rows preload the columns, C rows leave.
+            Dataflow::Ws => (
+                VectorLayout::new(LaneAxis::Cols, r, m, k),
+                VectorLayout::new(LaneAxis::Cols, c, k, n),
+                VectorLayout::new(LaneAxis::Cols, c, m, n),
+            ),
+            // IS: A columns (over M) preload the columns, B columns (over K) stream into the rows,
+            // C columns leave.
+            Dataflow::Is => (
+                VectorLayout::new(LaneAxis::Rows, c, m, k),
+                VectorLayout::new(LaneAxis::Rows, r, k, n),
+                VectorLayout::new(LaneAxis::Rows, c, m, n),
+            ),
+        };
+        let (ri, si, lci) = (r as i64, stream_len as i64, lat_c);
+        let interval = interval.unwrap_or(match df {
+            // The drain chain needs R cycles between the captures of consecutive folds.
+            Dataflow::Os => si.max(ri),
+            // The next preload takes R cycles; a read-back must be issued after the write it reads.
+            Dataflow::Ws | Dataflow::Is => si.max(ri).max(lci + 1),
+        });
+        let (lat_left, lat_top) = (lat(left_buf), lat(top_buf));
+        let mut plan = Plan {
+            df,
+            r,
+            c,
+            shape,
+            stream_len,
+            row_dim,
+            col_dim,
+            row_tiles: row_dim.div_ceil(r),
+            col_tiles: col_dim.div_ceil(c),
+            interval,
+            left_buf,
+            top_buf,
+            lat_left,
+            lat_top,
+            lat_c,
+            delta: 0,
+            layout_a,
+            layout_b,
+            layout_c,
+        };
+        // Cycle 0 is the first read the controller issues.
+        let first_left = plan.stream_edge(0) - lat_left;
+        let first_top = match df {
+            Dataflow::Os => plan.stream_edge(0),
+            Dataflow::Ws | Dataflow::Is => plan.preload_edge(0),
+        } - lat_top;
+        plan.delta = -first_left.min(first_top);
+        plan
+    }
+
+    /// Number of folds.
+    pub(crate) fn folds(&self) -> usize {
+        self.row_tiles * self.col_tiles
+    }
+
+    /// Fold `f`: column tiles outer, row tiles inner (SCALE-Sim's order).
+    pub(crate) fn fold(&self, f: usize) -> Fold {
+        let (col_tile, row_tile) = (f / self.row_tiles, f % self.row_tiles);
+        Fold {
+            row_tile,
+            rows_used: (self.row_dim - row_tile * self.r).min(self.r),
+            col_tile,
+            cols_used: (self.col_dim - col_tile * self.c).min(self.c),
+        }
+    }
+
+    /// Edge time of stream vector 0 of fold `f`.
+    pub(crate) fn stream_edge(&self, f: usize) -> i64 {
+        let f = f as i64;
+        match self.df {
+            Dataflow::Os => f * self.interval,
+            Dataflow::Ws | Dataflow::Is => self.r as i64 + f * self.interval,
+        }
+    }
+
+    /// Edge time of preload slot 0 of fold `f` (WS, IS): the next fold's preload starts with the
+    /// current fold's stream.
+    pub(crate) fn preload_edge(&self, f: usize) -> i64 {
+        if f == 0 {
+            0
+        } else {
+            self.stream_edge(f - 1)
+        }
+    }
+
+    /// Ops a port sends per fold: the left edge streams `stream_len` vectors; the top edge streams
+    /// `stream_len` vectors (OS) or preloads `R` slots (WS, IS).
+    pub(crate) fn edge_steps(&self, port: Port) -> usize {
+        match (port, self.df) {
+            (Port::Top, Dataflow::Ws | Dataflow::Is) => self.r,
+            _ => self.stream_len,
+        }
+    }
+
+    /// Output rows of fold `f`: its used rows (OS) or one per stream vector (WS, IS).
+    pub(crate) fn out_steps(&self, f: usize) -> usize {
+        match self.df {
+            Dataflow::Os => self.fold(f).rows_used,
+            Dataflow::Ws | Dataflow::Is => self.stream_len,
+        }
+    }
+
+    /// Op `t` of fold `f` on an edge.
+    pub(crate) fn edge_op(&self, port: Port, f: usize, t: usize) -> EdgeOp {
+        let fold = self.fold(f);
+        match (port, self.df) {
+            (Port::Left, df) => {
+                let (layout, flags) = match df {
+                    Dataflow::Os => (
+                        &self.layout_a,
+                        if t + 1 == self.stream_len {
+                            super::edge::LAST
+                        } else {
+                            0
+                        },
+                    ),
+                    Dataflow::Ws => (&self.layout_a, if t == 0 { super::edge::FIRST } else { 0 }),
+                    Dataflow::Is => (&self.layout_b, if t == 0 { super::edge::FIRST } else { 0 }),
+                };
+                EdgeOp {
+                    fold: f,
+                    edge: self.stream_edge(f) + t as i64,
+                    buffer: self.left_buf,
+                    addr: layout.addr(fold.row_tile, t),
+                    count: fold.rows_used,
+                    flags,
+                    tag: 0,
+                }
+            }
+            (Port::Top, Dataflow::Os) => EdgeOp {
+                fold: f,
+                edge: self.stream_edge(f) + t as i64,
+                buffer: BufferId::B,
+                addr: self.layout_b.addr(fold.col_tile, t),
+                count: fold.cols_used,
+                flags: 0,
+                tag: 0,
+            },
+            (Port::Top, Dataflow::Ws | Dataflow::Is) => {
+                // Preload slot t carries the stationary row R-1-t: the bottom row's values first,
+                // so that every row's values reach it in the same cycle.
+                let row = self.r - 1 - t;
+                let inside = row < fold.rows_used;
+                let layout = if self.df == Dataflow::Ws {
+                    &self.layout_b
+                } else {
+                    &self.layout_a
+                };
+                EdgeOp {
+                    fold: f,
+                    edge: self.preload_edge(f) + t as i64,
+                    buffer: self.top_buf,
+                    addr: if inside {
+                        layout.addr(fold.col_tile, fold.row_tile * self.r + row)
+                    } else {
+                        0
+                    },
+                    count: if inside { fold.cols_used } else { 0 },
+                    flags: super::edge::SLOT,
+                    tag: row as u16,
+                }
+            }
+        }
+    }
+
+    /// Output row `j` of fold `f` (in write order).
+    pub(crate) fn out_op(&self, f: usize, j: usize) -> OutOp {
+        let (r, c) = (self.r as i64, self.c as i64);
+        let fold = self.fold(f);
+        match self.df {
+            Dataflow::Os => {
+                // The drain chain delivers the bottom row first.
+                let row = fold.rows_used - 1 - j;
+                OutOp {
+                    fold: f,
+                    edge: self.stream_edge(f) + self.stream_len as i64 + 2 * r + c - 2 - row as i64,
+                    addr: self
+                        .layout_c
+                        .addr(fold.col_tile, fold.row_tile * self.r + row),
+                    count: fold.cols_used,
+                    accumulate: false,
+                }
+            }
+            Dataflow::Ws | Dataflow::Is => OutOp {
+                fold: f,
+                edge: self.stream_edge(f) + j as i64 + r + c,
+                addr: self.layout_c.addr(fold.col_tile, j),
+                count: fold.cols_used,
+                accumulate: fold.row_tile > 0,
+            },
+        }
+    }
+}
+
+/// An edge of the array that the controller feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Port {
+    /// The left edge (one lane per PE row).
+    Left,
+    /// The top edge (one lane per PE column).
+    Top,
+}
+
+/// The closed form of the total cycle count, as `docs/microarchitecture.md` states it; the
+/// simulation must equal it (a test checks both over many shapes).
+///
+/// With `F` folds, `I` the fold interval, `T` the stream length, `L` read latencies:
+/// - OS: `(F-1)*I + K + 2R + C - 1 + max(L_A, L_B)`, with `I = max(K, R)`;
+/// - WS: `(F-1)*I + M + 2R + C + max(L_B, L_A - R)`, with `I = max(M, R, L_C + 1)`;
+/// - IS: `(F-1)*I + N + 2R + C + max(L_A, L_B - R)`, with `I = max(N, R, L_C + 1)`.
+pub fn closed_form_cycles(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
+    let r = u64::from(cfg.array.rows);
+    let c = u64::from(cfg.array.cols);
+    let (la, lb, lc) = (
+        i64::from(cfg.buffers.a.read_latency),
+        i64::from(cfg.buffers.b.read_latency),
+        u64::from(cfg.buffers.c.read_latency),
+    );
+    let GemmShape { m, n, k } = shape;
+    let (m, n, k) = (m as u64, n as u64, k as u64);
+    match df {
+        Dataflow::Os => {
+            let folds = m.div_ceil(r) * n.div_ceil(c);
+            let i = k.max(r);
+            (folds - 1) * i + k + 2 * r + c - 1 + la.max(lb) as u64
+        }
+        Dataflow::Ws => {
+            let folds = k.div_ceil(r) * n.div_ceil(c);
+            let i = m.max(r).max(lc + 1);
+            (folds - 1) * i + m + 2 * r + c + lb.max(la - r as i64) as u64
+        }
+        Dataflow::Is => {
+            let folds = k.div_ceil(r) * m.div_ceil(c);
+            let i = n.max(r).max(lc + 1);
+            (folds - 1) * i + n + 2 * r + c + la.max(lb - r as i64) as u64
+        }
+    }
+}
+
+/// SCALE-Sim 3.0.0's cycle count for the same GEMM on the same array, as it reports it: folds run
+/// back to back, `T + R + C - 2` cycles each for OS and `2R + C + T - 2` for WS and IS, minus one.
+pub fn scalesim_cycles(rows: u32, cols: u32, df: Dataflow, shape: GemmShape) -> u64 {
+    let (r, c) = (u64::from(rows), u64::from(cols));
+    let GemmShape { m, n, k } = shape;
+    let (m, n, k) = (m as u64, n as u64, k as u64);
+    // (Sr, Sc, T) as SCALE-Sim maps them.
+    let (sr, sc, t) = match df {
+        Dataflow::Os => (m, n, k),
+        Dataflow::Ws => (k, n, m),
+        Dataflow::Is => (k, m, n),
+    };
+    let folds = sr.div_ceil(r) * sc.div_ceil(c);
+    let per_fold = match df {
+        Dataflow::Os => t + r + c - 2,
+        Dataflow::Ws | Dataflow::Is => 2 * r + c + t - 2,
+    };
+    folds * per_fold - 1
+}

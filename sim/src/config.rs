@@ -1,0 +1,619 @@
+//! The architecture description: one [`ArchConfig`] drives the fast model, the RTL generator and the
+//! energy model.
+//!
+//! A config is read from TOML (`deny_unknown_fields`: a misspelt key is an error, not a silent
+//! default) or taken from a named preset. [`ArchConfig::validate`] checks everything the datapath
+//! cannot do and reports the file, the field and, where the TOML text is known, the line.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ConfigError;
+
+/// Largest array edge the simulator accepts (rows or columns).
+pub const MAX_ARRAY_EDGE: u32 = 1024;
+/// Largest SRAM read latency accepted, in cycles.
+pub const MAX_READ_LATENCY: u32 = 64;
+
+/// A dataflow: which operand stays in the processing elements while the others move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dataflow {
+    /// Output stationary: each PE keeps one output; A (ifmap) flows right, B (filter) flows down.
+    Os,
+    /// Weight stationary: each PE keeps one weight of B; A flows right, partial sums flow down.
+    Ws,
+    /// Input stationary: each PE keeps one element of A; B flows right, partial sums flow down.
+    Is,
+}
+
+impl Dataflow {
+    /// All dataflows, in the order reports list them.
+    pub const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
+
+    /// Lower-case short name, as used on the command line and in JSON (`os`, `ws`, `is`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Dataflow::Os => "os",
+            Dataflow::Ws => "ws",
+            Dataflow::Is => "is",
+        }
+    }
+
+    /// Parses `os`, `ws` or `is` (any case).
+    pub fn parse(s: &str) -> Option<Dataflow> {
+        match s.to_ascii_lowercase().as_str() {
+            "os" => Some(Dataflow::Os),
+            "ws" => Some(Dataflow::Ws),
+            "is" => Some(Dataflow::Is),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Dataflow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name().to_ascii_uppercase())
+    }
+}
+
+/// The processing-element array.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrayConfig {
+    /// PE rows (R).
+    pub rows: u32,
+    /// PE columns (C).
+    pub cols: u32,
+    /// Width of A and B elements in bits (8: int8).
+    pub operand_bits: u32,
+    /// Width of the accumulators and of C in bits (32: int32, wrapping on overflow).
+    pub acc_bits: u32,
+    /// Dataflows the hardware supports (the PE's mode input can select each of them).
+    pub dataflows: Vec<Dataflow>,
+}
+
+/// One on-chip SRAM buffer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BufferConfig {
+    /// Capacity in KiB.
+    pub capacity_kib: u32,
+    /// Width of one bank's word in bits: one access reads or writes one word of one bank.
+    pub word_bits: u32,
+    /// Number of banks accessed in parallel; `banks * word_bits` must cover one edge vector.
+    pub banks: u32,
+    /// Cycles from a read's address to its data at the buffer output (1 = registered SRAM).
+    pub read_latency: u32,
+}
+
+/// The three on-chip buffers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuffersConfig {
+    /// Buffer A: the ifmap (activations), int8.
+    pub a: BufferConfig,
+    /// Buffer B: the filter (weights), int8.
+    pub b: BufferConfig,
+    /// Buffer C: the ofmap / accumulator, int32.
+    pub c: BufferConfig,
+}
+
+/// Off-chip DRAM (modelled by the memory system; carried and validated here).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DramConfig {
+    /// Sustained bandwidth in bytes per accelerator cycle.
+    pub bytes_per_cycle: u32,
+    /// Latency of a request, in accelerator cycles.
+    pub latency_cycles: u32,
+}
+
+/// The whole machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchConfig {
+    /// A short name used in reports.
+    pub name: String,
+    /// Accelerator clock in MHz (turns cycles into time).
+    pub clock_mhz: f64,
+    /// The PE array.
+    pub array: ArrayConfig,
+    /// The on-chip buffers A, B and C.
+    pub buffers: BuffersConfig,
+    /// DRAM.
+    pub dram: DramConfig,
+}
+
+/// Which buffer (A = ifmap, B = filter, C = ofmap/accumulator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BufferId {
+    /// Buffer A (ifmap).
+    A,
+    /// Buffer B (filter).
+    B,
+    /// Buffer C (ofmap / accumulator).
+    C,
+}
+
+impl BufferId {
+    /// Lower-case name (`a`, `b`, `c`), as in the TOML section `buffers.<name>`.
+    pub fn name(self) -> &'static str {
+        match self {
+            BufferId::A => "a",
+            BufferId::B => "b",
+            BufferId::C => "c",
+        }
+    }
+}
+
+/// Named presets: (name, TOML text).
+const PRESETS: &[(&str, &str)] = &[
+    ("tiny-4x4", include_str!("../presets/tiny-4x4.toml")),
+    ("edge-16x16", include_str!("../presets/edge-16x16.toml")),
+    (
+        "eyeriss-12x14",
+        include_str!("../presets/eyeriss-12x14.toml"),
+    ),
+    ("tpu-128x128", include_str!("../presets/tpu-128x128.toml")),
+];
+
+/// The preset used when no `--arch` is given.
+pub const DEFAULT_PRESET: &str = "edge-16x16";
+
+/// Names of the built-in presets.
+pub fn preset_names() -> Vec<&'static str> {
+    PRESETS.iter().map(|(n, _)| *n).collect()
+}
+
+/// Where a config came from, for error messages.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    /// A built-in preset.
+    Preset(String),
+    /// A TOML file.
+    File(PathBuf),
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::Preset(n) => write!(f, "preset {n}"),
+            ConfigSource::File(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+impl ArchConfig {
+    /// The built-in preset with this name.
+    pub fn preset(name: &str) -> Result<ArchConfig, ConfigError> {
+        let text = PRESETS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| *t)
+            .ok_or_else(|| ConfigError::UnknownPreset {
+                name: name.to_string(),
+                presets: preset_names().join(", "),
+            })?;
+        ArchConfig::from_toml_str(text, ConfigSource::Preset(name.to_string()))
+    }
+
+    /// A preset name or the path of a TOML file. A name that is not a preset is read as a path.
+    pub fn load(preset_or_path: &str) -> Result<ArchConfig, ConfigError> {
+        if PRESETS.iter().any(|(n, _)| *n == preset_or_path) {
+            return ArchConfig::preset(preset_or_path);
+        }
+        let path = Path::new(preset_or_path);
+        if !path.exists() {
+            return Err(ConfigError::UnknownPreset {
+                name: preset_or_path.to_string(),
+                presets: preset_names().join(", "),
+            });
+        }
+        ArchConfig::from_file(path)
+    }
+
+    /// Reads and validates a TOML file.
+    pub fn from_file(path: &Path) -> Result<ArchConfig, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        ArchConfig::from_toml_str(&text, ConfigSource::File(path.to_path_buf()))
+    }
+
+    /// Parses and validates TOML text; `source` names it in errors.
+    pub fn from_toml_str(text: &str, source: ConfigSource) -> Result<ArchConfig, ConfigError> {
+        let cfg: ArchConfig = toml::from_str(text).map_err(|e| {
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+            ConfigError::Parse {
+                origin: source.to_string(),
+                line,
+                col,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        cfg.validate().map_err(|v| ConfigError::Invalid {
+            origin: source.to_string(),
+            line: field_line(text, &v.field),
+            field: v.field,
+            message: v.message,
+        })?;
+        Ok(cfg)
+    }
+
+    /// Number of PEs (R x C).
+    pub fn pes(&self) -> u64 {
+        u64::from(self.array.rows) * u64::from(self.array.cols)
+    }
+
+    /// The configuration of one buffer.
+    pub fn buffer(&self, id: BufferId) -> &BufferConfig {
+        match id {
+            BufferId::A => &self.buffers.a,
+            BufferId::B => &self.buffers.b,
+            BufferId::C => &self.buffers.c,
+        }
+    }
+
+    /// Whether the hardware supports this dataflow.
+    pub fn supports(&self, df: Dataflow) -> bool {
+        self.array.dataflows.contains(&df)
+    }
+
+    /// Bits of one element held in this buffer (operand width for A and B, accumulator width for C).
+    pub fn element_bits(&self, id: BufferId) -> u32 {
+        match id {
+            BufferId::A | BufferId::B => self.array.operand_bits,
+            BufferId::C => self.array.acc_bits,
+        }
+    }
+
+    /// Lanes of the widest vector this buffer must deliver or accept in one cycle, over the
+    /// supported dataflows (see `docs/microarchitecture.md`, "Buffers").
+    pub fn vector_lanes(&self, id: BufferId) -> u32 {
+        let (r, c) = (self.array.rows, self.array.cols);
+        self.array
+            .dataflows
+            .iter()
+            .map(|df| match (id, df) {
+                // A feeds the left edge in OS and WS, the top edge (preload) in IS.
+                (BufferId::A, Dataflow::Os | Dataflow::Ws) => r,
+                (BufferId::A, Dataflow::Is) => c,
+                // B feeds the top edge in OS and WS (preload), the left edge in IS.
+                (BufferId::B, Dataflow::Os | Dataflow::Ws) => c,
+                (BufferId::B, Dataflow::Is) => r,
+                // C takes one deskewed bottom row per cycle.
+                (BufferId::C, _) => c,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Bank words one access of `lanes` elements touches in buffer `id`.
+    pub fn words_for(&self, id: BufferId, lanes: u32) -> u64 {
+        let bits = u64::from(lanes) * u64::from(self.element_bits(id));
+        bits.div_ceil(u64::from(self.buffer(id).word_bits))
+    }
+
+    /// Smallest capacity in bytes buffer `id` needs to hold one fold's operands for dataflow
+    /// `df` (see `docs/microarchitecture.md`, "Buffers").
+    pub fn min_fold_bytes(&self, id: BufferId, df: Dataflow) -> u64 {
+        let (r, c) = (u64::from(self.array.rows), u64::from(self.array.cols));
+        let op = u64::from(self.array.operand_bits).div_ceil(8);
+        let acc = u64::from(self.array.acc_bits).div_ceil(8);
+        match (df, id) {
+            // OS: one edge vector of A and of B per step; the fold's R x C outputs leave to C.
+            (Dataflow::Os, BufferId::A) => r * op,
+            (Dataflow::Os, BufferId::B) => c * op,
+            (Dataflow::Os, BufferId::C) => r * c * acc,
+            // WS: the stationary R x C weight tile, one A vector, one C row.
+            (Dataflow::Ws, BufferId::A) => r * op,
+            (Dataflow::Ws, BufferId::B) => r * c * op,
+            (Dataflow::Ws, BufferId::C) => c * acc,
+            // IS: the stationary R x C input tile, one B vector, one C row.
+            (Dataflow::Is, BufferId::A) => r * c * op,
+            (Dataflow::Is, BufferId::B) => r * op,
+            (Dataflow::Is, BufferId::C) => c * acc,
+        }
+    }
+
+    /// Changes the array shape (the `--rows`/`--cols` flags) and re-derives the bank count of
+    /// each buffer so that it still delivers one edge vector per cycle; then validates.
+    pub fn with_shape(
+        mut self,
+        rows: Option<u32>,
+        cols: Option<u32>,
+    ) -> Result<ArchConfig, ConfigError> {
+        if rows.is_none() && cols.is_none() {
+            return Ok(self);
+        }
+        for (flag, v) in [("--rows", rows), ("--cols", cols)] {
+            if let Some(v) = v {
+                if v == 0 || v > MAX_ARRAY_EDGE {
+                    return Err(ConfigError::Flag {
+                        flag: flag.to_string(),
+                        message: format!("{v}: must be between 1 and {MAX_ARRAY_EDGE}"),
+                    });
+                }
+            }
+        }
+        self.array.rows = rows.unwrap_or(self.array.rows);
+        self.array.cols = cols.unwrap_or(self.array.cols);
+        self.name = format!("{}@{}x{}", self.name, self.array.rows, self.array.cols);
+        for id in [BufferId::A, BufferId::B, BufferId::C] {
+            let need = u64::from(self.vector_lanes(id)) * u64::from(self.element_bits(id));
+            let word = u64::from(self.buffer(id).word_bits).max(1);
+            let banks = need.div_ceil(word).max(1);
+            let buf = match id {
+                BufferId::A => &mut self.buffers.a,
+                BufferId::B => &mut self.buffers.b,
+                BufferId::C => &mut self.buffers.c,
+            };
+            buf.banks = u32::try_from(banks).unwrap_or(u32::MAX);
+        }
+        self.validate().map_err(|v| ConfigError::Flag {
+            flag: "--rows/--cols".to_string(),
+            message: format!("{}: {}", v.field, v.message),
+        })?;
+        Ok(self)
+    }
+
+    /// Checks everything the datapath cannot do. The error names the offending field.
+    pub fn validate(&self) -> Result<(), Violation> {
+        let a = &self.array;
+        let bad = |field: &str, message: String| {
+            Err(Violation {
+                field: field.to_string(),
+                message,
+            })
+        };
+        if self.name.trim().is_empty() {
+            return bad("name", "must not be empty".into());
+        }
+        if !(self.clock_mhz.is_finite() && self.clock_mhz > 0.0) {
+            return bad(
+                "clock_mhz",
+                format!("{}: must be a positive number of MHz", self.clock_mhz),
+            );
+        }
+        for (field, v) in [("array.rows", a.rows), ("array.cols", a.cols)] {
+            if v == 0 || v > MAX_ARRAY_EDGE {
+                return bad(
+                    field,
+                    format!("{v}: must be between 1 and {MAX_ARRAY_EDGE}"),
+                );
+            }
+        }
+        if a.operand_bits != 8 {
+            return bad(
+                "array.operand_bits",
+                format!(
+                    "{}: the datapath multiplies 8-bit operands only (int8 x int8)",
+                    a.operand_bits
+                ),
+            );
+        }
+        if a.acc_bits != 32 {
+            return bad(
+                "array.acc_bits",
+                format!(
+                    "{}: the datapath accumulates in 32 bits only (int32, wrapping)",
+                    a.acc_bits
+                ),
+            );
+        }
+        if a.dataflows.is_empty() {
+            return bad(
+                "array.dataflows",
+                "must name at least one of \"os\", \"ws\", \"is\"".into(),
+            );
+        }
+        for (i, df) in a.dataflows.iter().enumerate() {
+            if a.dataflows[..i].contains(df) {
+                return bad(
+                    "array.dataflows",
+                    format!("\"{}\" is listed twice", df.name()),
+                );
+            }
+        }
+        for id in [BufferId::A, BufferId::B, BufferId::C] {
+            let b = self.buffer(id);
+            let f = |k: &str| format!("buffers.{}.{}", id.name(), k);
+            if b.capacity_kib == 0 {
+                return bad(&f("capacity_kib"), "0: must be at least 1 KiB".into());
+            }
+            if b.word_bits == 0 || b.word_bits % 8 != 0 || b.word_bits > 4096 {
+                return bad(
+                    &f("word_bits"),
+                    format!(
+                        "{}: must be a multiple of 8 between 8 and 4096",
+                        b.word_bits
+                    ),
+                );
+            }
+            if b.banks == 0 {
+                return bad(&f("banks"), "0: must be at least 1".into());
+            }
+            if b.read_latency == 0 || b.read_latency > MAX_READ_LATENCY {
+                return bad(
+                    &f("read_latency"),
+                    format!(
+                        "{}: must be between 1 and {MAX_READ_LATENCY} cycles (the buffers are synchronous SRAMs)",
+                        b.read_latency
+                    ),
+                );
+            }
+            let lanes = self.vector_lanes(id);
+            let need = u64::from(lanes) * u64::from(self.element_bits(id));
+            let have = u64::from(b.banks) * u64::from(b.word_bits);
+            if have < need {
+                return bad(
+                    &f("banks"),
+                    format!(
+                        "{} banks x {} bits = {have} bits per cycle cannot deliver one edge vector of {lanes} x {}-bit elements ({need} bits)",
+                        b.banks,
+                        b.word_bits,
+                        self.element_bits(id)
+                    ),
+                );
+            }
+            let cap = u64::from(b.capacity_kib) * 1024;
+            for &df in &a.dataflows {
+                let min = self.min_fold_bytes(id, df);
+                if cap < min {
+                    return bad(
+                        &f("capacity_kib"),
+                        format!(
+                            "{} KiB is too small to hold one {} fold's operands on a {}x{} array ({min} bytes)",
+                            b.capacity_kib, df, a.rows, a.cols
+                        ),
+                    );
+                }
+            }
+        }
+        if self.dram.bytes_per_cycle == 0 {
+            return bad("dram.bytes_per_cycle", "0: must be at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// Serialises to TOML (the format [`ArchConfig::from_toml_str`] reads).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("ArchConfig always serialises")
+    }
+}
+
+/// A field that fails validation, before the source is attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    /// Dotted path of the field, e.g. `array.rows`.
+    pub field: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// 1-based line and column of a byte offset.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// The 1-based line of a dotted key in TOML text, if it is there.
+fn field_line(text: &str, dotted: &str) -> Option<usize> {
+    let doc: toml_edit::Document<&str> = toml_edit::Document::parse(text).ok()?;
+    let mut item: &toml_edit::Item = doc.as_item();
+    for key in dotted.split('.') {
+        item = item.as_table_like()?.get(key)?;
+    }
+    let span = item.span()?;
+    Some(line_col(text, span.start).0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_parse_and_validate() {
+        for name in preset_names() {
+            let cfg = ArchConfig::preset(name).unwrap();
+            assert_eq!(cfg.name, name);
+            assert_eq!(
+                cfg.array.dataflows.len(),
+                3,
+                "{name} supports every dataflow"
+            );
+        }
+        let d = ArchConfig::preset(DEFAULT_PRESET).unwrap();
+        assert_eq!((d.array.rows, d.array.cols), (16, 16));
+    }
+
+    #[test]
+    fn round_trips_through_toml() {
+        let cfg = ArchConfig::preset("eyeriss-12x14").unwrap();
+        let back =
+            ArchConfig::from_toml_str(&cfg.to_toml(), ConfigSource::Preset("x".into())).unwrap();
+        assert_eq!(cfg, back);
+    }
+
+    fn edit(find: &str, replace: &str) -> Result<ArchConfig, ConfigError> {
+        let text = include_str!("../presets/tiny-4x4.toml");
+        assert!(text.contains(find), "{find}");
+        let text = text.replacen(find, replace, 1);
+        ArchConfig::from_toml_str(&text, ConfigSource::File("t.toml".into()))
+    }
+
+    #[test]
+    fn zero_rows_names_field_and_line() {
+        let e = edit("rows = 4", "rows = 0").unwrap_err().to_string();
+        assert!(e.contains("t.toml"), "{e}");
+        assert!(e.contains("array.rows"), "{e}");
+        assert!(e.contains(":8:") || e.contains("line 8"), "{e}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_line() {
+        let e = edit("rows = 4", "rows = 4\nrowz = 5")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `rowz`"), "{e}");
+        assert!(e.contains("t.toml:9"), "{e}");
+    }
+
+    #[test]
+    fn widths_the_datapath_cannot_do() {
+        let e = edit("operand_bits = 8", "operand_bits = 4")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("array.operand_bits"), "{e}");
+        let e = edit("acc_bits = 32", "acc_bits = 24")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("array.acc_bits"), "{e}");
+    }
+
+    #[test]
+    fn too_narrow_banks_are_rejected() {
+        let e = edit("word_bits = 32", "word_bits = 16")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("buffers.a.banks"), "{e}");
+    }
+
+    #[test]
+    fn too_small_buffer_for_a_fold() {
+        let cfg = ArchConfig::preset("tpu-128x128").unwrap();
+        let mut text = cfg.to_toml();
+        // The OS output tile of a 128x128 array is 64 KiB of int32.
+        let start = text.find("[buffers.c]").unwrap();
+        let rel = text[start..].find("capacity_kib = ").unwrap() + start;
+        let end = rel + text[rel..].find('\n').unwrap();
+        text.replace_range(rel..end, "capacity_kib = 32");
+        let e = ArchConfig::from_toml_str(&text, ConfigSource::File("tpu.toml".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("buffers.c.capacity_kib"), "{e}");
+        assert!(e.contains("too small"), "{e}");
+    }
+
+    #[test]
+    fn shape_override_rescales_banks() {
+        let cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        let big = cfg.clone().with_shape(Some(64), Some(8)).unwrap();
+        assert_eq!((big.array.rows, big.array.cols), (64, 8));
+        assert!(big.validate().is_ok());
+        assert!(cfg.with_shape(Some(0), None).is_err());
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        assert_eq!(line_col("ab\ncd", 0), (1, 1));
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+}

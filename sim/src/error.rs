@@ -1,0 +1,110 @@
+//! Typed errors of the library. Every error caused by user input says what is wrong and where
+//! (file, line or field); the CLI prints them on one line and exits with code 2.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// An architecture configuration that cannot be used.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum ConfigError {
+    /// Neither a preset nor an existing file.
+    #[error("unknown architecture `{name}`: not a preset ({presets}) and no such file")]
+    UnknownPreset {
+        /// What was asked for.
+        name: String,
+        /// The presets that exist.
+        presets: String,
+    },
+    /// The file could not be read.
+    #[error("{}: cannot read: {message}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        message: String,
+    },
+    /// Not valid TOML, an unknown key, a missing key or a wrong type.
+    #[error("{origin}:{line}:{col}: {message}")]
+    Parse {
+        /// File or preset.
+        origin: String,
+        /// 1-based line (0 if unknown).
+        line: usize,
+        /// 1-based column (0 if unknown).
+        col: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// Well-formed but describes hardware the datapath cannot build.
+    #[error("{origin}{}: {field}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Invalid {
+        /// File or preset.
+        origin: String,
+        /// 1-based line of the field, when known.
+        line: Option<usize>,
+        /// Dotted field path, e.g. `array.rows`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A command-line override is out of range or makes the config invalid.
+    #[error("{flag} {message}")]
+    Flag {
+        /// The flag, e.g. `--rows`.
+        flag: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A `.npy` file that cannot be used as a matrix.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error("{}: {message}", path.display())]
+pub struct NpyError {
+    /// The file.
+    pub path: PathBuf,
+    /// What is wrong (missing, truncated, wrong dtype, wrong rank, ...).
+    pub message: String,
+}
+
+/// A workload that cannot be used.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum WorkloadError {
+    /// Neither a built-in workload nor an existing file.
+    #[error("unknown workload `{name}`: not built in ({builtins}) and no such file")]
+    Unknown {
+        /// What was asked for.
+        name: String,
+        /// The built-in workloads.
+        builtins: String,
+    },
+    /// A workload file that cannot be read or parsed.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A GEMM that cannot run on the configured machine.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum RunError {
+    /// A dimension is zero or the operands do not conform.
+    #[error("{0}")]
+    Shape(String),
+    /// The hardware described by the config does not support the dataflow.
+    #[error("architecture `{arch}` does not support the {dataflow} dataflow (array.dataflows = [{supported}])")]
+    Unsupported {
+        /// Config name.
+        arch: String,
+        /// The dataflow asked for.
+        dataflow: String,
+        /// What the config lists.
+        supported: String,
+    },
+}

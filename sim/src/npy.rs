@@ -1,0 +1,175 @@
+//! NumPy `.npy` matrices: int8 operands in, int32 results out.
+//!
+//! Every problem (missing or unreadable file, not a `.npy`, wrong dtype, wrong rank, empty,
+//! truncated) becomes an [`NpyError`] naming the file and the problem.
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, ErrorKind};
+use std::path::Path;
+
+use npyz::{DType, NpyFile, Order, TypeChar, WriterBuilder};
+
+use crate::error::NpyError;
+use crate::matrix::Matrix;
+
+fn err(path: &Path, message: impl Into<String>) -> NpyError {
+    NpyError {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Reads a 2-D int8 matrix (dtype `int8`, C or Fortran order).
+pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
+    let file = File::open(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => err(path, "no such file"),
+        _ => err(path, format!("cannot open: {e}")),
+    })?;
+    let npy = NpyFile::new(BufReader::new(file))
+        .map_err(|e| err(path, format!("not a valid .npy file: {e}")))?;
+    let dtype = npy.dtype();
+    let is_i8 = matches!(&dtype, DType::Plain(ts) if ts.type_char() == TypeChar::Int && ts.size_field() == 1);
+    if !is_i8 {
+        return Err(err(
+            path,
+            format!(
+                "dtype is {}; the operands must be int8 (convert with a.astype(numpy.int8))",
+                describe(&dtype)
+            ),
+        ));
+    }
+    let shape = npy.shape().to_vec();
+    if shape.len() != 2 {
+        return Err(err(
+            path,
+            format!(
+                "has rank {} (shape {:?}); expected a 2-D matrix",
+                shape.len(),
+                shape
+            ),
+        ));
+    }
+    let (rows, cols) = (shape[0] as usize, shape[1] as usize);
+    if rows == 0 || cols == 0 {
+        return Err(err(
+            path,
+            format!("is empty ({rows} x {cols}); every dimension must be at least 1"),
+        ));
+    }
+    let order = npy.order();
+    let data: Vec<i8> = npy.into_vec().map_err(|e| match e.kind() {
+        ErrorKind::UnexpectedEof => err(
+            path,
+            format!(
+                "is truncated: the header says {rows} x {cols} int8 ({} bytes of data) but the file ends early",
+                rows * cols
+            ),
+        ),
+        _ => err(path, format!("cannot read the data: {e}")),
+    })?;
+    let m = match order {
+        Order::C => Matrix::from_vec(rows, cols, data),
+        Order::Fortran => Matrix::from_vec(cols, rows, data).map(|t| t.transposed()),
+    };
+    m.ok_or_else(|| err(path, "data length does not match the shape"))
+}
+
+/// Writes a 2-D int32 matrix (dtype `<i4`, C order).
+pub fn write_i32_matrix(path: &Path, m: &Matrix<i32>) -> Result<(), NpyError> {
+    let file = File::create(path).map_err(|e| err(path, format!("cannot create: {e}")))?;
+    let shape = [m.rows() as u64, m.cols() as u64];
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&shape)
+        .writer(BufWriter::new(file))
+        .begin_nd()
+        .map_err(|e| err(path, format!("cannot write: {e}")))?;
+    w.extend(m.as_slice().iter().copied())
+        .map_err(|e| err(path, format!("cannot write: {e}")))?;
+    w.finish()
+        .map_err(|e| err(path, format!("cannot write: {e}")))?;
+    Ok(())
+}
+
+/// Writes a 2-D int8 matrix (dtype `|i1`, C order).
+pub fn write_i8_matrix(path: &Path, m: &Matrix<i8>) -> Result<(), NpyError> {
+    let file = File::create(path).map_err(|e| err(path, format!("cannot create: {e}")))?;
+    let shape = [m.rows() as u64, m.cols() as u64];
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&shape)
+        .writer(BufWriter::new(file))
+        .begin_nd()
+        .map_err(|e| err(path, format!("cannot write: {e}")))?;
+    w.extend(m.as_slice().iter().copied())
+        .map_err(|e| err(path, format!("cannot write: {e}")))?;
+    w.finish()
+        .map_err(|e| err(path, format!("cannot write: {e}")))?;
+    Ok(())
+}
+
+fn describe(dtype: &DType) -> String {
+    match dtype {
+        DType::Plain(ts) => {
+            let name = match (ts.type_char(), ts.size_field()) {
+                (TypeChar::Int, n) => format!("int{}", n * 8),
+                (TypeChar::Uint, n) => format!("uint{}", n * 8),
+                (TypeChar::Float, n) => format!("float{}", n * 8),
+                (TypeChar::Bool, _) => "bool".to_string(),
+                _ => "an unsupported type".to_string(),
+            };
+            format!("{ts} ({name})")
+        }
+        DType::Array(..) => "a sub-array type".to_string(),
+        DType::Record(..) => "a structured (record) type".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("systole-npy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join(name)
+    }
+
+    #[test]
+    fn int8_round_trip_and_int32_write() {
+        let p = tmp("a.npy");
+        let a = Matrix::random(5, 7, 1);
+        write_i8_matrix(&p, &a).unwrap();
+        assert_eq!(read_i8_matrix(&p).unwrap(), a);
+        let c = Matrix::from_fn(3, 2, |r, c| {
+            (r as i32 - 1) * 1_000_000_007i32.wrapping_mul(c as i32 + 1)
+        });
+        write_i32_matrix(&tmp("c.npy"), &c).unwrap();
+    }
+
+    #[test]
+    fn wrong_dtype_rank_truncation_missing() {
+        let p = tmp("c32.npy");
+        write_i32_matrix(&p, &Matrix::zeros(2, 2)).unwrap();
+        let e = read_i8_matrix(&p).unwrap_err().to_string();
+        assert!(
+            e.contains("c32.npy") && e.contains("int32") && e.contains("int8"),
+            "{e}"
+        );
+
+        let p = tmp("trunc.npy");
+        write_i8_matrix(&p, &Matrix::random(8, 8, 2)).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        std::fs::write(&p, &bytes[..bytes.len() - 10]).unwrap();
+        let e = read_i8_matrix(&p).unwrap_err().to_string();
+        assert!(e.contains("truncated"), "{e}");
+
+        let e = read_i8_matrix(&tmp("nope.npy")).unwrap_err().to_string();
+        assert!(e.contains("no such file"), "{e}");
+
+        let p = tmp("garbage.npy");
+        std::fs::write(&p, b"hello world").unwrap();
+        let e = read_i8_matrix(&p).unwrap_err().to_string();
+        assert!(e.contains("not a valid .npy"), "{e}");
+    }
+}

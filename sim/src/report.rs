@@ -1,0 +1,1 @@
+//! Report tables (filled in below).

@@ -1,0 +1,142 @@
+//! What a run reports: [`RunStats`] for one GEMM, [`Totals`] for several.
+
+use serde::{Deserialize, Serialize};
+
+use crate::array::schedule::GemmShape;
+use crate::config::Dataflow;
+use crate::events::EventCounts;
+
+/// A run of consecutive folds that took the same number of cycles (fold cycles are stored
+/// run-length encoded: a GEMM of thousands of folds has a handful of distinct values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoldCycles {
+    /// Cycles from the start of each of these folds to the start of the next (the last fold: to
+    /// the end of the run). A fold starts when the controller issues its first buffer read.
+    pub cycles: u64,
+    /// How many consecutive folds took that many cycles.
+    pub folds: u64,
+}
+
+/// The statistics of one GEMM run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStats {
+    /// Architecture name.
+    pub arch: String,
+    /// Dataflow.
+    pub dataflow: Dataflow,
+    /// PE rows.
+    pub rows: u32,
+    /// PE columns.
+    pub cols: u32,
+    /// GEMM dimensions.
+    pub m: usize,
+    /// GEMM dimensions.
+    pub n: usize,
+    /// GEMM dimensions.
+    pub k: usize,
+    /// Cycles from the first buffer read to the last write of C, inclusive.
+    pub total_cycles: u64,
+    /// Cycles the array waited for memory (zero until the memory system models DRAM).
+    pub stall_cycles: u64,
+    /// Multiply-accumulates performed (equal to `events.macs`).
+    pub macs: u64,
+    /// `macs / (total_cycles x rows x cols)`.
+    pub utilization: f64,
+    /// Number of folds.
+    pub folds: u64,
+    /// Cycles per fold, run-length encoded, in fold order.
+    pub fold_cycles: Vec<FoldCycles>,
+    /// Event counts by component.
+    pub events: EventCounts,
+}
+
+impl RunStats {
+    /// The GEMM shape.
+    pub fn shape(&self) -> GemmShape {
+        GemmShape {
+            m: self.m,
+            n: self.n,
+            k: self.k,
+        }
+    }
+}
+
+/// Run-length encodes per-fold cycle counts.
+pub(crate) fn encode_fold_cycles(per_fold: impl IntoIterator<Item = u64>) -> Vec<FoldCycles> {
+    let mut out: Vec<FoldCycles> = Vec::new();
+    for c in per_fold {
+        match out.last_mut() {
+            Some(last) if last.cycles == c => last.folds += 1,
+            _ => out.push(FoldCycles {
+                cycles: c,
+                folds: 1,
+            }),
+        }
+    }
+    out
+}
+
+/// Sums over several runs (the layers of a workload, each possibly repeated). Layers run one after
+/// another; nothing overlaps across layer boundaries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Totals {
+    /// Sum of total cycles.
+    pub total_cycles: u64,
+    /// Sum of stall cycles.
+    pub stall_cycles: u64,
+    /// Sum of MACs.
+    pub macs: u64,
+    /// `macs / (total_cycles x PEs)`.
+    pub utilization: f64,
+    /// Summed event counts.
+    pub events: EventCounts,
+}
+
+impl Totals {
+    /// Adds `repeat` runs with these statistics.
+    pub fn add(&mut self, s: &RunStats, repeat: u64) {
+        self.total_cycles += s.total_cycles * repeat;
+        self.stall_cycles += s.stall_cycles * repeat;
+        self.macs += s.macs * repeat;
+        self.events.add(&s.events.scaled(repeat));
+        let pes = u64::from(s.rows) * u64::from(s.cols);
+        self.utilization = utilization(self.macs, self.total_cycles, pes);
+    }
+}
+
+/// `macs / (cycles x pes)`, 0 when nothing ran.
+pub fn utilization(macs: u64, cycles: u64, pes: u64) -> f64 {
+    if cycles == 0 || pes == 0 {
+        0.0
+    } else {
+        macs as f64 / (cycles as f64 * pes as f64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_length_encoding() {
+        let e = encode_fold_cycles([16, 64, 64, 64, 100]);
+        assert_eq!(
+            e,
+            vec![
+                FoldCycles {
+                    cycles: 16,
+                    folds: 1
+                },
+                FoldCycles {
+                    cycles: 64,
+                    folds: 3
+                },
+                FoldCycles {
+                    cycles: 100,
+                    folds: 1
+                }
+            ]
+        );
+        assert!(encode_fold_cycles([]).is_empty());
+    }
+}
