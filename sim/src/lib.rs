@@ -29,6 +29,7 @@ pub mod matrix;
 pub mod memory;
 pub mod npy;
 pub mod report;
+pub mod run;
 pub mod stats;
 pub mod workload;
 

@@ -70,6 +70,7 @@ impl Skew {
     /// Cycle `t`: takes the vector at the buffer output (lanes `0..count` valid; `count = 0` and
     /// no markers when nothing was read), computes the skew outputs into `self.out` and returns the
     /// number of valid values the skew registers latch at the end of the cycle.
+    #[inline(always)]
     pub(crate) fn cycle(
         &mut self,
         t: u64,
@@ -97,7 +98,7 @@ impl Skew {
         let mut leaving = 0u64;
         let out = &mut self.out;
         for l in 0..n {
-            let u = (s + n - l) % n;
+            let u = if s >= l { s - l } else { s + n - l };
             let valid = l < self.count[u];
             let f = self.flags[u];
             out.val[l] = self.data[u * n + l];
@@ -146,6 +147,7 @@ impl Deskew {
     /// Cycle `t`: takes the bottom row's int32 registers, computes the deskewed row into
     /// `out_val`/`out_valid` and returns the number of valid values the deskew registers latch at
     /// the end of the cycle.
+    #[inline(always)]
     pub(crate) fn cycle(&mut self, t: u64, bottom: &[i32], bottom_valid: &[u64]) -> u64 {
         let (n, w) = (self.lanes, self.w);
         let s = (t % n as u64) as usize;
@@ -155,7 +157,7 @@ impl Deskew {
         let mut leaving = 0u64;
         for j in 0..n {
             let d = n - 1 - j; // registers on lane j
-            let u = (s + n - d) % n;
+            let u = if s >= d { s - d } else { s + n - d };
             let valid = get_bit(&self.valid[u * w..(u + 1) * w], j);
             self.out_val[j] = self.data[u * n + j];
             put_bit(&mut self.out_valid, j, valid);

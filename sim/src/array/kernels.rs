@@ -26,33 +26,60 @@ pub(crate) fn product_row(out: &mut [i32], a: &[i8], w: &[i8]) {
     }
 }
 
-/// Runs `f` compiled with the best vector extension this CPU supports. `f` and everything it
-/// inlines (the whole simulation loop is `#[inline(always)]`) are generated once per extension.
-#[inline(always)]
-pub(crate) fn with_best_simd<R>(f: impl FnOnce() -> R) -> R {
+/// The vector extensions the simulation loop is compiled for, best first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Simd {
+    /// AVX-512F/BW.
+    Avx512,
+    /// AVX2.
+    Avx2,
+    /// The target's baseline (SSE2 on x86-64).
+    Baseline,
+}
+
+/// The best extension this CPU has (checked once; `is_x86_feature_detected` caches).
+#[inline]
+pub(crate) fn best_simd() -> Simd {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: the CPU supports AVX-512F/BW, checked just above.
-            return unsafe { x86::avx512(f) };
+            return Simd::Avx512;
         }
         if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { x86::avx2(f) };
+            return Simd::Avx2;
         }
     }
-    f()
+    Simd::Baseline
 }
 
-#[cfg(target_arch = "x86_64")]
-mod x86 {
-    #[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,popcnt")]
-    pub(super) unsafe fn avx512<R>(f: impl FnOnce() -> R) -> R {
-        f()
+/// Packs 64 lane flags (one byte each, 0 or 1) into a bit row word, lane 0 in bit 0.
+#[inline(always)]
+pub(crate) fn pack_flags(flags: &[u8; 64]) -> u64 {
+    let mut out = 0u64;
+    for (k, chunk) in flags.chunks_exact(8).enumerate() {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // Gathers the low bit of each byte into the top byte (bit b of the result is byte b).
+        let packed = (x.wrapping_mul(0x0102_0408_1020_4080)) >> 56;
+        out |= packed << (8 * k);
     }
+    out
+}
 
-    #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-    pub(super) unsafe fn avx2<R>(f: impl FnOnce() -> R) -> R {
-        f()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pack_flags_matches_bit_by_bit() {
+        let mut flags = [0u8; 64];
+        for seed in 0..50u64 {
+            let mut want = 0u64;
+            for (b, f) in flags.iter_mut().enumerate() {
+                let bit = (seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (b % 61)) & 1;
+                *f = bit as u8;
+                want |= bit << b;
+            }
+            assert_eq!(pack_flags(&flags), want);
+        }
     }
 }

@@ -223,9 +223,9 @@ pub(crate) fn run_plan<P: Probe>(
     b: &Matrix<i8>,
     probe: &mut P,
 ) -> (GemmRun, Diagnostics) {
-    kernels::with_best_simd(|| match plan.df {
-        Dataflow::Os => run_core(cfg, plan, a, b, probe, os::OsArray::new(plan.r, plan.c)),
-        Dataflow::Ws | Dataflow::Is => run_core(
+    match plan.df {
+        Dataflow::Os => dispatch(cfg, plan, a, b, probe, os::OsArray::new(plan.r, plan.c)),
+        Dataflow::Ws | Dataflow::Is => dispatch(
             cfg,
             plan,
             a,
@@ -233,7 +233,52 @@ pub(crate) fn run_plan<P: Probe>(
             probe,
             stationary::StationaryArray::new(plan.r, plan.c),
         ),
-    })
+    }
+}
+
+/// Runs [`run_core`] compiled for the best vector extension of this CPU. The whole simulation
+/// loop is `#[inline(always)]`, so each variant below is a complete copy of it.
+fn dispatch<P: Probe, A: ArrayCore>(
+    cfg: &ArchConfig,
+    plan: &Plan,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    core: A,
+) -> (GemmRun, Diagnostics) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,popcnt")]
+        fn avx512<P: Probe, A: ArrayCore>(
+            cfg: &ArchConfig,
+            plan: &Plan,
+            a: &Matrix<i8>,
+            b: &Matrix<i8>,
+            probe: &mut P,
+            core: A,
+        ) -> (GemmRun, Diagnostics) {
+            run_core(cfg, plan, a, b, probe, core)
+        }
+        #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
+        fn avx2<P: Probe, A: ArrayCore>(
+            cfg: &ArchConfig,
+            plan: &Plan,
+            a: &Matrix<i8>,
+            b: &Matrix<i8>,
+            probe: &mut P,
+            core: A,
+        ) -> (GemmRun, Diagnostics) {
+            run_core(cfg, plan, a, b, probe, core)
+        }
+        match kernels::best_simd() {
+            // SAFETY: best_simd() checked that the CPU has these extensions.
+            kernels::Simd::Avx512 => return unsafe { avx512(cfg, plan, a, b, probe, core) },
+            // SAFETY: as above.
+            kernels::Simd::Avx2 => return unsafe { avx2(cfg, plan, a, b, probe, core) },
+            kernels::Simd::Baseline => {}
+        }
+    }
+    run_core(cfg, plan, a, b, probe, core)
 }
 
 #[inline(always)]

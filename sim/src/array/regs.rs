@@ -30,7 +30,7 @@ fn top_mask(lanes: usize) -> u64 {
 
 /// Shifts a bit row toward higher lanes by one, inserting `bit` at lane 0. Returns the bit that
 /// fell off the end (lane `lanes - 1` before the shift).
-#[inline]
+#[inline(always)]
 pub(crate) fn shift_in_bit(row: &mut [u64], lanes: usize, bit: bool) -> bool {
     let last = lanes - 1;
     let out = row[last / 64] >> (last % 64) & 1 == 1;
@@ -46,13 +46,13 @@ pub(crate) fn shift_in_bit(row: &mut [u64], lanes: usize, bit: bool) -> bool {
 }
 
 /// Number of set bits in a bit row.
-#[inline]
+#[inline(always)]
 pub(crate) fn popcount(row: &[u64]) -> u64 {
     row.iter().map(|w| u64::from(w.count_ones())).sum()
 }
 
 /// Number of set bits in `a & b`.
-#[inline]
+#[inline(always)]
 pub(crate) fn popcount_and(a: &[u64], b: &[u64]) -> u64 {
     a.iter()
         .zip(b)
@@ -61,13 +61,13 @@ pub(crate) fn popcount_and(a: &[u64], b: &[u64]) -> u64 {
 }
 
 /// Whether lane `i` is set.
-#[inline]
+#[inline(always)]
 pub(crate) fn get_bit(row: &[u64], i: usize) -> bool {
     row[i / 64] >> (i % 64) & 1 == 1
 }
 
 /// Sets lane `i` to `v`.
-#[inline]
+#[inline(always)]
 pub(crate) fn put_bit(row: &mut [u64], i: usize, v: bool) {
     let m = 1u64 << (i % 64);
     if v {
@@ -78,7 +78,7 @@ pub(crate) fn put_bit(row: &mut [u64], i: usize, v: bool) {
 }
 
 /// Calls `f(lane)` for every set bit of a bit row, in increasing lane order.
-#[inline]
+#[inline(always)]
 pub(crate) fn for_each_set(row: &[u64], mut f: impl FnMut(usize)) {
     for (wi, &w) in row.iter().enumerate() {
         let mut w = w;
@@ -130,14 +130,14 @@ impl<T: Copy + Default> ShiftWindow<T> {
     }
 
     /// The registers of row `r`, lane 0 first.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn row(&self, r: usize) -> &[T] {
         let s = r * self.stride + self.pos;
         &self.buf[s..s + self.lanes]
     }
 
     /// Clock edge: every row shifts right by one lane and lane 0 of row `r` takes `inputs[r]`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn shift_in(&mut self, inputs: &[T]) {
         debug_assert_eq!(inputs.len(), self.rows);
         if self.pos == 0 {
@@ -185,14 +185,14 @@ impl<T: Copy + Default> RowRing<T> {
     }
 
     /// Row `r` (0 = top).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn row(&self, r: usize) -> &[T] {
         let s = self.start(r);
         &self.buf[s..s + self.lanes]
     }
 
     /// Row `r` (0 = top), mutable.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn row_mut(&mut self, r: usize) -> &mut [T] {
         let s = self.start(r);
         &mut self.buf[s..s + self.lanes]

@@ -13,7 +13,7 @@
 //!   the PE's row (and stops there), otherwise it moves on down.
 
 use super::edge::EdgeLanes;
-use super::kernels::{product_row, psum_row};
+use super::kernels::{pack_flags, product_row, psum_row};
 use super::regs::{
     for_each_set, get_bit, popcount, popcount_and, put_bit, shift_in_bit, words, RowRing,
     ShiftWindow,
@@ -163,11 +163,15 @@ impl StationaryArray {
             let tags = self.v_tag.row(i);
             let slots = self.v_slot.row(i);
             for (k, chunk) in tags.chunks(64).enumerate() {
-                let mut m = 0u64;
-                for (b, &t) in chunk.iter().enumerate() {
-                    m |= u64::from(usize::from(t) == i) << b;
+                if slots[k] == 0 {
+                    self.scratch[k] = 0;
+                    continue;
                 }
-                self.scratch[k] = m & slots[k];
+                let mut eq = [0u8; 64];
+                for (e, &t) in eq.iter_mut().zip(chunk) {
+                    *e = u8::from(usize::from(t) == i);
+                }
+                self.scratch[k] = pack_flags(&eq) & slots[k];
             }
             let scratch = std::mem::take(&mut self.scratch);
             for_each_set(&scratch, |j| {

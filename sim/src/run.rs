@@ -1,0 +1,176 @@
+//! Running a workload on an architecture for one or more dataflows (the main job of `systole run`).
+//!
+//! Each (dataflow, layer) pair is an independent simulation; they run in parallel (rayon) and the
+//! results do not depend on the thread count. Operands are seeded random int8 data: cycles and
+//! event counts do not depend on the values, and `check` compares every C with the reference.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::array::simulate_gemm;
+use crate::config::{ArchConfig, Dataflow};
+use crate::error::RunError;
+use crate::matrix::{reference_matmul, Matrix};
+use crate::stats::{RunStats, Totals};
+use crate::workload::Workload;
+
+/// One layer of a workload run in one dataflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerRun {
+    /// Layer name.
+    pub name: String,
+    /// How many times the layer runs; `stats` are for one run.
+    pub repeat: u64,
+    /// Statistics of one run of the layer.
+    pub stats: RunStats,
+}
+
+/// A whole workload in one dataflow.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataflowRun {
+    /// The dataflow.
+    pub dataflow: Dataflow,
+    /// Per layer.
+    pub layers: Vec<LayerRun>,
+    /// Sums over the layers, repeats included.
+    pub total: Totals,
+}
+
+/// A workload on an architecture, for each dataflow asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorkloadRun {
+    /// Workload name.
+    pub workload: String,
+    /// Where the workload's shapes come from.
+    pub source: String,
+    /// The architecture.
+    pub arch: ArchConfig,
+    /// One entry per dataflow, in the order asked for.
+    pub dataflows: Vec<DataflowRun>,
+}
+
+/// What went wrong in a workload run.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadRunError {
+    /// A layer cannot run.
+    #[error("layer `{layer}`: {source}")]
+    Layer {
+        /// The layer.
+        layer: String,
+        /// Why.
+        source: RunError,
+    },
+    /// `check` found a C that differs from the reference product (a model bug).
+    #[error("layer `{layer}` ({dataflow}): C differs from the reference product")]
+    Mismatch {
+        /// The layer.
+        layer: String,
+        /// The dataflow.
+        dataflow: Dataflow,
+    },
+}
+
+/// Runs every layer of `workload` in every dataflow of `dataflows`. `on_done` is called once per
+/// finished (dataflow, layer) pair, from any thread. With `check`, every C is compared with
+/// [`reference_matmul`].
+pub fn run_workload(
+    cfg: &ArchConfig,
+    workload: &Workload,
+    dataflows: &[Dataflow],
+    check: bool,
+    on_done: &(dyn Fn() + Sync),
+) -> Result<WorkloadRun, WorkloadRunError> {
+    let jobs: Vec<(Dataflow, usize)> = dataflows
+        .iter()
+        .flat_map(|&df| (0..workload.layers.len()).map(move |i| (df, i)))
+        .collect();
+    let results: Vec<Result<LayerRun, WorkloadRunError>> = jobs
+        .par_iter()
+        .map(|&(df, i)| {
+            let layer = &workload.layers[i];
+            let s = layer.shape();
+            let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
+            let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
+            let run = simulate_gemm(cfg, df, &a, &b).map_err(|e| WorkloadRunError::Layer {
+                layer: layer.name.clone(),
+                source: e,
+            })?;
+            if check && run.c != reference_matmul(&a, &b) {
+                return Err(WorkloadRunError::Mismatch {
+                    layer: layer.name.clone(),
+                    dataflow: df,
+                });
+            }
+            on_done();
+            Ok(LayerRun {
+                name: layer.name.clone(),
+                repeat: layer.repeat,
+                stats: run.stats,
+            })
+        })
+        .collect();
+    let mut results = results.into_iter();
+    let mut out = Vec::new();
+    for &df in dataflows {
+        let mut layers = Vec::new();
+        let mut total = Totals::default();
+        for _ in &workload.layers {
+            let lr = results.next().expect("one result per job")?;
+            total.add(&lr.stats, lr.repeat);
+            layers.push(lr);
+        }
+        out.push(DataflowRun {
+            dataflow: df,
+            layers,
+            total,
+        });
+    }
+    Ok(WorkloadRun {
+        workload: workload.name.clone(),
+        source: workload.source.clone(),
+        arch: cfg.clone(),
+        dataflows: out,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::GemmLayer;
+
+    #[test]
+    fn totals_count_repeats_and_results_are_checked() {
+        let cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        let w = Workload {
+            name: "t".into(),
+            source: String::new(),
+            layers: vec![
+                GemmLayer {
+                    name: "a".into(),
+                    m: 5,
+                    n: 6,
+                    k: 7,
+                    repeat: 3,
+                },
+                GemmLayer {
+                    name: "b".into(),
+                    m: 9,
+                    n: 2,
+                    k: 4,
+                    repeat: 1,
+                },
+            ],
+        };
+        let run = run_workload(&cfg, &w, &Dataflow::ALL, true, &|| {}).unwrap();
+        assert_eq!(run.dataflows.len(), 3);
+        for d in &run.dataflows {
+            assert_eq!(d.total.macs, w.macs());
+            let cyc: u64 = d
+                .layers
+                .iter()
+                .map(|l| l.stats.total_cycles * l.repeat)
+                .sum();
+            assert_eq!(d.total.total_cycles, cyc);
+        }
+    }
+}

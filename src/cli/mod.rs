@@ -1,0 +1,59 @@
+//! Command-line definitions and dispatch.
+
+mod gemm;
+mod run;
+
+use clap::{Args, Parser, Subcommand};
+use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
+
+/// systole: design and compare DNN accelerators built on an int8 systolic array.
+#[derive(Debug, Parser)]
+#[command(name = "systole", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a workload on an architecture for every dataflow and compare them (the main job).
+    Run(run::RunArgs),
+    /// Run one GEMM C = A x B on explicit NumPy data or seeded random data.
+    Gemm(gemm::GemmArgs),
+}
+
+/// The architecture flags every command takes.
+#[derive(Debug, Clone, Args)]
+pub struct ArchArgs {
+    /// A preset (tiny-4x4, edge-16x16, eyeriss-12x14, tpu-128x128) or a TOML file.
+    #[arg(long, default_value = DEFAULT_PRESET, value_name = "PRESET|FILE")]
+    arch: String,
+    /// Override the number of PE rows (bank counts follow so each buffer still feeds one edge
+    /// vector per cycle).
+    #[arg(long, value_name = "R")]
+    rows: Option<u32>,
+    /// Override the number of PE columns.
+    #[arg(long, value_name = "C")]
+    cols: Option<u32>,
+}
+
+impl ArchArgs {
+    /// Loads, overrides and validates the architecture.
+    pub fn load(&self) -> anyhow::Result<ArchConfig> {
+        Ok(ArchConfig::load(&self.arch)?.with_shape(self.rows, self.cols)?)
+    }
+}
+
+/// Parses a dataflow name for clap.
+fn parse_dataflow(s: &str) -> Result<Dataflow, String> {
+    Dataflow::parse(s).ok_or_else(|| format!("`{s}` is not a dataflow: use os, ws or is"))
+}
+
+/// Runs the parsed command line; with no subcommand, the main job on its defaults.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Some(Command::Run(a)) => run::run(a),
+        Some(Command::Gemm(a)) => gemm::run(a),
+        None => run::run(run::RunArgs::default_job()),
+    }
+}

@@ -1,0 +1,128 @@
+//! `systole run`: a workload on an architecture, every dataflow, a comparison.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use systole_sim::config::{Dataflow, DEFAULT_PRESET};
+use systole_sim::report::{workload_markdown, workload_text};
+use systole_sim::run::run_workload;
+use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
+
+use super::ArchArgs;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    arch: ArchArgs,
+    /// A built-in workload (bert-base) or a TOML file of GEMM layers.
+    #[arg(long, default_value = DEFAULT_WORKLOAD, value_name = "NAME|FILE")]
+    workload: String,
+    /// Dataflow to run: os, ws, is or all.
+    #[arg(long, default_value = "all", value_parser = parse_dataflows)]
+    dataflow: DataflowChoice,
+    /// Compare every layer's C with a plain reference matrix product (slower).
+    #[arg(long)]
+    check: bool,
+    /// Print the results as JSON instead of tables.
+    #[arg(long)]
+    json: bool,
+    /// Also write a report to this directory: summary.md (tables) and results.json.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DataflowChoice(Vec<Dataflow>);
+
+fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(DataflowChoice(Dataflow::ALL.to_vec()));
+    }
+    let mut v = Vec::new();
+    for part in s.split(',') {
+        let df = Dataflow::parse(part.trim())
+            .ok_or_else(|| format!("`{part}` is not a dataflow: use os, ws, is or all"))?;
+        if !v.contains(&df) {
+            v.push(df);
+        }
+    }
+    Ok(DataflowChoice(v))
+}
+
+impl RunArgs {
+    /// `systole` with no arguments: the default workload on the default preset, all dataflows.
+    pub fn default_job() -> RunArgs {
+        RunArgs {
+            arch: ArchArgs {
+                arch: DEFAULT_PRESET.to_string(),
+                rows: None,
+                cols: None,
+            },
+            workload: DEFAULT_WORKLOAD.to_string(),
+            dataflow: DataflowChoice(Dataflow::ALL.to_vec()),
+            check: false,
+            json: false,
+            out: None,
+        }
+    }
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<()> {
+    let cfg = args.arch.load()?;
+    let workload = Workload::load(&args.workload)?;
+    let dataflows = args.dataflow.0;
+    for &df in &dataflows {
+        if !cfg.supports(df) {
+            anyhow::bail!(
+                "architecture `{}` does not support the {df} dataflow (array.dataflows lists {})",
+                cfg.name,
+                cfg.array
+                    .dataflows
+                    .iter()
+                    .map(|d| d.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    let jobs = (dataflows.len() * workload.layers.len()) as u64;
+    let bar = ProgressBar::new(jobs).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} layer runs  {elapsed} (eta {eta})")
+            .expect("valid template"),
+    );
+    let result = run_workload(&cfg, &workload, &dataflows, args.check, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let result = result?;
+
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&result).context("serialising results")?
+        );
+    } else {
+        print!("{}", workload_text(&result));
+        if args.check {
+            println!("\ncheck: every layer's C equals the reference matrix product");
+        }
+    }
+    if let Some(dir) = &args.out {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the report directory", dir.display()))?;
+        let command = std::iter::once("systole".to_string())
+            .chain(std::env::args().skip(1))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let md = dir.join("summary.md");
+        std::fs::write(&md, workload_markdown(&result, &command))
+            .with_context(|| format!("{}: cannot write", md.display()))?;
+        let js = dir.join("results.json");
+        std::fs::write(&js, serde_json::to_string_pretty(&result)?)
+            .with_context(|| format!("{}: cannot write", js.display()))?;
+        if !args.json {
+            println!("\nreport written to {} and {}", md.display(), js.display());
+        }
+    }
+    Ok(())
+}
