@@ -89,6 +89,10 @@ pub fn run_workload(
         .map(|&(df, i)| {
             let layer = &workload.layers[i];
             let s = layer.shape();
+            s.check().map_err(|e| WorkloadRunError::Layer {
+                layer: layer.name.clone(),
+                source: e,
+            })?;
             let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
             let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
             let run = simulate_gemm(cfg, df, &a, &b).map_err(|e| WorkloadRunError::Layer {

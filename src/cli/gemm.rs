@@ -9,6 +9,7 @@ use systole_sim::config::Dataflow;
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::npy;
 use systole_sim::report::gemm_text;
+use systole_sim::GemmShape;
 
 use super::{parse_dataflow, ArchArgs};
 
@@ -58,6 +59,12 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
                     bail!("{flag} 0: must be at least 1");
                 }
             }
+            let shape = GemmShape {
+                m: args.m,
+                n: args.n,
+                k: args.k,
+            };
+            shape.check()?;
             (
                 Matrix::random(args.m, args.k, args.seed),
                 Matrix::random(args.k, args.n, args.seed.wrapping_add(1)),

@@ -127,11 +127,13 @@ pub fn check_operands(
             b.rows()
         )));
     }
-    Ok(GemmShape {
+    let shape = GemmShape {
         m: a.rows(),
         n: b.cols(),
         k: a.cols(),
-    })
+    };
+    shape.check()?;
+    Ok(shape)
 }
 
 /// One edge port of the controller: its next op and the markers travelling beside the SRAM read.

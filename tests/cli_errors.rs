@@ -1,0 +1,348 @@
+//! Every kind of bad input gets a one-line error naming the file, field or flag, and exit code 2;
+//! never a panic.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use npyz::WriterBuilder;
+use predicates::prelude::*;
+use systole_sim::matrix::Matrix;
+use systole_sim::npy::{write_i32_matrix, write_i8_matrix};
+
+fn systole() -> Command {
+    Command::cargo_bin("systole").unwrap()
+}
+
+/// Runs systole, expects exit code 2 and a single-line `error: ...` on stderr containing all
+/// of `needles`.
+fn fails_with(args: &[&str], needles: &[&str]) {
+    let out = systole().args(args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
+    assert!(!stderr.contains("panicked"), "panic for {args:?}: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line for {args:?}: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "`{n}` missing for {args:?}: {stderr}");
+    }
+}
+
+fn tmpdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+fn preset_text(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("sim/presets")
+        .join(format!("{name}.toml"));
+    std::fs::read_to_string(p).unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[test]
+fn unknown_preset() {
+    fails_with(
+        &["gemm", "--arch", "nosuch-8x8"],
+        &["nosuch-8x8", "edge-16x16", "tiny-4x4"],
+    );
+}
+
+#[test]
+fn config_zero_rows_names_field_file_and_line() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "zero.toml",
+        &preset_text("tiny-4x4").replace("rows = 4", "rows = 0"),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["zero.toml:8", "array.rows", "0"],
+    );
+}
+
+#[test]
+fn config_unknown_key() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "typo.toml",
+        &preset_text("tiny-4x4").replace("read_latency = 1", "read_latency = 1\nlatency = 2"),
+    );
+    fails_with(
+        &["run", "--arch", p.to_str().unwrap()],
+        &["typo.toml:", "unknown field `latency`"],
+    );
+}
+
+#[test]
+fn config_missing_key_and_bad_toml() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "missing.toml",
+        &preset_text("tiny-4x4").replace("cols = 4\n", ""),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["missing.toml", "cols"],
+    );
+    let p = write(d.path(), "broken.toml", "name = \"x\"\n[array\n");
+    fails_with(&["gemm", "--arch", p.to_str().unwrap()], &["broken.toml:2"]);
+}
+
+#[test]
+fn config_widths_the_datapath_cannot_do() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "w4.toml",
+        &preset_text("tiny-4x4").replace("operand_bits = 8", "operand_bits = 4"),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["w4.toml", "array.operand_bits", "8-bit"],
+    );
+    let p = write(
+        d.path(),
+        "acc.toml",
+        &preset_text("tiny-4x4").replace("acc_bits = 32", "acc_bits = 48"),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["acc.toml", "array.acc_bits"],
+    );
+}
+
+#[test]
+fn config_buffer_too_small_for_one_fold() {
+    let d = tmpdir();
+    // tpu-128x128's OS fold needs 64 KiB of int32 outputs in C.
+    let text = preset_text("tpu-128x128").replace(
+        "[buffers.c]   # 128 lanes x 32 bits = 4096 bits per cycle\ncapacity_kib = 4096",
+        "[buffers.c]\ncapacity_kib = 16",
+    );
+    let p = write(d.path(), "small.toml", &text);
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["small.toml", "buffers.c.capacity_kib", "too small", "OS"],
+    );
+}
+
+#[test]
+fn config_banks_too_narrow() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "narrow.toml",
+        &preset_text("edge-16x16").replacen("banks = 2", "banks = 1", 1),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["narrow.toml", "buffers.a.banks", "edge vector"],
+    );
+}
+
+#[test]
+fn shape_flags_out_of_range() {
+    fails_with(&["gemm", "--rows", "0"], &["--rows", "0"]);
+    fails_with(&["run", "--cols", "5000"], &["--cols", "5000"]);
+    fails_with(&["gemm", "--m", "0"], &["--m"]);
+    fails_with(
+        &["gemm", "--m", "100000", "--n", "100000", "--k", "10"],
+        &["GiB"],
+    );
+}
+
+#[test]
+fn unsupported_dataflow() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "wsonly.toml",
+        &preset_text("tiny-4x4").replace(
+            "dataflows = [\"os\", \"ws\", \"is\"]",
+            "dataflows = [\"ws\"]",
+        ),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap(), "--dataflow", "os"],
+        &["does not support", "OS"],
+    );
+    fails_with(
+        &["run", "--arch", p.to_str().unwrap(), "--dataflow", "is"],
+        &["does not support", "IS"],
+    );
+}
+
+#[test]
+fn bad_dataflow_name_is_a_usage_error() {
+    let out = systole()
+        .args(["gemm", "--dataflow", "rs"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("os, ws or is"));
+}
+
+#[test]
+fn npy_missing_file() {
+    let d = tmpdir();
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&b, &Matrix::random(4, 4, 1)).unwrap();
+    let a = d.path().join("nope.npy");
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &["nope.npy", "no such file"],
+    );
+}
+
+#[test]
+fn npy_wrong_dtype() {
+    let d = tmpdir();
+    let a = d.path().join("a32.npy");
+    write_i32_matrix(&a, &Matrix::zeros(4, 4)).unwrap();
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&b, &Matrix::random(4, 4, 1)).unwrap();
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &["a32.npy", "int32", "int8"],
+    );
+}
+
+#[test]
+fn npy_wrong_rank() {
+    let d = tmpdir();
+    let a = d.path().join("vec.npy");
+    let mut w = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&[8])
+        .writer(std::fs::File::create(&a).unwrap())
+        .begin_nd()
+        .unwrap();
+    w.extend([1i8; 8]).unwrap();
+    w.finish().unwrap();
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&b, &Matrix::random(8, 2, 1)).unwrap();
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &["vec.npy", "rank 1"],
+    );
+}
+
+#[test]
+fn npy_mismatched_k() {
+    let d = tmpdir();
+    let a = d.path().join("a.npy");
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&a, &Matrix::random(5, 7, 1)).unwrap();
+    write_i8_matrix(&b, &Matrix::random(6, 3, 2)).unwrap();
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &["K = 7", "K = 6"],
+    );
+}
+
+#[test]
+fn npy_truncated_and_not_npy() {
+    let d = tmpdir();
+    let a = d.path().join("cut.npy");
+    write_i8_matrix(&a, &Matrix::random(16, 16, 1)).unwrap();
+    let bytes = std::fs::read(&a).unwrap();
+    std::fs::write(&a, &bytes[..bytes.len() - 40]).unwrap();
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&b, &Matrix::random(16, 4, 2)).unwrap();
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &["cut.npy", "truncated"],
+    );
+    let junk = write(d.path(), "junk.npy", "this is not numpy");
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            junk.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &["junk.npy", "not a valid .npy"],
+    );
+}
+
+#[test]
+fn a_without_b_is_a_usage_error() {
+    systole()
+        .args(["gemm", "--a", "x.npy"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--b"));
+}
+
+#[test]
+fn unknown_workload_and_bad_workload_file() {
+    fails_with(
+        &["run", "--workload", "lenet-9000"],
+        &["lenet-9000", "bert-base"],
+    );
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "net.toml",
+        "name = \"n\"\n[[layer]]\nname = \"l\"\nm = 4\nn = 4\nk = \"big\"\n",
+    );
+    fails_with(&["run", "--workload", p.to_str().unwrap()], &["net.toml:6"]);
+}
+
+#[test]
+fn unwritable_output() {
+    fails_with(
+        &[
+            "gemm",
+            "--m",
+            "4",
+            "--n",
+            "4",
+            "--k",
+            "4",
+            "--out",
+            "/nonexistent-dir/c.npy",
+        ],
+        &["/nonexistent-dir/c.npy", "cannot create"],
+    );
+}
