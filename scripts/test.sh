@@ -35,6 +35,9 @@ cargo fmt --all -- --check
 say "lints (cargo clippy -D warnings)"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
 
+say "docs (cargo doc, warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+
 say "tests (cargo test --workspace)"
 cargo test --workspace --quiet
 

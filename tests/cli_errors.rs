@@ -182,13 +182,20 @@ fn unsupported_dataflow() {
 }
 
 #[test]
-fn bad_dataflow_name_is_a_usage_error() {
-    let out = systole()
-        .args(["gemm", "--dataflow", "rs"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("os, ws or is"));
+fn usage_errors_are_one_line() {
+    fails_with(
+        &["gemm", "--dataflow", "rs"],
+        &["--dataflow", "os, ws or is"],
+    );
+    fails_with(&["gemm", "--m", "-1"], &["-1"]);
+    fails_with(&["gemm", "--m", "1.5"], &["--m", "1.5"]);
+    fails_with(&["gemm", "--bogus"], &["--bogus"]);
+    fails_with(&["run", "--dataflow", "os,xs"], &["xs"]);
+    systole()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Usage"));
 }
 
 #[test]
@@ -307,11 +314,127 @@ fn npy_truncated_and_not_npy() {
 
 #[test]
 fn a_without_b_is_a_usage_error() {
-    systole()
-        .args(["gemm", "--a", "x.npy"])
-        .assert()
-        .code(2)
-        .stderr(predicate::str::contains("--b"));
+    fails_with(&["gemm", "--a", "x.npy"], &["--b"]);
+}
+
+/// A .npy file of `data` with the header dictionary `dict` (format version 1.0).
+fn npy_bytes(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    let pad = 64 - (10 + dict.len() + 1) % 64;
+    let hlen = (dict.len() + pad + 1) as u16;
+    bytes.extend_from_slice(&hlen.to_le_bytes());
+    bytes.extend_from_slice(dict.as_bytes());
+    bytes.extend(std::iter::repeat_n(b' ', pad));
+    bytes.push(b'\n');
+    bytes.extend_from_slice(data);
+    bytes
+}
+
+#[test]
+fn npy_uint8_and_bool_are_rejected() {
+    let d = tmpdir();
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&b, &Matrix::random(2, 2, 1)).unwrap();
+    for (name, descr, kind) in [("u8.npy", "|u1", "uint8"), ("bool.npy", "|b1", "bool")] {
+        let dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': (2, 2), }}");
+        let p = d.path().join(name);
+        std::fs::write(&p, npy_bytes(&dict, &[0, 1, 1, 0])).unwrap();
+        fails_with(
+            &[
+                "gemm",
+                "--a",
+                p.to_str().unwrap(),
+                "--b",
+                b.to_str().unwrap(),
+            ],
+            &[name, kind, "int8"],
+        );
+    }
+}
+
+#[test]
+fn npy_header_claiming_a_huge_shape() {
+    let d = tmpdir();
+    let b = d.path().join("b.npy");
+    write_i8_matrix(&b, &Matrix::random(2, 2, 1)).unwrap();
+    for shape in ["(4294967296, 4294967296)", "(100000000000, 100000000000)"] {
+        let a = d.path().join("huge.npy");
+        let dict = format!("{{'descr': '|i1', 'fortran_order': False, 'shape': {shape}, }}");
+        std::fs::write(&a, npy_bytes(&dict, &[1u8; 64])).unwrap();
+        fails_with(
+            &[
+                "gemm",
+                "--a",
+                a.to_str().unwrap(),
+                "--b",
+                b.to_str().unwrap(),
+            ],
+            &["huge.npy", "truncated"],
+        );
+    }
+}
+
+#[test]
+fn padding_to_the_array_edge_counts_toward_the_memory_limit() {
+    // N = 1 on a 128-wide array pads every C row to 128 int32 lanes.
+    fails_with(
+        &[
+            "gemm",
+            "--arch",
+            "tpu-128x128",
+            "--m",
+            "100000000",
+            "--n",
+            "1",
+            "--k",
+            "1",
+        ],
+        &["GiB"],
+    );
+}
+
+#[test]
+fn workload_layer_errors_name_the_workload_once() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "wide.toml",
+        "name = \"n\"\n[[layer]]\nname = \"l\"\nm = 100000\nn = 100000\nk = 4\n",
+    );
+    let out = systole()
+        .args(["run", "--workload", p.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr.contains("wide.toml") && stderr.contains("layer `l`"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("needs").count(), 1, "{stderr}");
+}
+
+#[test]
+fn config_name_and_clock_are_checked() {
+    let d = tmpdir();
+    let p = write(
+        d.path(),
+        "clk.toml",
+        &preset_text("tiny-4x4").replace("clock_mhz = 100.0", "clock_mhz = 1e-300"),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["clk.toml", "clock_mhz"],
+    );
+    let p = write(
+        d.path(),
+        "nl.toml",
+        &preset_text("tiny-4x4").replace("name = \"tiny-4x4\"", "name = \"a\\nb\""),
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["nl.toml", "name"],
+    );
 }
 
 #[test]

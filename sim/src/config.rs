@@ -371,13 +371,16 @@ impl ArchConfig {
                 message,
             })
         };
-        if self.name.trim().is_empty() {
-            return bad("name", "must not be empty".into());
+        if self.name.trim().is_empty() || self.name.chars().any(char::is_control) {
+            return bad(
+                "name",
+                "must be a non-empty single line without control characters".into(),
+            );
         }
-        if !(self.clock_mhz.is_finite() && self.clock_mhz > 0.0) {
+        if !(self.clock_mhz.is_finite() && (0.001..=100_000.0).contains(&self.clock_mhz)) {
             return bad(
                 "clock_mhz",
-                format!("{}: must be a positive number of MHz", self.clock_mhz),
+                format!("{}: must be between 0.001 and 100000 MHz", self.clock_mhz),
             );
         }
         for (field, v) in [("array.rows", a.rows), ("array.cols", a.cols)] {
@@ -600,6 +603,50 @@ mod tests {
             .to_string();
         assert!(e.contains("buffers.c.capacity_kib"), "{e}");
         assert!(e.contains("too small"), "{e}");
+    }
+
+    /// A 4x8 array: buffer A feeds 4 lanes in OS/WS but 8 lanes (the top edge) in IS.
+    #[test]
+    fn width_rule_follows_the_dataflows() {
+        let text = include_str!("../presets/tiny-4x4.toml").replacen("cols = 4", "cols = 8", 1);
+        let with = |dfs: &str| {
+            let t = text.replace("dataflows = [\"os\", \"ws\", \"is\"]", dfs);
+            let t = t.replace(
+                "[buffers.b]   # filter (weights)\ncapacity_kib = 4\nword_bits = 32",
+                "[buffers.b]\ncapacity_kib = 4\nword_bits = 64",
+            );
+            let t = t.replace("word_bits = 128", "word_bits = 256");
+            ArchConfig::from_toml_str(&t, ConfigSource::File("w.toml".into()))
+        };
+        assert!(with("dataflows = [\"os\", \"ws\"]").is_ok());
+        let e = with("dataflows = [\"is\"]").unwrap_err().to_string();
+        assert!(
+            e.contains("buffers.a.banks") && e.contains("8 x 8-bit"),
+            "{e}"
+        );
+    }
+
+    /// WS keeps an R x C weight tile in B; OS needs only one B vector there.
+    #[test]
+    fn ws_needs_the_weight_tile_in_b() {
+        let cfg = ArchConfig::preset("tpu-128x128").unwrap();
+        let mut text = cfg.to_toml();
+        let start = text.find("[buffers.b]").unwrap();
+        let rel = text[start..].find("capacity_kib = ").unwrap() + start;
+        let end = rel + text[rel..].find('\n').unwrap();
+        text.replace_range(rel..end, "capacity_kib = 8");
+        let os_only = text.replace(
+            "dataflows = [\"os\", \"ws\", \"is\"]",
+            "dataflows = [\"os\"]",
+        );
+        assert!(ArchConfig::from_toml_str(&os_only, ConfigSource::File("t.toml".into())).is_ok());
+        let e = ArchConfig::from_toml_str(&text, ConfigSource::File("t.toml".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("buffers.b.capacity_kib") && e.contains("WS"),
+            "{e}"
+        );
     }
 
     #[test]

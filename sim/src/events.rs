@@ -34,14 +34,14 @@ macro_rules! event_counts {
                 vec![$((stringify!($name), self.$name)),+]
             }
 
-            /// Element-wise sum (wrapping never happens in practice: counts are u64).
+            /// Element-wise sum (saturating at `u64::MAX`, never wrapping).
             pub fn add(&mut self, other: &EventCounts) {
-                $( self.$name += other.$name; )+
+                $( self.$name = self.$name.saturating_add(other.$name); )+
             }
 
-            /// Every count multiplied by `n` (a layer repeated `n` times).
+            /// Every count multiplied by `n` (a layer repeated `n` times), saturating.
             pub fn scaled(&self, n: u64) -> EventCounts {
-                EventCounts { $( $name: self.$name * n, )+ }
+                EventCounts { $( $name: self.$name.saturating_mul(n), )+ }
             }
         }
     };

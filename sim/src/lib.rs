@@ -1,7 +1,7 @@
 //! # systole-sim
 //!
 //! The native side of systole: the architecture configuration ([`config::ArchConfig`]), the
-//! workloads, the fast cycle-accurate model of the int8 systolic array ([`array`]) for the
+//! workloads, the fast cycle-accurate model of the int8 systolic array ([`mod@array`]) for the
 //! output-, weight- and input-stationary dataflows, the on-chip buffers ([`memory`]), the event
 //! counts that the energy model charges ([`events::EventCounts`]) and the run statistics and
 //! report tables ([`stats`], [`report`]).

@@ -25,6 +25,8 @@ pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
         ErrorKind::NotFound => err(path, "no such file"),
         _ => err(path, format!("cannot open: {e}")),
     })?;
+    check_declared_size(path, &file)?;
+    let file = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
     let npy = NpyFile::new(BufReader::new(file))
         .map_err(|e| err(path, format!("not a valid .npy file: {e}")))?;
     let dtype = npy.dtype();
@@ -56,6 +58,19 @@ pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
             format!("is empty ({rows} x {cols}); every dimension must be at least 1"),
         ));
     }
+    let elems = (rows as u64).checked_mul(cols as u64);
+    let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
+    match elems {
+        Some(n) if n <= file_len => {}
+        _ => {
+            return Err(err(
+                path,
+                format!(
+                    "is truncated: the header says {rows} x {cols} int8 but the file has only {file_len} bytes"
+                ),
+            ))
+        }
+    }
     let order = npy.order();
     let data: Vec<i8> = npy.into_vec().map_err(|e| match e.kind() {
         ErrorKind::UnexpectedEof => err(
@@ -72,6 +87,47 @@ pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
         Order::Fortran => Matrix::from_vec(cols, rows, data).map(|t| t.transposed()),
     };
     m.ok_or_else(|| err(path, "data length does not match the shape"))
+}
+
+/// Rejects a header whose shape holds more elements than the file has bytes, before npyz parses
+/// it (npyz multiplies the shape without overflow checks, which panics in debug builds).
+fn check_declared_size(path: &Path, file: &File) -> Result<(), NpyError> {
+    use std::io::Read;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+    let mut head = Vec::new();
+    let _ = file.take(65_536).read_to_end(&mut head);
+    let text = String::from_utf8_lossy(&head);
+    let Some(at) = text.find("'shape':") else {
+        return Ok(()); // not a header we understand: npyz reports it
+    };
+    let rest = &text[at + "'shape':".len()..];
+    let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
+        return Ok(());
+    };
+    if open > close {
+        return Ok(());
+    }
+    let mut elems: Option<u64> = Some(1);
+    for dim in rest[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        let Ok(d) = dim.trim_end_matches('L').parse::<u64>() else {
+            return Ok(());
+        };
+        elems = elems.and_then(|e| e.checked_mul(d));
+    }
+    match elems {
+        Some(n) if n <= len => Ok(()),
+        _ => Err(err(
+            path,
+            format!(
+                "is truncated: the header declares shape ({}) but the file has only {len} bytes",
+                rest[open + 1..close].trim()
+            ),
+        )),
+    }
 }
 
 /// Writes a 2-D int32 matrix (dtype `<i4`, C order).
@@ -145,6 +201,23 @@ mod tests {
             (r as i32 - 1) * 1_000_000_007i32.wrapping_mul(c as i32 + 1)
         });
         write_i32_matrix(&tmp("c.npy"), &c).unwrap();
+    }
+
+    #[test]
+    fn fortran_order_is_read_as_the_same_matrix() {
+        let p = tmp("f.npy");
+        let m = Matrix::random(3, 5, 4);
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[3, 5])
+            .order(npyz::Order::Fortran)
+            .writer(BufWriter::new(File::create(&p).unwrap()))
+            .begin_nd()
+            .unwrap();
+        // Fortran order: column by column.
+        w.extend(m.transposed().as_slice().iter().copied()).unwrap();
+        w.finish().unwrap();
+        assert_eq!(read_i8_matrix(&p).unwrap(), m);
     }
 
     #[test]

@@ -53,12 +53,12 @@ pub struct WorkloadRun {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadRunError {
     /// A layer cannot run.
-    #[error("layer `{layer}`: {source}")]
+    #[error("layer `{layer}`: {reason}")]
     Layer {
         /// The layer.
         layer: String,
         /// Why.
-        source: RunError,
+        reason: RunError,
     },
     /// `check` found a C that differs from the reference product (a model bug).
     #[error("layer `{layer}` ({dataflow}): C differs from the reference product")]
@@ -89,15 +89,15 @@ pub fn run_workload(
         .map(|&(df, i)| {
             let layer = &workload.layers[i];
             let s = layer.shape();
-            s.check().map_err(|e| WorkloadRunError::Layer {
+            crate::array::check_gemm(cfg, df, s).map_err(|e| WorkloadRunError::Layer {
                 layer: layer.name.clone(),
-                source: e,
+                reason: e,
             })?;
             let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
             let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
             let run = simulate_gemm(cfg, df, &a, &b).map_err(|e| WorkloadRunError::Layer {
                 layer: layer.name.clone(),
-                source: e,
+                reason: e,
             })?;
             if check && run.c != reference_matmul(&a, &b) {
                 return Err(WorkloadRunError::Mismatch {
@@ -175,6 +175,14 @@ mod tests {
                 .map(|l| l.stats.total_cycles * l.repeat)
                 .sum();
             assert_eq!(d.total.total_cycles, cyc);
+            // Every event total counts each layer `repeat` times.
+            let mut ev = crate::events::EventCounts::default();
+            for l in &d.layers {
+                for _ in 0..l.repeat {
+                    ev.add(&l.stats.events);
+                }
+            }
+            assert_eq!(d.total.events, ev, "{}", d.dataflow);
         }
     }
 }

@@ -11,7 +11,9 @@ use crate::events::EventCounts;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FoldCycles {
     /// Cycles from the start of each of these folds to the start of the next (the last fold: to
-    /// the end of the run). A fold starts when the controller issues its first buffer read.
+    /// the end of the run). A fold starts when the controller issues the first read of its stream;
+    /// the first fold starts at cycle 0, so it includes the initial fill (and, in WS/IS, the first
+    /// preload) and the last fold includes the final drain.
     pub cycles: u64,
     /// How many consecutive folds took that many cycles.
     pub folds: u64,
@@ -95,9 +97,14 @@ pub struct Totals {
 impl Totals {
     /// Adds `repeat` runs with these statistics.
     pub fn add(&mut self, s: &RunStats, repeat: u64) {
-        self.total_cycles += s.total_cycles * repeat;
-        self.stall_cycles += s.stall_cycles * repeat;
-        self.macs += s.macs * repeat;
+        // Workload files bound `repeat` (see `workload::MAX_REPEAT`); saturate rather than wrap.
+        self.total_cycles = self
+            .total_cycles
+            .saturating_add(s.total_cycles.saturating_mul(repeat));
+        self.stall_cycles = self
+            .stall_cycles
+            .saturating_add(s.stall_cycles.saturating_mul(repeat));
+        self.macs = self.macs.saturating_add(s.macs.saturating_mul(repeat));
         self.events.add(&s.events.scaled(repeat));
         let pes = u64::from(s.rows) * u64::from(s.cols);
         self.utilization = utilization(self.macs, self.total_cycles, pes);

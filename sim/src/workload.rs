@@ -54,9 +54,9 @@ impl GemmLayer {
         }
     }
 
-    /// MACs of all repeats.
+    /// MACs of all repeats (saturating).
     pub fn macs(&self) -> u64 {
-        self.shape().macs() * self.repeat
+        self.shape().macs().saturating_mul(self.repeat)
     }
 }
 
@@ -74,6 +74,9 @@ pub struct Workload {
     pub layers: Vec<GemmLayer>,
 }
 
+/// Largest `repeat` a layer may have.
+pub const MAX_REPEAT: u64 = 1_000_000;
+
 /// The workload `systole run` uses when none is given.
 pub const DEFAULT_WORKLOAD: &str = "bert-base";
 
@@ -85,7 +88,9 @@ pub fn builtin_names() -> Vec<&'static str> {
 impl Workload {
     /// Total MACs of the workload.
     pub fn macs(&self) -> u64 {
-        self.layers.iter().map(GemmLayer::macs).sum()
+        self.layers
+            .iter()
+            .fold(0u64, |acc, l| acc.saturating_add(l.macs()))
     }
 
     /// A built-in workload.
@@ -140,13 +145,14 @@ impl Workload {
                     ));
                 }
             }
-            if l.repeat == 0 {
+            if l.repeat == 0 || l.repeat > MAX_REPEAT {
                 return Err(err(
                     None,
                     format!(
-                        "layer {} (`{}`): repeat = 0: must be at least 1",
+                        "layer {} (`{}`): repeat = {}: must be between 1 and {MAX_REPEAT}",
                         i + 1,
-                        l.name
+                        l.name,
+                        l.repeat
                     ),
                 ));
             }
@@ -221,6 +227,13 @@ mod tests {
         .unwrap();
         let w = Workload::from_file(&p).unwrap();
         assert_eq!(w.layers[0].repeat, 1);
+        std::fs::write(
+            &p,
+            "name = \"x\"\n[[layer]]\nname = \"a\"\nm = 2\nn = 3\nk = 4\nrepeat = 1000000000000\n",
+        )
+        .unwrap();
+        let e = Workload::from_file(&p).unwrap_err().to_string();
+        assert!(e.contains("repeat = 1000000000000"), "{e}");
         assert!(matches!(
             Workload::load("no-such-net"),
             Err(WorkloadError::Unknown { .. })

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use systole_sim::array::simulate_gemm;
+use systole_sim::array::{check_gemm, simulate_gemm};
 use systole_sim::config::Dataflow;
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::npy;
@@ -64,7 +64,7 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
                 n: args.n,
                 k: args.k,
             };
-            shape.check()?;
+            check_gemm(&cfg, args.dataflow, shape).context("--m/--n/--k")?;
             (
                 Matrix::random(args.m, args.k, args.seed),
                 Matrix::random(args.k, args.n, args.seed.wrapping_add(1)),

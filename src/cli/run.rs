@@ -94,7 +94,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     );
     let result = run_workload(&cfg, &workload, &dataflows, args.check, &|| bar.inc(1));
     bar.finish_and_clear();
-    let result = result?;
+    let result = result.with_context(|| format!("workload {}", args.workload))?;
 
     if args.json {
         println!(

@@ -83,17 +83,20 @@ pub fn simulate_gemm_with_probe<P: Probe>(
 ) -> Result<GemmRun, RunError> {
     let shape = check_operands(cfg, df, a, b)?;
     let plan = Plan::new(cfg, df, shape);
-    let (run, _) = run_plan(cfg, &plan, a, b, probe);
+    let (run, diag) = run_plan(cfg, &plan, a, b, probe);
+    // The contract's schedule is hazard-free; a hazard here is a bug in the model, not bad input.
+    assert_eq!(
+        diag.hazards, 0,
+        "internal error: {} run of {}x{}x{} on {} hit {} schedule hazards; please report this",
+        df, shape.m, shape.n, shape.k, cfg.name, diag.hazards
+    );
     Ok(run)
 }
 
-/// Checks that the GEMM can run: conforming, non-empty operands and a supported dataflow.
-pub fn check_operands(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-) -> Result<GemmShape, RunError> {
+/// Checks, before any data exists, that a GEMM of this shape can run on this machine in this
+/// dataflow: the hardware supports the dataflow, every dimension is at least 1, and the problem
+/// (operands, result and the buffers' vector layouts) fits the in-memory model.
+pub fn check_gemm(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Result<(), RunError> {
     if !cfg.supports(df) {
         return Err(RunError::Unsupported {
             arch: cfg.name.clone(),
@@ -107,15 +110,17 @@ pub fn check_operands(
                 .join(", "),
         });
     }
-    if a.rows() == 0 || a.cols() == 0 || b.rows() == 0 || b.cols() == 0 {
-        return Err(RunError::Shape(format!(
-            "empty operand: A is {}x{}, B is {}x{}",
-            a.rows(),
-            a.cols(),
-            b.rows(),
-            b.cols()
-        )));
-    }
+    shape.check()?;
+    schedule::check_footprint(shape, Plan::new(cfg, df, shape).footprint_bytes())
+}
+
+/// Checks that the operands conform and that [`check_gemm`] accepts their GEMM.
+pub fn check_operands(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+) -> Result<GemmShape, RunError> {
     if a.cols() != b.rows() {
         return Err(RunError::Shape(format!(
             "A is {}x{} and B is {}x{}: the columns of A (K = {}) must equal the rows of B (K = {})",
@@ -132,7 +137,7 @@ pub fn check_operands(
         n: b.cols(),
         k: a.cols(),
     };
-    shape.check()?;
+    check_gemm(cfg, df, shape)?;
     Ok(shape)
 }
 
@@ -319,8 +324,12 @@ fn run_core<P: Probe, A: ArrayCore>(
     let mut readback = vec![0i32; c];
     let mut values = vec![0i32; c];
     let mut expect = vec![0u64; words(c)];
-    let limit = schedule::closed_form_cycles(cfg, plan.df, plan.shape)
-        .saturating_mul(4)
+    // Watchdog: the controller's last write is scheduled for `last_write`; a run that goes far
+    // past it is a bug in the model.
+    let last_fold = folds - 1;
+    let last_write = plan.out_op(last_fold, plan.out_steps(last_fold) - 1).edge + plan.delta;
+    let limit = (last_write.max(0) as u64)
+        .saturating_mul(2)
         .saturating_add(1_000);
 
     let mut t: u64 = 0;
@@ -352,7 +361,9 @@ fn run_core<P: Probe, A: ArrayCore>(
                         count_read(&mut ev, cfg, op.buffer, op.count);
                         probe.buffer_read(t, op.buffer, op.addr, op.count);
                     }
-                    fold_start[op.fold] = fold_start[op.fold].min(t);
+                    if port.port == Port::Left {
+                        fold_start[op.fold] = fold_start[op.fold].min(t);
+                    }
                 }
                 None => {
                     sram.issue_read(t, None);
@@ -373,21 +384,23 @@ fn run_core<P: Probe, A: ArrayCore>(
             o.addr
         });
         let mut read = None;
-        let mut scheduled = false;
         while let Some(op) = next_out {
+            // A row that accumulates must have its read-back issued exactly L_C cycles before its
+            // write; a row that does not is only queued (no read), possibly before cycle 0.
             let at = op.edge + plan.delta - plan.lat_c;
             if at > t as i64 {
                 break;
             }
-            if at < t as i64 || scheduled {
-                // Two rows due in one cycle: only a broken schedule gets here.
-                diag.hazards += 1;
-            } else if op.accumulate {
-                read = Some((op.addr, op.count));
-                count_read(&mut ev, cfg, BufferId::C, op.count);
-                probe.buffer_read(t, BufferId::C, op.addr, op.count);
+            if op.accumulate {
+                if at < t as i64 || read.is_some() {
+                    // Late, or two read-backs in one cycle: only a broken schedule gets here.
+                    diag.hazards += 1;
+                } else {
+                    read = Some((op.addr, op.count));
+                    count_read(&mut ev, cfg, BufferId::C, op.count);
+                    probe.buffer_read(t, BufferId::C, op.addr, op.count);
+                }
             }
-            scheduled = true;
             pending.push_back(op);
             out_step += 1;
             if out_step == plan.out_steps(out_fold) {
@@ -446,6 +459,8 @@ fn run_core<P: Probe, A: ArrayCore>(
     };
     diag.hazards += core.hazards();
 
+    // A fold's span starts with its stream (fold 0: with the run); see "Fold order" in the doc.
+    fold_start[0] = 0;
     let per_fold = (0..folds).map(|f| {
         let end = if f + 1 < folds {
             fold_start[f + 1]

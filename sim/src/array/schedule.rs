@@ -29,14 +29,13 @@ impl GemmShape {
         self.m as u64 * self.n as u64 * self.k as u64
     }
 
-    /// Host bytes a simulation of this GEMM needs: A and B twice (matrix and buffer layout), C
-    /// twice (buffer and result), in int8 and int32.
+    /// Host bytes of the operands and the result as matrices (int8 A and B, int32 C); the
+    /// simulation's buffers come on top (see [`check_footprint`]).
     pub fn footprint_bytes(&self) -> u64 {
         let (m, n, k) = (self.m as u64, self.n as u64, self.k as u64);
         m.saturating_mul(k)
             .saturating_add(k.saturating_mul(n))
-            .saturating_mul(2)
-            .saturating_add(m.saturating_mul(n).saturating_mul(8))
+            .saturating_add(m.saturating_mul(n).saturating_mul(4))
     }
 
     /// Checks that every dimension is at least 1 and that the problem fits the in-memory model.
@@ -48,19 +47,23 @@ impl GemmShape {
                 )));
             }
         }
-        let bytes = self.footprint_bytes();
-        if bytes > MAX_FOOTPRINT_BYTES {
-            return Err(crate::error::RunError::Shape(format!(
-                "{}x{}x{} needs {:.1} GiB of host memory; the in-memory model accepts up to {} GiB",
-                self.m,
-                self.n,
-                self.k,
-                bytes as f64 / f64::from(1u32 << 30),
-                MAX_FOOTPRINT_BYTES >> 30
-            )));
-        }
-        Ok(())
+        check_footprint(*self, self.footprint_bytes())
     }
+}
+
+/// Fails when `bytes` of host memory exceed what the in-memory model accepts.
+pub fn check_footprint(shape: GemmShape, bytes: u64) -> Result<(), crate::error::RunError> {
+    if bytes > MAX_FOOTPRINT_BYTES {
+        return Err(crate::error::RunError::Shape(format!(
+            "{}x{}x{} (M x N x K) needs {:.1} GiB of host memory on this array; the in-memory model accepts up to {} GiB",
+            shape.m,
+            shape.n,
+            shape.k,
+            bytes as f64 / f64::from(1u32 << 30),
+            MAX_FOOTPRINT_BYTES >> 30
+        )));
+    }
+    Ok(())
 }
 
 /// One fold: the tile of the array's row dimension and of its column dimension it works on.
@@ -175,11 +178,14 @@ impl Plan {
             ),
         };
         let (ri, si, lci) = (r as i64, stream_len as i64, lat_c);
+        // Consecutive folds accumulate into the same outputs only when K spans several row tiles.
+        let accumulates = row_dim > r && df != Dataflow::Os;
         let interval = interval.unwrap_or(match df {
             // The drain chain needs R cycles between the captures of consecutive folds.
             Dataflow::Os => si.max(ri),
             // The next preload takes R cycles; a read-back must be issued after the write it reads.
-            Dataflow::Ws | Dataflow::Is => si.max(ri).max(lci + 1),
+            Dataflow::Ws | Dataflow::Is if accumulates => si.max(ri).max(lci + 1),
+            Dataflow::Ws | Dataflow::Is => si.max(ri),
         });
         let (lat_left, lat_top) = (lat(left_buf), lat(top_buf));
         let mut plan = Plan {
@@ -357,6 +363,23 @@ impl Plan {
     }
 }
 
+impl Plan {
+    /// Host bytes the simulation allocates for this plan: the operands and the result as
+    /// matrices, plus the three buffers in their vector layouts (padded to whole vectors).
+    pub(crate) fn footprint_bytes(&self) -> u64 {
+        let padded = |l: &VectorLayout| {
+            (l.tiles() as u64)
+                .saturating_mul(l.steps() as u64)
+                .saturating_mul(l.lanes as u64)
+        };
+        self.shape
+            .footprint_bytes()
+            .saturating_add(padded(&self.layout_a))
+            .saturating_add(padded(&self.layout_b))
+            .saturating_add(padded(&self.layout_c).saturating_mul(4))
+    }
+}
+
 /// An edge of the array that the controller feeds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Port {
@@ -371,8 +394,9 @@ pub(crate) enum Port {
 ///
 /// With `F` folds, `I` the fold interval, `T` the stream length, `L` read latencies:
 /// - OS: `(F-1)*I + K + 2R + C - 1 + max(L_A, L_B)`, with `I = max(K, R)`;
-/// - WS: `(F-1)*I + M + 2R + C + max(L_B, L_A - R)`, with `I = max(M, R, L_C + 1)`;
-/// - IS: `(F-1)*I + N + 2R + C + max(L_A, L_B - R)`, with `I = max(N, R, L_C + 1)`.
+/// - WS: `(F-1)*I + M + 2R + C + max(L_B, L_A - R)`, with `I = max(M, R, L_C + 1)` when K > R
+///   (folds accumulate) and `I = max(M, R)` otherwise;
+/// - IS: `(F-1)*I + N + 2R + C + max(L_A, L_B - R)`, with `I` as for WS and N in place of M.
 pub fn closed_form_cycles(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
     let r = u64::from(cfg.array.rows);
     let c = u64::from(cfg.array.cols);
@@ -391,12 +415,20 @@ pub fn closed_form_cycles(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u
         }
         Dataflow::Ws => {
             let folds = k.div_ceil(r) * n.div_ceil(c);
-            let i = m.max(r).max(lc + 1);
+            let i = if k > r {
+                m.max(r).max(lc + 1)
+            } else {
+                m.max(r)
+            };
             (folds - 1) * i + m + 2 * r + c + lb.max(la - r as i64) as u64
         }
         Dataflow::Is => {
             let folds = k.div_ceil(r) * m.div_ceil(c);
-            let i = n.max(r).max(lc + 1);
+            let i = if k > r {
+                n.max(r).max(lc + 1)
+            } else {
+                n.max(r)
+            };
             (folds - 1) * i + n + 2 * r + c + la.max(lb - r as i64) as u64
         }
     }

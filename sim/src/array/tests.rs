@@ -50,7 +50,7 @@ fn run_checked(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, see
 #[test]
 fn exact_on_a_grid_of_shapes_arrays_and_latencies() {
     for (r, c) in [(1, 1), (1, 5), (5, 1), (2, 3), (4, 4), (3, 7), (8, 8)] {
-        for (la, lb, lc) in [(1, 1, 1), (3, 1, 2), (1, 4, 3)] {
+        for (la, lb, lc) in [(1, 1, 1), (3, 1, 2), (1, 4, 3), (64, 1, 9), (1, 17, 64)] {
             let cfg = arch(r, c, la, lb, lc);
             for (m, n, k) in [
                 (1, 1, 1),
@@ -128,23 +128,40 @@ fn check_events(cfg: &ArchConfig, df: Dataflow, s: GemmShape, e: &EventCounts, w
                 fk * t * over_tiles(p as usize, c, |u| (0..u).map(|j| cu - 1 - j).sum());
         }
     }
-    // Word counts depend on bank widths; they are checked against the elements below.
+    // Bank words: each access of n valid lanes touches ceil(n x bits / word_bits) words.
+    let words = |id: BufferId, n: u64| cfg.words_for(id, n as u32);
+    let sum_words = |id, d: usize, e: usize| over_tiles(d, e, |u| words(id, u));
+    match df {
+        Dataflow::Os => {
+            let (fm, fn_) = (s.m.div_ceil(r) as u64, s.n.div_ceil(c) as u64);
+            want.a_buf_reads = fn_ * k * sum_words(BufferId::A, s.m, r);
+            want.b_buf_reads = fm * k * sum_words(BufferId::B, s.n, c);
+            want.c_buf_writes = m * sum_words(BufferId::C, s.n, c);
+        }
+        Dataflow::Ws | Dataflow::Is => {
+            let (t, p, pb, qb) = if df == Dataflow::Ws {
+                (m, s.n, BufferId::B, BufferId::A)
+            } else {
+                (n, s.m, BufferId::A, BufferId::B)
+            };
+            let fk = s.k.div_ceil(r) as u64;
+            let fp = p.div_ceil(c) as u64;
+            let stream = fp * t * sum_words(qb, s.k, r);
+            let preload = over_tiles(s.k, r, |u| u) * sum_words(pb, p, c);
+            let (a, b) = if df == Dataflow::Ws {
+                (stream, preload)
+            } else {
+                (preload, stream)
+            };
+            want.a_buf_reads = a;
+            want.b_buf_reads = b;
+            want.c_buf_writes = fk * t * sum_words(BufferId::C, p, c);
+            want.c_buf_reads = (fk - 1) * t * sum_words(BufferId::C, p, c);
+        }
+    }
     let mut got = *e;
     got.idle_pe_cycles = 0;
-    got.a_buf_reads = 0;
-    got.b_buf_reads = 0;
-    got.c_buf_reads = 0;
-    got.c_buf_writes = 0;
     assert_eq!(got, want, "event counts: {what}");
-    for (id, words, elems) in [
-        (BufferId::A, e.a_buf_reads, e.a_buf_read_elems),
-        (BufferId::B, e.b_buf_reads, e.b_buf_read_elems),
-        (BufferId::C, e.c_buf_writes, e.c_buf_write_elems),
-    ] {
-        let bits = u64::from(cfg.element_bits(id)) * elems;
-        let word = u64::from(cfg.buffer(id).word_bits);
-        assert!(words * word >= bits, "{id:?} words too few: {what}");
-    }
 }
 
 /// With the fold interval one cycle shorter than the contract's, results break (or a hazard is
@@ -264,5 +281,120 @@ fn fold_cycles_sum_to_total() {
         let n: u64 = s.fold_cycles.iter().map(|f| f.folds).sum();
         assert_eq!(sum, s.total_cycles, "{df}");
         assert_eq!(n, s.folds, "{df}");
+    }
+}
+
+/// Every buffer access of a run: (cycle, buffer, address, lanes), in the order they happen.
+#[derive(Default)]
+struct Accesses(Vec<(u64, BufferId, usize, usize, bool)>);
+impl Probe for Accesses {
+    fn buffer_read(&mut self, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
+        self.0.push((cycle, buf, addr, lanes, false));
+    }
+    fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
+        self.0.push((cycle, buf, addr, values.len(), true));
+    }
+}
+
+/// The accesses `docs/microarchitecture.md` prescribes, built from its formulas (fold order,
+/// timelines, layouts `address = tile x steps + step`), independently of the schedule code.
+fn contract_accesses(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    s: GemmShape,
+) -> Vec<(u64, BufferId, usize, usize, bool)> {
+    let (r, c) = (cfg.array.rows as i64, cfg.array.cols as i64);
+    let (la, lb, lc) = (
+        i64::from(cfg.buffers.a.read_latency),
+        i64::from(cfg.buffers.b.read_latency),
+        i64::from(cfg.buffers.c.read_latency),
+    );
+    let (m, n, k) = (s.m as i64, s.n as i64, s.k as i64);
+    let used = |dim: i64, tile: i64, e: i64| (dim - tile * e).min(e);
+    let mut out = Vec::new();
+    let mut push = |cycle: i64, b, addr: i64, lanes: i64, w| {
+        out.push((cycle as u64, b, addr as usize, lanes as usize, w));
+    };
+    match df {
+        Dataflow::Os => {
+            let (rt, ct) = ((m + r - 1) / r, (n + c - 1) / c);
+            let i = k.max(r);
+            let l = la.max(lb);
+            for f in 0..rt * ct {
+                let (nt, mt) = (f / rt, f % rt);
+                let (ma, na) = (used(m, mt, r), used(n, nt, c));
+                for kk in 0..k {
+                    let e = f * i + kk + l;
+                    push(e - la, BufferId::A, mt * k + kk, ma, false);
+                    push(e - lb, BufferId::B, nt * k + kk, na, false);
+                }
+                for row in (0..ma).rev() {
+                    let w = f * i + k + 2 * r + c - 2 - row + l;
+                    push(w, BufferId::C, nt * m + mt * r + row, na, true);
+                }
+            }
+        }
+        Dataflow::Ws | Dataflow::Is => {
+            // (stream T, stationary columns P, preload buffer, its latency, stream buffer, latency)
+            let (t_len, p, pb, lp, qb, lq) = if df == Dataflow::Ws {
+                (m, n, BufferId::B, lb, BufferId::A, la)
+            } else {
+                (n, m, BufferId::A, la, BufferId::B, lb)
+            };
+            let (rt, ct) = ((k + r - 1) / r, (p + c - 1) / c);
+            let i = if k > r {
+                t_len.max(r).max(lc + 1)
+            } else {
+                t_len.max(r)
+            };
+            let d = lp.max(lq - r);
+            let s_of = |f: i64| r + f * i;
+            for f in 0..rt * ct {
+                let (pt, kt) = (f / rt, f % rt);
+                let (ka, pa) = (used(k, kt, r), used(p, pt, c));
+                let pi = if f == 0 { 0 } else { s_of(f - 1) };
+                for x in 0..r {
+                    let row = r - 1 - x;
+                    if row < ka {
+                        // Stationary row k0 + row of the column tile: S is K x P.
+                        push(pi + x + d - lp, pb, pt * k + kt * r + row, pa, false);
+                    }
+                }
+                for t in 0..t_len {
+                    push(s_of(f) + t + d - lq, qb, kt * t_len + t, ka, false);
+                    let w = s_of(f) + t + r + c + d;
+                    if kt > 0 {
+                        push(w - lc, BufferId::C, pt * t_len + t, pa, false);
+                    }
+                    push(w, BufferId::C, pt * t_len + t, pa, true);
+                }
+            }
+        }
+    }
+    out.sort_by_key(|&(cy, b, _, _, w)| (cy, w, b as u8));
+    out
+}
+
+#[test]
+fn every_buffer_access_lands_on_the_contract_cycle_and_address() {
+    for (r, c) in [(1, 1), (3, 2), (4, 4), (2, 5)] {
+        for (la, lb, lc) in [(1, 1, 1), (2, 1, 3), (1, 5, 2)] {
+            let cfg = arch(r, c, la, lb, lc);
+            for (m, n, k) in [(5, 3, 7), (1, 6, 2), (8, 8, 8), (3, 1, 11)] {
+                let shape = GemmShape { m, n, k };
+                let a = Matrix::random(m, k, 1);
+                let b = Matrix::random(k, n, 2);
+                for df in Dataflow::ALL {
+                    let mut got = Accesses::default();
+                    simulate_gemm_with_probe(&cfg, df, &a, &b, &mut got).unwrap();
+                    got.0.sort_by_key(|&(cy, b, _, _, w)| (cy, w, b as u8));
+                    assert_eq!(
+                        got.0,
+                        contract_accesses(&cfg, df, shape),
+                        "{df} {r}x{c} L=({la},{lb},{lc}) {m}x{n}x{k}"
+                    );
+                }
+            }
+        }
     }
 }
