@@ -45,6 +45,13 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// Writes preset `preset` with `from` replaced by `to` (which must occur) as `dir/name`.
+fn edited(dir: &Path, name: &str, preset: &str, from: &str, to: &str) -> PathBuf {
+    let text = preset_text(preset);
+    assert!(text.contains(from), "{from} not in {preset}");
+    write(dir, name, &text.replacen(from, to, 1))
+}
+
 #[test]
 fn unknown_preset() {
     fails_with(
@@ -56,11 +63,7 @@ fn unknown_preset() {
 #[test]
 fn config_zero_rows_names_field_file_and_line() {
     let d = tmpdir();
-    let p = write(
-        d.path(),
-        "zero.toml",
-        &preset_text("tiny-4x4").replace("rows = 4", "rows = 0"),
-    );
+    let p = edited(d.path(), "zero.toml", "tiny-4x4", "rows = 4", "rows = 0");
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],
         &["zero.toml:8", "array.rows", "0"],
@@ -70,10 +73,12 @@ fn config_zero_rows_names_field_file_and_line() {
 #[test]
 fn config_unknown_key() {
     let d = tmpdir();
-    let p = write(
+    let p = edited(
         d.path(),
         "typo.toml",
-        &preset_text("tiny-4x4").replace("read_latency = 1", "read_latency = 1\nlatency = 2"),
+        "tiny-4x4",
+        "read_latency = 1",
+        "read_latency = 1\nlatency = 2",
     );
     fails_with(
         &["run", "--arch", p.to_str().unwrap()],
@@ -84,11 +89,7 @@ fn config_unknown_key() {
 #[test]
 fn config_missing_key_and_bad_toml() {
     let d = tmpdir();
-    let p = write(
-        d.path(),
-        "missing.toml",
-        &preset_text("tiny-4x4").replace("cols = 4\n", ""),
-    );
+    let p = edited(d.path(), "missing.toml", "tiny-4x4", "cols = 4\n", "");
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],
         &["missing.toml", "cols"],
@@ -100,19 +101,23 @@ fn config_missing_key_and_bad_toml() {
 #[test]
 fn config_widths_the_datapath_cannot_do() {
     let d = tmpdir();
-    let p = write(
+    let p = edited(
         d.path(),
         "w4.toml",
-        &preset_text("tiny-4x4").replace("operand_bits = 8", "operand_bits = 4"),
+        "tiny-4x4",
+        "operand_bits = 8",
+        "operand_bits = 4",
     );
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],
         &["w4.toml", "array.operand_bits", "8-bit"],
     );
-    let p = write(
+    let p = edited(
         d.path(),
         "acc.toml",
-        &preset_text("tiny-4x4").replace("acc_bits = 32", "acc_bits = 48"),
+        "tiny-4x4",
+        "acc_bits = 32",
+        "acc_bits = 48",
     );
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],
@@ -138,10 +143,12 @@ fn config_buffer_too_small_for_one_fold() {
 #[test]
 fn config_banks_too_narrow() {
     let d = tmpdir();
-    let p = write(
+    let p = edited(
         d.path(),
         "narrow.toml",
-        &preset_text("edge-16x16").replacen("banks = 2", "banks = 1", 1),
+        "edge-16x16",
+        "banks = 2",
+        "banks = 1",
     );
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],
@@ -163,13 +170,12 @@ fn shape_flags_out_of_range() {
 #[test]
 fn unsupported_dataflow() {
     let d = tmpdir();
-    let p = write(
+    let p = edited(
         d.path(),
         "wsonly.toml",
-        &preset_text("tiny-4x4").replace(
-            "dataflows = [\"os\", \"ws\", \"is\"]",
-            "dataflows = [\"ws\"]",
-        ),
+        "tiny-4x4",
+        "dataflows = [\"os\", \"ws\", \"is\"]",
+        "dataflows = [\"ws\"]",
     );
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap(), "--dataflow", "os"],
@@ -417,19 +423,23 @@ fn workload_layer_errors_name_the_workload_once() {
 #[test]
 fn config_name_and_clock_are_checked() {
     let d = tmpdir();
-    let p = write(
+    let p = edited(
         d.path(),
         "clk.toml",
-        &preset_text("tiny-4x4").replace("clock_mhz = 100.0", "clock_mhz = 1e-300"),
+        "tiny-4x4",
+        "clock_mhz = 100.0",
+        "clock_mhz = 1e-300",
     );
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],
         &["clk.toml", "clock_mhz"],
     );
-    let p = write(
+    let p = edited(
         d.path(),
         "nl.toml",
-        &preset_text("tiny-4x4").replace("name = \"tiny-4x4\"", "name = \"a\\nb\""),
+        "tiny-4x4",
+        "name = \"tiny-4x4\"",
+        "name = \"a\\nb\"",
     );
     fails_with(
         &["gemm", "--arch", p.to_str().unwrap()],

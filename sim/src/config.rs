@@ -589,15 +589,20 @@ mod tests {
         assert!(e.contains("buffers.a.banks"), "{e}");
     }
 
-    #[test]
-    fn too_small_buffer_for_a_fold() {
-        let cfg = ArchConfig::preset("tpu-128x128").unwrap();
-        let mut text = cfg.to_toml();
-        // The OS output tile of a 128x128 array is 64 KiB of int32.
-        let start = text.find("[buffers.c]").unwrap();
+    /// tpu-128x128 as TOML with `buffers.<buf>.capacity_kib` set to `kib`.
+    fn tpu_with_capacity(buf: &str, kib: u32) -> String {
+        let mut text = ArchConfig::preset("tpu-128x128").unwrap().to_toml();
+        let start = text.find(&format!("[buffers.{buf}]")).unwrap();
         let rel = text[start..].find("capacity_kib = ").unwrap() + start;
         let end = rel + text[rel..].find('\n').unwrap();
-        text.replace_range(rel..end, "capacity_kib = 32");
+        text.replace_range(rel..end, &format!("capacity_kib = {kib}"));
+        text
+    }
+
+    #[test]
+    fn too_small_buffer_for_a_fold() {
+        // The OS output tile of a 128x128 array is 64 KiB of int32.
+        let text = tpu_with_capacity("c", 32);
         let e = ArchConfig::from_toml_str(&text, ConfigSource::File("tpu.toml".into()))
             .unwrap_err()
             .to_string();
@@ -629,12 +634,7 @@ mod tests {
     /// WS keeps an R x C weight tile in B; OS needs only one B vector there.
     #[test]
     fn ws_needs_the_weight_tile_in_b() {
-        let cfg = ArchConfig::preset("tpu-128x128").unwrap();
-        let mut text = cfg.to_toml();
-        let start = text.find("[buffers.b]").unwrap();
-        let rel = text[start..].find("capacity_kib = ").unwrap() + start;
-        let end = rel + text[rel..].find('\n').unwrap();
-        text.replace_range(rel..end, "capacity_kib = 8");
+        let text = tpu_with_capacity("b", 8);
         let os_only = text.replace(
             "dataflows = [\"os\", \"ws\", \"is\"]",
             "dataflows = [\"os\"]",

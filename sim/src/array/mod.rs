@@ -222,6 +222,15 @@ fn count_read(ev: &mut EventCounts, cfg: &ArchConfig, buf: BufferId, lanes: usiz
     }
 }
 
+/// The inputs of one simulation.
+struct Job<'a, P> {
+    cfg: &'a ArchConfig,
+    plan: &'a Plan,
+    a: &'a Matrix<i8>,
+    b: &'a Matrix<i8>,
+    probe: &'a mut P,
+}
+
 /// Runs a plan (possibly with a test-only interval) to completion.
 pub(crate) fn run_plan<P: Probe>(
     cfg: &ArchConfig,
@@ -230,73 +239,59 @@ pub(crate) fn run_plan<P: Probe>(
     b: &Matrix<i8>,
     probe: &mut P,
 ) -> (GemmRun, Diagnostics) {
+    let job = Job {
+        cfg,
+        plan,
+        a,
+        b,
+        probe,
+    };
     match plan.df {
-        Dataflow::Os => dispatch(cfg, plan, a, b, probe, os::OsArray::new(plan.r, plan.c)),
-        Dataflow::Ws | Dataflow::Is => dispatch(
-            cfg,
-            plan,
-            a,
-            b,
-            probe,
-            stationary::StationaryArray::new(plan.r, plan.c),
-        ),
+        Dataflow::Os => dispatch(job, os::OsArray::new(plan.r, plan.c)),
+        Dataflow::Ws | Dataflow::Is => {
+            dispatch(job, stationary::StationaryArray::new(plan.r, plan.c))
+        }
     }
 }
 
-/// Runs [`run_core`] compiled for the best vector extension of this CPU. The whole simulation
-/// loop is `#[inline(always)]`, so each variant below is a complete copy of it.
-fn dispatch<P: Probe, A: ArrayCore>(
-    cfg: &ArchConfig,
-    plan: &Plan,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-    core: A,
-) -> (GemmRun, Diagnostics) {
+/// Defines a copy of [`run_core`] compiled with the given target features. The whole simulation
+/// loop is `#[inline(always)]`, so each copy is complete.
+#[cfg(target_arch = "x86_64")]
+macro_rules! simd_variant {
+    ($name:ident, $features:literal) => {
+        #[target_feature(enable = $features)]
+        fn $name<P: Probe, A: ArrayCore>(job: Job<'_, P>, core: A) -> (GemmRun, Diagnostics) {
+            run_core(job, core)
+        }
+    };
+}
+#[cfg(target_arch = "x86_64")]
+simd_variant!(run_avx512, "avx512f,avx512bw,avx2,bmi1,bmi2,popcnt");
+#[cfg(target_arch = "x86_64")]
+simd_variant!(run_avx2, "avx2,bmi1,bmi2,popcnt");
+
+/// Runs [`run_core`] compiled for the best vector extension of this CPU.
+fn dispatch<P: Probe, A: ArrayCore>(job: Job<'_, P>, core: A) -> (GemmRun, Diagnostics) {
     #[cfg(target_arch = "x86_64")]
-    {
-        #[target_feature(enable = "avx512f,avx512bw,avx2,bmi1,bmi2,popcnt")]
-        fn avx512<P: Probe, A: ArrayCore>(
-            cfg: &ArchConfig,
-            plan: &Plan,
-            a: &Matrix<i8>,
-            b: &Matrix<i8>,
-            probe: &mut P,
-            core: A,
-        ) -> (GemmRun, Diagnostics) {
-            run_core(cfg, plan, a, b, probe, core)
-        }
-        #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-        fn avx2<P: Probe, A: ArrayCore>(
-            cfg: &ArchConfig,
-            plan: &Plan,
-            a: &Matrix<i8>,
-            b: &Matrix<i8>,
-            probe: &mut P,
-            core: A,
-        ) -> (GemmRun, Diagnostics) {
-            run_core(cfg, plan, a, b, probe, core)
-        }
-        match kernels::best_simd() {
-            // SAFETY: best_simd() checked that the CPU has these extensions.
-            kernels::Simd::Avx512 => return unsafe { avx512(cfg, plan, a, b, probe, core) },
-            // SAFETY: as above.
-            kernels::Simd::Avx2 => return unsafe { avx2(cfg, plan, a, b, probe, core) },
-            kernels::Simd::Baseline => {}
-        }
+    match kernels::best_simd() {
+        // SAFETY: best_simd() checked that the CPU has these extensions.
+        kernels::Simd::Avx512 => return unsafe { run_avx512(job, core) },
+        // SAFETY: as above.
+        kernels::Simd::Avx2 => return unsafe { run_avx2(job, core) },
+        kernels::Simd::Baseline => {}
     }
-    run_core(cfg, plan, a, b, probe, core)
+    run_core(job, core)
 }
 
 #[inline(always)]
-fn run_core<P: Probe, A: ArrayCore>(
-    cfg: &ArchConfig,
-    plan: &Plan,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-    mut core: A,
-) -> (GemmRun, Diagnostics) {
+fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, Diagnostics) {
+    let Job {
+        cfg,
+        plan,
+        a,
+        b,
+        probe,
+    } = job;
     let (r, c) = (plan.r, plan.c);
     let lat = |id: BufferId| cfg.buffer(id).read_latency as usize;
     let mut sram_a = Sram::new(plan.layout_a.lanes, lat(BufferId::A), plan.layout_a.pack(a));
