@@ -54,6 +54,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Gemm(a)) => gemm::run(a),
-        None => run::run(run::RunArgs::default_job()),
+        // No subcommand: `systole run` with clap's defaults (one place states them).
+        None => match Cli::parse_from(["systole", "run"]).command {
+            Some(Command::Run(a)) => run::run(a),
+            _ => unreachable!("`systole run` parses as the run command"),
+        },
     }
 }

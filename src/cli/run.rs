@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use systole_sim::config::{Dataflow, DEFAULT_PRESET};
+use systole_sim::array::check_dataflow;
+use systole_sim::config::Dataflow;
 use systole_sim::report::{workload_markdown, workload_text};
 use systole_sim::run::run_workload;
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
@@ -51,41 +52,12 @@ fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
     Ok(DataflowChoice(v))
 }
 
-impl RunArgs {
-    /// `systole` with no arguments: the default workload on the default preset, all dataflows.
-    pub fn default_job() -> RunArgs {
-        RunArgs {
-            arch: ArchArgs {
-                arch: DEFAULT_PRESET.to_string(),
-                rows: None,
-                cols: None,
-            },
-            workload: DEFAULT_WORKLOAD.to_string(),
-            dataflow: DataflowChoice(Dataflow::ALL.to_vec()),
-            check: false,
-            json: false,
-            out: None,
-        }
-    }
-}
-
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let cfg = args.arch.load()?;
     let workload = Workload::load(&args.workload)?;
     let dataflows = args.dataflow.0;
     for &df in &dataflows {
-        if !cfg.supports(df) {
-            anyhow::bail!(
-                "architecture `{}` does not support the {df} dataflow (array.dataflows lists {})",
-                cfg.name,
-                cfg.array
-                    .dataflows
-                    .iter()
-                    .map(|d| d.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
+        check_dataflow(&cfg, df)?;
     }
     let jobs = (dataflows.len() * workload.layers.len()) as u64;
     let bar = ProgressBar::new(jobs).with_style(

@@ -94,7 +94,7 @@ impl Skew {
         self.flags[s] = flags;
         self.tag[s] = tag;
         // Valid values entering the registers (lanes >= 1) and leaving them (lane l's l-th register).
-        let mut entering = self.count[s].saturating_sub(1) as u64;
+        let entering = self.count[s].saturating_sub(1) as u64;
         let mut leaving = 0u64;
         let out = &mut self.out;
         for l in 0..n {
@@ -110,9 +110,6 @@ impl Skew {
             if l >= 1 && valid {
                 leaving += 1;
             }
-        }
-        if n == 1 {
-            entering = 0;
         }
         self.live = self.live + entering - leaving;
         self.live

@@ -1,6 +1,6 @@
 //! The arithmetic of one row of PEs, written as plain loops over contiguous lanes so that the
-//! compiler vectorises them, and [`with_best_simd`], which runs a whole simulation compiled for the
-//! widest vector unit the CPU has (AVX-512, AVX2, or the x86-64 baseline), chosen at run time.
+//! compiler vectorises them, and [`best_simd`], which picks the widest vector unit the CPU has
+//! (AVX-512, AVX2, or the x86-64 baseline) for the copy of the simulation loop that runs.
 
 /// `acc[j] += a[j] * b[j]` (int8 x int8 into int32, wrapping).
 #[inline(always)]

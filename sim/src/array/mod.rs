@@ -97,21 +97,27 @@ pub fn simulate_gemm_with_probe<P: Probe>(
 /// dataflow: the hardware supports the dataflow, every dimension is at least 1, and the problem
 /// (operands, result and the buffers' vector layouts) fits the in-memory model.
 pub fn check_gemm(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Result<(), RunError> {
-    if !cfg.supports(df) {
-        return Err(RunError::Unsupported {
-            arch: cfg.name.clone(),
-            dataflow: df.to_string(),
-            supported: cfg
-                .array
-                .dataflows
-                .iter()
-                .map(|d| format!("\"{}\"", d.name()))
-                .collect::<Vec<_>>()
-                .join(", "),
-        });
-    }
+    check_dataflow(cfg, df)?;
     shape.check()?;
     schedule::check_footprint(shape, Plan::new(cfg, df, shape).footprint_bytes())
+}
+
+/// Checks that the hardware described by `cfg` supports dataflow `df` (`array.dataflows`).
+pub fn check_dataflow(cfg: &ArchConfig, df: Dataflow) -> Result<(), RunError> {
+    if cfg.supports(df) {
+        return Ok(());
+    }
+    Err(RunError::Unsupported {
+        arch: cfg.name.clone(),
+        dataflow: df.to_string(),
+        supported: cfg
+            .array
+            .dataflows
+            .iter()
+            .map(|d| format!("\"{}\"", d.name()))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 /// Checks that the operands conform and that [`check_gemm`] accepts their GEMM.
