@@ -34,6 +34,14 @@ macro_rules! event_counts {
                 vec![$((stringify!($name), self.$name)),+]
             }
 
+            /// The count named `name`, for writing (`None` for an unknown name).
+            pub fn get_mut(&mut self, name: &str) -> Option<&mut u64> {
+                match name {
+                    $( stringify!($name) => Some(&mut self.$name), )+
+                    _ => None,
+                }
+            }
+
             /// Element-wise sum (saturating at `u64::MAX`, never wrapping).
             pub fn add(&mut self, other: &EventCounts) {
                 $( self.$name = self.$name.saturating_add(other.$name); )+

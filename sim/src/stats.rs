@@ -64,7 +64,7 @@ impl RunStats {
 }
 
 /// Run-length encodes per-fold cycle counts.
-pub(crate) fn encode_fold_cycles(per_fold: impl IntoIterator<Item = u64>) -> Vec<FoldCycles> {
+pub fn encode_fold_cycles(per_fold: impl IntoIterator<Item = u64>) -> Vec<FoldCycles> {
     let mut out: Vec<FoldCycles> = Vec::new();
     for c in per_fold {
         match out.last_mut() {

@@ -147,6 +147,60 @@ pub fn check_operands(
     Ok(shape)
 }
 
+/// The three buffers' contents for a GEMM in the contract's vector layouts (`docs/microarchitecture.md`,
+/// "Buffers"), as another implementation of the machine (the RTL) loads them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BufferImages {
+    /// Buffer A: `a.len() / a_lanes` vectors of `a_lanes` int8 lanes (padding lanes zero).
+    pub a: Vec<i8>,
+    /// Lanes per vector of buffer A.
+    pub a_lanes: usize,
+    /// Buffer B, likewise.
+    pub b: Vec<i8>,
+    /// Lanes per vector of buffer B.
+    pub b_lanes: usize,
+    /// Buffer C: vectors of `c_lanes` int32 lanes, and how many the result occupies.
+    pub c_lanes: usize,
+    /// Vectors of buffer C the result occupies.
+    pub c_vectors: usize,
+}
+
+/// Lays A and B out as the buffers hold them in dataflow `df`.
+pub fn buffer_images(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+) -> Result<BufferImages, RunError> {
+    let shape = check_operands(cfg, df, a, b)?;
+    let plan = Plan::new(cfg, df, shape);
+    let lc = &plan.layout_c;
+    Ok(BufferImages {
+        a: plan.layout_a.pack(a),
+        a_lanes: plan.layout_a.lanes,
+        b: plan.layout_b.pack(b),
+        b_lanes: plan.layout_b.lanes,
+        c_lanes: lc.lanes,
+        c_vectors: lc.tiles() * lc.steps(),
+    })
+}
+
+/// Reads C back out of buffer C's vectors (`c_vectors x c_lanes` int32 values).
+pub fn unpack_c(cfg: &ArchConfig, df: Dataflow, shape: GemmShape, data: &[i32]) -> Matrix<i32> {
+    Plan::new(cfg, df, shape).layout_c.unpack(data)
+}
+
+/// The fold cycles of a run whose folds started in the given cycles (fold 0's span starts at
+/// cycle 0; see "Fold order" in the contract).
+pub fn fold_spans(starts: &[u64], total_cycles: u64) -> Vec<crate::stats::FoldCycles> {
+    let per_fold = (0..starts.len()).map(|f| {
+        let begin = if f == 0 { 0 } else { starts[f] };
+        let end = starts.get(f + 1).copied().unwrap_or(total_cycles);
+        end - begin
+    });
+    encode_fold_cycles(per_fold)
+}
+
 /// One edge port of the controller: its next op and the markers travelling beside the SRAM read.
 struct PortState {
     port: Port,

@@ -1,0 +1,525 @@
+//! The controller: takes one start command (M, N, K, dataflow, buffer base addresses), derives
+//! the run's constants (stream length, fold interval), and runs every fold of the GEMM on the
+//! contract's static schedule through four [`Cursor`]s, then raises `done`.
+//!
+//! States: idle -> setup (fold interval) -> launch (cursors load) -> preroll (`L_C` cycles in
+//! which only the C read-back cursor's clock runs, so that read-backs due before cycle 0, which
+//! never accumulate, are stepped over) -> run (cycle 0 to the last C write) -> done.
+
+use rust_hdl::prelude::*;
+use systole_sim::config::ArchConfig;
+
+use crate::cursor::Cursor;
+
+/// Dataflow codes of the start command.
+pub const MODE_OS: u64 = 0;
+/// Weight stationary.
+pub const MODE_WS: u64 = 1;
+/// Input stationary.
+pub const MODE_IS: u64 = 2;
+
+/// Marker bits that travel beside an edge vector (bit 0 is the lane's valid bit, set by the
+/// buffer).
+pub const FLAG_FIRST: u64 = 2;
+/// The stream vector is the fold's last (OS capture).
+pub const FLAG_LAST: u64 = 4;
+/// The vector is a preload slot (WS/IS).
+pub const FLAG_SLOT: u64 = 8;
+
+const ST_IDLE: u64 = 0;
+const ST_SETUP: u64 = 1;
+const ST_LAUNCH: u64 = 2;
+const ST_PREROLL: u64 = 3;
+const ST_RUN: u64 = 4;
+const ST_DONE: u64 = 5;
+
+/// The controller (see the module doc).
+#[derive(LogicBlock)]
+pub struct Controller {
+    pub clock: Signal<In, Clock>,
+    pub start: Signal<In, Bit>,
+    pub cmd_m: Signal<In, Bits<16>>,
+    pub cmd_n: Signal<In, Bits<16>>,
+    pub cmd_k: Signal<In, Bits<16>>,
+    pub cmd_mode: Signal<In, Bits<2>>,
+    pub cmd_a_base: Signal<In, Bits<16>>,
+    pub cmd_b_base: Signal<In, Bits<16>>,
+    pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Busy from the start command until done.
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    /// Cycles 0 .. last write (the counters count in these).
+    pub running: Signal<Out, Bit>,
+    /// The first stream read of a fold is issued this cycle.
+    pub fold_start: Signal<Out, Bit>,
+    /// The mode, for the array and the edge multiplexers.
+    pub os: Signal<Out, Bit>,
+    pub is: Signal<Out, Bit>,
+    /// Read requests to buffers A and B: address, valid lanes, markers, preload tag.
+    pub a_re: Signal<Out, Bit>,
+    pub a_addr: Signal<Out, Bits<16>>,
+    pub a_count: Signal<Out, Bits<8>>,
+    pub a_flags: Signal<Out, Bits<4>>,
+    pub a_tag: Signal<Out, Bits<8>>,
+    pub b_re: Signal<Out, Bit>,
+    pub b_addr: Signal<Out, Bits<16>>,
+    pub b_count: Signal<Out, Bits<8>>,
+    pub b_flags: Signal<Out, Bits<4>>,
+    pub b_tag: Signal<Out, Bits<8>>,
+    /// C read-back (WS/IS accumulation) and C write.
+    pub c_re: Signal<Out, Bit>,
+    pub c_raddr: Signal<Out, Bits<16>>,
+    pub c_rcount: Signal<Out, Bits<8>>,
+    pub c_we: Signal<Out, Bit>,
+    pub c_waddr: Signal<Out, Bits<16>>,
+    pub c_wcount: Signal<Out, Bits<8>>,
+    left: Cursor,
+    top: Cursor,
+    wr: Cursor,
+    rd: Cursor,
+    state: DFF<Bits<3>>,
+    m: DFF<Bits<16>>,
+    n: DFF<Bits<16>>,
+    k: DFF<Bits<16>>,
+    mode: DFF<Bits<2>>,
+    a_base: DFF<Bits<16>>,
+    b_base: DFF<Bits<16>>,
+    c_base: DFF<Bits<16>>,
+    t: DFF<Bits<32>>,
+    tr: DFF<Bits<32>>,
+    interval: DFF<Bits<32>>,
+    k_os: Constant<Bits<2>>,
+    k_ws: Constant<Bits<2>>,
+    k_is: Constant<Bits<2>>,
+    k_r16: Constant<Bits<16>>,
+    k_r32: Constant<Bits<32>>,
+    k_lc1: Constant<Bits<32>>,
+    k_lc_last: Constant<Bits<32>>,
+    k_one32: Constant<Bits<32>>,
+    k_zero16: Constant<Bits<16>>,
+    k_zero8: Constant<Bits<8>>,
+    k_zero4: Constant<Bits<4>>,
+    k_zero32: Constant<Bits<32>>,
+    k_first: Constant<Bits<4>>,
+    k_last: Constant<Bits<4>>,
+    k_slot: Constant<Bits<4>>,
+    k_idle: Constant<Bits<3>>,
+    k_setup: Constant<Bits<3>>,
+    k_launch: Constant<Bits<3>>,
+    k_preroll: Constant<Bits<3>>,
+    k_run: Constant<Bits<3>>,
+    k_done: Constant<Bits<3>>,
+    k_lf_os: Constant<Bits<32>>,
+    k_lf_ws: Constant<Bits<32>>,
+    k_lf_is: Constant<Bits<32>>,
+    k_tf_os: Constant<Bits<32>>,
+    k_tf_ws: Constant<Bits<32>>,
+    k_ts_ws: Constant<Bits<32>>,
+    k_tf_is: Constant<Bits<32>>,
+    k_ts_is: Constant<Bits<32>>,
+    k_out_os: Constant<Bits<32>>,
+    k_out_ws: Constant<Bits<32>>,
+    k_out_is: Constant<Bits<32>>,
+    is_os: Signal<Local, Bit>,
+    is_ws: Signal<Local, Bit>,
+    is_is: Signal<Local, Bit>,
+    tlen: Signal<Local, Bits<16>>,
+    row_dim: Signal<Local, Bits<16>>,
+    col_dim: Signal<Local, Bits<16>>,
+    tlen32: Signal<Local, Bits<32>>,
+    k32: Signal<Local, Bits<32>>,
+    ival1: Signal<Local, Bits<32>>,
+    ival: Signal<Local, Bits<32>>,
+    lreq_count: Signal<Local, Bits<8>>,
+    lreq_flags: Signal<Local, Bits<4>>,
+    treq_count: Signal<Local, Bits<8>>,
+    treq_flags: Signal<Local, Bits<4>>,
+    treq_tag: Signal<Local, Bits<8>>,
+    lfirst: Signal<Local, Bits<32>>,
+    tfirst: Signal<Local, Bits<32>>,
+    wfirst: Signal<Local, Bits<32>>,
+    in_run: Signal<Local, Bit>,
+}
+
+/// Generation-time constants of the schedule for one config.
+struct Consts {
+    lf: [u64; 3],
+    tf: [u64; 3],
+    ts: [u64; 2],
+    out: [u64; 3],
+}
+
+fn consts(cfg: &ArchConfig) -> Consts {
+    let r = i64::from(cfg.array.rows);
+    let c = i64::from(cfg.array.cols);
+    let la = i64::from(cfg.buffers.a.read_latency);
+    let lb = i64::from(cfg.buffers.b.read_latency);
+    // cycle = edge time + delta, delta making the first read cycle 0 (see schedule.rs).
+    let d_os = la.max(lb);
+    let d_ws = (la - r).max(lb);
+    let d_is = (lb - r).max(la);
+    let u = |x: i64| {
+        assert!(x >= 0, "internal error: negative schedule constant");
+        x as u64
+    };
+    Consts {
+        lf: [u(d_os - la), u(r + d_ws - la), u(r + d_is - lb)],
+        tf: [u(d_os - lb), u(d_ws - lb), u(d_is - la)],
+        ts: [u(r + d_ws - lb), u(r + d_is - la)],
+        out: [
+            u(r + c - 1 + d_os),
+            u(2 * r + c + d_ws),
+            u(2 * r + c + d_is),
+        ],
+    }
+}
+
+impl Controller {
+    /// The controller for `cfg`'s array and buffer latencies.
+    pub fn new(cfg: &ArchConfig) -> Self {
+        let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+        let lc = u64::from(cfg.buffers.c.read_latency);
+        let k = consts(cfg);
+        let b32 = |v: u64| Constant::new(Bits::<32>::from(v));
+        let b3 = |v: u64| Constant::new(Bits::<3>::from(v));
+        let b4 = |v: u64| Constant::new(Bits::<4>::from(v));
+        Controller {
+            clock: Default::default(),
+            start: Default::default(),
+            cmd_m: Default::default(),
+            cmd_n: Default::default(),
+            cmd_k: Default::default(),
+            cmd_mode: Default::default(),
+            cmd_a_base: Default::default(),
+            cmd_b_base: Default::default(),
+            cmd_c_base: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            running: Default::default(),
+            fold_start: Default::default(),
+            os: Default::default(),
+            is: Default::default(),
+            a_re: Default::default(),
+            a_addr: Default::default(),
+            a_count: Default::default(),
+            a_flags: Default::default(),
+            a_tag: Default::default(),
+            b_re: Default::default(),
+            b_addr: Default::default(),
+            b_count: Default::default(),
+            b_flags: Default::default(),
+            b_tag: Default::default(),
+            c_re: Default::default(),
+            c_raddr: Default::default(),
+            c_rcount: Default::default(),
+            c_we: Default::default(),
+            c_waddr: Default::default(),
+            c_wcount: Default::default(),
+            left: Cursor::new(r, c),
+            top: Cursor::new(r, c),
+            wr: Cursor::new(r, c),
+            rd: Cursor::new(r, c),
+            state: Default::default(),
+            m: Default::default(),
+            n: Default::default(),
+            k: Default::default(),
+            mode: Default::default(),
+            a_base: Default::default(),
+            b_base: Default::default(),
+            c_base: Default::default(),
+            t: Default::default(),
+            tr: Default::default(),
+            interval: Default::default(),
+            k_os: Constant::new(Bits::<2>::from(MODE_OS)),
+            k_ws: Constant::new(Bits::<2>::from(MODE_WS)),
+            k_is: Constant::new(Bits::<2>::from(MODE_IS)),
+            k_r16: Constant::new(Bits::<16>::from(r as u64)),
+            k_r32: b32(r as u64),
+            k_lc1: b32(lc + 1),
+            k_lc_last: b32(lc - 1),
+            k_one32: b32(1),
+            k_zero16: Constant::new(Bits::<16>::default()),
+            k_zero8: Constant::new(Bits::<8>::default()),
+            k_zero4: b4(0),
+            k_zero32: b32(0),
+            k_first: b4(FLAG_FIRST),
+            k_last: b4(FLAG_LAST),
+            k_slot: b4(FLAG_SLOT),
+            k_idle: b3(ST_IDLE),
+            k_setup: b3(ST_SETUP),
+            k_launch: b3(ST_LAUNCH),
+            k_preroll: b3(ST_PREROLL),
+            k_run: b3(ST_RUN),
+            k_done: b3(ST_DONE),
+            k_lf_os: b32(k.lf[0]),
+            k_lf_ws: b32(k.lf[1]),
+            k_lf_is: b32(k.lf[2]),
+            k_tf_os: b32(k.tf[0]),
+            k_tf_ws: b32(k.tf[1]),
+            k_ts_ws: b32(k.ts[0]),
+            k_tf_is: b32(k.tf[2]),
+            k_ts_is: b32(k.ts[1]),
+            k_out_os: b32(k.out[0]),
+            k_out_ws: b32(k.out[1]),
+            k_out_is: b32(k.out[2]),
+            is_os: Default::default(),
+            is_ws: Default::default(),
+            is_is: Default::default(),
+            tlen: Default::default(),
+            row_dim: Default::default(),
+            col_dim: Default::default(),
+            tlen32: Default::default(),
+            k32: Default::default(),
+            ival1: Default::default(),
+            ival: Default::default(),
+            lreq_count: Default::default(),
+            lreq_flags: Default::default(),
+            treq_count: Default::default(),
+            treq_flags: Default::default(),
+            treq_tag: Default::default(),
+            lfirst: Default::default(),
+            tfirst: Default::default(),
+            wfirst: Default::default(),
+            in_run: Default::default(),
+        }
+    }
+}
+
+impl Logic for Controller {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, state, m, n, k, mode, a_base, b_base, c_base, t, tr, interval);
+        clock!(self, clock, left, top, wr, rd);
+        self.is_os.next = self.mode.q.val() == self.k_os.val();
+        self.is_ws.next = self.mode.q.val() == self.k_ws.val();
+        self.is_is.next = self.mode.q.val() == self.k_is.val();
+        self.os.next = self.is_os.val();
+        self.is.next = self.is_is.val();
+
+        // Stream length T and the dimensions mapped on the array's rows and columns.
+        self.tlen.next = self.k.q.val();
+        self.row_dim.next = self.m.q.val();
+        self.col_dim.next = self.n.q.val();
+        if self.is_ws.val() {
+            self.tlen.next = self.m.q.val();
+            self.row_dim.next = self.k.q.val();
+        }
+        if self.is_is.val() {
+            self.tlen.next = self.n.q.val();
+            self.row_dim.next = self.k.q.val();
+            self.col_dim.next = self.m.q.val();
+        }
+        self.tlen32.next = bit_cast::<32, 16>(self.tlen.val());
+        self.k32.next = bit_cast::<32, 16>(self.k.q.val());
+        // Fold interval: max(T, R), and L_C + 1 when WS/IS folds accumulate (K > R).
+        self.ival1.next = self.tlen32.val();
+        if self.tlen32.val() < self.k_r32.val() {
+            self.ival1.next = self.k_r32.val();
+        }
+        self.ival.next = self.ival1.val();
+        if !self.is_os.val()
+            & (self.row_dim.val() > self.k_r16.val())
+            & (self.ival1.val() < self.k_lc1.val())
+        {
+            self.ival.next = self.k_lc1.val();
+        }
+
+        // Cursor parameters (read by the cursors when they start).
+        self.lfirst.next = self.k_lf_os.val();
+        self.tfirst.next = self.k_tf_os.val();
+        self.wfirst.next = self.k32.val() + self.k_out_os.val();
+        if self.is_ws.val() {
+            self.lfirst.next = self.k_lf_ws.val();
+            self.tfirst.next = self.k_tf_ws.val();
+            self.wfirst.next = self.k_out_ws.val();
+        }
+        if self.is_is.val() {
+            self.lfirst.next = self.k_lf_is.val();
+            self.tfirst.next = self.k_tf_is.val();
+            self.wfirst.next = self.k_out_is.val();
+        }
+        self.left.t.next = self.t.q.val();
+        self.left.interval.next = self.interval.q.val();
+        self.left.row_dim.next = self.row_dim.val();
+        self.left.col_dim.next = self.col_dim.val();
+        self.left.t_first.next = self.lfirst.val();
+        self.left.t_second.next = self.lfirst.val() + self.interval.q.val();
+        self.left.steps.next = self.tlen.val();
+        self.left.slot_mode.next = false;
+        self.left.rt_step.next = self.tlen.val();
+        self.left.ct_step.next = self.k_zero16.val();
+
+        self.top.t.next = self.t.q.val();
+        self.top.interval.next = self.interval.q.val();
+        self.top.row_dim.next = self.row_dim.val();
+        self.top.col_dim.next = self.col_dim.val();
+        self.top.t_first.next = self.tfirst.val();
+        if self.is_os.val() {
+            self.top.t_second.next = self.tfirst.val() + self.interval.q.val();
+            self.top.steps.next = self.tlen.val();
+            self.top.slot_mode.next = false;
+            self.top.rt_step.next = self.k_zero16.val();
+            self.top.ct_step.next = self.tlen.val();
+        } else {
+            self.top.t_second.next = self.k_ts_ws.val();
+            if self.is_is.val() {
+                self.top.t_second.next = self.k_ts_is.val();
+            }
+            self.top.steps.next = self.k_r16.val();
+            self.top.slot_mode.next = true;
+            self.top.rt_step.next = self.k_r16.val();
+            self.top.ct_step.next = self.k.q.val();
+        }
+
+        self.wr.t.next = self.t.q.val();
+        self.rd.t.next = self.tr.q.val();
+        self.wr.interval.next = self.interval.q.val();
+        self.rd.interval.next = self.interval.q.val();
+        self.wr.row_dim.next = self.row_dim.val();
+        self.rd.row_dim.next = self.row_dim.val();
+        self.wr.col_dim.next = self.col_dim.val();
+        self.rd.col_dim.next = self.col_dim.val();
+        self.wr.t_first.next = self.wfirst.val();
+        self.rd.t_first.next = self.wfirst.val();
+        self.wr.t_second.next = self.wfirst.val() + self.interval.q.val();
+        self.rd.t_second.next = self.wfirst.val() + self.interval.q.val();
+        if self.is_os.val() {
+            self.wr.steps.next = self.k_r16.val();
+            self.wr.slot_mode.next = true;
+            self.wr.rt_step.next = self.k_r16.val();
+            self.wr.ct_step.next = self.m.q.val();
+        } else {
+            self.wr.steps.next = self.tlen.val();
+            self.wr.slot_mode.next = false;
+            self.wr.rt_step.next = self.k_zero16.val();
+            self.wr.ct_step.next = self.tlen.val();
+        }
+        self.rd.steps.next = self.tlen.val();
+        self.rd.slot_mode.next = false;
+        self.rd.rt_step.next = self.k_zero16.val();
+        self.rd.ct_step.next = self.tlen.val();
+
+        // The state machine.
+        self.in_run.next = self.state.q.val() == self.k_run.val();
+        self.running.next = self.in_run.val();
+        self.done.next = self.state.q.val() == self.k_done.val();
+        self.busy.next =
+            (self.state.q.val() != self.k_idle.val()) & (self.state.q.val() != self.k_done.val());
+        self.left.en.next = self.in_run.val();
+        self.top.en.next = self.in_run.val();
+        self.wr.en.next = self.in_run.val();
+        self.rd.en.next = self.in_run.val() | (self.state.q.val() == self.k_preroll.val());
+        self.left.start.next = false;
+        self.top.start.next = false;
+        self.wr.start.next = false;
+        self.rd.start.next = false;
+        if (self.state.q.val() == self.k_idle.val()) | (self.state.q.val() == self.k_done.val()) {
+            if self.start.val() {
+                self.m.d.next = self.cmd_m.val();
+                self.n.d.next = self.cmd_n.val();
+                self.k.d.next = self.cmd_k.val();
+                self.mode.d.next = self.cmd_mode.val();
+                self.a_base.d.next = self.cmd_a_base.val();
+                self.b_base.d.next = self.cmd_b_base.val();
+                self.c_base.d.next = self.cmd_c_base.val();
+                self.state.d.next = self.k_setup.val();
+            }
+        } else if self.state.q.val() == self.k_setup.val() {
+            self.interval.d.next = self.ival.val();
+            self.state.d.next = self.k_launch.val();
+        } else if self.state.q.val() == self.k_launch.val() {
+            self.left.start.next = true;
+            self.top.start.next = true;
+            self.wr.start.next = true;
+            self.rd.start.next = !self.is_os.val();
+            self.t.d.next = self.k_zero32.val();
+            self.tr.d.next = self.k_zero32.val();
+            self.state.d.next = self.k_preroll.val();
+        } else if self.state.q.val() == self.k_preroll.val() {
+            self.tr.d.next = self.tr.q.val() + self.k_one32.val();
+            if self.tr.q.val() == self.k_lc_last.val() {
+                self.state.d.next = self.k_run.val();
+            }
+        } else if self.in_run.val() {
+            self.t.d.next = self.t.q.val() + self.k_one32.val();
+            self.tr.d.next = self.tr.q.val() + self.k_one32.val();
+            if self.wr.final_op.val() {
+                self.state.d.next = self.k_done.val();
+            }
+        }
+
+        // Edge requests: the left cursor streams; the top cursor streams (OS) or preloads.
+        self.lreq_count.next = bit_cast::<8, 16>(self.left.rows_used.val());
+        self.lreq_flags.next = self.k_zero4.val();
+        if self.is_os.val() & self.left.last_step.val() {
+            self.lreq_flags.next = self.k_last.val();
+        }
+        if !self.is_os.val() & self.left.first_step.val() {
+            self.lreq_flags.next = self.k_first.val();
+        }
+        self.treq_count.next = bit_cast::<8, 16>(self.top.cols_used.val());
+        self.treq_flags.next = self.k_zero4.val();
+        self.treq_tag.next = self.k_zero8.val();
+        if !self.is_os.val() {
+            self.treq_flags.next = self.k_slot.val();
+            self.treq_tag.next = bit_cast::<8, 16>(self.top.slot_row.val());
+            if !self.top.slot_active.val() {
+                self.treq_count.next = self.k_zero8.val();
+            }
+        }
+        self.a_re.next = false;
+        self.a_addr.next = self.a_base.q.val();
+        self.a_count.next = self.k_zero8.val();
+        self.a_flags.next = self.k_zero4.val();
+        self.a_tag.next = self.k_zero8.val();
+        self.b_re.next = false;
+        self.b_addr.next = self.b_base.q.val();
+        self.b_count.next = self.k_zero8.val();
+        self.b_flags.next = self.k_zero4.val();
+        self.b_tag.next = self.k_zero8.val();
+        if self.is_is.val() {
+            if self.left.issue.val() {
+                self.b_re.next = true;
+                self.b_addr.next = self.b_base.q.val() + self.left.addr.val();
+                self.b_count.next = self.lreq_count.val();
+                self.b_flags.next = self.lreq_flags.val();
+            }
+            if self.top.issue.val() {
+                self.a_re.next = true;
+                self.a_addr.next = self.a_base.q.val() + self.top.addr.val();
+                self.a_count.next = self.treq_count.val();
+                self.a_flags.next = self.treq_flags.val();
+                self.a_tag.next = self.treq_tag.val();
+            }
+        } else {
+            if self.left.issue.val() {
+                self.a_re.next = true;
+                self.a_addr.next = self.a_base.q.val() + self.left.addr.val();
+                self.a_count.next = self.lreq_count.val();
+                self.a_flags.next = self.lreq_flags.val();
+            }
+            if self.top.issue.val() {
+                self.b_re.next = true;
+                self.b_addr.next = self.b_base.q.val() + self.top.addr.val();
+                self.b_count.next = self.treq_count.val();
+                self.b_flags.next = self.treq_flags.val();
+                self.b_tag.next = self.treq_tag.val();
+            }
+        }
+        self.fold_start.next = self.left.issue.val() & self.left.first_step.val();
+
+        // C: read-backs of accumulating WS/IS folds, and the write of each output row.
+        self.c_re.next = self.rd.issue.val() & self.rd.rt_nz.val() & !self.is_os.val();
+        self.c_raddr.next = self.c_base.q.val() + self.rd.addr.val();
+        self.c_rcount.next = self.k_zero8.val();
+        if self.c_re.val() {
+            self.c_rcount.next = bit_cast::<8, 16>(self.rd.cols_used.val());
+        }
+        self.c_we.next = self.wr.issue.val() & (!self.is_os.val() | self.wr.slot_active.val());
+        self.c_waddr.next = self.c_base.q.val() + self.wr.addr.val();
+        self.c_wcount.next = self.k_zero8.val();
+        if self.c_we.val() {
+            self.c_wcount.next = bit_cast::<8, 16>(self.wr.cols_used.val());
+        }
+    }
+}

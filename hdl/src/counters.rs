@@ -1,0 +1,67 @@
+//! Hardware event counters: 64-bit (two 32-bit halves, so that rust-hdl simulates them as
+//! machine words), cleared by the start command and counting while the controller runs.
+
+use rust_hdl::prelude::*;
+
+/// One 64-bit counter.
+#[derive(LogicBlock)]
+pub struct Counter64 {
+    pub clock: Signal<In, Clock>,
+    pub clear: Signal<In, Bit>,
+    pub en: Signal<In, Bit>,
+    pub inc: Signal<In, Bits<16>>,
+    pub lo: Signal<Out, Bits<32>>,
+    pub hi: Signal<Out, Bits<32>>,
+    lo_r: DFF<Bits<32>>,
+    hi_r: DFF<Bits<32>>,
+    inc32: Signal<Local, Bits<32>>,
+    sum: Signal<Local, Bits<32>>,
+    k_zero: Constant<Bits<32>>,
+    k_one: Constant<Bits<32>>,
+}
+
+impl Default for Counter64 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Counter64 {
+    /// A counter at zero.
+    pub fn new() -> Self {
+        Counter64 {
+            clock: Default::default(),
+            clear: Default::default(),
+            en: Default::default(),
+            inc: Default::default(),
+            lo: Default::default(),
+            hi: Default::default(),
+            lo_r: Default::default(),
+            hi_r: Default::default(),
+            inc32: Default::default(),
+            sum: Default::default(),
+            k_zero: Constant::new(Bits::<32>::default()),
+            k_one: Constant::new(Bits::<32>::from(1u64)),
+        }
+    }
+}
+
+impl Logic for Counter64 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, lo_r, hi_r);
+        self.lo.next = self.lo_r.q.val();
+        self.hi.next = self.hi_r.q.val();
+        self.inc32.next = bit_cast::<32, 16>(self.inc.val());
+        self.sum.next = self.lo_r.q.val() + self.inc32.val();
+        if self.clear.val() {
+            self.lo_r.d.next = self.k_zero.val();
+            self.hi_r.d.next = self.k_zero.val();
+        } else if self.en.val() {
+            self.lo_r.d.next = self.sum.val();
+            if self.sum.val() < self.lo_r.q.val() {
+                self.hi_r.d.next = self.hi_r.q.val() + self.k_one.val();
+            }
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! A schedule cursor: walks the folds of a GEMM in the contract's order (column tiles outer, row
+//! tiles inner) and issues one op per step on a static timetable. The controller uses four: the
+//! left-edge stream, the top edge (OS stream or WS/IS preload slots), the C write-back and the C
+//! read-back.
+//!
+//! Fold `f`'s step `s` is issued in cycle `first + s` for fold 0, `second + s` for fold 1 and
+//! `second + (f-1)*interval + s` after that. In slot mode a step stands for array row `R-1-s`,
+//! and it is active only when that row is inside the tile (preload slots, OS output rows).
+
+use rust_hdl::prelude::*;
+
+/// One cursor (see the module doc).
+#[derive(LogicBlock)]
+pub struct Cursor {
+    pub clock: Signal<In, Clock>,
+    /// Load the run parameters and start at fold 0 (one cycle).
+    pub start: Signal<In, Bit>,
+    /// Issue ops only while enabled.
+    pub en: Signal<In, Bit>,
+    /// The cursor's time base.
+    pub t: Signal<In, Bits<32>>,
+    pub t_first: Signal<In, Bits<32>>,
+    pub t_second: Signal<In, Bits<32>>,
+    pub interval: Signal<In, Bits<32>>,
+    /// Steps per fold.
+    pub steps: Signal<In, Bits<16>>,
+    pub slot_mode: Signal<In, Bit>,
+    /// Extents of the array-row and array-column dimensions of the GEMM.
+    pub row_dim: Signal<In, Bits<16>>,
+    pub col_dim: Signal<In, Bits<16>>,
+    /// Address increments per row tile and per column tile.
+    pub rt_step: Signal<In, Bits<16>>,
+    pub ct_step: Signal<In, Bits<16>>,
+    /// An op is issued this cycle.
+    pub issue: Signal<Out, Bit>,
+    /// Its address (tile bases + step, or + slot row in slot mode).
+    pub addr: Signal<Out, Bits<16>>,
+    pub rows_used: Signal<Out, Bits<16>>,
+    pub cols_used: Signal<Out, Bits<16>>,
+    pub slot_row: Signal<Out, Bits<16>>,
+    pub slot_active: Signal<Out, Bit>,
+    /// The fold is not the first row tile of its column tile (WS/IS: it accumulates).
+    pub rt_nz: Signal<Out, Bit>,
+    pub first_step: Signal<Out, Bit>,
+    pub last_step: Signal<Out, Bit>,
+    /// This op is the last of the run.
+    pub final_op: Signal<Out, Bit>,
+    pub busy: Signal<Out, Bit>,
+    r: Constant<Bits<16>>,
+    c: Constant<Bits<16>>,
+    r1: Constant<Bits<16>>,
+    one16: Constant<Bits<16>>,
+    one32: Constant<Bits<32>>,
+    zero16: Constant<Bits<16>>,
+    run: DFF<Bit>,
+    s: DFF<Bits<16>>,
+    next_time: DFF<Bits<32>>,
+    next_fold: DFF<Bits<32>>,
+    row_rem: DFF<Bits<16>>,
+    col_rem: DFF<Bits<16>>,
+    rt_base: DFF<Bits<16>>,
+    ct_base: DFF<Bits<16>>,
+    nz: DFF<Bit>,
+    s_next: Signal<Local, Bits<16>>,
+    base: Signal<Local, Bits<16>>,
+    offset: Signal<Local, Bits<16>>,
+    fire: Signal<Local, Bit>,
+    last: Signal<Local, Bit>,
+    more_rows: Signal<Local, Bit>,
+    more_cols: Signal<Local, Bit>,
+}
+
+impl Cursor {
+    /// A cursor for an `rows x cols` array.
+    pub fn new(rows: usize, cols: usize) -> Self {
+        let b16 = |v: usize| Constant::new(Bits::<16>::from(v as u64));
+        Cursor {
+            clock: Default::default(),
+            start: Default::default(),
+            en: Default::default(),
+            t: Default::default(),
+            t_first: Default::default(),
+            t_second: Default::default(),
+            interval: Default::default(),
+            steps: Default::default(),
+            slot_mode: Default::default(),
+            row_dim: Default::default(),
+            col_dim: Default::default(),
+            rt_step: Default::default(),
+            ct_step: Default::default(),
+            issue: Default::default(),
+            addr: Default::default(),
+            rows_used: Default::default(),
+            cols_used: Default::default(),
+            slot_row: Default::default(),
+            slot_active: Default::default(),
+            rt_nz: Default::default(),
+            first_step: Default::default(),
+            last_step: Default::default(),
+            final_op: Default::default(),
+            busy: Default::default(),
+            r: b16(rows),
+            c: b16(cols),
+            r1: b16(rows - 1),
+            one16: b16(1),
+            one32: Constant::new(Bits::<32>::from(1u64)),
+            zero16: b16(0),
+            run: Default::default(),
+            s: Default::default(),
+            next_time: Default::default(),
+            next_fold: Default::default(),
+            row_rem: Default::default(),
+            col_rem: Default::default(),
+            rt_base: Default::default(),
+            ct_base: Default::default(),
+            nz: Default::default(),
+            s_next: Default::default(),
+            base: Default::default(),
+            offset: Default::default(),
+            fire: Default::default(),
+            last: Default::default(),
+            more_rows: Default::default(),
+            more_cols: Default::default(),
+        }
+    }
+}
+
+impl Logic for Cursor {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, run, s, next_time, next_fold, row_rem, col_rem, rt_base, ct_base, nz
+        );
+        self.rows_used.next = self.r.val();
+        if self.row_rem.q.val() < self.r.val() {
+            self.rows_used.next = self.row_rem.q.val();
+        }
+        self.cols_used.next = self.c.val();
+        if self.col_rem.q.val() < self.c.val() {
+            self.cols_used.next = self.col_rem.q.val();
+        }
+        self.slot_row.next = self.r1.val() - self.s.q.val();
+        self.slot_active.next = (self.r1.val() - self.s.q.val()) < self.rows_used.val();
+        self.base.next = self.ct_base.q.val() + self.rt_base.q.val();
+        self.offset.next = self.s.q.val();
+        if self.slot_mode.val() {
+            self.offset.next = self.r1.val() - self.s.q.val();
+        }
+        self.addr.next = self.base.val() + self.offset.val();
+        self.rt_nz.next = self.nz.q.val();
+        self.busy.next = self.run.q.val();
+        self.s_next.next = self.s.q.val() + self.one16.val();
+        self.first_step.next = self.s.q.val() == self.zero16.val();
+        self.last.next = self.s_next.val() == self.steps.val();
+        self.last_step.next = self.last.val();
+        self.more_rows.next = self.row_rem.q.val() > self.r.val();
+        self.more_cols.next = self.col_rem.q.val() > self.c.val();
+        self.fire.next =
+            self.en.val() & self.run.q.val() & (self.t.val() == self.next_time.q.val());
+        self.issue.next = self.fire.val();
+        self.final_op.next =
+            self.fire.val() & self.last.val() & !self.more_rows.val() & !self.more_cols.val();
+
+        if self.start.val() {
+            self.run.d.next = true;
+            self.s.d.next = self.zero16.val();
+            self.next_time.d.next = self.t_first.val();
+            self.next_fold.d.next = self.t_second.val();
+            self.row_rem.d.next = self.row_dim.val();
+            self.col_rem.d.next = self.col_dim.val();
+            self.rt_base.d.next = self.zero16.val();
+            self.ct_base.d.next = self.zero16.val();
+            self.nz.d.next = false;
+        } else if self.fire.val() {
+            if self.last.val() {
+                // The fold's last step: move to the next fold (row tiles inner).
+                self.s.d.next = self.zero16.val();
+                self.next_time.d.next = self.next_fold.q.val();
+                self.next_fold.d.next = self.next_fold.q.val() + self.interval.val();
+                if self.more_rows.val() {
+                    self.row_rem.d.next = self.row_rem.q.val() - self.r.val();
+                    self.rt_base.d.next = self.rt_base.q.val() + self.rt_step.val();
+                    self.nz.d.next = true;
+                } else {
+                    self.row_rem.d.next = self.row_dim.val();
+                    self.rt_base.d.next = self.zero16.val();
+                    self.nz.d.next = false;
+                    if self.more_cols.val() {
+                        self.col_rem.d.next = self.col_rem.q.val() - self.c.val();
+                        self.ct_base.d.next = self.ct_base.q.val() + self.ct_step.val();
+                    } else {
+                        self.run.d.next = false;
+                    }
+                }
+            } else {
+                self.s.d.next = self.s_next.val();
+                self.next_time.d.next = self.next_time.q.val() + self.one32.val();
+            }
+        }
+    }
+}

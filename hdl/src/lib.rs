@@ -1,0 +1,90 @@
+//! systole's accelerator as RTL in rust-hdl 0.46: the PE ([`pe`]), the mesh ([`mesh`]), the edge
+//! skew and deskew ([`edge`]), the buffers ([`memory`]), the controller ([`controller`] with its
+//! [`cursor`]s), the event counters ([`counters`]) and the top level ([`top`]), all generated from
+//! one `ArchConfig`, cycle for cycle as `docs/microarchitecture.md` states. [`rtl`] runs it in
+//! rust-hdl's simulator. Nothing outside this crate imports rust-hdl.
+
+pub mod controller;
+pub mod counters;
+pub mod cursor;
+pub mod edge;
+pub mod memory;
+pub mod mesh;
+mod netlist;
+pub mod pe;
+pub mod rtl;
+pub mod top;
+
+use systole_sim::array::schedule::{closed_form_cycles, GemmShape};
+use systole_sim::array::BufferImages;
+use systole_sim::config::{ArchConfig, Dataflow};
+use systole_sim::error::RunError;
+
+/// Errors of the RTL backends.
+#[derive(Debug, thiserror::Error)]
+pub enum HdlError {
+    /// The GEMM or the config is not valid for any backend.
+    #[error(transparent)]
+    Run(#[from] RunError),
+    /// The config or the GEMM is outside what the RTL supports.
+    #[error("the RTL does not support this: {0}")]
+    Unsupported(String),
+    /// The simulation failed.
+    #[error("RTL simulation failed: {0}")]
+    Sim(String),
+}
+
+/// Checks the RTL's limits (field widths and buffer depths) for a GEMM; returns its shape.
+pub fn check_rtl(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    m: usize,
+    n: usize,
+    k: usize,
+    img: &BufferImages,
+) -> Result<GemmShape, HdlError> {
+    let unsupported = |s: String| Err(HdlError::Unsupported(s));
+    let (r, c) = (cfg.array.rows, cfg.array.cols);
+    if r > 255 || c > 255 {
+        return unsupported(format!(
+            "a {r}x{c} array: lane counts and preload tags are 8 bits, so at most 255 rows and columns"
+        ));
+    }
+    if cfg.array.operand_bits != 8 || cfg.array.acc_bits != 32 {
+        return unsupported(format!(
+            "{}-bit operands with {}-bit accumulators: the RTL is int8 x int8 -> int32",
+            cfg.array.operand_bits, cfg.array.acc_bits
+        ));
+    }
+    for (d, v) in [("M", m), ("N", n), ("K", k)] {
+        if v > 0xffff {
+            return unsupported(format!(
+                "{d} = {v}: the command's dimensions are 16 bits (at most 65535)"
+            ));
+        }
+    }
+    let g = top::BufferGeometry::of(cfg);
+    for (name, vectors, depth) in [
+        ("A", img.a.len() / img.a_lanes, g.depth_a),
+        ("B", img.b.len() / img.b_lanes, g.depth_b),
+        ("C", img.c_vectors, g.depth_c),
+    ] {
+        if vectors > depth {
+            return unsupported(format!(
+                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; the whole problem must sit on chip until the memory system streams it",
+                cfg.name
+            ));
+        }
+    }
+    let shape = GemmShape { m, n, k };
+    if closed_form_cycles(cfg, df, shape) >= u64::from(u32::MAX) {
+        return unsupported("a run of 2^32 cycles or more: the cycle counter is 32 bits".into());
+    }
+    Ok(shape)
+}
+
+/// Cycles after the start command by which `done` must have risen (a watchdog for the
+/// backends).
+pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
+    closed_form_cycles(cfg, df, shape) * 2 + u64::from(cfg.buffers.c.read_latency) + 1_000
+}

@@ -1,0 +1,273 @@
+//! The on-chip buffers: synchronous SRAMs that hold edge vectors, one RAM per lane (an int8 or
+//! int32 column of the vector), written so that Yosys maps each to block RAM. A read issued in
+//! cycle `t` is at the output during `t + L` (the RAM's own output register, then `L - 1`
+//! pipeline registers); it returns what the RAM held when the read was issued (read-first).
+//! Beside the data, a sideband pipeline of the same length carries the read's valid-lane count,
+//! markers and preload tag, so that they reach the edge with the data (the contract's "delay
+//! line beside each SRAM").
+
+use rust_hdl::prelude::*;
+
+use crate::netlist::vec_of;
+
+/// One lane of a buffer: a `depth x T` RAM with registered read and a read latency of
+/// `latency` cycles. Lanes outside the read's valid count are forced to zero at the output.
+#[derive(LogicBlock)]
+pub struct LaneMem<T: Synth> {
+    pub clock: Signal<In, Clock>,
+    pub re: Signal<In, Bit>,
+    pub raddr: Signal<In, Bits<16>>,
+    pub we: Signal<In, Bit>,
+    pub waddr: Signal<In, Bits<16>>,
+    pub wdata: Signal<In, T>,
+    /// The lane is valid in the read now at the output.
+    pub out_en: Signal<In, Bit>,
+    pub rdata: Signal<Out, T>,
+    _mem: Vec<T>,
+    _stages: Vec<T>,
+}
+
+impl<T: Synth> LaneMem<T> {
+    /// A lane of `depth` words and read latency `latency` (at least 1).
+    pub fn new(depth: usize, latency: usize) -> Self {
+        assert!(latency >= 1 && depth >= 1);
+        LaneMem {
+            clock: Default::default(),
+            re: Default::default(),
+            raddr: Default::default(),
+            we: Default::default(),
+            waddr: Default::default(),
+            wdata: Default::default(),
+            out_en: Default::default(),
+            rdata: Default::default(),
+            _mem: vec![T::default(); depth],
+            _stages: vec![T::default(); latency],
+        }
+    }
+
+    /// Backdoor write (the rust-hdl backend loads operands this way; the Verilog backends use the
+    /// host port).
+    pub fn poke(&mut self, addr: usize, value: T) {
+        self._mem[addr] = value;
+    }
+
+    /// Backdoor read.
+    pub fn peek(&self, addr: usize) -> T {
+        self._mem[addr]
+    }
+}
+
+impl<T: Synth> Logic for LaneMem<T> {
+    fn update(&mut self) {
+        if self.clock.pos_edge() {
+            // Pipeline first (it takes the RAM register's old value), then the read-first RAM.
+            let n = self._stages.len();
+            for s in (1..n).rev() {
+                self._stages[s] = self._stages[s - 1];
+            }
+            if self.re.val() {
+                let a = self.raddr.val().index();
+                self._stages[0] = self._mem.get(a).copied().unwrap_or_default();
+            }
+            if self.we.val() {
+                let a = self.waddr.val().index();
+                if a < self._mem.len() {
+                    self._mem[a] = self.wdata.val();
+                }
+            }
+        }
+        let last = self._stages[self._stages.len() - 1];
+        self.rdata.next = if self.out_en.val() {
+            last
+        } else {
+            T::default()
+        };
+    }
+
+    fn connect(&mut self) {
+        self.rdata.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let w = T::BITS;
+        let depth = self._mem.len();
+        let n = self._stages.len();
+        let mut regs = String::new();
+        let mut shifts = String::new();
+        for s in 1..n {
+            regs += &format!("reg [{}:0] stage{s};\ninitial stage{s} = 0;\n", w - 1);
+            shifts += &format!("   stage{s} <= stage{};\n", s - 1);
+        }
+        Verilog::Custom(format!(
+            "\
+reg [{msb}:0] mem [0:{last_addr}];
+reg [{msb}:0] stage0;
+initial stage0 = 0;
+{regs}
+always @(posedge clock) begin
+   if (re) stage0 <= mem[raddr];
+   if (we) mem[waddr] <= wdata;
+end
+always @(posedge clock) begin
+{shifts}end
+always @(*) rdata = out_en ? stage{out} : {w}'d0;
+",
+            msb = w - 1,
+            last_addr = depth - 1,
+            out = n - 1,
+        ))
+    }
+}
+
+/// A buffer: `lanes` [`LaneMem`]s sharing one read port, one write port and a host write port,
+/// with the sideband pipeline and the per-access bank-word counts for the event counters.
+#[derive(LogicBlock)]
+pub struct Buffer<T: Synth> {
+    pub clock: Signal<In, Clock>,
+    /// Read request: address, valid lanes (0: nothing is read, only markers travel), markers and
+    /// tag.
+    pub re: Signal<In, Bit>,
+    pub raddr: Signal<In, Bits<16>>,
+    pub rcount: Signal<In, Bits<8>>,
+    pub rflags: Signal<In, Bits<4>>,
+    pub rtag: Signal<In, Bits<8>>,
+    /// Write request: lanes `0..wcount` of `wdata`.
+    pub we: Signal<In, Bit>,
+    pub waddr: Signal<In, Bits<16>>,
+    pub wcount: Signal<In, Bits<8>>,
+    pub wdata: Vec<Signal<In, T>>,
+    /// Host write of one element (loading operands before a run).
+    pub host_we: Signal<In, Bit>,
+    pub host_lane: Signal<In, Bits<8>>,
+    pub host_addr: Signal<In, Bits<16>>,
+    pub host_data: Signal<In, T>,
+    /// The read's data `L` cycles later, each lane with its marker bits (bit 0: lane valid).
+    pub rdata: Vec<Signal<Out, T>>,
+    pub rctl: Vec<Signal<Out, Bits<4>>>,
+    pub rtag_out: Signal<Out, Bits<8>>,
+    /// Bank words touched by this cycle's read and write requests.
+    pub rwords: Signal<Out, Bits<16>>,
+    pub wwords: Signal<Out, Bits<16>>,
+    mems: Vec<LaneMem<T>>,
+    sb_count: Vec<DFF<Bits<8>>>,
+    sb_flags: Vec<DFF<Bits<4>>>,
+    sb_tag: Vec<DFF<Bits<8>>>,
+    lane_idx: Vec<Constant<Bits<8>>>,
+    words_upto: Vec<Constant<Bits<16>>>,
+    k_valid: Constant<Bits<4>>,
+    k_zero16: Constant<Bits<16>>,
+    count_out: Signal<Local, Bits<8>>,
+    flags_out: Signal<Local, Bits<4>>,
+}
+
+impl<T: Synth> Buffer<T> {
+    /// A buffer of `lanes` lanes of `depth` vectors, read latency `latency`, whose bank words are
+    /// `word_bits` wide.
+    pub fn new(lanes: usize, depth: usize, latency: usize, word_bits: usize) -> Self {
+        let elem = T::BITS;
+        Buffer {
+            clock: Default::default(),
+            re: Default::default(),
+            raddr: Default::default(),
+            rcount: Default::default(),
+            rflags: Default::default(),
+            rtag: Default::default(),
+            we: Default::default(),
+            waddr: Default::default(),
+            wcount: Default::default(),
+            wdata: vec_of(lanes),
+            host_we: Default::default(),
+            host_lane: Default::default(),
+            host_addr: Default::default(),
+            host_data: Default::default(),
+            rdata: vec_of(lanes),
+            rctl: vec_of(lanes),
+            rtag_out: Default::default(),
+            rwords: Default::default(),
+            wwords: Default::default(),
+            mems: (0..lanes).map(|_| LaneMem::new(depth, latency)).collect(),
+            sb_count: vec_of(latency),
+            sb_flags: vec_of(latency),
+            sb_tag: vec_of(latency),
+            lane_idx: (0..lanes)
+                .map(|l| Constant::new(Bits::<8>::from(l as u64)))
+                .collect(),
+            // An access to lanes 0..n touches ceil(n x element bits / word bits) bank words.
+            words_upto: (0..lanes)
+                .map(|l| {
+                    Constant::new(Bits::<16>::from(((l + 1) * elem).div_ceil(word_bits) as u64))
+                })
+                .collect(),
+            k_valid: Constant::new(Bits::<4>::from(1u64)),
+            k_zero16: Constant::new(Bits::<16>::default()),
+            count_out: Default::default(),
+            flags_out: Default::default(),
+        }
+    }
+
+    /// Backdoor write of lane `lane` at `addr`.
+    pub fn poke(&mut self, addr: usize, lane: usize, value: T) {
+        self.mems[lane].poke(addr, value);
+    }
+
+    /// Backdoor read of lane `lane` at `addr`.
+    pub fn peek(&self, addr: usize, lane: usize) -> T {
+        self.mems[lane].peek(addr)
+    }
+}
+
+impl<T: Synth> Logic for Buffer<T> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        // The sideband pipeline: stage 0 takes the request, the last stage is at the output.
+        for s in 0..self.sb_count.len() {
+            self.sb_count[s].clock.next = self.clock.val();
+            self.sb_flags[s].clock.next = self.clock.val();
+            self.sb_tag[s].clock.next = self.clock.val();
+        }
+        self.sb_count[0].d.next = self.rcount.val();
+        self.sb_flags[0].d.next = self.rflags.val();
+        self.sb_tag[0].d.next = self.rtag.val();
+        for s in 1..self.sb_count.len() {
+            self.sb_count[s].d.next = self.sb_count[s - 1].q.val();
+            self.sb_flags[s].d.next = self.sb_flags[s - 1].q.val();
+            self.sb_tag[s].d.next = self.sb_tag[s - 1].q.val();
+        }
+        self.count_out.next = self.sb_count[0].q.val();
+        self.flags_out.next = self.sb_flags[0].q.val();
+        self.rtag_out.next = self.sb_tag[0].q.val();
+        for s in 1..self.sb_count.len() {
+            self.count_out.next = self.sb_count[s].q.val();
+            self.flags_out.next = self.sb_flags[s].q.val();
+            self.rtag_out.next = self.sb_tag[s].q.val();
+        }
+
+        self.rwords.next = self.k_zero16.val();
+        self.wwords.next = self.k_zero16.val();
+        for l in 0..self.mems.len() {
+            self.mems[l].clock.next = self.clock.val();
+            self.mems[l].raddr.next = self.raddr.val();
+            self.mems[l].re.next = self.re.val() & (self.rcount.val() > self.lane_idx[l].val());
+            self.mems[l].waddr.next = self.waddr.val();
+            self.mems[l].wdata.next = self.wdata[l].val();
+            self.mems[l].we.next = self.we.val() & (self.wcount.val() > self.lane_idx[l].val());
+            if self.host_we.val() & (self.host_lane.val() == self.lane_idx[l].val()) {
+                self.mems[l].waddr.next = self.host_addr.val();
+                self.mems[l].wdata.next = self.host_data.val();
+                self.mems[l].we.next = true;
+            }
+            self.mems[l].out_en.next = self.count_out.val() > self.lane_idx[l].val();
+            self.rdata[l].next = self.mems[l].rdata.val();
+            self.rctl[l].next = self.flags_out.val();
+            if self.count_out.val() > self.lane_idx[l].val() {
+                self.rctl[l].next = self.flags_out.val() | self.k_valid.val();
+            }
+            if self.re.val() & (self.rcount.val() > self.lane_idx[l].val()) {
+                self.rwords.next = self.words_upto[l].val();
+            }
+            if self.we.val() & (self.wcount.val() > self.lane_idx[l].val()) {
+                self.wwords.next = self.words_upto[l].val();
+            }
+        }
+    }
+}

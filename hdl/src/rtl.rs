@@ -1,0 +1,204 @@
+//! The `rtl` backend: runs a GEMM on the [`Accelerator`] in rust-hdl's own simulator, clocking
+//! it by hand (`simulate()` per clock edge, which is about five times faster than a threaded
+//! testbench). Operands are loaded through a backdoor into the RAM models (the Verilog backends
+//! use the host port); everything else runs through the design: the start command, every fold,
+//! the counters, `done`.
+
+use std::time::Instant;
+
+use rust_hdl::prelude::*;
+use systole_sim::array::{buffer_images, fold_spans, unpack_c, GemmRun, Probe};
+use systole_sim::config::{ArchConfig, BufferId, Dataflow};
+use systole_sim::events::EventCounts;
+use systole_sim::matrix::Matrix;
+use systole_sim::stats::{utilization, RunStats};
+
+use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
+use crate::top::{Accelerator, COUNTERS};
+use crate::{check_rtl, HdlError};
+
+/// A run on the RTL and the wall time of the simulation alone.
+#[derive(Debug, Clone)]
+pub struct RtlRun {
+    pub run: GemmRun,
+    /// Seconds spent simulating (building the design and loading operands excluded).
+    pub sim_seconds: f64,
+}
+
+/// The command code of a dataflow.
+pub fn mode_code(df: Dataflow) -> u64 {
+    match df {
+        Dataflow::Os => MODE_OS,
+        Dataflow::Ws => MODE_WS,
+        Dataflow::Is => MODE_IS,
+    }
+}
+
+fn settle(uut: &mut Accelerator) -> Result<(), HdlError> {
+    if simulate(uut, 1_000) {
+        Ok(())
+    } else {
+        Err(HdlError::Sim(
+            "rust-hdl's simulation did not converge within 1000 passes".into(),
+        ))
+    }
+}
+
+fn tick(uut: &mut Accelerator) -> Result<(), HdlError> {
+    uut.clock.next = Clock { clk: true };
+    settle(uut)?;
+    uut.clock.next = Clock { clk: false };
+    settle(uut)
+}
+
+/// Runs `C = A x B` in dataflow `df` on the RTL, reporting every buffer access to `probe` in
+/// the cycle it is issued (the lockstep tests compare these with the fast model's).
+pub fn simulate_gemm_rtl<P: Probe>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+) -> Result<RtlRun, HdlError> {
+    let img = buffer_images(cfg, df, a, b)?;
+    let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
+    let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+    let mut uut = Accelerator::new(cfg);
+    uut.connect_all();
+    for (v, chunk) in img.a.chunks(img.a_lanes).enumerate() {
+        for (l, &x) in chunk.iter().enumerate() {
+            uut.buf_a.poke(v, l, Signed::<8>::from(i64::from(x)));
+        }
+    }
+    for (v, chunk) in img.b.chunks(img.b_lanes).enumerate() {
+        for (l, &x) in chunk.iter().enumerate() {
+            uut.buf_b.poke(v, l, Signed::<8>::from(i64::from(x)));
+        }
+    }
+    let began = Instant::now();
+    uut.clock.next = Clock { clk: false };
+    settle(&mut uut)?;
+    uut.cmd_m.next = Bits::from(shape.m as u64);
+    uut.cmd_n.next = Bits::from(shape.n as u64);
+    uut.cmd_k.next = Bits::from(shape.k as u64);
+    uut.cmd_mode.next = Bits::from(mode_code(df));
+    uut.start.next = true;
+    settle(&mut uut)?;
+    tick(&mut uut)?;
+    uut.start.next = false;
+    settle(&mut uut)?;
+
+    let limit = crate::cycle_limit(cfg, df, shape);
+    let mut t: u64 = 0;
+    let mut waited: u64 = 0;
+    let mut fold_starts = Vec::new();
+    let mut values = Vec::with_capacity(c);
+    while !uut.done.val() {
+        let ct = &uut.ctrl;
+        if ct.running.val() {
+            for (re, addr, count, buf) in [
+                (
+                    ct.a_re.val(),
+                    ct.a_addr.val(),
+                    ct.a_count.val(),
+                    BufferId::A,
+                ),
+                (
+                    ct.b_re.val(),
+                    ct.b_addr.val(),
+                    ct.b_count.val(),
+                    BufferId::B,
+                ),
+                (
+                    ct.c_re.val(),
+                    ct.c_raddr.val(),
+                    ct.c_rcount.val(),
+                    BufferId::C,
+                ),
+            ] {
+                if re && count.to_u64() > 0 {
+                    probe.buffer_read(t, buf, addr.index(), count.index());
+                }
+            }
+            if ct.c_we.val() {
+                values.clear();
+                for j in 0..ct.c_wcount.val().index() {
+                    values.push(signed_i32(uut.buf_c.wdata[j].val()));
+                }
+                probe.buffer_write(t, BufferId::C, ct.c_waddr.val().index(), &values);
+            }
+            if ct.fold_start.val() {
+                fold_starts.push(t);
+            }
+            t += 1;
+        }
+        waited += 1;
+        if waited > limit {
+            return Err(HdlError::Sim(format!(
+                "the RTL did not raise done within {limit} cycles"
+            )));
+        }
+        tick(&mut uut)?;
+    }
+    let sim_seconds = began.elapsed().as_secs_f64();
+
+    let mut counts = [0u64; COUNTERS.len()];
+    for (k, slot) in counts.iter_mut().enumerate() {
+        uut.ctr_sel.next = Bits::from(k as u64);
+        settle(&mut uut)?;
+        *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
+    }
+    let run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
+    let mut data = vec![0i32; img.c_vectors * img.c_lanes];
+    for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
+        for (l, x) in chunk.iter_mut().enumerate() {
+            *x = signed_i32(uut.buf_c.peek(v, l));
+        }
+    }
+    let _ = r;
+    Ok(RtlRun {
+        run: GemmRun {
+            c: unpack_c(cfg, df, shape, &data),
+            stats: run,
+        },
+        sim_seconds,
+    })
+}
+
+/// An int32 from a rust-hdl `Signed<32>`.
+pub(crate) fn signed_i32(x: Signed<32>) -> i32 {
+    x.inner().to_u64() as u32 as i32
+}
+
+/// `RunStats` from the hardware counters (in [`COUNTERS`] order) and the observed fold starts.
+pub fn stats_from_counters(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: systole_sim::array::schedule::GemmShape,
+    counts: &[u64],
+    fold_starts: &[u64],
+) -> Result<RunStats, HdlError> {
+    let mut ev = EventCounts::default();
+    for (name, &v) in COUNTERS.iter().zip(counts).skip(1) {
+        *ev.get_mut(name).expect("counter names are event names") = v;
+    }
+    let total = counts[0];
+    let pes = cfg.pes();
+    ev.idle_pe_cycles = total * pes - ev.macs;
+    Ok(RunStats {
+        arch: cfg.name.clone(),
+        dataflow: df,
+        rows: cfg.array.rows,
+        cols: cfg.array.cols,
+        m: shape.m,
+        n: shape.n,
+        k: shape.k,
+        total_cycles: total,
+        stall_cycles: 0,
+        macs: ev.macs,
+        utilization: utilization(ev.macs, total, pes),
+        folds: fold_starts.len() as u64,
+        fold_cycles: fold_spans(fold_starts, total),
+        events: ev,
+    })
+}

@@ -1,0 +1,616 @@
+//! The accelerator's top level: controller, buffers A, B and C, the edge skews, the mesh, the
+//! deskew, the output stage (C write-back with WS/IS accumulation) and the event counters, plus
+//! the host port that loads operands, reads results and reads the counters.
+
+use rust_hdl::prelude::*;
+use systole_sim::config::ArchConfig;
+
+use crate::controller::Controller;
+use crate::counters::Counter64;
+use crate::edge::{Deskew, Skew};
+use crate::memory::Buffer;
+use crate::mesh::Mesh;
+use crate::netlist::{add, and, eq, lit, not, or, sig, Kernel};
+
+/// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names. Events
+/// not listed are zero in this version (A and B are never written during a run) or derived
+/// (`idle_pe_cycles = cycles x R x C - macs`).
+pub const COUNTERS: [&str; 18] = [
+    "cycles",
+    "macs",
+    "h_operand_hops",
+    "v_operand_hops",
+    "stationary_loads",
+    "stationary_swaps",
+    "acc_updates",
+    "psum_hops",
+    "skew_hops",
+    "deskew_hops",
+    "a_buf_reads",
+    "a_buf_read_elems",
+    "b_buf_reads",
+    "b_buf_read_elems",
+    "c_buf_reads",
+    "c_buf_read_elems",
+    "c_buf_writes",
+    "c_buf_write_elems",
+];
+
+/// Host-port buffer select.
+pub const HOST_SEL_A: u64 = 1;
+/// Host-port buffer select for B.
+pub const HOST_SEL_B: u64 = 2;
+
+/// Depths (in vectors) and lane counts of the three buffers for a config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BufferGeometry {
+    pub lanes_ab: usize,
+    pub depth_a: usize,
+    pub depth_b: usize,
+    pub depth_c: usize,
+}
+
+impl BufferGeometry {
+    /// Each buffer holds `capacity / vector bytes` vectors (at most 2^16, the address width).
+    pub fn of(cfg: &ArchConfig) -> Self {
+        let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+        let lanes_ab = r.max(c);
+        let cap = |kib: u32| kib as usize * 1024;
+        let d = |bytes: usize, vec_bytes: usize| (bytes / vec_bytes).clamp(1, 1 << 16);
+        BufferGeometry {
+            lanes_ab,
+            depth_a: d(cap(cfg.buffers.a.capacity_kib), lanes_ab),
+            depth_b: d(cap(cfg.buffers.b.capacity_kib), lanes_ab),
+            depth_c: d(cap(cfg.buffers.c.capacity_kib), 4 * c),
+        }
+    }
+}
+
+/// The accelerator (see the module doc and `docs/rtl.md` for the command interface).
+#[derive(LogicBlock)]
+pub struct Accelerator {
+    pub clock: Signal<In, Clock>,
+    /// Start command: sampled while idle or done, with the operands below.
+    pub start: Signal<In, Bit>,
+    pub cmd_m: Signal<In, Bits<16>>,
+    pub cmd_n: Signal<In, Bits<16>>,
+    pub cmd_k: Signal<In, Bits<16>>,
+    /// 0 = OS, 1 = WS, 2 = IS.
+    pub cmd_mode: Signal<In, Bits<2>>,
+    pub cmd_a_base: Signal<In, Bits<16>>,
+    pub cmd_b_base: Signal<In, Bits<16>>,
+    pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Host writes of operands: buffer (1 = A, 2 = B), vector address, lane, value.
+    pub host_sel: Signal<In, Bits<2>>,
+    pub host_we: Signal<In, Bit>,
+    pub host_addr: Signal<In, Bits<16>>,
+    pub host_lane: Signal<In, Bits<8>>,
+    pub host_wdata: Signal<In, Signed<8>>,
+    /// Host read of C: issue `host_re` with `host_addr`; `L_C` cycles later `host_rdata` shows
+    /// lane `host_lane` of that vector.
+    pub host_re: Signal<In, Bit>,
+    pub host_rdata: Signal<Out, Signed<32>>,
+    pub busy: Signal<Out, Bit>,
+    pub done: Signal<Out, Bit>,
+    /// Pulses in the cycle a fold's first stream read is issued.
+    pub fold_start: Signal<Out, Bit>,
+    /// Counter select (index into [`COUNTERS`]) and its value.
+    pub ctr_sel: Signal<In, Bits<8>>,
+    pub ctr_lo: Signal<Out, Bits<32>>,
+    pub ctr_hi: Signal<Out, Bits<32>>,
+    pub ctrl: Controller,
+    pub buf_a: Buffer<Signed<8>>,
+    pub buf_b: Buffer<Signed<8>>,
+    pub buf_c: Buffer<Signed<32>>,
+    skew_l: Skew,
+    skew_t: Skew,
+    mesh: Mesh,
+    deskew: Deskew,
+    ctrs: Vec<Counter64>,
+    _r: usize,
+    _c: usize,
+}
+
+impl Accelerator {
+    /// The accelerator `cfg` describes.
+    pub fn new(cfg: &ArchConfig) -> Self {
+        let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+        let g = BufferGeometry::of(cfg);
+        let lat = |l: u32| l as usize;
+        Accelerator {
+            clock: Default::default(),
+            start: Default::default(),
+            cmd_m: Default::default(),
+            cmd_n: Default::default(),
+            cmd_k: Default::default(),
+            cmd_mode: Default::default(),
+            cmd_a_base: Default::default(),
+            cmd_b_base: Default::default(),
+            cmd_c_base: Default::default(),
+            host_sel: Default::default(),
+            host_we: Default::default(),
+            host_addr: Default::default(),
+            host_lane: Default::default(),
+            host_wdata: Default::default(),
+            host_re: Default::default(),
+            host_rdata: Default::default(),
+            busy: Default::default(),
+            done: Default::default(),
+            fold_start: Default::default(),
+            ctr_sel: Default::default(),
+            ctr_lo: Default::default(),
+            ctr_hi: Default::default(),
+            ctrl: Controller::new(cfg),
+            buf_a: Buffer::new(
+                g.lanes_ab,
+                g.depth_a,
+                lat(cfg.buffers.a.read_latency),
+                cfg.buffers.a.word_bits as usize,
+            ),
+            buf_b: Buffer::new(
+                g.lanes_ab,
+                g.depth_b,
+                lat(cfg.buffers.b.read_latency),
+                cfg.buffers.b.word_bits as usize,
+            ),
+            buf_c: Buffer::new(
+                c,
+                g.depth_c,
+                lat(cfg.buffers.c.read_latency),
+                cfg.buffers.c.word_bits as usize,
+            ),
+            skew_l: Skew::new(r),
+            skew_t: Skew::new(c),
+            mesh: Mesh::new(r, c),
+            deskew: Deskew::new(c),
+            ctrs: (0..COUNTERS.len()).map(|_| Counter64::new()).collect(),
+            _r: r,
+            _c: c,
+        }
+    }
+}
+
+fn b16(x: u64) -> Bits<16> {
+    Bits::<16>::from(x)
+}
+
+impl Logic for Accelerator {
+    fn update(&mut self) {
+        let (r, c) = (self._r, self._c);
+        let clk = self.clock.val();
+        for x in [
+            &mut self.ctrl.clock,
+            &mut self.buf_a.clock,
+            &mut self.buf_b.clock,
+            &mut self.buf_c.clock,
+            &mut self.skew_l.clock,
+            &mut self.skew_t.clock,
+            &mut self.mesh.clock,
+            &mut self.deskew.clock,
+        ] {
+            x.next = clk;
+        }
+        // Controller.
+        let ct = &mut self.ctrl;
+        ct.start.next = self.start.val();
+        ct.cmd_m.next = self.cmd_m.val();
+        ct.cmd_n.next = self.cmd_n.val();
+        ct.cmd_k.next = self.cmd_k.val();
+        ct.cmd_mode.next = self.cmd_mode.val();
+        ct.cmd_a_base.next = self.cmd_a_base.val();
+        ct.cmd_b_base.next = self.cmd_b_base.val();
+        ct.cmd_c_base.next = self.cmd_c_base.val();
+        self.busy.next = ct.busy.val();
+        self.done.next = ct.done.val();
+        self.fold_start.next = ct.fold_start.val();
+        let (busy, is) = (ct.busy.val(), ct.is.val());
+
+        // Buffers A and B: read requests from the controller, writes from the host.
+        let host = (
+            self.host_we.val(),
+            self.host_sel.val().to_u64(),
+            self.host_lane.val(),
+            self.host_addr.val(),
+            self.host_wdata.val(),
+        );
+        for (b, sel) in [(&mut self.buf_a, HOST_SEL_A), (&mut self.buf_b, HOST_SEL_B)] {
+            let (re, addr, count, flags, tag) = if sel == HOST_SEL_A {
+                (
+                    ct.a_re.val(),
+                    ct.a_addr.val(),
+                    ct.a_count.val(),
+                    ct.a_flags.val(),
+                    ct.a_tag.val(),
+                )
+            } else {
+                (
+                    ct.b_re.val(),
+                    ct.b_addr.val(),
+                    ct.b_count.val(),
+                    ct.b_flags.val(),
+                    ct.b_tag.val(),
+                )
+            };
+            b.re.next = re;
+            b.raddr.next = addr;
+            b.rcount.next = count;
+            b.rflags.next = flags;
+            b.rtag.next = tag;
+            b.we.next = false;
+            b.waddr.next = Bits::default();
+            b.wcount.next = Bits::default();
+            for w in b.wdata.iter_mut() {
+                w.next = Signed::default();
+            }
+            b.host_we.next = host.0 && host.1 == sel;
+            b.host_lane.next = host.2;
+            b.host_addr.next = host.3;
+            b.host_data.next = host.4;
+        }
+
+        // Edge multiplexers and skews: IS swaps the roles of A and B.
+        let (left_buf, top_buf) = if is {
+            (&self.buf_b, &self.buf_a)
+        } else {
+            (&self.buf_a, &self.buf_b)
+        };
+        for i in 0..r {
+            self.skew_l.in_val[i].next = left_buf.rdata[i].val();
+            self.skew_l.in_ctl[i].next = left_buf.rctl[i].val();
+            self.skew_l.in_tag[i].next = left_buf.rtag_out.val();
+        }
+        for j in 0..c {
+            self.skew_t.in_val[j].next = top_buf.rdata[j].val();
+            self.skew_t.in_ctl[j].next = top_buf.rctl[j].val();
+            self.skew_t.in_tag[j].next = top_buf.rtag_out.val();
+        }
+
+        // Mesh and deskew.
+        self.mesh.os.next = self.ctrl.os.val();
+        for i in 0..r {
+            self.mesh.left_a[i].next = self.skew_l.out_val[i].val();
+            self.mesh.left_ctl[i].next = self.skew_l.out_ctl[i].val();
+        }
+        for j in 0..c {
+            self.mesh.top_v[j].next = self.skew_t.out_val[j].val();
+            self.mesh.top_ctl[j].next = self.skew_t.out_ctl[j].val();
+            self.mesh.top_tag[j].next = self.skew_t.out_tag[j].val();
+            self.deskew.in_p[j].next = self.mesh.bottom_p[j].val();
+            self.deskew.in_v[j].next = self.mesh.bottom_v[j].val();
+        }
+
+        // Buffer C: the output stage writes deskewed rows plus the read-back partial sums; the
+        // host reads results through the same read port when the controller is not busy.
+        let ct = &self.ctrl;
+        let bc = &mut self.buf_c;
+        bc.re.next = ct.c_re.val() || self.host_re.val();
+        if busy {
+            bc.raddr.next = ct.c_raddr.val();
+            bc.rcount.next = ct.c_rcount.val();
+        } else {
+            bc.raddr.next = self.host_addr.val();
+            bc.rcount.next = if self.host_re.val() {
+                Bits::<8>::from(c as u64)
+            } else {
+                Bits::default()
+            };
+        }
+        bc.rflags.next = Bits::default();
+        bc.rtag.next = Bits::default();
+        bc.we.next = ct.c_we.val();
+        bc.waddr.next = ct.c_waddr.val();
+        bc.wcount.next = ct.c_wcount.val();
+        for j in 0..c {
+            bc.wdata[j].next = self.deskew.out_p[j].val() + bc.rdata[j].val();
+        }
+        bc.host_we.next = false;
+        bc.host_lane.next = Bits::default();
+        bc.host_addr.next = Bits::default();
+        bc.host_data.next = Signed::default();
+        let lane = self.host_lane.val().index();
+        self.host_rdata.next = if lane < c {
+            bc.rdata[lane].val()
+        } else {
+            Signed::default()
+        };
+
+        // Counters.
+        let ev = |e: usize| self.mesh.ev[e].val();
+        let w8 = |x: Bits<8>| b16(x.to_u64());
+        let incs: [Bits<16>; 18] = [
+            b16(1),
+            ev(0),
+            ev(2),
+            ev(3),
+            ev(4),
+            ev(5),
+            ev(1),
+            ev(6),
+            self.skew_l.hops.val() + self.skew_t.hops.val(),
+            self.deskew.hops.val(),
+            self.buf_a.rwords.val(),
+            w8(ct.a_count.val()),
+            self.buf_b.rwords.val(),
+            w8(ct.b_count.val()),
+            bc.rwords.val(),
+            w8(ct.c_rcount.val()),
+            bc.wwords.val(),
+            w8(ct.c_wcount.val()),
+        ];
+        let clear = self.start.val() && !busy;
+        let en = ct.running.val();
+        for (k, inc) in incs.into_iter().enumerate() {
+            let x = &mut self.ctrs[k];
+            x.clock.next = clk;
+            x.clear.next = clear;
+            x.en.next = en;
+            x.inc.next = inc;
+        }
+        let sel = self.ctr_sel.val().index();
+        let (lo, hi) = match self.ctrs.get(sel) {
+            Some(x) => (x.lo.val(), x.hi.val()),
+            None => (Bits::default(), Bits::default()),
+        };
+        self.ctr_lo.next = lo;
+        self.ctr_hi.next = hi;
+    }
+
+    fn connect(&mut self) {
+        let ct = &mut self.ctrl;
+        for s in [&mut ct.start] {
+            s.connect();
+        }
+        ct.clock.connect();
+        ct.cmd_m.connect();
+        ct.cmd_n.connect();
+        ct.cmd_k.connect();
+        ct.cmd_mode.connect();
+        ct.cmd_a_base.connect();
+        ct.cmd_b_base.connect();
+        ct.cmd_c_base.connect();
+        for b in [&mut self.buf_a, &mut self.buf_b] {
+            connect_buffer(b);
+        }
+        connect_buffer(&mut self.buf_c);
+        for s in [&mut self.skew_l, &mut self.skew_t] {
+            s.clock.connect();
+            for l in 0..s.in_val.len() {
+                s.in_val[l].connect();
+                s.in_ctl[l].connect();
+                s.in_tag[l].connect();
+            }
+        }
+        let m = &mut self.mesh;
+        m.clock.connect();
+        m.os.connect();
+        for i in 0..m.left_a.len() {
+            m.left_a[i].connect();
+            m.left_ctl[i].connect();
+        }
+        for j in 0..m.top_v.len() {
+            m.top_v[j].connect();
+            m.top_ctl[j].connect();
+            m.top_tag[j].connect();
+        }
+        self.deskew.clock.connect();
+        for j in 0..self.deskew.in_p.len() {
+            self.deskew.in_p[j].connect();
+            self.deskew.in_v[j].connect();
+        }
+        for x in self.ctrs.iter_mut() {
+            x.clock.connect();
+            x.clear.connect();
+            x.en.connect();
+            x.inc.connect();
+        }
+        self.host_rdata.connect();
+        self.busy.connect();
+        self.done.connect();
+        self.fold_start.connect();
+        self.ctr_lo.connect();
+        self.ctr_hi.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        let (r, c) = (self._r, self._c);
+        let mut k = Kernel::default();
+        for child in [
+            "ctrl", "buf_a", "buf_b", "buf_c", "skew_l", "skew_t", "mesh", "deskew",
+        ] {
+            k.assign(format!("{child}$clock"), sig("clock"));
+        }
+        for p in [
+            "start",
+            "cmd_m",
+            "cmd_n",
+            "cmd_k",
+            "cmd_mode",
+            "cmd_a_base",
+            "cmd_b_base",
+            "cmd_c_base",
+        ] {
+            k.assign(format!("ctrl${p}"), sig(p));
+        }
+        for p in ["busy", "done", "fold_start"] {
+            k.assign(p, sig(format!("ctrl${p}")));
+        }
+        let lanes_ab = self.buf_a.rdata.len();
+        for (b, x, sel) in [("buf_a", "a", HOST_SEL_A), ("buf_b", "b", HOST_SEL_B)] {
+            k.assign(format!("{b}$re"), sig(format!("ctrl${x}_re")));
+            k.assign(format!("{b}$raddr"), sig(format!("ctrl${x}_addr")));
+            k.assign(format!("{b}$rcount"), sig(format!("ctrl${x}_count")));
+            k.assign(format!("{b}$rflags"), sig(format!("ctrl${x}_flags")));
+            k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
+            k.assign(format!("{b}$we"), lit(0, 1));
+            k.assign(format!("{b}$waddr"), lit(0, 16));
+            k.assign(format!("{b}$wcount"), lit(0, 8));
+            for l in 0..lanes_ab {
+                k.assign(format!("{b}$wdata${l}"), lit(0, 8));
+            }
+            k.assign(
+                format!("{b}$host_we"),
+                and(sig("host_we"), eq(sig("host_sel"), lit(sel, 2))),
+            );
+            k.assign(format!("{b}$host_lane"), sig("host_lane"));
+            k.assign(format!("{b}$host_addr"), sig("host_addr"));
+            k.assign(format!("{b}$host_data"), sig("host_wdata"));
+        }
+        let edges = |k: &mut Kernel, left: &str, top: &str| {
+            for i in 0..r {
+                k.assign(
+                    format!("skew_l$in_val${i}"),
+                    sig(format!("{left}$rdata${i}")),
+                );
+                k.assign(
+                    format!("skew_l$in_ctl${i}"),
+                    sig(format!("{left}$rctl${i}")),
+                );
+                k.assign(
+                    format!("skew_l$in_tag${i}"),
+                    sig(format!("{left}$rtag_out")),
+                );
+            }
+            for j in 0..c {
+                k.assign(
+                    format!("skew_t$in_val${j}"),
+                    sig(format!("{top}$rdata${j}")),
+                );
+                k.assign(format!("skew_t$in_ctl${j}"), sig(format!("{top}$rctl${j}")));
+                k.assign(format!("skew_t$in_tag${j}"), sig(format!("{top}$rtag_out")));
+            }
+        };
+        let mut is_branch = Kernel::default();
+        edges(&mut is_branch, "buf_b", "buf_a");
+        let mut else_branch = Kernel::default();
+        edges(&mut else_branch, "buf_a", "buf_b");
+        k.if_else(sig("ctrl$is"), is_branch, else_branch);
+
+        k.assign("mesh$os", sig("ctrl$os"));
+        for i in 0..r {
+            k.assign(
+                format!("mesh$left_a${i}"),
+                sig(format!("skew_l$out_val${i}")),
+            );
+            k.assign(
+                format!("mesh$left_ctl${i}"),
+                sig(format!("skew_l$out_ctl${i}")),
+            );
+        }
+        for j in 0..c {
+            k.assign(
+                format!("mesh$top_v${j}"),
+                sig(format!("skew_t$out_val${j}")),
+            );
+            k.assign(
+                format!("mesh$top_ctl${j}"),
+                sig(format!("skew_t$out_ctl${j}")),
+            );
+            k.assign(
+                format!("mesh$top_tag${j}"),
+                sig(format!("skew_t$out_tag${j}")),
+            );
+            k.assign(
+                format!("deskew$in_p${j}"),
+                sig(format!("mesh$bottom_p${j}")),
+            );
+            k.assign(
+                format!("deskew$in_v${j}"),
+                sig(format!("mesh$bottom_v${j}")),
+            );
+        }
+
+        k.assign("buf_c$re", or(sig("ctrl$c_re"), sig("host_re")));
+        let mut busy = Kernel::default();
+        busy.assign("buf_c$raddr", sig("ctrl$c_raddr"));
+        busy.assign("buf_c$rcount", sig("ctrl$c_rcount"));
+        let mut idle = Kernel::default();
+        idle.assign("buf_c$raddr", sig("host_addr"));
+        idle.assign("buf_c$rcount", lit(0, 8));
+        let mut host_read = Kernel::default();
+        host_read.assign("buf_c$rcount", lit(c as u64, 8));
+        idle.when(sig("host_re"), host_read);
+        k.if_else(sig("ctrl$busy"), busy, idle);
+        k.assign("buf_c$rflags", lit(0, 4));
+        k.assign("buf_c$rtag", lit(0, 8));
+        k.assign("buf_c$we", sig("ctrl$c_we"));
+        k.assign("buf_c$waddr", sig("ctrl$c_waddr"));
+        k.assign("buf_c$wcount", sig("ctrl$c_wcount"));
+        for j in 0..c {
+            k.assign(
+                format!("buf_c$wdata${j}"),
+                add(
+                    sig(format!("deskew$out_p${j}")),
+                    sig(format!("buf_c$rdata${j}")),
+                ),
+            );
+        }
+        k.assign("buf_c$host_we", lit(0, 1));
+        k.assign("buf_c$host_lane", lit(0, 8));
+        k.assign("buf_c$host_addr", lit(0, 16));
+        k.assign("buf_c$host_data", lit(0, 32));
+        k.assign("host_rdata", lit(0, 32));
+        for j in 0..c {
+            let mut pick = Kernel::default();
+            pick.assign("host_rdata", sig(format!("buf_c$rdata${j}")));
+            k.when(eq(sig("host_lane"), lit(j as u64, 8)), pick);
+        }
+
+        let incs: [crate::netlist::Expr; 18] = [
+            lit(1, 16),
+            sig("mesh$ev$0"),
+            sig("mesh$ev$2"),
+            sig("mesh$ev$3"),
+            sig("mesh$ev$4"),
+            sig("mesh$ev$5"),
+            sig("mesh$ev$1"),
+            sig("mesh$ev$6"),
+            add(sig("skew_l$hops"), sig("skew_t$hops")),
+            sig("deskew$hops"),
+            sig("buf_a$rwords"),
+            sig("ctrl$a_count"),
+            sig("buf_b$rwords"),
+            sig("ctrl$b_count"),
+            sig("buf_c$rwords"),
+            sig("ctrl$c_rcount"),
+            sig("buf_c$wwords"),
+            sig("ctrl$c_wcount"),
+        ];
+        for (n, inc) in incs.into_iter().enumerate() {
+            k.assign(format!("ctrs${n}$clock"), sig("clock"));
+            k.assign(
+                format!("ctrs${n}$clear"),
+                and(sig("start"), not(sig("ctrl$busy"))),
+            );
+            k.assign(format!("ctrs${n}$en"), sig("ctrl$running"));
+            k.assign(format!("ctrs${n}$inc"), inc);
+        }
+        k.assign("ctr_lo", lit(0, 32));
+        k.assign("ctr_hi", lit(0, 32));
+        for n in 0..COUNTERS.len() {
+            let mut pick = Kernel::default();
+            pick.assign("ctr_lo", sig(format!("ctrs${n}$lo")));
+            pick.assign("ctr_hi", sig(format!("ctrs${n}$hi")));
+            k.when(eq(sig("ctr_sel"), lit(n as u64, 8)), pick);
+        }
+        k.finish()
+    }
+}
+
+fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
+    b.clock.connect();
+    b.re.connect();
+    b.raddr.connect();
+    b.rcount.connect();
+    b.rflags.connect();
+    b.rtag.connect();
+    b.we.connect();
+    b.waddr.connect();
+    b.wcount.connect();
+    for w in b.wdata.iter_mut() {
+        w.connect();
+    }
+    b.host_we.connect();
+    b.host_lane.connect();
+    b.host_addr.connect();
+    b.host_data.connect();
+}
