@@ -139,6 +139,7 @@ pub struct Controller {
     tfirst: Signal<Local, Bits<32>>,
     wfirst: Signal<Local, Bits<32>>,
     in_run: Signal<Local, Bit>,
+    launch: Signal<Local, Bit>,
 }
 
 /// Generation-time constants of the schedule for one config.
@@ -281,6 +282,7 @@ impl Controller {
             tfirst: Default::default(),
             wfirst: Default::default(),
             in_run: Default::default(),
+            launch: Default::default(),
         }
     }
 }
@@ -361,9 +363,10 @@ impl Logic for Controller {
             self.top.rt_step.next = self.k_zero16.val();
             self.top.ct_step.next = self.tlen.val();
         } else {
-            self.top.t_second.next = self.k_ts_ws.val();
             if self.is_is.val() {
                 self.top.t_second.next = self.k_ts_is.val();
+            } else {
+                self.top.t_second.next = self.k_ts_ws.val();
             }
             self.top.steps.next = self.k_r16.val();
             self.top.slot_mode.next = true;
@@ -409,10 +412,12 @@ impl Logic for Controller {
         self.top.en.next = self.in_run.val();
         self.wr.en.next = self.in_run.val();
         self.rd.en.next = self.in_run.val() | (self.state.q.val() == self.k_preroll.val());
-        self.left.start.next = false;
-        self.top.start.next = false;
-        self.wr.start.next = false;
-        self.rd.start.next = false;
+        // Cursor inputs are written once per evaluation (see the cursor's note on events).
+        self.launch.next = self.state.q.val() == self.k_launch.val();
+        self.left.start.next = self.launch.val();
+        self.top.start.next = self.launch.val();
+        self.wr.start.next = self.launch.val();
+        self.rd.start.next = self.launch.val() & !self.is_os.val();
         if (self.state.q.val() == self.k_idle.val()) | (self.state.q.val() == self.k_done.val()) {
             if self.start.val() {
                 self.m.d.next = self.cmd_m.val();
@@ -428,10 +433,6 @@ impl Logic for Controller {
             self.interval.d.next = self.ival.val();
             self.state.d.next = self.k_launch.val();
         } else if self.state.q.val() == self.k_launch.val() {
-            self.left.start.next = true;
-            self.top.start.next = true;
-            self.wr.start.next = true;
-            self.rd.start.next = !self.is_os.val();
             self.t.d.next = self.k_zero32.val();
             self.tr.d.next = self.k_zero32.val();
             self.state.d.next = self.k_preroll.val();

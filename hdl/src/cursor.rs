@@ -62,6 +62,8 @@ pub struct Cursor {
     ct_base: DFF<Bits<16>>,
     nz: DFF<Bit>,
     s_next: Signal<Local, Bits<16>>,
+    ru: Signal<Local, Bits<16>>,
+    cu: Signal<Local, Bits<16>>,
     base: Signal<Local, Bits<16>>,
     offset: Signal<Local, Bits<16>>,
     fire: Signal<Local, Bit>,
@@ -115,6 +117,8 @@ impl Cursor {
             ct_base: Default::default(),
             nz: Default::default(),
             s_next: Default::default(),
+            ru: Default::default(),
+            cu: Default::default(),
             base: Default::default(),
             offset: Default::default(),
             fire: Default::default(),
@@ -131,16 +135,21 @@ impl Logic for Cursor {
         dff_setup!(
             self, clock, run, s, next_time, next_fold, row_rem, col_rem, rt_base, ct_base, nz
         );
-        self.rows_used.next = self.r.val();
+        // Outputs are written once per evaluation, through locals: a default-then-override
+        // write on a port makes two events in an event-driven simulator, and two blocks that do
+        // that to each other's inputs re-trigger each other forever (measured in Icarus).
+        self.ru.next = self.r.val();
         if self.row_rem.q.val() < self.r.val() {
-            self.rows_used.next = self.row_rem.q.val();
+            self.ru.next = self.row_rem.q.val();
         }
-        self.cols_used.next = self.c.val();
+        self.cu.next = self.c.val();
         if self.col_rem.q.val() < self.c.val() {
-            self.cols_used.next = self.col_rem.q.val();
+            self.cu.next = self.col_rem.q.val();
         }
+        self.rows_used.next = self.ru.val();
+        self.cols_used.next = self.cu.val();
         self.slot_row.next = self.r1.val() - self.s.q.val();
-        self.slot_active.next = (self.r1.val() - self.s.q.val()) < self.rows_used.val();
+        self.slot_active.next = (self.r1.val() - self.s.q.val()) < self.ru.val();
         self.base.next = self.ct_base.q.val() + self.rt_base.q.val();
         self.offset.next = self.s.q.val();
         if self.slot_mode.val() {

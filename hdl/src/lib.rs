@@ -5,6 +5,7 @@
 //! rust-hdl's simulator. Nothing outside this crate imports rust-hdl.
 
 pub mod controller;
+pub mod cosim;
 pub mod counters;
 pub mod cursor;
 pub mod edge;
@@ -14,6 +15,7 @@ mod netlist;
 pub mod pe;
 pub mod rtl;
 pub mod top;
+pub mod verilog;
 
 use systole_sim::array::schedule::{closed_form_cycles, GemmShape};
 use systole_sim::array::BufferImages;
@@ -29,6 +31,9 @@ pub enum HdlError {
     /// The config or the GEMM is outside what the RTL supports.
     #[error("the RTL does not support this: {0}")]
     Unsupported(String),
+    /// An external tool is not installed.
+    #[error("`{tool}` is not installed: run scripts/test.sh (it installs the simulators and FPGA tools), or see README.md, \"Tools\"")]
+    ToolMissing { tool: String },
     /// The simulation failed.
     #[error("RTL simulation failed: {0}")]
     Sim(String),

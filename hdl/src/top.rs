@@ -94,6 +94,8 @@ pub struct Accelerator {
     pub done: Signal<Out, Bit>,
     /// Pulses in the cycle a fold's first stream read is issued.
     pub fold_start: Signal<Out, Bit>,
+    /// High in cycles 0 .. last C write of a run.
+    pub running: Signal<Out, Bit>,
     /// Counter select (index into [`COUNTERS`]) and its value.
     pub ctr_sel: Signal<In, Bits<8>>,
     pub ctr_lo: Signal<Out, Bits<32>>,
@@ -137,6 +139,7 @@ impl Accelerator {
             busy: Default::default(),
             done: Default::default(),
             fold_start: Default::default(),
+            running: Default::default(),
             ctr_sel: Default::default(),
             ctr_lo: Default::default(),
             ctr_hi: Default::default(),
@@ -203,6 +206,7 @@ impl Logic for Accelerator {
         self.busy.next = ct.busy.val();
         self.done.next = ct.done.val();
         self.fold_start.next = ct.fold_start.val();
+        self.running.next = ct.running.val();
         let (busy, is) = (ct.busy.val(), ct.is.val());
 
         // Buffers A and B: read requests from the controller, writes from the host.
@@ -407,6 +411,7 @@ impl Logic for Accelerator {
         self.busy.connect();
         self.done.connect();
         self.fold_start.connect();
+        self.running.connect();
         self.ctr_lo.connect();
         self.ctr_hi.connect();
     }
@@ -431,7 +436,7 @@ impl Logic for Accelerator {
         ] {
             k.assign(format!("ctrl${p}"), sig(p));
         }
-        for p in ["busy", "done", "fold_start"] {
+        for p in ["busy", "done", "fold_start", "running"] {
             k.assign(p, sig(format!("ctrl${p}")));
         }
         let lanes_ab = self.buf_a.rdata.len();
@@ -525,10 +530,12 @@ impl Logic for Accelerator {
         busy.assign("buf_c$rcount", sig("ctrl$c_rcount"));
         let mut idle = Kernel::default();
         idle.assign("buf_c$raddr", sig("host_addr"));
-        idle.assign("buf_c$rcount", lit(0, 8));
+        // One write per path: see the note on events in cursor.rs.
         let mut host_read = Kernel::default();
         host_read.assign("buf_c$rcount", lit(c as u64, 8));
-        idle.when(sig("host_re"), host_read);
+        let mut no_read = Kernel::default();
+        no_read.assign("buf_c$rcount", lit(0, 8));
+        idle.if_else(sig("host_re"), host_read, no_read);
         k.if_else(sig("ctrl$busy"), busy, idle);
         k.assign("buf_c$rflags", lit(0, 4));
         k.assign("buf_c$rtag", lit(0, 8));

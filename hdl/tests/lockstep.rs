@@ -116,3 +116,20 @@ fn latency_larger_than_the_array() {
         }
     }
 }
+
+#[test]
+fn icarus_runs_the_generated_verilog() {
+    let cfg = arch(2, 3);
+    for df in ALL {
+        let (m, n, k) = (5, 4, 7);
+        let mut a = Matrix::<i8>::random(m, k, 11);
+        a.set(1, 2, -128);
+        let b = Matrix::<i8>::random(k, n, 12);
+        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+        let dir = std::env::temp_dir().join(format!("systole-icarus-{df}-{}", std::process::id()));
+        let ica = systole_hdl::cosim::run_icarus(&cfg, df, &a, &b, &dir)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(fast.c, ica.run.c, "{df}: C from Icarus");
+        assert_eq!(fast.stats, ica.run.stats, "{df}: stats from Icarus");
+    }
+}
