@@ -15,6 +15,7 @@ mod netlist;
 pub mod pe;
 pub mod rtl;
 pub mod top;
+pub mod verilator;
 pub mod verilog;
 
 use systole_sim::array::schedule::{closed_form_cycles, GemmShape};

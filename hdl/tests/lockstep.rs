@@ -133,3 +133,25 @@ fn icarus_runs_the_generated_verilog() {
         assert_eq!(fast.stats, ica.run.stats, "{df}: stats from Icarus");
     }
 }
+
+#[test]
+fn verilator_runs_the_generated_verilog() {
+    let mut cfg = arch(3, 2);
+    cfg.buffers.c.read_latency = 3;
+    let work = std::env::temp_dir().join(format!("systole-verilator-{}", std::process::id()));
+    for df in ALL {
+        for (m, n, k, seed) in [(5, 4, 7, 21), (3, 2, 3, 22)] {
+            let mut a = Matrix::<i8>::random(m, k, seed);
+            a.set(m - 1, k - 1, -128);
+            let b = Matrix::<i8>::random(k, n, seed + 1);
+            let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+            let v = systole_hdl::verilator::run_verilator(&cfg, df, &a, &b, &work)
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(fast.c, v.run.c, "{df} {m}x{n}x{k}: C from Verilator");
+            assert_eq!(
+                fast.stats, v.run.stats,
+                "{df} {m}x{n}x{k}: stats from Verilator"
+            );
+        }
+    }
+}
