@@ -81,7 +81,7 @@ pub struct Controller {
     m: DFF<Bits<16>>,
     n: DFF<Bits<16>>,
     k: DFF<Bits<16>>,
-    mode: DFF<Bits<2>>,
+    mode: DFFWithInit<Bits<2>>,
     a_base: DFF<Bits<16>>,
     b_base: DFF<Bits<16>>,
     c_base: DFF<Bits<16>>,
@@ -175,6 +175,18 @@ fn consts(cfg: &ArchConfig) -> Consts {
     }
 }
 
+/// The mode code of a design that supports exactly one dataflow.
+pub fn fixed_mode(cfg: &ArchConfig) -> Option<u64> {
+    match cfg.array.dataflows.as_slice() {
+        [df] => Some(match df {
+            systole_sim::config::Dataflow::Os => MODE_OS,
+            systole_sim::config::Dataflow::Ws => MODE_WS,
+            systole_sim::config::Dataflow::Is => MODE_IS,
+        }),
+        _ => None,
+    }
+}
+
 impl Controller {
     /// The controller for `cfg`'s array and buffer latencies.
     pub fn new(cfg: &ArchConfig) -> Self {
@@ -224,7 +236,9 @@ impl Controller {
             m: Default::default(),
             n: Default::default(),
             k: Default::default(),
-            mode: Default::default(),
+            // Power-on mode: the only dataflow of a single-dataflow design, so that synthesis
+            // folds the mode register (and the other modes' logic) into constants.
+            mode: DFFWithInit::new(Bits::<2>::from(fixed_mode(cfg).unwrap_or(MODE_OS))),
             a_base: Default::default(),
             b_base: Default::default(),
             c_base: Default::default(),

