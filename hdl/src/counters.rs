@@ -59,7 +59,9 @@ impl Logic for Counter64 {
             self.hi_r.d.next = self.k_zero.val();
         } else if self.en.val() {
             self.lo_r.d.next = self.sum.val();
-            if self.sum.val() < self.lo_r.q.val() {
+            // Carry out of the low half: inc < 2^16, so the add carries exactly when bit 31
+            // falls from 1 to 0 (one LUT, where `sum < lo` would be a 32-bit comparator).
+            if self.lo_r.q.val().get_bit(31) & !self.sum.val().get_bit(31) {
                 self.hi_r.d.next = self.hi_r.q.val() + self.k_one.val();
             }
         }

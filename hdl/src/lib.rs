@@ -12,6 +12,7 @@ pub mod edge;
 pub mod memory;
 pub mod mesh;
 mod netlist;
+mod mul;
 pub mod pe;
 pub mod rtl;
 pub mod synth;

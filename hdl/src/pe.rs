@@ -10,6 +10,8 @@
 
 use rust_hdl::prelude::*;
 
+use crate::mul::Mul8x8;
+
 /// One PE. Its outputs are its registers (every PE-to-PE link is registered) and one bit per
 /// event it causes at the coming clock edge.
 #[derive(LogicBlock)]
@@ -74,13 +76,9 @@ pub struct Pe {
     py_v: DFF<Bit>,
     x: DFF<Signed<32>>,
     x_v: DFF<Bit>,
+    mul: Mul8x8,
     mac: Signal<Local, Bit>,
     opnd: Signal<Local, Signed<8>>,
-    a_u16: Signal<Local, Bits<16>>,
-    o_u16: Signal<Local, Bits<16>>,
-    k_ext: Constant<Bits<16>>,
-    a16: Signal<Local, Signed<16>>,
-    o16: Signal<Local, Signed<16>>,
     prod: Signal<Local, Signed<32>>,
     base: Signal<Local, Signed<32>>,
     sum: Signal<Local, Signed<32>>,
@@ -144,13 +142,9 @@ impl Pe {
             py_v: Default::default(),
             x: Default::default(),
             x_v: Default::default(),
+            mul: Default::default(),
             mac: Default::default(),
             opnd: Default::default(),
-            a_u16: Default::default(),
-            o_u16: Default::default(),
-            k_ext: Constant::new(Bits::<16>::from(0xff00u64)),
-            a16: Default::default(),
-            o16: Default::default(),
             prod: Default::default(),
             base: Default::default(),
             sum: Default::default(),
@@ -190,19 +184,9 @@ impl Logic for Pe {
             self.opnd.next = self.v.q.val();
             self.base.next = self.acc.q.val();
         }
-        // Sign extension by hand: rust-hdl 0.46's signed_bit_cast negates negative values, recurses,
-        // and never returns for -128 (its negation is -128 again).
-        self.a_u16.next = bit_cast::<16, 8>(unsigned_cast(self.a.q.val()));
-        self.o_u16.next = bit_cast::<16, 8>(unsigned_cast(self.opnd.val()));
-        self.a16.next = signed_cast(self.a_u16.val());
-        if self.a.q.val().get_bit(7) {
-            self.a16.next = signed_cast(self.a_u16.val() | self.k_ext.val());
-        }
-        self.o16.next = signed_cast(self.o_u16.val());
-        if self.opnd.val().get_bit(7) {
-            self.o16.next = signed_cast(self.o_u16.val() | self.k_ext.val());
-        }
-        self.prod.next = self.a16.val() * self.o16.val();
+        self.mul.a.next = self.a.q.val();
+        self.mul.b.next = self.opnd.val();
+        self.prod.next = self.mul.p.val();
         self.sum.next = self.base.val() + self.prod.val();
         self.capture.next = self.os.val() & self.mac.val() & self.last.q.val();
 
