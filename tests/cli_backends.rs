@@ -7,8 +7,19 @@ use serde_json::Value;
 fn gemm(backend: &str, df: &str, out: &std::path::Path) -> Value {
     let o = Command::cargo_bin("systole")
         .unwrap()
-        .args(["gemm", "--arch", "tiny-4x4", "--m", "6", "--n", "5", "--k", "9"])
-        .args(["--seed", "7", "--dataflow", df, "--backend", backend, "--json", "--out"])
+        .args([
+            "gemm", "--arch", "tiny-4x4", "--m", "6", "--n", "5", "--k", "9",
+        ])
+        .args([
+            "--seed",
+            "7",
+            "--dataflow",
+            df,
+            "--backend",
+            backend,
+            "--json",
+            "--out",
+        ])
         .arg(out)
         .output()
         .unwrap();
@@ -49,7 +60,9 @@ fn verilog_command_writes_lint_clean_files() {
     let dir = tempfile::tempdir().unwrap();
     Command::cargo_bin("systole")
         .unwrap()
-        .args(["verilog", "--arch", "tiny-4x4", "--rows", "2", "--cols", "3", "--out"])
+        .args([
+            "verilog", "--arch", "tiny-4x4", "--rows", "2", "--cols", "3", "--out",
+        ])
         .arg(dir.path())
         .assert()
         .success();
@@ -57,7 +70,14 @@ fn verilog_command_writes_lint_clean_files() {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
     let o = std::process::Command::new("verilator")
-        .args(["--lint-only", "-Wall", "lint.vlt", "top.v", "--top-module", "top"])
+        .args([
+            "--lint-only",
+            "-Wall",
+            "lint.vlt",
+            "top.v",
+            "--top-module",
+            "top",
+        ])
         .current_dir(dir.path())
         .output()
         .expect("verilator is not installed: run scripts/test.sh, which installs it");
@@ -73,7 +93,9 @@ fn rtl_backend_refuses_what_the_rtl_cannot_hold() {
     // 300 x 300 x 300 needs far more vectors than tiny-4x4's buffers hold.
     Command::cargo_bin("systole")
         .unwrap()
-        .args(["gemm", "--arch", "tiny-4x4", "--m", "300", "--n", "300", "--k", "300"])
+        .args([
+            "gemm", "--arch", "tiny-4x4", "--m", "300", "--n", "300", "--k", "300",
+        ])
         .args(["--backend", "rtl"])
         .assert()
         .code(2)

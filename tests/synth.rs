@@ -6,8 +6,16 @@ use serde_json::Value;
 
 fn synth(target: &str, only: Option<&str>) -> Value {
     let mut cmd = Command::cargo_bin("systole").unwrap();
-    cmd.args(["synth", "--arch", "reports/fpga/fpga-small.toml", "--rows", "1", "--cols", "1"])
-        .args(["--target", target, "--json"]);
+    cmd.args([
+        "synth",
+        "--arch",
+        "reports/fpga/fpga-small.toml",
+        "--rows",
+        "1",
+        "--cols",
+        "1",
+    ])
+    .args(["--target", target, "--json"]);
     if let Some(df) = only {
         cmd.args(["--only", df]);
     }

@@ -71,8 +71,18 @@ impl Target {
         match self {
             Target::Ice40Up5k => &["--up5k", "--package", "sg48", "--pcf-allow-unconstrained"],
             Target::Ice40Hx8k => &["--hx8k", "--package", "ct256", "--pcf-allow-unconstrained"],
-            Target::Ecp5_25k => &["--25k", "--package", "CABGA381", "--lpf-allow-unconstrained"],
-            Target::Ecp5_85k => &["--85k", "--package", "CABGA381", "--lpf-allow-unconstrained"],
+            Target::Ecp5_25k => &[
+                "--25k",
+                "--package",
+                "CABGA381",
+                "--lpf-allow-unconstrained",
+            ],
+            Target::Ecp5_85k => &[
+                "--85k",
+                "--package",
+                "CABGA381",
+                "--lpf-allow-unconstrained",
+            ],
         }
     }
 }
@@ -169,7 +179,13 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
     let ice = target.ice40();
     let luts = count(&stat, |n| n == if ice { "SB_LUT4" } else { "LUT4" });
     let carries = count(&stat, |n| n == if ice { "SB_CARRY" } else { "CCU2C" });
-    let flip_flops = count(&stat, |n| if ice { n.starts_with("SB_DFF") } else { n == "TRELLIS_FF" });
+    let flip_flops = count(&stat, |n| {
+        if ice {
+            n.starts_with("SB_DFF")
+        } else {
+            n == "TRELLIS_FF"
+        }
+    });
     let block_rams = count(&stat, |n| n == if ice { "SB_RAM40_4K" } else { "DP16KD" });
     let dsps = count(&stat, |n| n == if ice { "SB_MAC16" } else { "MULT18X18D" });
     let mut args: Vec<&str> = target.pnr_args().to_vec();
@@ -184,22 +200,34 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
             },
             _ => HdlError::Sim(format!("could not run {nextpnr}: {e}")),
         })?;
-    let log = String::from_utf8_lossy(&pnr.stderr).into_owned()
-        + &String::from_utf8_lossy(&pnr.stdout);
+    let log =
+        String::from_utf8_lossy(&pnr.stderr).into_owned() + &String::from_utf8_lossy(&pnr.stdout);
     std::fs::write(dir.join("nextpnr.log"), &log).map_err(io)?;
+    // The last report is the one after routing.
     let fmax_mhz = log
         .lines()
+        .rev()
         .filter(|l| l.contains("Max frequency for clock"))
-        .filter_map(|l| l.split(": ").nth(2)?.split_whitespace().next()?.parse::<f64>().ok())
-        .last();
+        .find_map(|l| {
+            l.split(": ")
+                .nth(2)?
+                .split_whitespace()
+                .next()?
+                .parse::<f64>()
+                .ok()
+        });
     let lc_name = if ice { "ICESTORM_LC:" } else { "TRELLIS_COMB:" };
-    let logic_cells = log.lines().rev().find(|l| l.contains(lc_name)).and_then(|l| {
-        let rest = l.split(lc_name).nth(1)?;
-        let mut it = rest.split('/');
-        let used = it.next()?.trim().parse().ok()?;
-        let total = it.next()?.split_whitespace().next()?.parse().ok()?;
-        Some((used, total))
-    });
+    let logic_cells = log
+        .lines()
+        .rev()
+        .find(|l| l.contains(lc_name))
+        .and_then(|l| {
+            let rest = l.split(lc_name).nth(1)?;
+            let mut it = rest.split('/');
+            let used = it.next()?.trim().parse().ok()?;
+            let total = it.next()?.split_whitespace().next()?.parse().ok()?;
+            Some((used, total))
+        });
     let fits = pnr.status.success();
     let pnr_error = (!fits).then(|| {
         log.lines()

@@ -398,9 +398,7 @@ impl Logic for Accelerator {
 
     fn connect(&mut self) {
         let ct = &mut self.ctrl;
-        for s in [&mut ct.start] {
-            s.connect();
-        }
+        ct.start.connect();
         ct.clock.connect();
         ct.cmd_m.connect();
         ct.cmd_n.connect();
@@ -466,13 +464,17 @@ impl Logic for Accelerator {
             "cmd_m",
             "cmd_n",
             "cmd_k",
-            "cmd_mode",
             "cmd_a_base",
             "cmd_b_base",
             "cmd_c_base",
         ] {
             k.assign(format!("ctrl${p}"), sig(p));
         }
+        // A single-dataflow design ignores cmd_mode: its mode is a constant.
+        k.assign(
+            "ctrl$cmd_mode",
+            sig(if self._fixed { "k_mode" } else { "cmd_mode" }),
+        );
         for p in ["busy", "done", "fold_start", "running"] {
             k.assign(p, sig(format!("ctrl${p}")));
         }

@@ -91,7 +91,8 @@ fn simulate(
     a: &Matrix<i8>,
     b: &Matrix<i8>,
 ) -> anyhow::Result<(systole_sim::array::GemmRun, f64)> {
-    let work = || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
+    let work =
+        || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
     Ok(match backend {
         Backend::Fast => {
             let began = std::time::Instant::now();
@@ -99,7 +100,13 @@ fn simulate(
             (run, began.elapsed().as_secs_f64())
         }
         Backend::Rtl => {
-            let r = systole_hdl::rtl::simulate_gemm_rtl(cfg, df, a, b, &mut systole_sim::array::NoProbe)?;
+            let r = systole_hdl::rtl::simulate_gemm_rtl(
+                cfg,
+                df,
+                a,
+                b,
+                &mut systole_sim::array::NoProbe,
+            )?;
             (r.run, r.sim_seconds)
         }
         Backend::Verilator => {

@@ -76,7 +76,9 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    println!("| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |");
+    println!(
+        "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|---|");
     println!("{}", row(&report));
     println!(
