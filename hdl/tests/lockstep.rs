@@ -175,3 +175,28 @@ fn single_dataflow_designs_tie_the_mode() {
         assert_eq!(fast.stats, ica.run.stats, "{df}-only: stats from Icarus");
     }
 }
+
+mod random {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Random arrays, shapes, latencies and data: the RTL equals the fast model access by
+        /// access.
+        #[test]
+        fn rtl_equals_fast_model(
+            rows in 1u32..=5, cols in 1u32..=5,
+            m in 1usize..=13, n in 1usize..=13, k in 1usize..=13,
+            la in 1u32..=4, lb in 1u32..=4, lc in 1u32..=6,
+            df in prop::sample::select(ALL.to_vec()),
+            seed in 0u64..1000,
+        ) {
+            let mut cfg = arch(rows, cols);
+            cfg.buffers.a.read_latency = la;
+            cfg.buffers.b.read_latency = lb;
+            cfg.buffers.c.read_latency = lc;
+            lockstep(&cfg, df, m, n, k, seed);
+        }
+    }
+}
