@@ -36,17 +36,27 @@ const ST_DONE: u64 = 5;
 /// The controller (see the module doc).
 #[derive(LogicBlock)]
 pub struct Controller {
+    /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Start (one cycle).
     pub start: Signal<In, Bit>,
+    /// Start command: M.
     pub cmd_m: Signal<In, Bits<16>>,
+    /// Start command: N.
     pub cmd_n: Signal<In, Bits<16>>,
+    /// Start command: K.
     pub cmd_k: Signal<In, Bits<16>>,
+    /// Start command: dataflow (0 OS, 1 WS, 2 IS).
     pub cmd_mode: Signal<In, Bits<2>>,
+    /// Start command: vector address of A in buffer A.
     pub cmd_a_base: Signal<In, Bits<16>>,
+    /// Start command: vector address of B in buffer B.
     pub cmd_b_base: Signal<In, Bits<16>>,
+    /// Start command: vector address of C in buffer C.
     pub cmd_c_base: Signal<In, Bits<16>>,
     /// Busy from the start command until done.
     pub busy: Signal<Out, Bit>,
+    /// The run finished; counters are final.
     pub done: Signal<Out, Bit>,
     /// Cycles 0 .. last write (the counters count in these).
     pub running: Signal<Out, Bit>,
@@ -54,24 +64,39 @@ pub struct Controller {
     pub fold_start: Signal<Out, Bit>,
     /// The mode, for the array and the edge multiplexers.
     pub os: Signal<Out, Bit>,
+    /// The mode is IS (A and B swap edges).
     pub is: Signal<Out, Bit>,
     /// Read requests to buffers A and B: address, valid lanes, markers, preload tag.
     pub a_re: Signal<Out, Bit>,
+    /// Read address in buffer A (base included).
     pub a_addr: Signal<Out, Bits<16>>,
+    /// Valid lanes of the A read (0: only markers travel).
     pub a_count: Signal<Out, Bits<8>>,
+    /// Markers travelling with the A read (first, last, slot).
     pub a_flags: Signal<Out, Bits<4>>,
+    /// Preload destination-row tag travelling with the A read.
     pub a_tag: Signal<Out, Bits<8>>,
+    /// A read of buffer B is issued this cycle.
     pub b_re: Signal<Out, Bit>,
+    /// Read address in buffer B (base included).
     pub b_addr: Signal<Out, Bits<16>>,
+    /// Valid lanes of the B read.
     pub b_count: Signal<Out, Bits<8>>,
+    /// Markers travelling with the B read.
     pub b_flags: Signal<Out, Bits<4>>,
+    /// Preload tag travelling with the B read.
     pub b_tag: Signal<Out, Bits<8>>,
     /// C read-back (WS/IS accumulation) and C write.
     pub c_re: Signal<Out, Bit>,
+    /// Read-back address in buffer C.
     pub c_raddr: Signal<Out, Bits<16>>,
+    /// Valid lanes of the read-back.
     pub c_rcount: Signal<Out, Bits<8>>,
+    /// A row is written into buffer C this cycle.
     pub c_we: Signal<Out, Bit>,
+    /// Write address in buffer C.
     pub c_waddr: Signal<Out, Bits<16>>,
+    /// Valid lanes of the write.
     pub c_wcount: Signal<Out, Bits<8>>,
     left: Cursor,
     top: Cursor,

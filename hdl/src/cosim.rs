@@ -42,12 +42,19 @@ pub fn load_file(img: &BufferImages) -> (String, usize) {
 /// What a host program needs to know about one run.
 #[derive(Debug, Clone, Copy)]
 pub struct RunParams {
+    /// The GEMM.
     pub shape: GemmShape,
+    /// Dataflow code.
     pub mode: u64,
+    /// Host writes in the load file.
     pub loads: usize,
+    /// C vectors the result occupies.
     pub c_vectors: usize,
+    /// Lanes per C vector.
     pub c_lanes: usize,
+    /// Read latency of buffer C.
     pub c_latency: u32,
+    /// Watchdog: cycles by which done must rise.
     pub limit: u64,
 }
 

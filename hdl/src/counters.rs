@@ -6,11 +6,17 @@ use rust_hdl::prelude::*;
 /// One 64-bit counter.
 #[derive(LogicBlock)]
 pub struct Counter64 {
+    /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Clear to zero (the start command).
     pub clear: Signal<In, Bit>,
+    /// Count this cycle.
     pub en: Signal<In, Bit>,
+    /// Increment this cycle.
     pub inc: Signal<In, Bits<16>>,
+    /// Low 32 bits.
     pub lo: Signal<Out, Bits<32>>,
+    /// High 32 bits.
     pub hi: Signal<Out, Bits<32>>,
     lo_r: DFF<Bits<32>>,
     hi_r: DFF<Bits<32>>,

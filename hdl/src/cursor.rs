@@ -12,6 +12,7 @@ use rust_hdl::prelude::*;
 /// One cursor (see the module doc).
 #[derive(LogicBlock)]
 pub struct Cursor {
+    /// The clock.
     pub clock: Signal<In, Clock>,
     /// Load the run parameters and start at fold 0 (one cycle).
     pub start: Signal<In, Bit>,
@@ -19,32 +20,45 @@ pub struct Cursor {
     pub en: Signal<In, Bit>,
     /// The cursor's time base.
     pub t: Signal<In, Bits<32>>,
+    /// Issue cycle of fold 0's first step.
     pub t_first: Signal<In, Bits<32>>,
+    /// Issue cycle of fold 1's first step.
     pub t_second: Signal<In, Bits<32>>,
+    /// Fold interval `I`.
     pub interval: Signal<In, Bits<32>>,
     /// Steps per fold.
     pub steps: Signal<In, Bits<16>>,
+    /// Steps stand for array rows `R-1-s`.
     pub slot_mode: Signal<In, Bit>,
     /// Extents of the array-row and array-column dimensions of the GEMM.
     pub row_dim: Signal<In, Bits<16>>,
+    /// Extent of the GEMM dimension mapped on the array's columns.
     pub col_dim: Signal<In, Bits<16>>,
     /// Address increments per row tile and per column tile.
     pub rt_step: Signal<In, Bits<16>>,
+    /// Address increment per column tile.
     pub ct_step: Signal<In, Bits<16>>,
     /// An op is issued this cycle.
     pub issue: Signal<Out, Bit>,
     /// Its address (tile bases + step, or + slot row in slot mode).
     pub addr: Signal<Out, Bits<16>>,
+    /// Array rows the current fold uses.
     pub rows_used: Signal<Out, Bits<16>>,
+    /// Array columns the current fold uses.
     pub cols_used: Signal<Out, Bits<16>>,
+    /// Array row of the current step in slot mode.
     pub slot_row: Signal<Out, Bits<16>>,
+    /// The slot's row is inside the tile.
     pub slot_active: Signal<Out, Bit>,
     /// The fold is not the first row tile of its column tile (WS/IS: it accumulates).
     pub rt_nz: Signal<Out, Bit>,
+    /// The op is its fold's first step.
     pub first_step: Signal<Out, Bit>,
+    /// The op is its fold's last step.
     pub last_step: Signal<Out, Bit>,
     /// This op is the last of the run.
     pub final_op: Signal<Out, Bit>,
+    /// From the start command until done.
     pub busy: Signal<Out, Bit>,
     r: Constant<Bits<16>>,
     c: Constant<Bits<16>>,

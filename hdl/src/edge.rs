@@ -22,12 +22,19 @@ fn offsets(depths: &[usize]) -> Vec<usize> {
 /// The skew of one edge: int8 values with their marker bits and preload tag.
 #[derive(LogicBlock)]
 pub struct Skew {
+    /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Per lane: the int8 value.
     pub in_val: Vec<Signal<In, Signed<8>>>,
+    /// Per lane: marker bits (valid, first, last, slot).
     pub in_ctl: Vec<Signal<In, Bits<4>>>,
+    /// Per lane: preload tag.
     pub in_tag: Vec<Signal<In, Bits<8>>>,
+    /// Per lane: value after the skew.
     pub out_val: Vec<Signal<Out, Signed<8>>>,
+    /// Per lane: marker bits after the skew.
     pub out_ctl: Vec<Signal<Out, Bits<4>>>,
+    /// Per lane: tag after the skew.
     pub out_tag: Vec<Signal<Out, Bits<8>>>,
     /// Valid values latched by the skew registers this cycle.
     pub hops: Signal<Out, Bits<16>>,
@@ -138,10 +145,15 @@ impl Logic for Skew {
 /// The deskew behind the bottom row: int32 values with valid bits.
 #[derive(LogicBlock)]
 pub struct Deskew {
+    /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Per lane: the bottom row's 32-bit value.
     pub in_p: Vec<Signal<In, Signed<32>>>,
+    /// Per lane: valid bit.
     pub in_v: Vec<Signal<In, Bit>>,
+    /// Per lane: the deskewed value.
     pub out_p: Vec<Signal<Out, Signed<32>>>,
+    /// Per lane: valid after the deskew.
     pub out_v: Vec<Signal<Out, Bit>>,
     /// Valid values latched by the deskew registers this cycle.
     pub hops: Signal<Out, Bits<16>>,

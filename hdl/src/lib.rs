@@ -4,6 +4,8 @@
 //! one `ArchConfig`, cycle for cycle as `docs/microarchitecture.md` states. [`rtl`] runs it in
 //! rust-hdl's simulator. Nothing outside this crate imports rust-hdl.
 
+#![warn(missing_docs)]
+
 pub mod controller;
 pub mod cosim;
 pub mod counters;
@@ -36,7 +38,10 @@ pub enum HdlError {
     Unsupported(String),
     /// An external tool is not installed.
     #[error("`{tool}` is not installed; install it with `{}` (scripts/test.sh installs every tool the tests need)", install_hint(tool))]
-    ToolMissing { tool: String },
+    ToolMissing {
+        /// The program that was not found.
+        tool: String,
+    },
     /// The simulation failed.
     #[error("RTL simulation failed: {0}")]
     Sim(String),

@@ -14,14 +14,21 @@ use crate::netlist::vec_of;
 /// `latency` cycles. Lanes outside the read's valid count are forced to zero at the output.
 #[derive(LogicBlock)]
 pub struct LaneMem<T: Synth> {
+    /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Read enable.
     pub re: Signal<In, Bit>,
+    /// Read address.
     pub raddr: Signal<In, Bits<16>>,
+    /// Write enable.
     pub we: Signal<In, Bit>,
+    /// Write address.
     pub waddr: Signal<In, Bits<16>>,
+    /// Write data.
     pub wdata: Signal<In, T>,
     /// The lane is valid in the read now at the output.
     pub out_en: Signal<In, Bit>,
+    /// Read data at the output.
     pub rdata: Signal<Out, T>,
     _mem: Vec<T>,
     _stages: Vec<T>,
@@ -123,30 +130,44 @@ always @(*) rdata = out_en ? stage{out} : {w}'d0;
 /// with the sideband pipeline and the per-access bank-word counts for the event counters.
 #[derive(LogicBlock)]
 pub struct Buffer<T: Synth> {
+    /// The clock.
     pub clock: Signal<In, Clock>,
     /// Read request: address, valid lanes (0: nothing is read, only markers travel), markers and
     /// tag.
     pub re: Signal<In, Bit>,
+    /// Read address.
     pub raddr: Signal<In, Bits<16>>,
+    /// Valid lanes of the read (0: only markers travel).
     pub rcount: Signal<In, Bits<8>>,
+    /// Markers travelling with the read.
     pub rflags: Signal<In, Bits<4>>,
+    /// Tag travelling with the read.
     pub rtag: Signal<In, Bits<8>>,
     /// Write request: lanes `0..wcount` of `wdata`.
     pub we: Signal<In, Bit>,
+    /// Write address.
     pub waddr: Signal<In, Bits<16>>,
+    /// Valid lanes of the write.
     pub wcount: Signal<In, Bits<8>>,
+    /// Write data.
     pub wdata: Vec<Signal<In, T>>,
     /// Host write of one element (loading operands before a run).
     pub host_we: Signal<In, Bit>,
+    /// Host port: lane.
     pub host_lane: Signal<In, Bits<8>>,
+    /// Host port: vector address.
     pub host_addr: Signal<In, Bits<16>>,
+    /// Host port: the value to write.
     pub host_data: Signal<In, T>,
     /// The read's data `L` cycles later, each lane with its marker bits (bit 0: lane valid).
     pub rdata: Vec<Signal<Out, T>>,
+    /// Per lane: marker bits of the read at the output (bit 0: lane valid).
     pub rctl: Vec<Signal<Out, Bits<4>>>,
+    /// The read's tag at the output.
     pub rtag_out: Signal<Out, Bits<8>>,
     /// Bank words touched by this cycle's read and write requests.
     pub rwords: Signal<Out, Bits<16>>,
+    /// Bank words touched by this cycle's write.
     pub wwords: Signal<Out, Bits<16>>,
     mems: Vec<LaneMem<T>>,
     sb_count: Vec<DFF<Bits<8>>>,

@@ -30,14 +30,23 @@ pub const MESH_EVENTS: [&str; 7] = [
 /// The PE array.
 #[derive(LogicBlock)]
 pub struct Mesh {
+    /// The clock.
     pub clock: Signal<In, Clock>,
+    /// The mode is OS.
     pub os: Signal<In, Bit>,
+    /// Left edge: int8 value per row.
     pub left_a: Vec<Signal<In, Signed<8>>>,
+    /// Left edge: marker bits per row.
     pub left_ctl: Vec<Signal<In, Bits<4>>>,
+    /// Top edge: int8 value per column.
     pub top_v: Vec<Signal<In, Signed<8>>>,
+    /// Top edge: marker bits per column.
     pub top_ctl: Vec<Signal<In, Bits<4>>>,
+    /// Top edge: preload tag per column.
     pub top_tag: Vec<Signal<In, Bits<8>>>,
+    /// The bottom row's 32-bit registers, leaving for the deskew.
     pub bottom_p: Vec<Signal<Out, Signed<32>>>,
+    /// Their valid bits.
     pub bottom_v: Vec<Signal<Out, Bit>>,
     /// Per-cycle event sums, in [`MESH_EVENTS`] order.
     pub ev: Vec<Signal<Out, Bits<16>>>,

@@ -23,38 +23,61 @@ pub struct Pe {
     /// Horizontal operand from the left neighbour (column 0: the left skew), with valid and the
     /// `first`/`last` markers.
     pub a_in: Signal<In, Signed<8>>,
+    /// Valid bit of `a_in`.
     pub a_vin: Signal<In, Bit>,
+    /// `first` marker of `a_in` (WS/IS fold switch).
     pub first_in: Signal<In, Bit>,
+    /// `last` marker of `a_in` (OS capture).
     pub last_in: Signal<In, Bit>,
     /// Vertical operand from the PE above (row 0: the top skew), with valid, preload slot and the
     /// destination-row tag.
     pub v_in: Signal<In, Signed<8>>,
+    /// Valid bit of `v_in`.
     pub v_vin: Signal<In, Bit>,
+    /// `v_in` is a preload slot.
     pub slot_in: Signal<In, Bit>,
+    /// Destination row of the preload slot.
     pub tag_in: Signal<In, Bits<8>>,
     /// The 32-bit vertical register of the PE above (OS: its `y`; WS/IS: its partial sum `p`).
     pub p_in: Signal<In, Signed<32>>,
+    /// Valid bit of `p_in`.
     pub p_vin: Signal<In, Bit>,
     /// This PE's registers, for its neighbours.
     pub a_out: Signal<Out, Signed<8>>,
+    /// Valid bit of `a_out`.
     pub a_vout: Signal<Out, Bit>,
+    /// `first` marker of `a_out`.
     pub first_out: Signal<Out, Bit>,
+    /// `last` marker of `a_out`.
     pub last_out: Signal<Out, Bit>,
+    /// The vertical int8 register.
     pub v_out: Signal<Out, Signed<8>>,
+    /// Valid bit of `v_out`.
     pub v_vout: Signal<Out, Bit>,
+    /// Preload-slot bit of `v_out`.
     pub slot_out: Signal<Out, Bit>,
+    /// Tag of `v_out`.
     pub tag_out: Signal<Out, Bits<8>>,
+    /// The 32-bit vertical register (OS: `y`; WS/IS: `p`).
     pub p_out: Signal<Out, Signed<32>>,
+    /// Valid bit of `p_out`.
     pub p_vout: Signal<Out, Bit>,
     /// Events of the coming edge (`EventCounts` names): a MAC, an accumulator write, a valid
     /// latch of `a`, of `v`, of `wn` (stationary load), of `w` (swap), of `y`/`p` and of `x`.
     pub ev_mac: Signal<Out, Bit>,
+    /// An OS accumulator write this edge.
     pub ev_acc: Signal<Out, Bit>,
+    /// A valid value is latched into `a`.
     pub ev_a_hop: Signal<Out, Bit>,
+    /// A valid value is latched into `v`.
     pub ev_v_hop: Signal<Out, Bit>,
+    /// A valid value is latched into `wn`.
     pub ev_load: Signal<Out, Bit>,
+    /// A valid value moves from `wn` into `w`.
     pub ev_swap: Signal<Out, Bit>,
+    /// A valid value is latched into `y`/`p`.
     pub ev_py: Signal<Out, Bit>,
+    /// A valid value is latched into `x` (OS).
     pub ev_x: Signal<Out, Bit>,
     my_row: Constant<Bits<8>>,
     zero8: Constant<Signed<8>>,

@@ -20,6 +20,7 @@ use crate::{check_rtl, HdlError};
 /// A run on the RTL and the wall time of the simulation alone.
 #[derive(Debug, Clone)]
 pub struct RtlRun {
+    /// C and the run statistics.
     pub run: GemmRun,
     /// Seconds spent simulating (building the design and loading operands excluded).
     pub sim_seconds: f64,

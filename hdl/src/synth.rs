@@ -15,9 +15,13 @@ use crate::HdlError;
 /// An FPGA part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
+    /// Lattice iCE40-UP5K (SG48), with SB_MAC16 DSPs.
     Ice40Up5k,
+    /// Lattice iCE40-HX8K (CT256), no DSPs.
     Ice40Hx8k,
+    /// Lattice ECP5 LFE5U-25F (CABGA381).
     Ecp5_25k,
+    /// Lattice ECP5 LFE5U-85F (CABGA381).
     Ecp5_85k,
 }
 
@@ -90,16 +94,25 @@ impl Target {
 /// What synthesis and place-and-route reported.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct SynthReport {
+    /// Architecture name.
     pub arch: String,
+    /// PE rows.
     pub rows: u32,
+    /// PE columns.
     pub cols: u32,
+    /// Supported dataflows, `+`-joined.
     pub dataflows: String,
+    /// The `--target` name.
     pub target: String,
     /// Yosys cell counts after technology mapping.
     pub luts: u64,
+    /// Carry cells (SB_CARRY / CCU2C).
     pub carries: u64,
+    /// Flip-flops (SB_DFF* / TRELLIS_FF).
     pub flip_flops: u64,
+    /// Block RAMs (SB_RAM40_4K / DP16KD).
     pub block_rams: u64,
+    /// DSP multipliers (SB_MAC16 / MULT18X18D).
     pub dsps: u64,
     /// Flip-flops of the I/O wrapper, included in `flip_flops`.
     pub wrapper_flip_flops: u64,

@@ -70,9 +70,13 @@ pub const HOST_SEL_B: u64 = 2;
 /// Depths (in vectors) and lane counts of the three buffers for a config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BufferGeometry {
+    /// Lanes of buffers A and B (`max(R, C)`).
     pub lanes_ab: usize,
+    /// Vectors buffer A holds.
     pub depth_a: usize,
+    /// Vectors buffer B holds.
     pub depth_b: usize,
+    /// Vectors buffer C holds.
     pub depth_c: usize,
 }
 
@@ -95,28 +99,42 @@ impl BufferGeometry {
 /// The accelerator (see the module doc and `docs/rtl.md` for the command interface).
 #[derive(LogicBlock)]
 pub struct Accelerator {
+    /// The clock.
     pub clock: Signal<In, Clock>,
     /// Start command: sampled while idle or done, with the operands below.
     pub start: Signal<In, Bit>,
+    /// Start command: M.
     pub cmd_m: Signal<In, Bits<16>>,
+    /// Start command: N.
     pub cmd_n: Signal<In, Bits<16>>,
+    /// Start command: K.
     pub cmd_k: Signal<In, Bits<16>>,
     /// 0 = OS, 1 = WS, 2 = IS.
     pub cmd_mode: Signal<In, Bits<2>>,
+    /// Start command: vector address of A in buffer A.
     pub cmd_a_base: Signal<In, Bits<16>>,
+    /// Start command: vector address of B in buffer B.
     pub cmd_b_base: Signal<In, Bits<16>>,
+    /// Start command: vector address of C in buffer C.
     pub cmd_c_base: Signal<In, Bits<16>>,
     /// Host writes of operands: buffer (1 = A, 2 = B), vector address, lane, value.
     pub host_sel: Signal<In, Bits<2>>,
+    /// Host port: write one element.
     pub host_we: Signal<In, Bit>,
+    /// Host port: vector address.
     pub host_addr: Signal<In, Bits<16>>,
+    /// Host port: lane.
     pub host_lane: Signal<In, Bits<8>>,
+    /// Host port: int8 value to write.
     pub host_wdata: Signal<In, Signed<8>>,
     /// Host read of C: issue `host_re` with `host_addr`; `L_C` cycles later `host_rdata` shows
     /// lane `host_lane` of that vector.
     pub host_re: Signal<In, Bit>,
+    /// Host port: lane `host_lane` of the C vector read `L_C` cycles ago.
     pub host_rdata: Signal<Out, Signed<32>>,
+    /// From the start command until done.
     pub busy: Signal<Out, Bit>,
+    /// The run finished; counters are final.
     pub done: Signal<Out, Bit>,
     /// Pulses in the cycle a fold's first stream read is issued.
     pub fold_start: Signal<Out, Bit>,
@@ -124,11 +142,17 @@ pub struct Accelerator {
     pub running: Signal<Out, Bit>,
     /// Counter select (index into [`COUNTERS`]) and its value.
     pub ctr_sel: Signal<In, Bits<8>>,
+    /// Low half of the selected counter.
     pub ctr_lo: Signal<Out, Bits<32>>,
+    /// High half of the selected counter.
     pub ctr_hi: Signal<Out, Bits<32>>,
+    /// The controller.
     pub ctrl: Controller,
+    /// Buffer A (ifmap).
     pub buf_a: Buffer<Signed<8>>,
+    /// Buffer B (filter).
     pub buf_b: Buffer<Signed<8>>,
+    /// Buffer C (ofmap, int32).
     pub buf_c: Buffer<Signed<32>>,
     skew_l: Skew,
     skew_t: Skew,
