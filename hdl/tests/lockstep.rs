@@ -200,3 +200,17 @@ mod random {
         }
     }
 }
+
+#[test]
+fn verilator_build_is_cached_per_design() {
+    use systole_hdl::verilator::build;
+    let one = arch(1, 1);
+    let exe = build(&one).unwrap_or_else(|e| panic!("{e}"));
+    let built = std::fs::metadata(&exe).unwrap().modified().unwrap();
+    // The same design again: the cached executable, not rebuilt.
+    assert_eq!(build(&one).unwrap(), exe);
+    assert_eq!(std::fs::metadata(&exe).unwrap().modified().unwrap(), built);
+    // A different design (one more column) gets its own build.
+    let other = build(&arch(1, 2)).unwrap_or_else(|e| panic!("{e}"));
+    assert_ne!(other, exe);
+}
