@@ -101,3 +101,52 @@ fn rtl_backend_refuses_what_the_rtl_cannot_hold() {
         .code(2)
         .stderr(predicates::str::contains("buffer A"));
 }
+
+#[test]
+fn rtl_backend_writes_a_vcd_waveform() {
+    let dir = tempfile::tempdir().unwrap();
+    let vcd = dir.path().join("run.vcd");
+    let out = Command::cargo_bin("systole")
+        .unwrap()
+        .args(["gemm", "--arch", "tiny-4x4", "--rows", "2", "--cols", "2"])
+        .args([
+            "--m",
+            "3",
+            "--n",
+            "3",
+            "--k",
+            "3",
+            "--backend",
+            "rtl",
+            "--json",
+            "--vcd",
+        ])
+        .arg(&vcd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = std::fs::read_to_string(&vcd).unwrap();
+    assert!(text.starts_with("$timescale"), "not a VCD");
+    for var in ["running", "fold_start", "pes$0"] {
+        assert!(text.contains(var), "the trace has no {var}");
+    }
+    // Two edges per cycle, from the start command to done.
+    let stamps = text.lines().filter(|l| l.starts_with('#')).count() as u64;
+    assert!(
+        stamps >= 2 * stats["total_cycles"].as_u64().unwrap(),
+        "{stamps} timestamps"
+    );
+    // Only the rtl backend has a waveform.
+    Command::cargo_bin("systole")
+        .unwrap()
+        .args(["gemm", "--backend", "fast", "--vcd"])
+        .arg(&vcd)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--vcd needs --backend rtl"));
+}

@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 
+use rust_hdl::core::vcd_probe::VCDProbe;
 use rust_hdl::prelude::*;
 use systole_sim::array::{buffer_images, fold_spans, unpack_c, GemmRun, Probe};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow};
@@ -45,11 +46,32 @@ fn settle(uut: &mut Accelerator) -> Result<(), HdlError> {
     }
 }
 
-fn tick(uut: &mut Accelerator) -> Result<(), HdlError> {
+/// A VCD trace of the run (rust-hdl's probe: every signal of the design, one timestamp per clock
+/// edge, 10 ns clock period).
+struct Trace<W: std::io::Write> {
+    vcd: Option<VCDProbe<W>>,
+    time: u64,
+}
+
+impl<W: std::io::Write> Trace<W> {
+    fn edge(&mut self, uut: &Accelerator) -> Result<(), HdlError> {
+        self.time += 5_000;
+        if let Some(mut vcd) = self.vcd.take() {
+            vcd.timestamp(self.time)
+                .map_err(|e| HdlError::Sim(format!("writing the VCD trace: {e}")))?;
+            self.vcd = Some(write_vcd_change(vcd, uut));
+        }
+        Ok(())
+    }
+}
+
+fn tick<W: std::io::Write>(uut: &mut Accelerator, trace: &mut Trace<W>) -> Result<(), HdlError> {
     uut.clock.next = Clock { clk: true };
     settle(uut)?;
+    trace.edge(uut)?;
     uut.clock.next = Clock { clk: false };
-    settle(uut)
+    settle(uut)?;
+    trace.edge(uut)
 }
 
 /// Runs `C = A x B` in dataflow `df` on the RTL, reporting every buffer access to `probe` in
@@ -60,6 +82,19 @@ pub fn simulate_gemm_rtl<P: Probe>(
     a: &Matrix<i8>,
     b: &Matrix<i8>,
     probe: &mut P,
+) -> Result<RtlRun, HdlError> {
+    simulate_gemm_rtl_traced(cfg, df, a, b, probe, None::<std::io::Sink>)
+}
+
+/// [`simulate_gemm_rtl`], writing a VCD waveform of every signal of the design to `vcd` (for
+/// GTKWave or Surfer; names are rust-hdl's hierarchy, e.g. `top.mesh.pes$0.a.q`).
+pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    vcd: Option<W>,
 ) -> Result<RtlRun, HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
@@ -79,13 +114,20 @@ pub fn simulate_gemm_rtl<P: Probe>(
     let began = Instant::now();
     uut.clock.next = Clock { clk: false };
     settle(&mut uut)?;
+    let mut trace = Trace {
+        vcd: vcd.map(|w| {
+            let v = write_vcd_header(w, &uut);
+            write_vcd_dump(v, &uut)
+        }),
+        time: 0,
+    };
     uut.cmd_m.next = Bits::from(shape.m as u64);
     uut.cmd_n.next = Bits::from(shape.n as u64);
     uut.cmd_k.next = Bits::from(shape.k as u64);
     uut.cmd_mode.next = Bits::from(mode_code(df));
     uut.start.next = true;
     settle(&mut uut)?;
-    tick(&mut uut)?;
+    tick(&mut uut, &mut trace)?;
     uut.start.next = false;
     settle(&mut uut)?;
 
@@ -139,7 +181,7 @@ pub fn simulate_gemm_rtl<P: Probe>(
                 "the RTL did not raise done within {limit} cycles"
             )));
         }
-        tick(&mut uut)?;
+        tick(&mut uut, &mut trace)?;
     }
     let sim_seconds = began.elapsed().as_secs_f64();
 

@@ -52,6 +52,9 @@ pub struct GemmArgs {
     /// generated Verilog in Icarus Verilog; slowest). All give the same C, cycles and counts.
     #[arg(long, value_enum, default_value_t = Backend::Fast)]
     backend: Backend,
+    /// With --backend rtl: write a VCD waveform of every signal of the design (GTKWave, Surfer).
+    #[arg(long, value_name = "FILE.vcd")]
+    vcd: Option<PathBuf>,
 }
 
 /// The simulators `systole gemm` can run on.
@@ -86,6 +89,7 @@ struct GemmJson<'a> {
 
 fn simulate(
     backend: Backend,
+    vcd: Option<&std::path::Path>,
     cfg: &systole_sim::config::ArchConfig,
     df: Dataflow,
     a: &Matrix<i8>,
@@ -100,12 +104,20 @@ fn simulate(
             (run, began.elapsed().as_secs_f64())
         }
         Backend::Rtl => {
-            let r = systole_hdl::rtl::simulate_gemm_rtl(
+            let writer = match vcd {
+                Some(p) => Some(std::io::BufWriter::new(
+                    std::fs::File::create(p)
+                        .with_context(|| format!("creating {}", p.display()))?,
+                )),
+                None => None,
+            };
+            let r = systole_hdl::rtl::simulate_gemm_rtl_traced(
                 cfg,
                 df,
                 a,
                 b,
                 &mut systole_sim::array::NoProbe,
+                writer,
             )?;
             (r.run, r.sim_seconds)
         }
@@ -150,7 +162,19 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
             )
         }
     };
-    let (run, sim_seconds) = simulate(args.backend, &cfg, args.dataflow, &a, &b)?;
+    if args.vcd.is_some() && args.backend != Backend::Rtl {
+        bail!(
+            "--vcd needs --backend rtl (the waveform comes from rust-hdl's simulation of the RTL)"
+        );
+    }
+    let (run, sim_seconds) = simulate(
+        args.backend,
+        args.vcd.as_deref(),
+        &cfg,
+        args.dataflow,
+        &a,
+        &b,
+    )?;
     if let Some(out) = &args.out {
         npy::write_i32_matrix(out, &run.c)?;
     }
