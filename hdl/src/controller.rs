@@ -4,7 +4,8 @@
 //!
 //! States: idle -> setup (fold interval) -> launch (cursors load) -> preroll (`L_C` cycles in
 //! which only the C read-back cursor's clock runs, so that read-backs due before cycle 0, which
-//! never accumulate, are stepped over) -> run (cycle 0 to the last C write) -> done.
+//! never accumulate, are stepped over) -> run (cycle 0 to the last C write) -> flush (the
+//! counters add the last cycle's events) -> done.
 
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
@@ -32,6 +33,7 @@ const ST_LAUNCH: u64 = 2;
 const ST_PREROLL: u64 = 3;
 const ST_RUN: u64 = 4;
 const ST_DONE: u64 = 5;
+const ST_FLUSH: u64 = 6;
 
 /// The controller (see the module doc).
 #[derive(LogicBlock)]
@@ -134,6 +136,7 @@ pub struct Controller {
     k_preroll: Constant<Bits<3>>,
     k_run: Constant<Bits<3>>,
     k_done: Constant<Bits<3>>,
+    k_flush: Constant<Bits<3>>,
     k_lf_os: Constant<Bits<32>>,
     k_lf_ws: Constant<Bits<32>>,
     k_lf_is: Constant<Bits<32>>,
@@ -291,6 +294,7 @@ impl Controller {
             k_preroll: b3(ST_PREROLL),
             k_run: b3(ST_RUN),
             k_done: b3(ST_DONE),
+            k_flush: b3(ST_FLUSH),
             k_lf_os: b32(k.lf[0]),
             k_lf_ws: b32(k.lf[1]),
             k_lf_is: b32(k.lf[2]),
@@ -484,8 +488,11 @@ impl Logic for Controller {
             self.t.d.next = self.t.q.val() + self.k_one32.val();
             self.tr.d.next = self.tr.q.val() + self.k_one32.val();
             if self.wr.final_op.val() {
-                self.state.d.next = self.k_done.val();
+                self.state.d.next = self.k_flush.val();
             }
+        } else if self.state.q.val() == self.k_flush.val() {
+            // The counters add the last cycle's events now (their increments are registered).
+            self.state.d.next = self.k_done.val();
         }
 
         // Edge requests: the left cursor streams; the top cursor streams (OS) or preloads.

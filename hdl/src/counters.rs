@@ -1,5 +1,8 @@
 //! Hardware event counters: 64-bit (two 32-bit halves, so that rust-hdl simulates them as
-//! machine words), cleared by the start command and counting while the controller runs.
+//! machine words), cleared by the start command and counting while the controller runs. The
+//! increment and its enable are registered first, so a cycle's events are added one cycle later:
+//! this takes the counters off the critical path (request -> bank-word count -> adder); the
+//! controller raises `done` after that last addition.
 
 use rust_hdl::prelude::*;
 
@@ -20,6 +23,8 @@ pub struct Counter64 {
     pub hi: Signal<Out, Bits<32>>,
     lo_r: DFF<Bits<32>>,
     hi_r: DFF<Bits<32>>,
+    inc_r: DFF<Bits<16>>,
+    en_r: DFF<Bit>,
     inc32: Signal<Local, Bits<32>>,
     sum: Signal<Local, Bits<32>>,
     k_zero: Constant<Bits<32>>,
@@ -44,6 +49,8 @@ impl Counter64 {
             hi: Default::default(),
             lo_r: Default::default(),
             hi_r: Default::default(),
+            inc_r: Default::default(),
+            en_r: Default::default(),
             inc32: Default::default(),
             sum: Default::default(),
             k_zero: Constant::new(Bits::<32>::default()),
@@ -55,15 +62,17 @@ impl Counter64 {
 impl Logic for Counter64 {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, lo_r, hi_r);
+        dff_setup!(self, clock, lo_r, hi_r, inc_r, en_r);
+        self.inc_r.d.next = self.inc.val();
+        self.en_r.d.next = self.en.val();
         self.lo.next = self.lo_r.q.val();
         self.hi.next = self.hi_r.q.val();
-        self.inc32.next = bit_cast::<32, 16>(self.inc.val());
+        self.inc32.next = bit_cast::<32, 16>(self.inc_r.q.val());
         self.sum.next = self.lo_r.q.val() + self.inc32.val();
         if self.clear.val() {
             self.lo_r.d.next = self.k_zero.val();
             self.hi_r.d.next = self.k_zero.val();
-        } else if self.en.val() {
+        } else if self.en_r.q.val() {
             self.lo_r.d.next = self.sum.val();
             // Carry out of the low half: inc < 2^16, so the add carries exactly when bit 31
             // falls from 1 to 0 (one LUT, where `sum < lo` would be a 32-bit comparator).
