@@ -98,7 +98,7 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
 ) -> Result<RtlRun, HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
-    let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+    let c = cfg.array.cols as usize;
     let mut uut = Accelerator::new(cfg);
     uut.connect_all();
     for (v, chunk) in img.a.chunks(img.a_lanes).enumerate() {
@@ -198,7 +198,6 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
             *x = signed_i32(uut.buf_c.peek(v, l));
         }
     }
-    let _ = r;
     Ok(RtlRun {
         run: GemmRun {
             c: unpack_c(cfg, df, shape, &data),
