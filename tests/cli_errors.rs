@@ -479,3 +479,79 @@ fn unwritable_output() {
         &["/nonexistent-dir/c.npy", "cannot create"],
     );
 }
+
+#[test]
+fn rtl_backend_refuses_what_the_rtl_cannot_hold() {
+    // 300 x 300 x 300 needs far more vectors than tiny-4x4's buffers hold.
+    fails_with(
+        &[
+            "gemm",
+            "--arch",
+            "tiny-4x4",
+            "--m",
+            "300",
+            "--n",
+            "300",
+            "--k",
+            "300",
+            "--backend",
+            "rtl",
+        ],
+        &["buffer A", "holds 1024"],
+    );
+    // 16-bit command fields and 8-bit lane counts.
+    fails_with(
+        &[
+            "gemm",
+            "--backend",
+            "icarus",
+            "--m",
+            "70000",
+            "--n",
+            "1",
+            "--k",
+            "1",
+        ],
+        &["M = 70000", "16 bits"],
+    );
+    for cmd in [
+        &["verilog", "--rows", "300", "--out", "/tmp"][..],
+        &["synth", "--cols", "300", "--target", "ice40-hx8k"][..],
+    ] {
+        fails_with(cmd, &["300", "at most 255"]);
+    }
+}
+
+#[test]
+fn vcd_needs_the_rtl_backend_and_a_writable_path() {
+    fails_with(
+        &["gemm", "--backend", "fast", "--vcd", "x.vcd"],
+        &["--vcd needs --backend rtl"],
+    );
+    fails_with(
+        &[
+            "gemm",
+            "--arch",
+            "tiny-4x4",
+            "--m",
+            "2",
+            "--n",
+            "2",
+            "--k",
+            "2",
+            "--backend",
+            "rtl",
+            "--vcd",
+            "/nonexistent-dir/x.vcd",
+        ],
+        &["/nonexistent-dir/x.vcd"],
+    );
+}
+
+#[test]
+fn bad_synthesis_target() {
+    fails_with(
+        &["synth", "--target", "ice40-lp1k"],
+        &["ice40-lp1k", "ice40-hx8k", "ecp5-85k"],
+    );
+}

@@ -19,13 +19,8 @@ fn synth(target: &str, only: Option<&str>) -> Value {
     if let Some(df) = only {
         cmd.args(["--only", df]);
     }
-    let o = cmd.output().unwrap();
-    assert!(
-        o.status.success(),
-        "synth {target}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
+    let stdout = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 #[test]

@@ -242,9 +242,14 @@ pub fn parse_output(
     })
 }
 
-/// Runs `program` with `args` in `dir`, failing clearly when it is not installed.
-pub(crate) fn run_tool(dir: &Path, program: &str, args: &[&str]) -> Result<String, HdlError> {
-    let out = Command::new(program)
+/// Runs `program` with `args` in `dir` and returns its output whatever its exit status; fails
+/// clearly (naming the tool and how to install it) when it is not installed.
+pub(crate) fn spawn_tool(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+) -> Result<std::process::Output, HdlError> {
+    Command::new(program)
         .args(args)
         .current_dir(dir)
         .output()
@@ -253,7 +258,12 @@ pub(crate) fn run_tool(dir: &Path, program: &str, args: &[&str]) -> Result<Strin
                 tool: program.to_string(),
             },
             _ => HdlError::Sim(format!("could not run {program}: {e}")),
-        })?;
+        })
+}
+
+/// [`spawn_tool`], requiring success; returns the tool's standard output.
+pub(crate) fn run_tool(dir: &Path, program: &str, args: &[&str]) -> Result<String, HdlError> {
+    let out = spawn_tool(dir, program, args)?;
     if !out.status.success() {
         return Err(HdlError::Sim(format!(
             "{program} {} failed ({}):\n{}{}",
@@ -277,7 +287,7 @@ pub fn run_icarus(
     let (p, load) = prepare(cfg, df, a, b)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
-    std::fs::write(dir.join("top.v"), crate::verilog::accelerator_verilog(cfg)).map_err(io)?;
+    std::fs::write(dir.join("top.v"), crate::verilog::accelerator_verilog(cfg)?).map_err(io)?;
     std::fs::write(dir.join("tb.v"), icarus_testbench(&p)).map_err(io)?;
     std::fs::write(dir.join("load.txt"), load).map_err(io)?;
     run_tool(

@@ -7,7 +7,8 @@ use rust_hdl::prelude::*;
 use crate::mesh::CTL_VALID;
 use crate::netlist::{bit, sig, sum, vec_of, Kernel};
 
-/// Register `m` of lane `l` in a triangle of registers where lane `l` has `depth(l)` of them.
+/// The index of each lane's first register in a flat vector where lane `l` has `depths[l]`
+/// registers (register `m` of lane `l` is at `offsets[l] + m`).
 fn offsets(depths: &[usize]) -> Vec<usize> {
     depths
         .iter()

@@ -59,18 +59,17 @@ pub fn install_hint(tool: &str) -> &'static str {
     }
 }
 
-/// Checks that the RTL can be generated for `cfg` (array size and datapath widths).
+/// Checks that the RTL can be built for `cfg`: a valid config ([`ArchConfig::validate`], which
+/// also fixes the datapath at int8 x int8 -> int32) whose array fits the RTL's 8-bit lane counts
+/// and preload tags.
 pub fn check_arch(cfg: &ArchConfig) -> Result<(), HdlError> {
+    cfg.validate().map_err(|v| {
+        HdlError::Unsupported(format!("invalid config: {}: {}", v.field, v.message))
+    })?;
     let (r, c) = (cfg.array.rows, cfg.array.cols);
     if r > 255 || c > 255 {
         return Err(HdlError::Unsupported(format!(
             "a {r}x{c} array: lane counts and preload tags are 8 bits, so at most 255 rows and columns"
-        )));
-    }
-    if cfg.array.operand_bits != 8 || cfg.array.acc_bits != 32 {
-        return Err(HdlError::Unsupported(format!(
-            "{}-bit operands with {}-bit accumulators: the RTL is int8 x int8 -> int32",
-            cfg.array.operand_bits, cfg.array.acc_bits
         )));
     }
     Ok(())

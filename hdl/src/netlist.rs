@@ -8,6 +8,7 @@ use rust_hdl::core::ast::{
     Verilog, VerilogBlock, VerilogBlockOrConditional, VerilogConditional, VerilogExpression,
     VerilogOp, VerilogOpUnary, VerilogStatement,
 };
+use rust_hdl::core::bits::Bits;
 
 /// A combinational kernel under construction.
 #[derive(Default)]
@@ -46,15 +47,17 @@ impl Kernel {
 pub(crate) fn sig(name: impl Into<String>) -> VerilogExpression {
     VerilogExpression::Signal(name.into())
 }
-/// A sized literal.
+/// A literal of exactly `bits` bits (1, 2, 4, 8, 16 or 32: the widths of the ports it drives).
 pub(crate) fn lit(value: u64, bits: usize) -> VerilogExpression {
-    match bits {
-        1 => VerilogExpression::Literal((value != 0).into()),
-        8 => VerilogExpression::Literal((value as u8).into()),
-        16 => VerilogExpression::Literal((value as u16).into()),
-        32 => VerilogExpression::Literal((value as u32).into()),
-        _ => VerilogExpression::Literal(value.into()),
-    }
+    VerilogExpression::Literal(match bits {
+        1 => (value != 0).into(),
+        2 => Bits::<2>::from(value).into(),
+        4 => Bits::<4>::from(value).into(),
+        8 => Bits::<8>::from(value).into(),
+        16 => Bits::<16>::from(value).into(),
+        32 => Bits::<32>::from(value).into(),
+        _ => unreachable!("internal error: no {bits}-bit literal in the generated Verilog"),
+    })
 }
 /// Bit `i` of a vector.
 pub(crate) fn bit(name: impl Into<String>, i: usize) -> VerilogExpression {

@@ -99,7 +99,7 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
     let c = cfg.array.cols as usize;
-    let mut uut = Accelerator::new(cfg);
+    let mut uut = Accelerator::new(cfg)?;
     uut.connect_all();
     for (v, chunk) in img.a.chunks(img.a_lanes).enumerate() {
         for (l, &x) in chunk.iter().enumerate() {
@@ -226,7 +226,16 @@ pub fn stats_from_counters(
     }
     let total = counts[0];
     let pes = cfg.pes();
-    ev.idle_pe_cycles = total * pes - ev.macs;
+    // Counters read from a simulator's output: inconsistent ones are an error, not an underflow.
+    ev.idle_pe_cycles = total
+        .checked_mul(pes)
+        .and_then(|pe_cycles| pe_cycles.checked_sub(ev.macs))
+        .ok_or_else(|| {
+            HdlError::Sim(format!(
+                "inconsistent counters: {} MACs in {total} cycles on {pes} PEs",
+                ev.macs
+            ))
+        })?;
     Ok(RunStats {
         arch: cfg.name.clone(),
         dataflow: df,

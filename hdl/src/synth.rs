@@ -7,7 +7,7 @@ use std::path::Path;
 
 use systole_sim::config::ArchConfig;
 
-use crate::cosim::run_tool;
+use crate::cosim::{run_tool, spawn_tool};
 use crate::top::TOP_PORTS;
 use crate::verilog::accelerator_verilog;
 use crate::HdlError;
@@ -176,10 +176,9 @@ fn count(stat: &str, pred: impl Fn(&str) -> bool) -> u64 {
 
 /// Synthesizes `cfg`'s accelerator for `target` in `dir`.
 pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthReport, HdlError> {
-    crate::check_arch(cfg)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
-    std::fs::write(dir.join("top.v"), accelerator_verilog(cfg)).map_err(io)?;
+    std::fs::write(dir.join("top.v"), accelerator_verilog(cfg)?).map_err(io)?;
     std::fs::write(dir.join("fpga_top.v"), io_wrapper()).map_err(io)?;
     let (yosys, nextpnr) = target.tools();
     let script = format!(
@@ -203,16 +202,8 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
     let dsps = count(&stat, |n| n == if ice { "SB_MAC16" } else { "MULT18X18D" });
     let mut args: Vec<&str> = target.pnr_args().to_vec();
     args.extend(["--json", "top.json", "--freq", "12", "--seed", "1"]);
-    let pnr = std::process::Command::new(nextpnr)
-        .args(&args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => HdlError::ToolMissing {
-                tool: nextpnr.to_string(),
-            },
-            _ => HdlError::Sim(format!("could not run {nextpnr}: {e}")),
-        })?;
+    // nextpnr's failure to fit is a result (`fits: false`), not an error.
+    let pnr = spawn_tool(dir, nextpnr, &args)?;
     let log =
         String::from_utf8_lossy(&pnr.stderr).into_owned() + &String::from_utf8_lossy(&pnr.stdout);
     std::fs::write(dir.join("nextpnr.log"), &log).map_err(io)?;

@@ -166,12 +166,13 @@ pub struct Accelerator {
 }
 
 impl Accelerator {
-    /// The accelerator `cfg` describes.
-    pub fn new(cfg: &ArchConfig) -> Self {
+    /// The accelerator `cfg` describes, if the RTL can build it ([`crate::check_arch`]).
+    pub fn new(cfg: &ArchConfig) -> Result<Self, crate::HdlError> {
+        crate::check_arch(cfg)?;
         let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
         let g = BufferGeometry::of(cfg);
         let lat = |l: u32| l as usize;
-        Accelerator {
+        Ok(Accelerator {
             clock: Default::default(),
             start: Default::default(),
             cmd_m: Default::default(),
@@ -225,7 +226,7 @@ impl Accelerator {
             _fixed: crate::controller::fixed_mode(cfg).is_some(),
             _r: r,
             _c: c,
-        }
+        })
     }
 }
 

@@ -115,7 +115,7 @@ pub fn cache_root() -> PathBuf {
 
 /// Builds (or finds in the cache) the simulator of `cfg`'s design; returns its executable.
 pub fn build(cfg: &ArchConfig) -> Result<PathBuf, HdlError> {
-    let verilog = accelerator_verilog(cfg);
+    let verilog = accelerator_verilog(cfg)?;
     let harness = harness_cpp();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (&verilog, &harness, LINT_WAIVERS).hash(&mut h);
@@ -128,13 +128,18 @@ pub fn build(cfg: &ArchConfig) -> Result<PathBuf, HdlError> {
     if exe.exists() {
         return Ok(exe);
     }
-    let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    std::fs::write(dir.join("top.v"), &verilog).map_err(io)?;
-    std::fs::write(dir.join("harness.cpp"), &harness).map_err(io)?;
-    std::fs::write(dir.join("lint.vlt"), LINT_WAIVERS).map_err(io)?;
+    // Build in a private directory and move it into place when complete, so that a build that
+    // is interrupted, or runs at the same time in another process, never leaves a half-built
+    // executable in the cache.
+    let staging = dir.with_extension(format!("building-{}", std::process::id()));
+    let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", staging.display()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(io)?;
+    std::fs::write(staging.join("top.v"), &verilog).map_err(io)?;
+    std::fs::write(staging.join("harness.cpp"), &harness).map_err(io)?;
+    std::fs::write(staging.join("lint.vlt"), LINT_WAIVERS).map_err(io)?;
     run_tool(
-        &dir,
+        &staging,
         "verilator",
         &[
             "--cc",
@@ -157,7 +162,18 @@ pub fn build(cfg: &ArchConfig) -> Result<PathBuf, HdlError> {
             "-O2",
         ],
     )?;
-    Ok(exe)
+    if std::fs::rename(&staging, &dir).is_err() {
+        // Another process finished the same design first: use its build.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    if exe.exists() {
+        Ok(exe)
+    } else {
+        Err(HdlError::Sim(format!(
+            "the Verilator build did not produce {}",
+            exe.display()
+        )))
+    }
 }
 
 /// Runs the GEMM on the Verilator build of `cfg`'s design; run files go to `work`.

@@ -70,6 +70,16 @@ fn arch(rows: u32, cols: u32) -> ArchConfig {
         .unwrap()
 }
 
+/// `arch` with the read latencies of buffers A, B and C.
+fn arch_lat(rows: u32, cols: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
+    let mut cfg = arch(rows, cols);
+    cfg.buffers.a.read_latency = la;
+    cfg.buffers.b.read_latency = lb;
+    cfg.buffers.c.read_latency = lc;
+    cfg.validate().unwrap();
+    cfg
+}
+
 #[test]
 fn tiny_os_one_fold() {
     lockstep(&arch(4, 4), Dataflow::Os, 4, 4, 6, 1);
@@ -92,10 +102,7 @@ fn every_dataflow_on_small_arrays() {
 
 #[test]
 fn eight_by_eight_with_long_latencies() {
-    let mut cfg = arch(8, 8);
-    cfg.buffers.a.read_latency = 3;
-    cfg.buffers.b.read_latency = 2;
-    cfg.buffers.c.read_latency = 12;
+    let cfg = arch_lat(8, 8, 3, 2, 12);
     for df in ALL {
         for (m, n, k) in [(8, 8, 8), (11, 13, 19), (3, 17, 9)] {
             lockstep(&cfg, df, m, n, k, 7);
@@ -106,10 +113,7 @@ fn eight_by_eight_with_long_latencies() {
 #[test]
 fn latency_larger_than_the_array() {
     // L_C beyond 2R + C + D: the first fold's write-back slots would read before cycle 0.
-    let mut cfg = arch(2, 3);
-    cfg.buffers.a.read_latency = 5;
-    cfg.buffers.b.read_latency = 1;
-    cfg.buffers.c.read_latency = 20;
+    let cfg = arch_lat(2, 3, 5, 1, 20);
     for df in ALL {
         for (m, n, k) in [(3, 4, 7), (5, 2, 2)] {
             lockstep(&cfg, df, m, n, k, 3);
@@ -136,8 +140,7 @@ fn icarus_runs_the_generated_verilog() {
 
 #[test]
 fn verilator_runs_the_generated_verilog() {
-    let mut cfg = arch(3, 2);
-    cfg.buffers.c.read_latency = 3;
+    let cfg = arch_lat(3, 2, 1, 1, 3);
     let work = std::env::temp_dir().join(format!("systole-verilator-{}", std::process::id()));
     for df in ALL {
         for (m, n, k, seed) in [(5, 4, 7, 21), (3, 2, 3, 22)] {
@@ -192,10 +195,7 @@ mod random {
             df in prop::sample::select(ALL.to_vec()),
             seed in 0u64..1000,
         ) {
-            let mut cfg = arch(rows, cols);
-            cfg.buffers.a.read_latency = la;
-            cfg.buffers.b.read_latency = lb;
-            cfg.buffers.c.read_latency = lc;
+            let cfg = arch_lat(rows, cols, la, lb, lc);
             lockstep(&cfg, df, m, n, k, seed);
         }
     }

@@ -11,7 +11,7 @@ fn generated_verilog_lints_clean_for_every_shape() {
             .unwrap()
             .with_shape(Some(rows), Some(cols))
             .unwrap();
-        let v = accelerator_verilog(&cfg);
+        let v = accelerator_verilog(&cfg).unwrap();
         assert!(v.contains("module top("), "{rows}x{cols}: no top module");
         let dir =
             std::env::temp_dir().join(format!("systole-lint-{rows}x{cols}-{}", std::process::id()));

@@ -18,10 +18,9 @@ pub struct VerilogArgs {
 
 pub fn run(args: VerilogArgs) -> anyhow::Result<()> {
     let cfg = args.arch.load()?;
-    systole_hdl::check_arch(&cfg)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    let v = systole_hdl::verilog::accelerator_verilog(&cfg);
+    let v = systole_hdl::verilog::accelerator_verilog(&cfg)?;
     for (name, text) in [
         ("top.v", v.as_str()),
         ("lint.vlt", systole_hdl::verilog::LINT_WAIVERS),

@@ -1,4 +1,0 @@
-fn main() {
-    let cfg = systole_sim::config::ArchConfig::preset("tiny-4x4").unwrap();
-    print!("{}", systole_hdl::verilog::accelerator_verilog(&cfg));
-}
