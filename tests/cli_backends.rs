@@ -20,6 +20,8 @@ fn gemm(backend: &str, df: &str, out: &std::path::Path) -> Value {
             .args([
                 "gemm", "--arch", "tiny-4x4", "--m", "6", "--n", "5", "--k", "9",
             ])
+            // The RTL has no DMA yet: every backend runs the ideal memory model.
+            .args(["--memory", "ideal"])
             .args([
                 "--seed",
                 "7",
@@ -88,6 +90,7 @@ fn rtl_backend_writes_a_vcd_waveform() {
     let stdout = stdout_of(
         systole()
             .args(["gemm", "--arch", "tiny-4x4", "--rows", "2", "--cols", "2"])
+            .args(["--memory", "ideal"])
             .args([
                 "--m",
                 "3",

@@ -496,6 +496,8 @@ fn rtl_backend_refuses_what_the_rtl_cannot_hold() {
             "300",
             "--backend",
             "rtl",
+            "--memory",
+            "ideal",
         ],
         &["buffer A", "holds 1024"],
     );
@@ -505,6 +507,8 @@ fn rtl_backend_refuses_what_the_rtl_cannot_hold() {
             "gemm",
             "--backend",
             "icarus",
+            "--memory",
+            "ideal",
             "--m",
             "70000",
             "--n",
@@ -541,11 +545,33 @@ fn vcd_needs_the_rtl_backend_and_a_writable_path() {
             "2",
             "--backend",
             "rtl",
+            "--memory",
+            "ideal",
             "--vcd",
             "/nonexistent-dir/x.vcd",
         ],
         &["/nonexistent-dir/x.vcd"],
     );
+}
+
+/// The RTL has no DMA engine yet: asking it for the DRAM memory model says so and how to compare.
+#[test]
+fn rtl_backends_ask_for_the_ideal_memory_model() {
+    for backend in ["rtl", "verilator", "icarus"] {
+        fails_with(
+            &["gemm", "--arch", "tiny-4x4", "--backend", backend],
+            &["DMA", "--memory ideal"],
+        );
+    }
+}
+
+#[test]
+fn memory_flags_are_checked() {
+    fails_with(
+        &["gemm", "--dram-bytes-per-cycle", "0"],
+        &["dram.bytes_per_cycle", "between 1 and"],
+    );
+    fails_with(&["run", "--memory", "magic"], &["magic"]);
 }
 
 #[test]

@@ -24,7 +24,7 @@ pub mod verilog;
 
 use systole_sim::array::schedule::{closed_form_cycles, GemmShape};
 use systole_sim::array::BufferImages;
-use systole_sim::config::{ArchConfig, Dataflow};
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::error::RunError;
 
 /// Errors of the RTL backends.
@@ -86,6 +86,11 @@ pub fn check_rtl(
 ) -> Result<GemmShape, HdlError> {
     let unsupported = |s: String| Err(HdlError::Unsupported(s));
     check_arch(cfg)?;
+    if cfg.memory != MemoryModel::Ideal {
+        return unsupported(
+            "DRAM and the DMA engine: the RTL runs the ideal memory model (the whole problem on chip) until its DMA is built; pass --memory ideal (and give the fast model --memory ideal to compare)".into(),
+        );
+    }
     for (d, v) in [("M", m), ("N", n), ("K", k)] {
         if v > 0xffff {
             return unsupported(format!(

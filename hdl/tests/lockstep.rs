@@ -4,7 +4,7 @@
 
 use systole_hdl::rtl::simulate_gemm_rtl;
 use systole_sim::array::{simulate_gemm_with_probe, Probe};
-use systole_sim::config::{ArchConfig, BufferId, Dataflow};
+use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 
 #[derive(Default)]
@@ -64,9 +64,12 @@ fn lockstep(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: 
 }
 
 fn arch(rows: u32, cols: u32) -> ArchConfig {
+    // The RTL implements the ideal memory model (no DMA yet); the fast model runs the same.
     ArchConfig::preset("tiny-4x4")
         .unwrap()
         .with_shape(Some(rows), Some(cols))
+        .unwrap()
+        .with_memory(None, Some(MemoryModel::Ideal))
         .unwrap()
 }
 

@@ -101,14 +101,70 @@ pub struct BuffersConfig {
     pub c: BufferConfig,
 }
 
-/// Off-chip DRAM (modelled by the memory system; carried and validated here).
+/// Largest DRAM latency accepted, in cycles.
+pub const MAX_DRAM_LATENCY: u32 = 100_000;
+/// Largest DRAM bandwidth accepted, in bytes per cycle.
+pub const MAX_DRAM_BYTES_PER_CYCLE: u32 = 1 << 20;
+
+/// The kind of DRAM: the energy model charges its energy per bit (see `docs/energy.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DramKind {
+    /// LPDDR4 (mobile and edge SoCs; the default).
+    #[default]
+    Lpddr4,
+    /// HBM2 (stacked, datacenter accelerators).
+    Hbm2,
+    /// DDR3 (the DRAM of the Eyeriss-era measurements).
+    Ddr3,
+}
+
+impl DramKind {
+    /// Lower-case name, as in the TOML and the technology tables.
+    pub fn name(self) -> &'static str {
+        match self {
+            DramKind::Lpddr4 => "lpddr4",
+            DramKind::Hbm2 => "hbm2",
+            DramKind::Ddr3 => "ddr3",
+        }
+    }
+}
+
+/// Off-chip DRAM, reached by the DMA engine over one memory port (see `docs/microarchitecture.md`,
+/// "Memory system").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DramConfig {
     /// Sustained bandwidth in bytes per accelerator cycle.
     pub bytes_per_cycle: u32,
-    /// Latency of a request, in accelerator cycles.
+    /// Cycles from a request to its first byte on the bus.
     pub latency_cycles: u32,
+    /// The DRAM technology (energy per bit); `lpddr4` when absent.
+    #[serde(default)]
+    pub kind: DramKind,
+}
+
+/// How the machine's buffers are fed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemoryModel {
+    /// Operands start in DRAM; a DMA engine fills the buffers over the DRAM port, drains C back,
+    /// and the array stalls when data is late (the default).
+    #[default]
+    Dram,
+    /// The whole problem sits in the buffers before cycle 0 and C is read out after the run: no
+    /// DRAM traffic and no stalls (the foundation's machine; the RTL implements this model).
+    Ideal,
+}
+
+impl MemoryModel {
+    /// `dram` or `ideal`.
+    pub fn name(self) -> &'static str {
+        match self {
+            MemoryModel::Dram => "dram",
+            MemoryModel::Ideal => "ideal",
+        }
+    }
 }
 
 /// The whole machine.
@@ -125,6 +181,9 @@ pub struct ArchConfig {
     pub buffers: BuffersConfig,
     /// DRAM.
     pub dram: DramConfig,
+    /// How the buffers are fed: `dram` (the default) or `ideal`.
+    #[serde(default)]
+    pub memory: MemoryModel,
 }
 
 /// Which buffer (A = ifmap, B = filter, C = ofmap/accumulator).
@@ -362,6 +421,33 @@ impl ArchConfig {
         Ok(self)
     }
 
+    /// Applies the memory flags (`--dram-bytes-per-cycle`, `--memory`) and validates.
+    pub fn with_memory(
+        mut self,
+        dram_bytes_per_cycle: Option<u32>,
+        memory: Option<MemoryModel>,
+    ) -> Result<ArchConfig, ConfigError> {
+        if let Some(b) = dram_bytes_per_cycle {
+            self.dram.bytes_per_cycle = b;
+        }
+        if let Some(m) = memory {
+            self.memory = m;
+        }
+        self.validate().map_err(|v| ConfigError::Flag {
+            flag: "--dram-bytes-per-cycle".to_string(),
+            message: format!("{}: {}", v.field, v.message),
+        })?;
+        Ok(self)
+    }
+
+    /// Vectors (addresses) buffer `id` holds: its capacity over the width of one address
+    /// (`banks x word_bits`).
+    pub fn buffer_depth(&self, id: BufferId) -> u64 {
+        let b = self.buffer(id);
+        let width_bytes = (u64::from(b.banks) * u64::from(b.word_bits) / 8).max(1);
+        u64::from(b.capacity_kib) * 1024 / width_bytes
+    }
+
     /// Checks everything the datapath cannot do. The error names the offending field.
     pub fn validate(&self) -> Result<(), Violation> {
         let a = &self.array;
@@ -478,8 +564,24 @@ impl ArchConfig {
                 }
             }
         }
-        if self.dram.bytes_per_cycle == 0 {
-            return bad("dram.bytes_per_cycle", "0: must be at least 1".into());
+        let d = &self.dram;
+        if d.bytes_per_cycle == 0 || d.bytes_per_cycle > MAX_DRAM_BYTES_PER_CYCLE {
+            return bad(
+                "dram.bytes_per_cycle",
+                format!(
+                    "{}: must be between 1 and {MAX_DRAM_BYTES_PER_CYCLE}",
+                    d.bytes_per_cycle
+                ),
+            );
+        }
+        if d.latency_cycles > MAX_DRAM_LATENCY {
+            return bad(
+                "dram.latency_cycles",
+                format!(
+                    "{}: must be at most {MAX_DRAM_LATENCY} cycles",
+                    d.latency_cycles
+                ),
+            );
         }
         Ok(())
     }

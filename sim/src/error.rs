@@ -107,4 +107,7 @@ pub enum RunError {
         /// What the config lists.
         supported: String,
     },
+    /// The buffers cannot run this GEMM with DRAM (too small to make progress).
+    #[error("{0}")]
+    Memory(String),
 }

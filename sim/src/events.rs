@@ -82,7 +82,7 @@ event_counts! {
     a_buf_reads,
     /// Elements carried by buffer A reads.
     a_buf_read_elems,
-    /// Bank-word writes of buffer A (zero until the DMA of the memory system fills it).
+    /// Bank-word writes of buffer A: the DMA filling it from DRAM.
     a_buf_writes,
     /// Elements carried by buffer A writes.
     a_buf_write_elems,
@@ -90,19 +90,44 @@ event_counts! {
     b_buf_reads,
     /// Elements carried by buffer B reads.
     b_buf_read_elems,
-    /// Bank-word writes of buffer B (zero until the DMA of the memory system fills it).
+    /// Bank-word writes of buffer B: the DMA filling it from DRAM.
     b_buf_writes,
     /// Elements carried by buffer B writes.
     b_buf_write_elems,
     /// Bank-word reads of buffer C: partial-sum read-backs when a fold accumulates onto an earlier
-    /// fold's results (WS, IS with K larger than the array's rows).
+    /// fold's results (WS, IS with K larger than the array's rows), and the DMA reading finished
+    /// rows (or spilled partial sums) out to DRAM.
     c_buf_reads,
     /// Elements carried by buffer C reads.
     c_buf_read_elems,
-    /// Bank-word writes of buffer C (outputs and partial sums).
+    /// Bank-word writes of buffer C: outputs and partial sums from the array, and spilled partial
+    /// sums the DMA brings back from DRAM.
     c_buf_writes,
     /// Elements carried by buffer C writes.
     c_buf_write_elems,
+    /// Bytes the DMA read from DRAM into buffer A.
+    dram_a_read_bytes,
+    /// Bytes the DMA read from DRAM into buffer B.
+    dram_b_read_bytes,
+    /// Bytes of spilled partial sums the DMA read back from DRAM into buffer C.
+    dram_c_read_bytes,
+    /// Bytes the DMA wrote from buffer C to DRAM: results, and partial sums spilled because they
+    /// did not fit in C.
+    dram_c_write_bytes,
+}
+
+impl EventCounts {
+    /// Bytes read from DRAM, all operands.
+    pub fn dram_read_bytes(&self) -> u64 {
+        self.dram_a_read_bytes
+            .saturating_add(self.dram_b_read_bytes)
+            .saturating_add(self.dram_c_read_bytes)
+    }
+
+    /// Bytes written to DRAM.
+    pub fn dram_write_bytes(&self) -> u64 {
+        self.dram_c_write_bytes
+    }
 }
 
 #[cfg(test)]

@@ -36,10 +36,24 @@ pub struct RunStats {
     pub n: usize,
     /// GEMM dimensions.
     pub k: usize,
-    /// Cycles from the first buffer read to the last write of C, inclusive.
+    /// Cycles from the first buffer read (cycle 0) to the last write of C, inclusive, stall
+    /// cycles included.
     pub total_cycles: u64,
-    /// Cycles the array waited for memory (zero until the memory system models DRAM).
+    /// Cycles within `total_cycles` in which the array stalled (every register held) waiting
+    /// for memory: a vector not yet fetched, no free slot in C, a spilled partial sum not back.
     pub stall_cycles: u64,
+    /// Cycles before cycle 0 in which the DMA fetched the first two folds' operands.
+    pub load_cycles: u64,
+    /// Cycles after the last write of C until the last result has left for DRAM.
+    pub writeback_cycles: u64,
+    /// End to end: `load_cycles + total_cycles + writeback_cycles`.
+    pub latency_cycles: u64,
+    /// Bytes read from DRAM (every operand; see `events` for each).
+    pub dram_read_bytes: u64,
+    /// Bytes written to DRAM.
+    pub dram_write_bytes: u64,
+    /// How the memory system reused each operand (absent with the ideal memory model).
+    pub memory: Option<crate::memory::dma::MemoryPlan>,
     /// Multiply-accumulates performed (equal to `events.macs`).
     pub macs: u64,
     /// `macs / (total_cycles x rows x cols)`.
@@ -86,6 +100,8 @@ pub struct Totals {
     pub total_cycles: u64,
     /// Sum of stall cycles.
     pub stall_cycles: u64,
+    /// Sum of end-to-end latencies (layers run one after another, nothing overlaps).
+    pub latency_cycles: u64,
     /// Sum of MACs.
     pub macs: u64,
     /// `macs / (total_cycles x PEs)`.
@@ -104,6 +120,9 @@ impl Totals {
         self.stall_cycles = self
             .stall_cycles
             .saturating_add(s.stall_cycles.saturating_mul(repeat));
+        self.latency_cycles = self
+            .latency_cycles
+            .saturating_add(s.latency_cycles.saturating_mul(repeat));
         self.macs = self.macs.saturating_add(s.macs.saturating_mul(repeat));
         self.events.add(&s.events.scaled(repeat));
         let pes = u64::from(s.rows) * u64::from(s.cols);

@@ -5,7 +5,7 @@
 use proptest::prelude::*;
 use systole_sim::array::schedule::closed_form_cycles;
 use systole_sim::array::simulate_gemm;
-use systole_sim::config::{ArchConfig, Dataflow};
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::{reference_matmul, Matrix};
 
 fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
@@ -16,6 +16,8 @@ fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
     cfg.buffers.a.read_latency = la;
     cfg.buffers.b.read_latency = lb;
     cfg.buffers.c.read_latency = lc;
+    // The array's contract: the whole problem on chip.
+    cfg.memory = MemoryModel::Ideal;
     cfg.validate().unwrap();
     cfg
 }
@@ -85,5 +87,69 @@ proptest! {
         let is = simulate_gemm(&cfg, Dataflow::Is, &a, &b).unwrap().c;
         prop_assert_eq!(&os, &ws);
         prop_assert_eq!(&os, &is);
+    }
+
+    /// With DRAM in play, stalls freeze the machine: C is still exact, the active cycles still
+    /// follow the closed form (total = closed form + stalls), every datapath event is unchanged,
+    /// and each DRAM byte written into a buffer is counted once.
+    #[test]
+    fn dram_stalls_freeze_the_machine_and_change_nothing_else(
+        (r, c) in (1u32..=12, 1u32..=12),
+        (la, lb, lc) in (1u32..=3, 1u32..=3, 1u32..=3),
+        (bw, lat) in (1u32..=64, 0u32..=40),
+        (ka, kb, kc) in (1u32..=4, 1u32..=4, 1u32..=4),
+        df in dataflow(),
+        ((a, b), _) in (1usize..=40, 1usize..=40, 1usize..=70)
+            .prop_flat_map(|(m, n, k)| (operands(m, n, k), Just((m, n, k)))),
+    ) {
+        let ideal = arch(r, c, la, lb, lc);
+        let mut cfg = ideal.clone();
+        cfg.memory = MemoryModel::Dram;
+        cfg.dram.bytes_per_cycle = bw;
+        cfg.dram.latency_cycles = lat;
+        cfg.buffers.a.capacity_kib = ka;
+        cfg.buffers.b.capacity_kib = kb;
+        cfg.buffers.c.capacity_kib = kc;
+        prop_assume!(cfg.validate().is_ok());
+        let Ok(run) = simulate_gemm(&cfg, df, &a, &b) else {
+            // Only a C buffer too small to spill partial sums is refused.
+            prop_assume!(false);
+            unreachable!()
+        };
+        let base = simulate_gemm(&ideal, df, &a, &b).unwrap();
+        prop_assert_eq!(&run.c, &base.c);
+        let s = &run.stats;
+        prop_assert_eq!(s.total_cycles, base.stats.total_cycles + s.stall_cycles);
+        prop_assert_eq!(s.latency_cycles, s.load_cycles + s.total_cycles + s.writeback_cycles);
+        prop_assert_eq!(s.events.idle_pe_cycles + s.macs, s.total_cycles * cfg.pes());
+        let fold_sum: u64 = s.fold_cycles.iter().map(|f| f.cycles * f.folds).sum();
+        prop_assert_eq!(fold_sum, s.total_cycles);
+        // The datapath's events are those of the ideal run.
+        let (mut e, mut i) = (s.events, base.stats.events);
+        for ev in [&mut e, &mut i] {
+            ev.idle_pe_cycles = 0;
+            ev.a_buf_writes = 0;
+            ev.a_buf_write_elems = 0;
+            ev.b_buf_writes = 0;
+            ev.b_buf_write_elems = 0;
+            ev.dram_a_read_bytes = 0;
+            ev.dram_b_read_bytes = 0;
+            ev.dram_c_read_bytes = 0;
+            ev.dram_c_write_bytes = 0;
+        }
+        // C: the DMA's drains add reads and its refetches add writes, one per row moved.
+        let drained = s.events.dram_c_write_bytes / 4;
+        let refetched = s.events.dram_c_read_bytes / 4;
+        prop_assert_eq!(e.c_buf_read_elems, i.c_buf_read_elems + drained);
+        prop_assert_eq!(e.c_buf_write_elems, i.c_buf_write_elems + refetched);
+        e.c_buf_reads = 0; e.c_buf_read_elems = 0; e.c_buf_writes = 0; e.c_buf_write_elems = 0;
+        i.c_buf_reads = 0; i.c_buf_read_elems = 0; i.c_buf_writes = 0; i.c_buf_write_elems = 0;
+        prop_assert_eq!(e, i);
+        // Every fetched byte lands in its buffer, and every result leaves at least once.
+        prop_assert_eq!(s.events.a_buf_write_elems, s.events.dram_a_read_bytes);
+        prop_assert_eq!(s.events.b_buf_write_elems, s.events.dram_b_read_bytes);
+        prop_assert!(s.events.dram_a_read_bytes >= (a.rows() * a.cols()) as u64);
+        prop_assert!(s.events.dram_b_read_bytes >= (b.rows() * b.cols()) as u64);
+        prop_assert!(s.dram_write_bytes >= 4 * (a.rows() * b.cols()) as u64);
     }
 }

@@ -6,7 +6,7 @@ mod synth;
 mod verilog;
 
 use clap::{Args, Parser, Subcommand};
-use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel, DEFAULT_PRESET};
 
 /// systole: design and compare DNN accelerators built on an int8 systolic array.
 #[derive(Debug, Parser)]
@@ -41,12 +41,32 @@ pub struct ArchArgs {
     /// Override the number of PE columns.
     #[arg(long, value_name = "C")]
     cols: Option<u32>,
+    /// Override the DRAM bandwidth, in bytes per accelerator cycle.
+    #[arg(long, value_name = "B")]
+    dram_bytes_per_cycle: Option<u32>,
+    /// Memory model: dram (operands stream from DRAM through the DMA; stalls when late) or ideal
+    /// (the whole problem on chip before cycle 0, no DRAM traffic).
+    #[arg(long, value_enum, value_name = "MODEL")]
+    memory: Option<MemoryArg>,
+}
+
+/// `--memory` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MemoryArg {
+    Dram,
+    Ideal,
 }
 
 impl ArchArgs {
     /// Loads, overrides and validates the architecture.
     pub fn load(&self) -> anyhow::Result<ArchConfig> {
-        Ok(ArchConfig::load(&self.arch)?.with_shape(self.rows, self.cols)?)
+        let memory = self.memory.map(|m| match m {
+            MemoryArg::Dram => MemoryModel::Dram,
+            MemoryArg::Ideal => MemoryModel::Ideal,
+        });
+        Ok(ArchConfig::load(&self.arch)?
+            .with_shape(self.rows, self.cols)?
+            .with_memory(self.dram_bytes_per_cycle, memory)?)
     }
 }
 

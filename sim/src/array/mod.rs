@@ -17,11 +17,12 @@ mod tests;
 
 use std::collections::VecDeque;
 
-use crate::config::{ArchConfig, BufferId, Dataflow};
+use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use crate::error::RunError;
 use crate::events::EventCounts;
 use crate::matrix::Matrix;
 use crate::memory::buffer::Sram;
+use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
 use crate::stats::{encode_fold_cycles, utilization, RunStats};
 use edge::{Deskew, EdgeLanes, Skew};
 use regs::{popcount, prefix_bits, words};
@@ -99,7 +100,31 @@ pub fn simulate_gemm_with_probe<P: Probe>(
 pub fn check_gemm(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Result<(), RunError> {
     check_dataflow(cfg, df)?;
     shape.check()?;
-    schedule::check_footprint(shape, Plan::new(cfg, df, shape).footprint_bytes())
+    let plan = Plan::new(cfg, df, shape);
+    schedule::check_footprint(shape, plan.footprint_bytes())?;
+    if cfg.memory == MemoryModel::Dram {
+        MemorySystem::new(cfg, &plan)?;
+    }
+    Ok(())
+}
+
+/// The memory system's static decisions for this GEMM (how each operand is reused, what C does
+/// with partial sums) and the DRAM traffic they imply, in closed form; `None` with the ideal
+/// memory model.
+pub fn memory_plan(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
+    check_gemm(cfg, df, shape)?;
+    Ok(match cfg.memory {
+        MemoryModel::Ideal => None,
+        MemoryModel::Dram => {
+            let plan = Plan::new(cfg, df, shape);
+            let mem = MemorySystem::new(cfg, &plan)?.plan();
+            Some((mem, DramTraffic::of(&plan, &mem)))
+        }
+    })
 }
 
 /// Checks that the hardware described by `cfg` supports dataflow `df` (`array.dataflows`).
@@ -387,14 +412,72 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
         .saturating_mul(2)
         .saturating_add(1_000);
 
+    // The memory system (None: the ideal model, everything on chip before cycle 0).
+    let mut mem = (cfg.memory == MemoryModel::Dram).then(|| {
+        MemorySystem::new(cfg, plan).expect("check_gemm accepted this run's memory system")
+    });
+    let memory_plan = mem.as_ref().map(MemorySystem::plan);
+    // `t` counts the datapath's active cycles; `wall` counts every cycle from the start command
+    // (the DMA's prologue, then cycle 0, stalls included). Contract cycle = wall - load_cycles.
+    let (mut wall, mut load_cycles, mut stall_cycles) = (0u64, 0u64, 0u64);
+
     let mut t: u64 = 0;
-    let total_cycles = loop {
+    let total_active = loop {
         assert!(
             t <= limit,
             "internal error: the {} run of {:?} did not finish within {limit} cycles",
             plan.df,
             plan.shape
         );
+        if let Some(mem) = mem.as_mut() {
+            // Stall (every register holds) until this cycle's reads find their data and its
+            // write finds a slot in C.
+            loop {
+                let go = mem.started() && {
+                    let reads = ports.iter().all(|p| match p.next {
+                        Some(op)
+                            if op.count > 0 && op.edge + plan.delta - p.latency <= t as i64 =>
+                        {
+                            mem.read_ready(plan, op.buffer, op.fold)
+                        }
+                        _ => true,
+                    });
+                    let readback = match next_out {
+                        Some(op)
+                            if op.accumulate && op.edge + plan.delta - plan.lat_c == t as i64 =>
+                        {
+                            mem.readback_ready()
+                        }
+                        _ => true,
+                    };
+                    let write = match pending.front() {
+                        Some(op) if op.edge + plan.delta == t as i64 => {
+                            mem.write_ready(plan, op.fold)
+                        }
+                        _ => true,
+                    };
+                    reads && readback && write
+                };
+                if go {
+                    break;
+                }
+                if t == 0 && stall_cycles == 0 && !mem.started() {
+                    load_cycles += 1;
+                } else {
+                    stall_cycles += 1;
+                }
+                let moved = mem.step(cfg, plan, wall, None, None, &mut ev);
+                assert!(
+                    moved,
+                    "internal error: the memory system of the {} run of {:?} on {} deadlocked at cycle {wall}",
+                    plan.df, plan.shape, cfg.name
+                );
+                wall += 1;
+            }
+        }
+        let now = wall - load_cycles;
+        // Slots of C the datapath reads and writes this cycle (the DMA avoids their banks).
+        let (mut c_read, mut c_write) = (None, None);
         // Buffer outputs during t enter the edge skew; then the controller issues this cycle's reads.
         for (pi, skew) in [(0usize, &mut skew_left), (1usize, &mut skew_top)] {
             let port = &mut ports[pi];
@@ -414,10 +497,13 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                     port.ctl_tag[s] = op.tag;
                     if op.count > 0 {
                         count_read(&mut ev, cfg, op.buffer, op.count);
-                        probe.buffer_read(t, op.buffer, op.addr, op.count);
+                        probe.buffer_read(now, op.buffer, op.addr, op.count);
+                        if let Some(mem) = mem.as_mut() {
+                            mem.on_read(plan, op.buffer, op.fold);
+                        }
                     }
                     if port.port == Port::Left {
-                        fold_start[op.fold] = fold_start[op.fold].min(t);
+                        fold_start[op.fold] = fold_start[op.fold].min(now);
                     }
                 }
                 None => {
@@ -453,7 +539,10 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                 } else {
                     read = Some((op.addr, op.count));
                     count_read(&mut ev, cfg, BufferId::C, op.count);
-                    probe.buffer_read(t, BufferId::C, op.addr, op.count);
+                    probe.buffer_read(now, BufferId::C, op.addr, op.count);
+                    if let Some(mem) = mem.as_mut() {
+                        c_read = Some(mem.on_readback(plan, &op));
+                    }
                 }
             }
             pending.push_back(op);
@@ -499,20 +588,41 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
             let words = cfg.words_for(BufferId::C, op.count as u32);
             ev.c_buf_writes += words;
             ev.c_buf_write_elems += op.count as u64;
-            probe.buffer_write(t, BufferId::C, op.addr, &values[..op.count]);
+            probe.buffer_write(now, BufferId::C, op.addr, &values[..op.count]);
+            if let Some(mem) = mem.as_mut() {
+                c_write = Some(mem.on_write(plan, &op, wall));
+            }
         } else if row_valid {
             // A row left the array when the controller expected none.
             diag.hazards += 1;
         }
-        if pending.is_empty() && next_out.is_none() {
-            core.step(&skew_left.out, &skew_top.out, &mut ev);
+        let finished = pending.is_empty() && next_out.is_none();
+        core.step(&skew_left.out, &skew_top.out, &mut ev);
+        if let Some(mem) = mem.as_mut() {
+            mem.step(cfg, plan, wall, c_read, c_write, &mut ev);
+        }
+        wall += 1;
+        if finished {
             break t + 1;
         }
-
-        core.step(&skew_left.out, &skew_top.out, &mut ev);
         t += 1;
     };
     diag.hazards += core.hazards();
+    debug_assert_eq!(total_active + stall_cycles + load_cycles, wall);
+    // A stalled PE does no MAC: idle PE-cycles cover every cycle from 0 to the last write.
+    ev.idle_pe_cycles += stall_cycles * cfg.pes();
+    let total_cycles = wall - load_cycles;
+    // After the last write, the DMA drains what is left of C.
+    let mut writeback_cycles = 0;
+    if let Some(mem) = mem.as_mut() {
+        let end = wall;
+        while !mem.drained() {
+            let moved = mem.step(cfg, plan, wall, None, None, &mut ev);
+            assert!(moved, "internal error: the final drain deadlocked");
+            wall += 1;
+        }
+        writeback_cycles = mem.drain_done().max(end) - end;
+    }
 
     // A fold's span starts with its stream (fold 0: with the run); see "Fold order" in the doc.
     fold_start[0] = 0;
@@ -534,7 +644,13 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
         n: plan.shape.n,
         k: plan.shape.k,
         total_cycles,
-        stall_cycles: 0,
+        stall_cycles,
+        load_cycles,
+        writeback_cycles,
+        latency_cycles: load_cycles + total_cycles + writeback_cycles,
+        dram_read_bytes: ev.dram_read_bytes(),
+        dram_write_bytes: ev.dram_write_bytes(),
+        memory: memory_plan,
         macs: ev.macs,
         utilization: utilization(ev.macs, total_cycles, cfg.pes()),
         folds: folds as u64,

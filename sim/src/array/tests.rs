@@ -3,7 +3,7 @@
 
 use super::schedule::{closed_form_cycles, GemmShape, Plan};
 use super::{run_plan, simulate_gemm, simulate_gemm_with_probe, NoProbe, Probe};
-use crate::config::{ArchConfig, BufferId, Dataflow};
+use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use crate::events::EventCounts;
 use crate::matrix::{reference_matmul, Matrix};
 
@@ -15,6 +15,8 @@ fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
     cfg.buffers.a.read_latency = la;
     cfg.buffers.b.read_latency = lb;
     cfg.buffers.c.read_latency = lc;
+    // The array's contract: the whole problem on chip (the memory system has its own tests).
+    cfg.memory = MemoryModel::Ideal;
     cfg
 }
 

@@ -1,4 +1,6 @@
-//! The memory system. For now: the on-chip buffers as synchronous SRAMs holding the whole problem.
-//! DRAM, DMA and double buffering arrive with the memory-system work (see the issue tracker).
+//! The memory system: the on-chip buffers as synchronous SRAMs (`buffer`), the DRAM bus
+//! (`dram`) and the DMA engine that fills and drains the buffers over it ([`dma`]).
 
 pub(crate) mod buffer;
+pub mod dma;
+pub(crate) mod dram;

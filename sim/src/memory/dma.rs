@@ -1,0 +1,651 @@
+//! The DMA engine and the buffers' occupancy: which vectors are on chip, when the array may read
+//! them, when buffer C has room for a result, and what crosses the DRAM port
+//! (`docs/microarchitecture.md`, "Memory system").
+//!
+//! Each buffer is a ring of vector slots (its depth, [`ArchConfig::buffer_depth`]). Buffers A and
+//! B are filled in the order the controller reads them, as far ahead as free slots allow; a slot
+//! is freed by the last read of the vector it holds. Buffer C takes results; the DMA drains each
+//! finished row to DRAM and thereby frees its slot. The array stalls (every register holds) in a
+//! cycle in which a read would find its vector not yet written, or a write would find no free
+//! slot, or a read-back would find its spilled partial sums not yet back from DRAM.
+//!
+//! The fast model's datapath asks `MemorySystem` before each cycle whether it may go on, tells
+//! it what it did, and steps it once per cycle, stalled or not.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use super::dram::DramBus;
+use crate::array::schedule::{EdgeOp, OutOp, Plan, Port};
+use crate::config::{ArchConfig, BufferId, Dataflow};
+use crate::error::RunError;
+use crate::events::EventCounts;
+
+/// How often an operand's vectors are fetched from DRAM (chosen per operand from the sizes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reuse {
+    /// The whole operand fits in its buffer: every vector is fetched once and stays.
+    Whole,
+    /// One tile fits: a tile is fetched once for each run of consecutive folds that read it, so a
+    /// tile that comes back after other tiles is fetched again.
+    PerRun,
+    /// Not even one tile fits: every fold streams its tile through the buffer.
+    PerFold,
+}
+
+/// What happens to the partial sums and results in buffer C.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutputMode {
+    /// OS, or WS/IS with one K tile: every result row is drained as soon as it is written.
+    Drain,
+    /// WS/IS: the partial sums of a column tile stay in C across its K folds; the last fold's
+    /// rows are drained.
+    Accumulate,
+    /// WS/IS: a column tile's partial sums do not fit in C; every fold's rows go to DRAM and come
+    /// back for the next K fold.
+    Spill,
+}
+
+/// The memory system's static decisions for one run (reported with the run's statistics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemoryPlan {
+    /// Reuse of buffer A's operand.
+    pub a: Reuse,
+    /// Reuse of buffer B's operand.
+    pub b: Reuse,
+    /// What buffer C does with partial sums.
+    pub c: OutputMode,
+}
+
+/// Which tile of an operand a fold reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TileKey {
+    /// The row tile: a stream operand (OS A, WS A, IS B), the same for every column tile.
+    RowTile,
+    /// The column tile (OS B): the same for the consecutive folds of a column tile.
+    ColTile,
+    /// The fold's own stationary tile (WS B, IS A): no two folds share it.
+    Fold,
+}
+
+/// One of buffers A and B, seen from the DMA.
+#[derive(Debug, Clone)]
+struct OperandStream {
+    port: Port,
+    latency: i64,
+    key: TileKey,
+    reuse: Reuse,
+    /// Slots (vectors) in the buffer.
+    depth: u64,
+    /// Bytes per element.
+    elem_bytes: u64,
+    /// The DMA's cursor over the port's reads: the next read that needs a fetch.
+    cur_fold: usize,
+    cur_step: usize,
+    next: Option<EdgeOp>,
+    /// Fetches issued, and their (arrival cycle, lanes) until written into the buffer.
+    issued: u64,
+    inflight: VecDeque<(u64, u32)>,
+    /// Fetches written into the buffer (readable from the next cycle).
+    written: u64,
+    /// Reads issued that needed a fetch, and reads that freed their slot.
+    needed: u64,
+    retired: u64,
+    /// Fetches that must be written before cycle 0 (folds 0 and 1, at most the depth).
+    prologue: u64,
+}
+
+impl OperandStream {
+    fn new(cfg: &ArchConfig, plan: &Plan, buf: BufferId) -> Self {
+        let port = if plan.left_buf == buf {
+            Port::Left
+        } else {
+            Port::Top
+        };
+        let key = match (plan.df, buf) {
+            (Dataflow::Os, BufferId::B) => TileKey::ColTile,
+            (Dataflow::Ws, BufferId::B) | (Dataflow::Is, BufferId::A) => TileKey::Fold,
+            _ => TileKey::RowTile,
+        };
+        let layout = if buf == BufferId::A {
+            &plan.layout_a
+        } else {
+            &plan.layout_b
+        };
+        let whole = (layout.tiles() * layout.steps()) as u64;
+        let tile = plan.edge_steps(port) as u64;
+        let depth = cfg.buffer_depth(buf);
+        let reuse = if whole <= depth {
+            Reuse::Whole
+        } else if tile <= depth {
+            Reuse::PerRun
+        } else {
+            Reuse::PerFold
+        };
+        let mut s = OperandStream {
+            port,
+            latency: i64::from(cfg.buffer(buf).read_latency),
+            key,
+            reuse,
+            depth,
+            elem_bytes: u64::from(cfg.element_bits(buf).div_ceil(8)),
+            cur_fold: 0,
+            cur_step: 0,
+            next: None,
+            issued: 0,
+            inflight: VecDeque::new(),
+            written: 0,
+            needed: 0,
+            retired: 0,
+            prologue: 0,
+        };
+        let early = (0..plan.folds().min(2))
+            .filter(|&f| s.fetches(plan, f))
+            .map(|f| {
+                (0..plan.edge_steps(port))
+                    .filter(|&t| plan.edge_op(port, f, t).count > 0)
+                    .count() as u64
+            })
+            .sum::<u64>();
+        s.prologue = early.min(depth);
+        s.advance(plan);
+        s
+    }
+
+    fn tile(&self, plan: &Plan, f: usize) -> usize {
+        let fold = plan.fold(f);
+        match self.key {
+            TileKey::RowTile => fold.row_tile,
+            TileKey::ColTile => fold.col_tile,
+            TileKey::Fold => f,
+        }
+    }
+
+    /// Whether fold `f`'s reads bring their vectors from DRAM.
+    fn fetches(&self, plan: &Plan, f: usize) -> bool {
+        match self.reuse {
+            // First use of the tile anywhere in the run.
+            Reuse::Whole => match self.key {
+                TileKey::RowTile => plan.fold(f).col_tile == 0,
+                TileKey::ColTile => plan.fold(f).row_tile == 0,
+                TileKey::Fold => true,
+            },
+            Reuse::PerRun => f == 0 || self.tile(plan, f - 1) != self.tile(plan, f),
+            Reuse::PerFold => true,
+        }
+    }
+
+    /// Whether fold `f`'s reads free their slots (the last read of each vector).
+    fn retires(&self, plan: &Plan, f: usize) -> bool {
+        match self.reuse {
+            Reuse::Whole => false,
+            Reuse::PerRun => f + 1 == plan.folds() || self.tile(plan, f + 1) != self.tile(plan, f),
+            Reuse::PerFold => true,
+        }
+    }
+
+    /// Moves the DMA cursor to the next read that needs a fetch.
+    fn advance(&mut self, plan: &Plan) {
+        self.next = None;
+        while self.cur_fold < plan.folds() {
+            if !self.fetches(plan, self.cur_fold) {
+                self.cur_fold += 1;
+                self.cur_step = 0;
+                continue;
+            }
+            let op = plan.edge_op(self.port, self.cur_fold, self.cur_step);
+            self.cur_step += 1;
+            if self.cur_step == plan.edge_steps(self.port) {
+                self.cur_step = 0;
+                self.cur_fold += 1;
+            }
+            if op.count > 0 {
+                self.next = Some(op);
+                return;
+            }
+        }
+    }
+
+    /// The cycle (active, as the controller counts) in which the next fetch is read.
+    fn deadline(&self, plan: &Plan) -> Option<i64> {
+        let op = self.next?;
+        (self.issued < self.retired + self.depth).then_some(op.edge + plan.delta - self.latency)
+    }
+}
+
+/// Buffer C, seen from the DMA. C is two banks, each half the depth with its own read and write
+/// port: the array fills one bank while the DMA drains (or refills) the other.
+#[derive(Debug, Clone)]
+struct OutputStream {
+    mode: OutputMode,
+    /// Rows one bank holds.
+    half: u64,
+    last_row_tile: usize,
+    latency: i64,
+    /// Rows held in each bank (written or being refetched, not yet drained).
+    occupied: [u64; 2],
+    /// Rows waiting to be drained, in write order: (first cycle the DMA may read it, bank, lanes).
+    finals: VecDeque<(u64, usize, u32)>,
+    drained: u64,
+    /// Cycle from which the last drain has left the chip.
+    drain_done: u64,
+    /// Spill: the DMA's cursor over the read-backs (visit index, row), the refetches under way
+    /// (arrival cycle, bank, lanes), those written into C, and those the array has read back.
+    rf_fold: usize,
+    rf_step: usize,
+    rf_next: Option<(u64, OutOp)>,
+    rf_inflight: VecDeque<(u64, usize, u32)>,
+    rf_written: u64,
+    rf_needed: u64,
+}
+
+impl OutputStream {
+    fn new(cfg: &ArchConfig, plan: &Plan) -> Result<Self, RunError> {
+        let half = cfg.buffer_depth(BufferId::C) / 2;
+        let mode = match plan.df {
+            Dataflow::Os => OutputMode::Drain,
+            _ if plan.row_tiles == 1 => OutputMode::Drain,
+            _ if plan.stream_len as u64 <= half => OutputMode::Accumulate,
+            _ => OutputMode::Spill,
+        };
+        // A read-back is issued L_C cycles before its write; the rows written in between hold
+        // their slots, so spilling needs room for them and the row being fetched.
+        let need = u64::from(cfg.buffers.c.read_latency) + 2;
+        if half == 0 || (mode == OutputMode::Spill && half < need) {
+            return Err(RunError::Memory(format!(
+                "each bank of buffer C holds {half} rows of {} lanes; spilling the partial sums of this {} GEMM needs at least {need} (read latency + 2)",
+                plan.c, plan.df
+            )));
+        }
+        let mut s = OutputStream {
+            mode,
+            half,
+            last_row_tile: plan.row_tiles - 1,
+            latency: plan.lat_c,
+            occupied: [0; 2],
+            finals: VecDeque::new(),
+            drained: 0,
+            drain_done: 0,
+            rf_fold: 0,
+            rf_step: 0,
+            rf_next: None,
+            rf_inflight: VecDeque::new(),
+            rf_written: 0,
+            rf_needed: 0,
+        };
+        s.advance(plan);
+        Ok(s)
+    }
+
+    /// The bank of fold `f`'s rows: folds alternate (Drain, Spill), or column tiles do
+    /// (Accumulate: a column tile's partial sums stay in one bank across its K folds).
+    fn bank(&self, plan: &Plan, f: usize) -> usize {
+        match self.mode {
+            OutputMode::Drain | OutputMode::Spill => f % 2,
+            OutputMode::Accumulate => plan.fold(f).col_tile % 2,
+        }
+    }
+
+    /// Whether fold `f`'s writes take a new row in C (rather than updating one already there).
+    fn claims(&self, plan: &Plan, f: usize) -> bool {
+        match self.mode {
+            OutputMode::Drain => true,
+            OutputMode::Accumulate | OutputMode::Spill => plan.fold(f).row_tile == 0,
+        }
+    }
+
+    /// Moves the refetch cursor to the next row that is read back (Spill mode only).
+    fn advance(&mut self, plan: &Plan) {
+        self.rf_next = None;
+        if self.mode != OutputMode::Spill {
+            return;
+        }
+        while self.rf_fold < plan.folds() {
+            if plan.fold(self.rf_fold).row_tile == 0 {
+                self.rf_fold += 1;
+                continue;
+            }
+            let visit = (self.rf_fold * plan.stream_len + self.rf_step) as u64;
+            let op = plan.out_op(self.rf_fold, self.rf_step);
+            self.rf_step += 1;
+            if self.rf_step == plan.stream_len {
+                self.rf_step = 0;
+                self.rf_fold += 1;
+            }
+            self.rf_next = Some((visit, op));
+            return;
+        }
+    }
+
+    /// The deadline of the next refetch, if it may be issued: its bank has a free row and the
+    /// previous fold's partial sum of the same row has left for DRAM.
+    fn rf_deadline(&self, plan: &Plan) -> Option<i64> {
+        let (visit, op) = self.rf_next?;
+        let bank = self.bank(plan, op.fold);
+        let written_out = visit - (plan.stream_len as u64) < self.drained;
+        (self.occupied[bank] < self.half && written_out)
+            .then_some(op.edge + plan.delta - self.latency)
+    }
+}
+
+/// The memory system of one run: buffers A, B and C, the DMA engine and the DRAM bus.
+#[derive(Debug, Clone)]
+pub(crate) struct MemorySystem {
+    a: OperandStream,
+    b: OperandStream,
+    c: OutputStream,
+    bus: DramBus,
+    started: bool,
+}
+
+/// A fetch candidate in one cycle: (deadline, which).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Stream {
+    C,
+    A,
+    B,
+}
+
+impl MemorySystem {
+    pub(crate) fn new(cfg: &ArchConfig, plan: &Plan) -> Result<Self, RunError> {
+        Ok(MemorySystem {
+            a: OperandStream::new(cfg, plan, BufferId::A),
+            b: OperandStream::new(cfg, plan, BufferId::B),
+            c: OutputStream::new(cfg, plan)?,
+            bus: DramBus::new(cfg.dram.bytes_per_cycle, cfg.dram.latency_cycles),
+            started: false,
+        })
+    }
+
+    /// The static decisions of this run.
+    pub(crate) fn plan(&self) -> MemoryPlan {
+        MemoryPlan {
+            a: self.a.reuse,
+            b: self.b.reuse,
+            c: self.c.mode,
+        }
+    }
+
+    fn operand(&self, buf: BufferId) -> &OperandStream {
+        if buf == BufferId::A {
+            &self.a
+        } else {
+            &self.b
+        }
+    }
+
+    fn operand_mut(&mut self, buf: BufferId) -> &mut OperandStream {
+        if buf == BufferId::A {
+            &mut self.a
+        } else {
+            &mut self.b
+        }
+    }
+
+    /// Whether cycle 0 may begin: the fetches of folds 0 and 1 are in their buffers (or the
+    /// buffers are full). Latches once true.
+    pub(crate) fn started(&mut self) -> bool {
+        if !self.started {
+            self.started = self.a.written >= self.a.prologue && self.b.written >= self.b.prologue;
+        }
+        self.started
+    }
+
+    /// Whether a read of buffer `buf` by fold `f` finds its vector.
+    pub(crate) fn read_ready(&self, plan: &Plan, buf: BufferId, f: usize) -> bool {
+        let s = self.operand(buf);
+        !s.fetches(plan, f) || s.needed < s.written
+    }
+
+    /// A read of buffer `buf` by fold `f` was issued.
+    pub(crate) fn on_read(&mut self, plan: &Plan, buf: BufferId, f: usize) {
+        let s = self.operand_mut(buf);
+        if s.fetches(plan, f) {
+            s.needed += 1;
+        }
+        if s.retires(plan, f) {
+            s.retired += 1;
+        }
+    }
+
+    /// Whether the read-back of an output row finds its partial sums in C.
+    pub(crate) fn readback_ready(&self) -> bool {
+        self.c.mode != OutputMode::Spill || self.c.rf_needed < self.c.rf_written
+    }
+
+    /// The read-back of output row `op` was issued; returns the bank of C it read.
+    pub(crate) fn on_readback(&mut self, plan: &Plan, op: &OutOp) -> usize {
+        if self.c.mode == OutputMode::Spill {
+            self.c.rf_needed += 1;
+        }
+        self.c.bank(plan, op.fold)
+    }
+
+    /// Whether an output row of fold `f` finds a row free in its bank of C.
+    pub(crate) fn write_ready(&self, plan: &Plan, f: usize) -> bool {
+        let c = &self.c;
+        !c.claims(plan, f) || c.occupied[c.bank(plan, f)] < c.half
+    }
+
+    /// Output row `op` was written in cycle `t`; returns the bank of C it wrote.
+    pub(crate) fn on_write(&mut self, plan: &Plan, op: &OutOp, t: u64) -> usize {
+        let c = &mut self.c;
+        let bank = c.bank(plan, op.fold);
+        if c.claims(plan, op.fold) {
+            c.occupied[bank] += 1;
+        }
+        let last = match c.mode {
+            OutputMode::Drain | OutputMode::Spill => true,
+            OutputMode::Accumulate => plan.fold(op.fold).row_tile == c.last_row_tile,
+        };
+        if last {
+            c.finals.push_back((t + 1, bank, op.count as u32));
+        }
+        bank
+    }
+
+    /// Whether every result has left for DRAM.
+    pub(crate) fn drained(&self) -> bool {
+        self.c.finals.is_empty()
+    }
+
+    /// The first cycle in which the last result has left the chip.
+    pub(crate) fn drain_done(&self) -> u64 {
+        self.c.drain_done
+    }
+
+    /// One cycle of the DMA, after the datapath's: data that has arrived is written into the
+    /// buffers, a finished row of C is drained, and new fetches are issued, most urgent first.
+    /// `c_read`/`c_write`: the slots of C the datapath read or wrote this cycle; the DMA uses a
+    /// bank of C only when the datapath does not use that port of that bank. Returns whether
+    /// anything moved or is under way (false while stalled means a deadlock).
+    pub(crate) fn step(
+        &mut self,
+        cfg: &ArchConfig,
+        plan: &Plan,
+        t: u64,
+        c_read: Option<usize>,
+        c_write: Option<usize>,
+        ev: &mut EventCounts,
+    ) -> bool {
+        let free = |busy: Option<usize>, bank: usize| busy != Some(bank);
+        let mut moved = false;
+        // Arrivals: one vector per buffer per cycle through its write port.
+        for buf in [BufferId::A, BufferId::B] {
+            let s = self.operand_mut(buf);
+            if s.inflight.front().is_some_and(|&(at, _)| at <= t) {
+                let (_, lanes) = s.inflight.pop_front().expect("checked");
+                s.written += 1;
+                let words = cfg.words_for(buf, lanes);
+                if buf == BufferId::A {
+                    ev.a_buf_writes += words;
+                    ev.a_buf_write_elems += u64::from(lanes);
+                } else {
+                    ev.b_buf_writes += words;
+                    ev.b_buf_write_elems += u64::from(lanes);
+                }
+                moved = true;
+            }
+        }
+        if self
+            .c
+            .rf_inflight
+            .front()
+            .is_some_and(|&(at, bank, _)| at <= t && free(c_write, bank))
+        {
+            let (_, _, lanes) = self.c.rf_inflight.pop_front().expect("checked");
+            self.c.rf_written += 1;
+            ev.c_buf_writes += cfg.words_for(BufferId::C, lanes);
+            ev.c_buf_write_elems += u64::from(lanes);
+            moved = true;
+        }
+        // Drain: the DMA reads one finished row through C's read port when the array does not.
+        if self
+            .c
+            .finals
+            .front()
+            .is_some_and(|&(from, bank, _)| from <= t && free(c_read, bank))
+            && self.bus.can_issue(t)
+        {
+            let (_, bank, lanes) = self.c.finals.pop_front().expect("checked");
+            self.c.occupied[bank] -= 1;
+            let bytes = u64::from(lanes) * 4;
+            self.c.drain_done = self.c.drain_done.max(self.bus.issue(t, bytes));
+            self.c.drained += 1;
+            ev.c_buf_reads += cfg.words_for(BufferId::C, lanes);
+            ev.c_buf_read_elems += u64::from(lanes);
+            ev.dram_c_write_bytes += bytes;
+            moved = true;
+        }
+        // Fetches, earliest deadline first (ties: C, A, B).
+        let mut cands: Vec<(i64, Stream)> = Vec::with_capacity(3);
+        if let Some(d) = self.c.rf_deadline(plan) {
+            cands.push((d, Stream::C));
+        }
+        if let Some(d) = self.a.deadline(plan) {
+            cands.push((d, Stream::A));
+        }
+        if let Some(d) = self.b.deadline(plan) {
+            cands.push((d, Stream::B));
+        }
+        cands.sort_unstable();
+        for (_, which) in cands {
+            if !self.bus.can_issue(t) {
+                break;
+            }
+            match which {
+                Stream::C => {
+                    let (_, op) = self.c.rf_next.expect("candidate");
+                    let bytes = op.count as u64 * 4;
+                    let at = self.bus.issue(t, bytes);
+                    let bank = self.c.bank(plan, op.fold);
+                    self.c.occupied[bank] += 1;
+                    self.c.rf_inflight.push_back((at, bank, op.count as u32));
+                    ev.dram_c_read_bytes += bytes;
+                    self.c.advance(plan);
+                }
+                Stream::A | Stream::B => {
+                    let buf = if which == Stream::A {
+                        BufferId::A
+                    } else {
+                        BufferId::B
+                    };
+                    let s = if buf == BufferId::A {
+                        &mut self.a
+                    } else {
+                        &mut self.b
+                    };
+                    let op = s.next.expect("candidate");
+                    let bytes = op.count as u64 * s.elem_bytes;
+                    let at = self.bus.issue(t, bytes);
+                    s.inflight.push_back((at, op.count as u32));
+                    s.issued += 1;
+                    s.advance(plan);
+                    if buf == BufferId::A {
+                        ev.dram_a_read_bytes += bytes;
+                    } else {
+                        ev.dram_b_read_bytes += bytes;
+                    }
+                }
+            }
+            moved = true;
+        }
+        moved
+            || self.bus.busy(t)
+            || !self.a.inflight.is_empty()
+            || !self.b.inflight.is_empty()
+            || !self.c.rf_inflight.is_empty()
+    }
+}
+
+/// Bytes a run moves between DRAM and the buffers, per operand, in closed form from the memory
+/// plan (`docs/microarchitecture.md`, "Memory system"); the simulation counts the same bytes one
+/// by one, and tests hold the two equal.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DramTraffic {
+    /// Bytes of A read.
+    pub a_read: u64,
+    /// Bytes of B read.
+    pub b_read: u64,
+    /// Bytes of spilled partial sums read back.
+    pub c_read: u64,
+    /// Bytes of results and spilled partial sums written.
+    pub c_write: u64,
+}
+
+impl DramTraffic {
+    /// The compulsory traffic: each operand read once, C written once.
+    pub fn compulsory(shape: crate::GemmShape) -> DramTraffic {
+        let (m, n, k) = (shape.m as u64, shape.n as u64, shape.k as u64);
+        DramTraffic {
+            a_read: m * k,
+            b_read: k * n,
+            c_read: 0,
+            c_write: 4 * m * n,
+        }
+    }
+
+    /// The closed form of a run's traffic for this plan.
+    pub(crate) fn of(plan: &Plan, mem: &MemoryPlan) -> DramTraffic {
+        let base = DramTraffic::compulsory(plan.shape);
+        let (row_tiles, col_tiles) = (plan.row_tiles as u64, plan.col_tiles as u64);
+        // How many times a stream operand (a row-tile operand) is fetched: once if it stays or if
+        // there is only one row tile (consecutive folds then share it), else once per column tile.
+        let row_tile_factor = |r: Reuse| match r {
+            Reuse::Whole => 1,
+            Reuse::PerRun if row_tiles == 1 => 1,
+            Reuse::PerRun | Reuse::PerFold => col_tiles,
+        };
+        let (fa, fb) = match plan.df {
+            Dataflow::Os => (
+                row_tile_factor(mem.a),
+                // B's column tile is read by consecutive folds; only streaming refetches it.
+                if mem.b == Reuse::PerFold {
+                    row_tiles
+                } else {
+                    1
+                },
+            ),
+            Dataflow::Ws => (row_tile_factor(mem.a), 1),
+            Dataflow::Is => (1, row_tile_factor(mem.b)),
+        };
+        let (c_read, c_write) = match mem.c {
+            OutputMode::Drain | OutputMode::Accumulate => (0, base.c_write),
+            OutputMode::Spill => ((row_tiles - 1) * base.c_write, row_tiles * base.c_write),
+        };
+        DramTraffic {
+            a_read: fa * base.a_read,
+            b_read: fb * base.b_read,
+            c_read,
+            c_write,
+        }
+    }
+
+    /// Total bytes moved.
+    pub fn total(&self) -> u64 {
+        self.a_read + self.b_read + self.c_read + self.c_write
+    }
+}
