@@ -23,6 +23,7 @@
 
 pub mod array;
 pub mod config;
+pub mod energy;
 pub mod error;
 pub mod events;
 pub mod matrix;
