@@ -1,10 +1,11 @@
-//! `systole`: the command-line front end. It parses arguments, calls the libraries and prints;
-//! everything it reports is computed in `systole-sim`.
+//! `systole`: the command-line front end. It parses arguments, calls the libraries, prints, and
+//! draws the report's plots ([`plots`]); every number it reports is computed in `systole-sim`.
 //!
 //! Exit codes: 0 success; 2 bad input (flags, configs, workloads, `.npy` files) or a failed check;
 //! 101 an internal error (a bug: please report it).
 
 mod cli;
+mod plots;
 
 use std::process::ExitCode;
 

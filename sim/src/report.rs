@@ -4,6 +4,7 @@ use std::fmt::Write;
 
 use crate::array::schedule::scalesim_cycles;
 use crate::config::{ArchConfig, BufferId};
+use crate::energy::{Efficiency, EnergyBreakdown, EnergyReport};
 use crate::events::EventCounts;
 use crate::run::WorkloadRun;
 use crate::stats::RunStats;
@@ -47,6 +48,8 @@ fn event_unit(cfg: &ArchConfig, name: &str) -> String {
     };
     if name == "macs" || name == "idle_pe_cycles" {
         "PE-cycles".into()
+    } else if name.starts_with("dram_") {
+        "bytes".into()
     } else if name.ends_with("_elems") {
         "elements".into()
     } else if name.ends_with("_reads") || name.ends_with("_writes") {
@@ -69,37 +72,109 @@ fn folds_text(s: &RunStats) -> String {
     format!("{} ({} cycles)", count(s.folds), parts.join(", "))
 }
 
-/// The text report of one GEMM run.
-pub fn gemm_text(cfg: &ArchConfig, s: &RunStats) -> String {
+/// The text report of one GEMM run, with its energy when given.
+pub fn gemm_text(cfg: &ArchConfig, s: &RunStats, energy: Option<&EnergyReport>) -> String {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "GEMM {}x{}x{} (M x N x K) on {}: {}x{} PEs at {} MHz, dataflow {}",
-        s.m, s.n, s.k, cfg.name, s.rows, s.cols, cfg.clock_mhz, s.dataflow
+        "GEMM {}x{}x{} (M x N x K) on {}: {}x{} PEs at {} MHz, dataflow {}, memory model {}",
+        s.m,
+        s.n,
+        s.k,
+        cfg.name,
+        s.rows,
+        s.cols,
+        cfg.clock_mhz,
+        s.dataflow,
+        cfg.memory.name()
     );
-    let rows: Vec<(&str, String)> = vec![
+    let mut rows: Vec<(&str, String)> = vec![
+        (
+            "end to end",
+            format!(
+                "{} cycles  ({})",
+                count(s.latency_cycles),
+                duration(s.latency_cycles, cfg.clock_mhz)
+            ),
+        ),
         (
             "total cycles",
             format!(
-                "{}  ({})",
-                count(s.total_cycles),
-                duration(s.total_cycles, cfg.clock_mhz)
+                "{}  (cycle 0 to the last write of C)",
+                count(s.total_cycles)
             ),
         ),
         ("stall cycles", count(s.stall_cycles)),
+        (
+            "load/writeback",
+            format!(
+                "{} / {} cycles (DMA before cycle 0 / after the last write)",
+                count(s.load_cycles),
+                count(s.writeback_cycles)
+            ),
+        ),
         ("MACs", count(s.macs)),
         ("utilization", percent(s.utilization)),
         ("folds", folds_text(s)),
         (
-            "SCALE-Sim 3.0.0",
+            "DRAM",
             format!(
-                "{} cycles for the same GEMM (folds back to back, no overlap)",
-                count(scalesim_cycles(s.rows, s.cols, s.dataflow, s.shape()))
+                "{} bytes read, {} written",
+                count(s.dram_read_bytes),
+                count(s.dram_write_bytes)
             ),
         ),
     ];
+    if let Some(m) = &s.memory {
+        rows.push((
+            "memory plan",
+            format!(
+                "A {}, B {}, C {} (docs/microarchitecture.md, \"Memory system\")",
+                serde_json::to_value(m.a)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("?"),
+                serde_json::to_value(m.b)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("?"),
+                serde_json::to_value(m.c)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("?"),
+            ),
+        ));
+    }
+    rows.push((
+        "SCALE-Sim 3.0.0",
+        format!(
+            "{} cycles for the same GEMM (folds back to back, no overlap)",
+            count(scalesim_cycles(s.rows, s.cols, s.dataflow, s.shape()))
+        ),
+    ));
     for (k, v) in rows {
         let _ = writeln!(o, "  {k:<18}{v}");
+    }
+    if let Some(e) = energy {
+        let eff = Efficiency::of(s.macs, e.energy_pj.total, s.latency_cycles, cfg.clock_mhz);
+        let _ = writeln!(
+            o,
+            "\n  energy ({} table, registers {}): {} uJ, {} pJ/MAC, {} TOPS/W, EDP {} J*s",
+            e.tech,
+            e.convention.name(),
+            uj(e.energy_pj.total),
+            sig(eff.pj_per_mac),
+            sig(eff.tops_per_watt),
+            sig(eff.edp_js)
+        );
+        let total = e.energy_pj.total;
+        for (name, v) in EnergyBreakdown::COMPONENTS.iter().zip(e.energy_pj.values()) {
+            let share = if total > 0.0 { 100.0 * v / total } else { 0.0 };
+            let _ = writeln!(o, "  {name:<18}{:>12} pJ  {share:5.1} %", sig(v));
+        }
+        for n in &e.notes {
+            let _ = writeln!(o, "  note: {n}");
+        }
     }
     let _ = writeln!(o, "\n  {:<20}{:>16}  unit", "event", "count");
     for (name, v) in s.events.pairs() {
@@ -159,13 +234,48 @@ const SUMMARY_HEADER: &[&str] = &[
     "dataflow",
     "cycles",
     "time",
+    "stalled",
     "util",
-    "A reads",
-    "B reads",
-    "C reads",
-    "C writes",
+    "DRAM MB",
+    "energy uJ",
+    "pJ/MAC",
+    "TOPS/W",
+    "EDP J*s",
     "SCALE-Sim cycles",
 ];
+
+/// Cycles the array waited for memory in a layer: the end-to-end latency minus the cycles it
+/// computed (the DMA's prologue and writeback included).
+pub fn memory_wait(s: &RunStats) -> u64 {
+    s.latency_cycles - (s.total_cycles - s.stall_cycles)
+}
+
+/// Megabytes (10^6 bytes).
+fn mb(bytes: u64) -> String {
+    format!("{:.2}", bytes as f64 / 1e6)
+}
+
+/// Energy in microjoules from pJ, 4 significant digits.
+fn uj(pj: f64) -> String {
+    sig(pj / 1e6)
+}
+
+/// A number with 4 significant digits (scientific notation outside 0.001..1e6).
+pub fn sig(x: f64) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let a = x.abs();
+    if !(1e-3..1e6).contains(&a) {
+        return format!("{x:.3e}");
+    }
+    let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+    format!("{x:.decimals$}")
+}
+
+fn dram_bytes(e: &EventCounts) -> u64 {
+    e.dram_read_bytes() + e.dram_write_bytes()
+}
 
 fn summary_rows(run: &WorkloadRun) -> Vec<Row> {
     run.dataflows
@@ -180,19 +290,62 @@ fn summary_rows(run: &WorkloadRun) -> Vec<Row> {
                         * l.repeat
                 })
                 .sum();
+            let wait: u64 = d
+                .layers
+                .iter()
+                .map(|l| memory_wait(&l.stats) * l.repeat)
+                .sum();
+            let cycles = d.total.latency_cycles;
             Row {
                 cells: vec![
                     d.dataflow.to_string(),
-                    count(d.total.total_cycles),
-                    duration(d.total.total_cycles, run.arch.clock_mhz),
-                    percent(d.total.utilization),
-                    count(e.a_buf_read_elems),
-                    count(e.b_buf_read_elems),
-                    count(e.c_buf_read_elems),
-                    count(e.c_buf_write_elems),
+                    count(cycles),
+                    duration(cycles, run.arch.clock_mhz),
+                    count(wait),
+                    percent(crate::stats::utilization(
+                        d.total.macs,
+                        cycles,
+                        run.arch.pes(),
+                    )),
+                    mb(dram_bytes(e)),
+                    uj(d.energy_pj.total),
+                    sig(d.efficiency.pj_per_mac),
+                    sig(d.efficiency.tops_per_watt),
+                    sig(d.efficiency.edp_js),
                     count(scalesim),
                 ],
             }
+        })
+        .collect()
+}
+
+fn energy_header() -> Vec<&'static str> {
+    let mut h = vec!["dataflow"];
+    h.extend([
+        "MAC",
+        "registers",
+        "buffer A",
+        "buffer B",
+        "buffer C",
+        "DRAM",
+        "leakage",
+        "total",
+    ]);
+    h
+}
+
+fn energy_rows(run: &WorkloadRun) -> Vec<Row> {
+    run.dataflows
+        .iter()
+        .map(|d| {
+            let total = d.energy_pj.total;
+            let mut cells = vec![d.dataflow.to_string()];
+            for v in d.energy_pj.values() {
+                let share = if total > 0.0 { v / total } else { 0.0 };
+                cells.push(format!("{} ({:.0}%)", uj(v), 100.0 * share));
+            }
+            cells.push(uj(total));
+            Row { cells }
         })
         .collect()
 }
@@ -204,7 +357,8 @@ fn layer_header(run: &WorkloadRun) -> Vec<String> {
         .collect();
     for d in &run.dataflows {
         h.push(format!("{} cycles", d.dataflow));
-        h.push(format!("{} util", d.dataflow));
+        h.push(format!("{} stalled", d.dataflow));
+        h.push(format!("{} uJ", d.dataflow));
     }
     h
 }
@@ -224,9 +378,10 @@ fn layer_rows(run: &WorkloadRun) -> Vec<Row> {
                 l.stats.k.to_string(),
             ];
             for d in &run.dataflows {
-                let s = &d.layers[i].stats;
-                cells.push(count(s.total_cycles));
-                cells.push(percent(s.utilization));
+                let l = &d.layers[i];
+                cells.push(count(l.stats.latency_cycles));
+                cells.push(count(memory_wait(&l.stats)));
+                cells.push(uj(l.energy_pj.total));
             }
             Row { cells }
         })
@@ -244,30 +399,64 @@ pub fn buffer_bytes(cfg: &ArchConfig, e: &EventCounts) -> u64 {
 fn headline(run: &WorkloadRun) -> String {
     let layers = run.dataflows.first().map_or(0, |d| d.layers.len());
     let macs = run.dataflows.first().map_or(0, |d| d.total.macs);
+    let a = &run.arch;
     format!(
-        "Workload {} ({} layers, {} MACs) on {}: {}x{} PEs at {} MHz",
+        "Workload {} ({} layers, {} MACs) on {}: {}x{} PEs at {} MHz, buffers A/B/C {}/{}/{} KiB, DRAM {} ({} B/cycle, {} cycles latency, memory model {}); energy: {} table, registers charged {}",
         run.workload,
         layers,
         count(macs),
-        run.arch.name,
-        run.arch.array.rows,
-        run.arch.array.cols,
-        run.arch.clock_mhz
+        a.name,
+        a.array.rows,
+        a.array.cols,
+        a.clock_mhz,
+        a.buffers.a.capacity_kib,
+        a.buffers.b.capacity_kib,
+        a.buffers.c.capacity_kib,
+        a.dram.kind.name().to_ascii_uppercase(),
+        a.dram.bytes_per_cycle,
+        a.dram.latency_cycles,
+        a.memory.name(),
+        run.tech,
+        run.register_convention.name()
     )
 }
 
-fn winners(run: &WorkloadRun) -> String {
-    let best = |key: &dyn Fn(&crate::run::DataflowRun) -> u64| {
+/// The dataflow that wins on each metric: (metric, dataflow).
+pub fn winners(run: &WorkloadRun) -> Vec<(&'static str, String)> {
+    let best = |key: &dyn Fn(&crate::run::DataflowRun) -> f64| {
         run.dataflows
             .iter()
-            .min_by_key(|d| key(d))
+            .min_by(|x, y| key(x).total_cmp(&key(y)))
             .map(|d| d.dataflow.to_string())
             .unwrap_or_default()
     };
-    let cycles = best(&|d| d.total.total_cycles);
-    let traffic = best(&|d| buffer_bytes(&run.arch, &d.total.events));
-    format!("fewest cycles: {cycles}; least buffer traffic (bytes read and written): {traffic}")
+    vec![
+        ("fewest cycles", best(&|d| d.total.latency_cycles as f64)),
+        (
+            "least energy (and best TOPS/W)",
+            best(&|d| d.energy_pj.total),
+        ),
+        (
+            "lowest energy-delay product",
+            best(&|d| d.efficiency.edp_js),
+        ),
+        (
+            "least DRAM traffic",
+            best(&|d| dram_bytes(&d.total.events) as f64),
+        ),
+    ]
 }
+
+fn winners_line(run: &WorkloadRun) -> String {
+    winners(run)
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+const NOTE: &str = "cycles are end to end per layer (DMA prologue, compute, stalls, writeback), \
+layers back to back; stalled = cycles the array waited for memory; util = MACs / (cycles x PEs)";
 
 /// The comparison of dataflows on a workload, as text.
 pub fn workload_text(run: &WorkloadRun) -> String {
@@ -278,11 +467,14 @@ pub fn workload_text(run: &WorkloadRun) -> String {
     }
     let _ = writeln!(o);
     o.push_str(&text_table(SUMMARY_HEADER, &summary_rows(run)));
-    let _ = writeln!(
-        o,
-        "(buffer accesses in elements; layers run back to back; stalls are zero until DRAM is modelled)"
-    );
-    let _ = writeln!(o, "{}\n", winners(run));
+    let _ = writeln!(o, "({NOTE})");
+    let _ = writeln!(o, "{}\n", winners_line(run));
+    let _ = writeln!(o, "energy by component, uJ (share of the total):");
+    o.push_str(&text_table(&energy_header(), &energy_rows(run)));
+    for n in &run.energy_notes {
+        let _ = writeln!(o, "note: {n}");
+    }
+    let _ = writeln!(o);
     let h = layer_header(run);
     let h: Vec<&str> = h.iter().map(String::as_str).collect();
     o.push_str(&text_table(&h, &layer_rows(run)));
@@ -290,8 +482,9 @@ pub fn workload_text(run: &WorkloadRun) -> String {
 }
 
 /// The comparison of dataflows on a workload, as a Markdown document; `command` is the command
-/// line that produced it (written at its top so the report can be regenerated).
-pub fn workload_markdown(run: &WorkloadRun, command: &str) -> String {
+/// line that produced it (written at its top so the report can be regenerated), and `plots` the
+/// plot files (without extension) to embed.
+pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "# {} on {}\n", run.workload, run.arch.name);
     let _ = writeln!(o, "Generated by `{command}`.\n");
@@ -303,17 +496,111 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str) -> String {
     o.push_str(&markdown_table(SUMMARY_HEADER, &summary_rows(run)));
     let _ = writeln!(
         o,
-        "\nBuffer accesses are in elements (bank-word counts and every other event are in \
-         `results.json`). Layers run back to back. Stall cycles are zero until DRAM is modelled. \
-         The SCALE-Sim column is SCALE-Sim 3.0.0's cycle count for the same GEMMs (folds back to \
-         back, see `docs/microarchitecture.md`).\n"
+        "\nCycles are end to end per layer (the DMA's prologue, compute, stalls and the final \
+         writeback), layers back to back; *stalled* counts the cycles the array waited for memory; \
+         util = MACs / (cycles x PEs). TOPS/W counts a MAC as two operations. EDP = energy x \
+         end-to-end time. The SCALE-Sim column is SCALE-Sim 3.0.0's compute cycle count for the \
+         same GEMMs (folds back to back, no memory stalls; see `docs/microarchitecture.md`). Every \
+         event count and the energy per action are in `results.json`; one row per layer and \
+         dataflow in `results.csv`.\n"
     );
-    let _ = writeln!(o, "{}.\n", winners(run));
+    let _ = writeln!(o, "Winners:\n");
+    for (k, v) in winners(run) {
+        let _ = writeln!(o, "- {k}: **{v}**");
+    }
+    let _ = writeln!(o, "\n## Energy by component (uJ, share of the total)\n");
+    o.push_str(&markdown_table(&energy_header(), &energy_rows(run)));
+    for n in &run.energy_notes {
+        let _ = writeln!(o, "\nNote: {n}.");
+    }
+    let _ = writeln!(
+        o,
+        "\nTechnology table `{}`, registers charged {} (see `docs/energy.md`).\n",
+        run.tech,
+        run.register_convention.name()
+    );
+    for (title, file) in plots {
+        let _ = writeln!(o, "![{title}]({file}.png)\n");
+    }
     let _ = writeln!(o, "## Layers\n");
     let h = layer_header(run);
     let h: Vec<&str> = h.iter().map(String::as_str).collect();
     o.push_str(&markdown_table(&h, &layer_rows(run)));
     o
+}
+
+/// Column names of [`workload_csv`].
+pub const CSV_COLUMNS: &[&str] = &[
+    "dataflow",
+    "layer",
+    "repeat",
+    "m",
+    "n",
+    "k",
+    "macs",
+    "latency_cycles",
+    "total_cycles",
+    "stall_cycles",
+    "load_cycles",
+    "writeback_cycles",
+    "utilization",
+    "dram_read_bytes",
+    "dram_write_bytes",
+    "energy_pj_mac",
+    "energy_pj_registers",
+    "energy_pj_buffer_a",
+    "energy_pj_buffer_b",
+    "energy_pj_buffer_c",
+    "energy_pj_dram",
+    "energy_pj_leakage",
+    "energy_pj_total",
+    "pj_per_mac",
+    "tops_per_watt",
+    "edp_js",
+];
+
+/// One CSV row per (dataflow, layer), for one run of the layer (`repeat` says how many).
+pub fn workload_csv(run: &WorkloadRun) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "{}", CSV_COLUMNS.join(","));
+    for d in &run.dataflows {
+        for l in &d.layers {
+            let s = &l.stats;
+            let mut cells = vec![
+                d.dataflow.name().to_string(),
+                csv_field(&l.name),
+                l.repeat.to_string(),
+                s.m.to_string(),
+                s.n.to_string(),
+                s.k.to_string(),
+                l.macs.to_string(),
+                s.latency_cycles.to_string(),
+                s.total_cycles.to_string(),
+                s.stall_cycles.to_string(),
+                s.load_cycles.to_string(),
+                s.writeback_cycles.to_string(),
+                format!("{:.6}", s.utilization),
+                s.dram_read_bytes.to_string(),
+                s.dram_write_bytes.to_string(),
+            ];
+            cells.extend(l.energy_pj.values().iter().map(|v| format!("{v:.3}")));
+            cells.push(format!("{:.3}", l.energy_pj.total));
+            cells.push(format!("{:.6}", l.efficiency.pj_per_mac));
+            cells.push(format!("{:.6}", l.efficiency.tops_per_watt));
+            cells.push(format!("{:.6e}", l.efficiency.edp_js));
+            let _ = writeln!(o, "{}", cells.join(","));
+        }
+    }
+    o
+}
+
+/// Quotes a CSV field when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }
 
 #[cfg(test)]
@@ -359,7 +646,15 @@ mod tests {
                 },
             ],
         };
-        crate::run::run_workload(&cfg, &w, &Dataflow::ALL, false, &|| {}).unwrap()
+        crate::run::run_workload(
+            &cfg,
+            &w,
+            &Dataflow::ALL,
+            false,
+            &crate::energy::EnergyModel::default(),
+            &|| {},
+        )
+        .unwrap()
     }
 
     #[test]
@@ -377,26 +672,38 @@ mod tests {
                 .find(|l| l.starts_with(&d.dataflow.to_string()))
                 .unwrap();
             assert!(row.trim_end().ends_with(&count(want)), "{row} vs {want}");
-            assert!(row.contains(&count(d.total.total_cycles)), "{row}");
+            assert!(row.contains(&count(d.total.latency_cycles)), "{row}");
         }
         let fewest = run
             .dataflows
             .iter()
-            .min_by_key(|d| d.total.total_cycles)
+            .min_by_key(|d| d.total.latency_cycles)
             .unwrap();
         let least = run
             .dataflows
             .iter()
-            .min_by_key(|d| buffer_bytes(&run.arch, &d.total.events))
+            .min_by(|a, b| a.energy_pj.total.total_cmp(&b.energy_pj.total))
             .unwrap();
-        let line = format!(
-            "fewest cycles: {}; least buffer traffic (bytes read and written): {}",
-            fewest.dataflow, least.dataflow
+        assert!(
+            text.contains(&format!("fewest cycles: {}", fewest.dataflow)),
+            "{text}"
         );
-        assert!(text.contains(&line), "{text}");
-        let md = workload_markdown(&run, "systole run x");
+        assert!(
+            text.contains(&format!(
+                "least energy (and best TOPS/W): {}",
+                least.dataflow
+            )),
+            "{text}"
+        );
+        let md = workload_markdown(&run, "systole run x", &[("t", "p")]);
         assert!(md.contains("Generated by `systole run x`"));
         assert!(md.contains("| big | 3 | 8 | 8 | 40 |"), "{md}");
+        assert!(md.contains("![t](p.png)"), "{md}");
+        let csv = workload_csv(&run);
+        assert_eq!(csv.lines().count(), 1 + 3 * 2);
+        assert!(csv
+            .lines()
+            .all(|l| l.split(',').count() == CSV_COLUMNS.len()));
     }
 
     #[test]

@@ -9,18 +9,29 @@ use serde::{Deserialize, Serialize};
 
 use crate::array::simulate_gemm;
 use crate::config::{ArchConfig, Dataflow};
+use crate::energy::{
+    estimate, ActionEnergy, Efficiency, EnergyBreakdown, EnergyModel, RegisterConvention,
+};
 use crate::error::RunError;
 use crate::matrix::{reference_matmul, Matrix};
 use crate::stats::{RunStats, Totals};
 use crate::workload::Workload;
 
-/// One layer of a workload run in one dataflow.
+/// One layer of a workload run in one dataflow. Everything is for one run of the layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LayerRun {
     /// Layer name.
     pub name: String,
-    /// How many times the layer runs; `stats` are for one run.
+    /// The dataflow.
+    pub dataflow: Dataflow,
+    /// How many times the layer runs; everything else is for one run.
     pub repeat: u64,
+    /// Multiply-accumulates of one run.
+    pub macs: u64,
+    /// Energy per component, pJ.
+    pub energy_pj: EnergyBreakdown,
+    /// pJ per MAC, TOPS/W, energy-delay product.
+    pub efficiency: Efficiency,
     /// Statistics of one run of the layer.
     pub stats: RunStats,
 }
@@ -34,6 +45,12 @@ pub struct DataflowRun {
     pub layers: Vec<LayerRun>,
     /// Sums over the layers, repeats included.
     pub total: Totals,
+    /// Energy of the whole workload per component, pJ.
+    pub energy_pj: EnergyBreakdown,
+    /// Figures of merit of the whole workload (delay: the sum of the layers' latencies).
+    pub efficiency: Efficiency,
+    /// Energy per action over the whole workload.
+    pub energy_actions: Vec<ActionEnergy>,
 }
 
 /// A workload on an architecture, for each dataflow asked for.
@@ -45,6 +62,12 @@ pub struct WorkloadRun {
     pub source: String,
     /// The architecture.
     pub arch: ArchConfig,
+    /// The technology table the energies come from.
+    pub tech: String,
+    /// The register-counting convention in force.
+    pub register_convention: RegisterConvention,
+    /// Caveats of the energy model for this architecture.
+    pub energy_notes: Vec<String>,
     /// One entry per dataflow, in the order asked for.
     pub dataflows: Vec<DataflowRun>,
 }
@@ -70,14 +93,15 @@ pub enum WorkloadRunError {
     },
 }
 
-/// Runs every layer of `workload` in every dataflow of `dataflows`. `on_done` is called once per
-/// finished (dataflow, layer) pair, from any thread. With `check`, every C is compared with
-/// [`reference_matmul`].
+/// Runs every layer of `workload` in every dataflow of `dataflows` and charges its energy with
+/// `energy`. `on_done` is called once per finished (dataflow, layer) pair, from any thread. With
+/// `check`, every C is compared with [`reference_matmul`].
 pub fn run_workload(
     cfg: &ArchConfig,
     workload: &Workload,
     dataflows: &[Dataflow],
     check: bool,
+    energy: &EnergyModel,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<WorkloadRun, WorkloadRunError> {
     let jobs: Vec<(Dataflow, usize)> = dataflows
@@ -106,9 +130,19 @@ pub fn run_workload(
                 });
             }
             on_done();
+            let e = estimate(cfg, &run.stats.events, run.stats.latency_cycles, energy).energy_pj;
             Ok(LayerRun {
                 name: layer.name.clone(),
+                dataflow: df,
                 repeat: layer.repeat,
+                macs: run.stats.macs,
+                energy_pj: e,
+                efficiency: Efficiency::of(
+                    run.stats.macs,
+                    e.total,
+                    run.stats.latency_cycles,
+                    cfg.clock_mhz,
+                ),
                 stats: run.stats,
             })
         })
@@ -118,21 +152,37 @@ pub fn run_workload(
     for &df in dataflows {
         let mut layers = Vec::new();
         let mut total = Totals::default();
+        let mut energy_pj = EnergyBreakdown::default();
         for _ in &workload.layers {
             let lr = results.next().expect("one result per job")?;
             total.add(&lr.stats, lr.repeat);
+            energy_pj.add_scaled(&lr.energy_pj, lr.repeat);
             layers.push(lr);
         }
+        // The model is linear in the counts and the cycles, so the actions of the sums are the
+        // sums of the actions.
+        let energy_actions = estimate(cfg, &total.events, total.latency_cycles, energy).actions;
         out.push(DataflowRun {
             dataflow: df,
+            efficiency: Efficiency::of(
+                total.macs,
+                energy_pj.total,
+                total.latency_cycles,
+                cfg.clock_mhz,
+            ),
             layers,
             total,
+            energy_pj,
+            energy_actions,
         });
     }
     Ok(WorkloadRun {
         workload: workload.name.clone(),
         source: workload.source.clone(),
         arch: cfg.clone(),
+        tech: energy.tech.name.clone(),
+        register_convention: energy.convention,
+        energy_notes: estimate(cfg, &Default::default(), 0, energy).notes,
         dataflows: out,
     })
 }
@@ -165,7 +215,15 @@ mod tests {
                 },
             ],
         };
-        let run = run_workload(&cfg, &w, &Dataflow::ALL, true, &|| {}).unwrap();
+        let run = run_workload(
+            &cfg,
+            &w,
+            &Dataflow::ALL,
+            true,
+            &EnergyModel::default(),
+            &|| {},
+        )
+        .unwrap();
         assert_eq!(run.dataflows.len(), 3);
         for d in &run.dataflows {
             assert_eq!(d.total.macs, w.macs());
@@ -183,6 +241,16 @@ mod tests {
                 }
             }
             assert_eq!(d.total.events, ev, "{}", d.dataflow);
+            // The workload's energy is the layers' energies times their repeats, and the actions
+            // of the summed counts add up to it.
+            let layer_sum: f64 = d
+                .layers
+                .iter()
+                .map(|l| l.energy_pj.total * l.repeat as f64)
+                .sum();
+            assert!((layer_sum - d.energy_pj.total).abs() < 1e-6 * layer_sum);
+            let actions: f64 = d.energy_actions.iter().map(|a| a.pj).sum();
+            assert!((actions - d.energy_pj.total).abs() < 1e-6 * layer_sum);
         }
     }
 }

@@ -6,17 +6,20 @@ use anyhow::{bail, Context};
 use clap::Args;
 use systole_sim::array::{check_gemm, simulate_gemm};
 use systole_sim::config::Dataflow;
+use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::npy;
 use systole_sim::report::gemm_text;
 use systole_sim::GemmShape;
 
-use super::{parse_dataflow, ArchArgs};
+use super::{parse_dataflow, ArchArgs, EnergyArgs};
 
 #[derive(Debug, Args)]
 pub struct GemmArgs {
     #[command(flatten)]
     arch: ArchArgs,
+    #[command(flatten)]
+    energy: EnergyArgs,
     /// Dataflow: os (output stationary), ws (weight stationary) or is (input stationary).
     #[arg(long, default_value = "os", value_parser = parse_dataflow)]
     dataflow: Dataflow,
@@ -77,7 +80,7 @@ impl Backend {
     }
 }
 
-/// `--json` output: the run statistics plus the backend and its simulation time.
+/// `--json` output: the run statistics plus the backend, its simulation time and the energy.
 #[derive(serde::Serialize)]
 struct GemmJson<'a> {
     backend: &'static str,
@@ -85,6 +88,15 @@ struct GemmJson<'a> {
     sim_seconds: f64,
     #[serde(flatten)]
     stats: &'a systole_sim::stats::RunStats,
+    /// Technology table and register convention of the energy figures.
+    tech: &'a str,
+    register_convention: RegisterConvention,
+    /// Energy per component, pJ (`total` is their sum).
+    energy_pj: EnergyBreakdown,
+    /// pJ per MAC, TOPS/W, energy-delay product.
+    efficiency: Efficiency,
+    /// Energy per action.
+    energy_actions: &'a [systole_sim::energy::ActionEnergy],
 }
 
 fn simulate(
@@ -142,6 +154,7 @@ fn simulate(
 
 pub fn run(args: GemmArgs) -> anyhow::Result<()> {
     let cfg = args.arch.load()?;
+    let model = args.energy.load()?;
     let (a, b) = match (&args.a, &args.b) {
         (Some(pa), Some(pb)) => (npy::read_i8_matrix(pa)?, npy::read_i8_matrix(pb)?),
         _ => {
@@ -178,18 +191,30 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.out {
         npy::write_i32_matrix(out, &run.c)?;
     }
+    // The energy model charges the counts, whichever backend produced them.
+    let energy = estimate(&cfg, &run.stats.events, run.stats.latency_cycles, &model);
     if args.json {
         println!(
             "{}",
             serde_json::to_string_pretty(&GemmJson {
                 backend: args.backend.name(),
                 sim_seconds,
-                stats: &run.stats
+                stats: &run.stats,
+                tech: &energy.tech,
+                register_convention: energy.convention,
+                energy_pj: energy.energy_pj,
+                efficiency: Efficiency::of(
+                    run.stats.macs,
+                    energy.energy_pj.total,
+                    run.stats.latency_cycles,
+                    cfg.clock_mhz
+                ),
+                energy_actions: &energy.actions,
             })
             .context("serialising stats")?
         );
     } else {
-        print!("{}", gemm_text(&cfg, &run.stats));
+        print!("{}", gemm_text(&cfg, &run.stats, Some(&energy)));
         println!(
             "\nbackend: {} (simulation {:.3} s)",
             args.backend.name(),

@@ -7,6 +7,7 @@ mod verilog;
 
 use clap::{Args, Parser, Subcommand};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel, DEFAULT_PRESET};
+use systole_sim::energy::{EnergyModel, RegisterConvention, TechTable, DEFAULT_TECH};
 
 /// systole: design and compare DNN accelerators built on an int8 systolic array.
 #[derive(Debug, Parser)]
@@ -48,6 +49,39 @@ pub struct ArchArgs {
     /// (the whole problem on chip before cycle 0, no DRAM traffic).
     #[arg(long, value_enum, value_name = "MODEL")]
     memory: Option<MemoryArg>,
+}
+
+/// The energy-model flags of `run` and `gemm`.
+#[derive(Debug, Clone, Args)]
+pub struct EnergyArgs {
+    /// Technology table: a built-in node (45nm, 28nm, 16nm, 7nm) or a TOML file of your own
+    /// (the format of sim/tech/45nm.toml).
+    #[arg(long, default_value = DEFAULT_TECH, value_name = "NODE|FILE")]
+    tech: String,
+    /// How pipeline registers are charged: write-once (each latched value once) or read-write
+    /// (each write and each read, as ZigZag counts registers).
+    #[arg(long, value_enum, default_value_t = ConventionArg::WriteOnce)]
+    register_convention: ConventionArg,
+}
+
+/// `--register-convention` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConventionArg {
+    WriteOnce,
+    ReadWrite,
+}
+
+impl EnergyArgs {
+    /// Loads the technology table and the convention.
+    pub fn load(&self) -> anyhow::Result<EnergyModel> {
+        Ok(EnergyModel {
+            tech: TechTable::load(&self.tech)?,
+            convention: match self.register_convention {
+                ConventionArg::WriteOnce => RegisterConvention::WriteOnce,
+                ConventionArg::ReadWrite => RegisterConvention::ReadWrite,
+            },
+        })
+    }
 }
 
 /// `--memory` values.

@@ -1,0 +1,326 @@
+//! The report's plots (plotters, PNG and SVG): energy by component per dataflow, cycles and stalls
+//! per layer per dataflow, and DRAM traffic per dataflow and operand.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{anyhow, Context};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+use systole_sim::energy::EnergyBreakdown;
+use systole_sim::report::memory_wait;
+use systole_sim::run::WorkloadRun;
+
+/// The plots of a report: (title, file name without extension).
+pub const PLOTS: [(&str, &str); 3] = [
+    ("Energy by component", "energy_breakdown"),
+    ("Cycles and stalls per layer", "cycles_per_layer"),
+    ("DRAM traffic", "dram_traffic"),
+];
+
+/// Text is drawn with DejaVu Sans, bundled so that no system font library is needed.
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../assets/fonts/DejaVuSans.ttf");
+        // The bundled font is valid; a failure would only leave text undrawn.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
+    });
+}
+
+/// Colours of stacked segments, one per series (colour-blind-friendly Okabe-Ito palette).
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(90, 90, 90),
+];
+
+/// A chart of bars: groups along x (layers or one group), `slots` bars per group (dataflows), each
+/// bar a stack of segments (one per series).
+struct Bars {
+    title: String,
+    y_label: String,
+    groups: Vec<String>,
+    slots: Vec<String>,
+    series: Vec<String>,
+    /// `values[group][slot][series]`.
+    values: Vec<Vec<Vec<f64>>>,
+    /// Series drawn hatched-light (e.g. stalls) rather than solid.
+    light: Vec<bool>,
+}
+
+impl Bars {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing: {e:?}");
+        root.fill(&WHITE).map_err(err)?;
+        let top = self
+            .values
+            .iter()
+            .flatten()
+            .map(|s| s.iter().sum::<f64>())
+            .fold(0.0f64, f64::max);
+        let single = self.groups.len() == 1;
+        // Headroom for the bar labels and, with several groups, for the legend; a single group
+        // keeps its legend in a gutter on the right instead.
+        let y_max = if top <= 0.0 {
+            1.0
+        } else if single {
+            top * 1.1
+        } else {
+            top * 1.35
+        };
+        let n = self.groups.len() as f64;
+        let x_max = n - 0.5 + if single { 0.7 } else { 0.0 };
+        let rotate = self.groups.len() > 8;
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(if rotate {
+                120
+            } else if single {
+                10
+            } else {
+                50
+            })
+            .y_label_area_size(100)
+            .build_cartesian_2d(-0.5f64..x_max, 0f64..y_max)
+            .map_err(err)?;
+        let groups = self.groups.clone();
+        let label = move |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < groups.len() {
+                groups[i as usize].clone()
+            } else {
+                String::new()
+            }
+        };
+        let x_style = if rotate {
+            ("sans-serif", 14)
+                .into_font()
+                .transform(FontTransform::Rotate90)
+        } else {
+            ("sans-serif", 16).into_font()
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(if single { 0 } else { self.groups.len() * 2 + 1 })
+            .x_label_formatter(&label)
+            .y_label_formatter(&|v| axis_number(*v))
+            .x_label_style(x_style)
+            .y_desc(&self.y_label)
+            .y_label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 18))
+            .draw()
+            .map_err(err)?;
+
+        let slots = self.slots.len().max(1) as f64;
+        let width = 0.8 / slots;
+        for (g, group) in self.values.iter().enumerate() {
+            for (s, stack) in group.iter().enumerate() {
+                let x0 = g as f64 - 0.4 + s as f64 * width;
+                let x1 = x0 + width * 0.92;
+                let mut y = 0.0;
+                for (k, v) in stack.iter().enumerate() {
+                    let color = PALETTE[k % PALETTE.len()];
+                    let style = if self.light.get(k).copied().unwrap_or(false) {
+                        color.mix(0.35).filled()
+                    } else {
+                        color.filled()
+                    };
+                    chart
+                        .draw_series(std::iter::once(Rectangle::new(
+                            [(x0, y), (x1, y + v)],
+                            style,
+                        )))
+                        .map_err(err)?;
+                    y += v;
+                }
+                // The slot (dataflow) name above its bar, with the bar's total for one group.
+                if self.slots.len() > 1 || single {
+                    let text = if single {
+                        format!("{}: {}", self.slots[s], axis_number(y))
+                    } else {
+                        self.slots[s].clone()
+                    };
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            text,
+                            ((x0 + x1) / 2.0, y),
+                            TextStyle::from(("sans-serif", 14).into_font()).pos(
+                                plotters::style::text_anchor::Pos::new(
+                                    plotters::style::text_anchor::HPos::Center,
+                                    plotters::style::text_anchor::VPos::Bottom,
+                                ),
+                            ),
+                        )))
+                        .map_err(err)?;
+                }
+            }
+        }
+        // Legend: one entry per series.
+        for (k, name) in self.series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            let light = self.light.get(k).copied().unwrap_or(false);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, 0.0), (0.0, 0.0)],
+                    color.filled(),
+                )))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    let c = if light {
+                        color.mix(0.35)
+                    } else {
+                        color.to_rgba()
+                    };
+                    Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+        Ok(())
+    }
+
+    /// Writes `<dir>/<name>.png` and `<dir>/<name>.svg`.
+    fn write(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        register_font();
+        let size = (1100, 620);
+        let png = dir.join(format!("{name}.png"));
+        self.draw(&BitMapBackend::new(&png, size).into_drawing_area())
+            .with_context(|| format!("{}", png.display()))?;
+        let svg = dir.join(format!("{name}.svg"));
+        self.draw(&SVGBackend::new(&svg, size).into_drawing_area())
+            .with_context(|| format!("{}", svg.display()))?;
+        Ok(())
+    }
+}
+
+/// Writes every plot of [`PLOTS`] for `run` into `dir`.
+pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
+    let dataflows: Vec<String> = run
+        .dataflows
+        .iter()
+        .map(|d| d.dataflow.to_string())
+        .collect();
+    let context = format!("{} on {}", run.workload, run.arch.name);
+
+    // Energy: one group, one stacked bar per dataflow.
+    Bars {
+        title: format!("Energy by component: {context} ({} table)", run.tech),
+        y_label: "energy per inference (µJ)".into(),
+        groups: vec![String::new()],
+        slots: dataflows.clone(),
+        series: vec![
+            "MAC".into(),
+            "registers".into(),
+            "buffer A (ifmap)".into(),
+            "buffer B (filter)".into(),
+            "buffer C (ofmap)".into(),
+            "DRAM".into(),
+            "leakage".into(),
+        ],
+        values: vec![run
+            .dataflows
+            .iter()
+            .map(|d| energy_uj(&d.energy_pj))
+            .collect()],
+        light: vec![],
+    }
+    .write(dir, PLOTS[0].1)?;
+
+    // Cycles: a group per layer, a bar per dataflow: computing, then waiting for memory.
+    let first = run.dataflows.first();
+    let layers: Vec<String> = first
+        .map(|d| d.layers.iter().map(|l| l.name.clone()).collect())
+        .unwrap_or_default();
+    let values = (0..layers.len())
+        .map(|i| {
+            run.dataflows
+                .iter()
+                .map(|d| {
+                    let s = &d.layers[i].stats;
+                    let r = d.layers[i].repeat as f64;
+                    let wait = memory_wait(s) as f64;
+                    vec![(s.latency_cycles as f64 - wait) * r / 1e3, wait * r / 1e3]
+                })
+                .collect()
+        })
+        .collect();
+    Bars {
+        title: format!("Cycles per layer (all repeats): {context}"),
+        y_label: "thousands of cycles".into(),
+        groups: layers,
+        slots: dataflows.clone(),
+        series: vec!["computing".into(), "stalled (waiting for DRAM)".into()],
+        values,
+        light: vec![false, true],
+    }
+    .write(dir, PLOTS[1].1)?;
+
+    // DRAM traffic: one group, a bar per dataflow stacked by operand.
+    Bars {
+        title: format!("DRAM traffic: {context}"),
+        y_label: "megabytes per inference (10^6 B)".into(),
+        groups: vec![String::new()],
+        slots: dataflows,
+        series: vec![
+            "A read (ifmap)".into(),
+            "B read (filter)".into(),
+            "C read (spilled partial sums)".into(),
+            "C write (ofmap, spills)".into(),
+        ],
+        values: vec![run
+            .dataflows
+            .iter()
+            .map(|d| {
+                let e = &d.total.events;
+                [
+                    e.dram_a_read_bytes,
+                    e.dram_b_read_bytes,
+                    e.dram_c_read_bytes,
+                    e.dram_c_write_bytes,
+                ]
+                .iter()
+                .map(|&b| b as f64 / 1e6)
+                .collect()
+            })
+            .collect()],
+        light: vec![],
+    }
+    .write(dir, PLOTS[2].1)?;
+    Ok(())
+}
+
+/// An axis or bar value: thousands separated above 100, else three significant digits.
+fn axis_number(v: f64) -> String {
+    if v.abs() >= 100.0 {
+        systole_sim::report::count(v.round() as u64)
+    } else if v == 0.0 {
+        "0".into()
+    } else {
+        systole_sim::report::sig(v)
+    }
+}
+
+fn energy_uj(e: &EnergyBreakdown) -> Vec<f64> {
+    e.values().iter().map(|v| v / 1e6).collect()
+}
