@@ -9,7 +9,7 @@ use std::time::Instant;
 use systole_hdl::rtl::simulate_gemm_rtl;
 use systole_hdl::verilator::{build, run_verilator};
 use systole_sim::array::{simulate_gemm, NoProbe};
-use systole_sim::config::{ArchConfig, Dataflow};
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 
 /// Best of `reps` timings of `f`, which returns (cycles, seconds).
@@ -27,9 +27,12 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     let work = std::env::temp_dir().join(format!("systole-bench-{}", std::process::id()));
     for (preset, size, dim) in points {
+        // The RTL implements the ideal memory model; every backend runs it.
         let cfg = ArchConfig::preset(preset)
             .unwrap()
             .with_shape(Some(size), Some(size))
+            .unwrap()
+            .with_memory(None, Some(MemoryModel::Ideal))
             .unwrap();
         build(&cfg).expect("building the Verilator model");
         let a = Matrix::random(dim, dim, 1);

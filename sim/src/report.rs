@@ -526,7 +526,46 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
     let h = layer_header(run);
     let h: Vec<&str> = h.iter().map(String::as_str).collect();
     o.push_str(&markdown_table(&h, &layer_rows(run)));
+    if let Some(rows) = memory_plan_rows(run) {
+        let _ = writeln!(o, "\n## Memory plan\n");
+        let _ = writeln!(
+            o,
+            "How each layer's operands were reused from the buffers and what buffer C did with \
+             partial sums (`docs/microarchitecture.md`, \"Memory system\"): `whole` stays on chip, \
+             `per-run` is fetched again when it comes back, `per-fold` streams; C `spill` sends \
+             partial sums to DRAM and back between K folds.\n"
+        );
+        let mut h = vec!["layer".to_string()];
+        h.extend(
+            run.dataflows
+                .iter()
+                .map(|d| format!("{} A / B / C", d.dataflow)),
+        );
+        let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        o.push_str(&markdown_table(&h, &rows));
+    }
     o
+}
+
+/// Per layer, each dataflow's memory plan (`None` with the ideal memory model).
+fn memory_plan_rows(run: &WorkloadRun) -> Option<Vec<Row>> {
+    let first = run.dataflows.first()?;
+    let name = |v: serde_json::Value| v.as_str().unwrap_or("?").to_string();
+    (0..first.layers.len())
+        .map(|i| {
+            let mut cells = vec![first.layers[i].name.clone()];
+            for d in &run.dataflows {
+                let m = d.layers[i].stats.memory?;
+                cells.push(format!(
+                    "{} / {} / {}",
+                    name(serde_json::to_value(m.a).ok()?),
+                    name(serde_json::to_value(m.b).ok()?),
+                    name(serde_json::to_value(m.c).ok()?)
+                ));
+            }
+            Some(Row { cells })
+        })
+        .collect()
 }
 
 /// Column names of [`workload_csv`].
