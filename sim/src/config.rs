@@ -610,7 +610,7 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The 1-based line of a dotted key in TOML text, if it is there.
-fn field_line(text: &str, dotted: &str) -> Option<usize> {
+pub(crate) fn field_line(text: &str, dotted: &str) -> Option<usize> {
     let doc: toml_edit::Document<&str> = toml_edit::Document::parse(text).ok()?;
     let mut item: &toml_edit::Item = doc.as_item();
     for key in dotted.split('.') {

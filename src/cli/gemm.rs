@@ -97,6 +97,8 @@ struct GemmJson<'a> {
     efficiency: Efficiency,
     /// Energy per action.
     energy_actions: &'a [systole_sim::energy::ActionEnergy],
+    /// Caveats of the energy figures (an SRAM bank outside the fit's range, ...).
+    energy_notes: &'a [String],
 }
 
 fn simulate(
@@ -210,6 +212,7 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
                     cfg.clock_mhz
                 ),
                 energy_actions: &energy.actions,
+                energy_notes: &energy.notes,
             })
             .context("serialising stats")?
         );

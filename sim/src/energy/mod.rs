@@ -391,7 +391,7 @@ mod tests {
 
     /// Relative cost per byte moved at 45 nm against Eyeriss's normalised energies (ISCA 2016:
     /// RF 1x, global buffer 6x, DRAM 200x a MAC). Per MAC-energy: DRAM lands at ~213x, an 8 KiB
-    /// to 128 KiB SRAM at 4-14x, and a pipeline register at ~0.24x (a flip-flop, not Eyeriss's
+    /// to 128 KiB SRAM at 4-15x, and a pipeline register at ~0.24x (a flip-flop, not Eyeriss's
     /// 512-byte register file). `docs/energy.md` discusses the differences.
     #[test]
     fn relative_costs_per_byte_against_eyeriss() {

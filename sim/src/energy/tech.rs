@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{line_col, DramKind};
+use crate::config::{field_line, line_col, DramKind};
 use crate::error::ConfigError;
 
 /// Energy of one int8 x int8 -> int32 multiply-accumulate.
@@ -178,15 +178,32 @@ impl TechTable {
             ("leakage.pe_uw", t.leakage.pe_uw),
             ("leakage.sram_uw_per_kib", t.leakage.sram_uw_per_kib),
         ];
+        let invalid = |field: &str, message: String| ConfigError::Invalid {
+            origin: origin.to_string(),
+            line: field_line(text, field),
+            field: field.to_string(),
+            message,
+        };
         for (field, v) in values {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(ConfigError::Invalid {
-                    origin: origin.to_string(),
-                    line: None,
-                    field: field.to_string(),
-                    message: format!("{v}: must be a finite number of at least 0"),
-                });
+                return Err(invalid(
+                    field,
+                    format!("{v}: must be a finite number of at least 0"),
+                ));
             }
+        }
+        let [lo, hi] = t.sram.valid_kib;
+        if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo <= hi) {
+            return Err(invalid(
+                "sram.valid_kib",
+                format!("[{lo}, {hi}]: must be [low, high] KiB with 0 < low <= high"),
+            ));
+        }
+        if !(t.node_nm.is_finite() && t.node_nm > 0.0) {
+            return Err(invalid(
+                "node_nm",
+                format!("{}: must be a positive feature size in nm", t.node_nm),
+            ));
         }
         Ok(t)
     }
@@ -272,12 +289,38 @@ mod tests {
                 base.sram.read64_per_sqrt_kib_pj,
                 "sram sqrt",
             );
+            close(
+                t.register.read_pj_per_bit,
+                base.register.read_pj_per_bit,
+                "reg read",
+            );
             close(t.leakage.pe_uw, base.leakage.pe_uw, "leakage");
+            close(
+                t.leakage.sram_uw_per_kib,
+                base.leakage.sram_uw_per_kib,
+                "sram leakage",
+            );
+            assert_eq!(t.sram.write_factor, base.sram.write_factor, "{name}");
+            assert_eq!(t.sram.valid_kib, base.sram.valid_kib, "{name}");
             assert_eq!(t.dram, base.dram, "{name}");
+            assert_eq!(t.node_nm, f64::from(node), "{name}");
         }
         // Smaller nodes cost less.
         let f = |n| stillmaker_baas_factor(n).unwrap();
         assert!(f(28) < 1.0 && f(16) < f(28) && f(7) < f(16));
+    }
+
+    #[test]
+    fn a_reversed_fit_range_is_refused_with_its_line() {
+        let text = include_str!("../../tech/45nm.toml")
+            .replace("valid_kib = [8, 1024]", "valid_kib = [1024, 8]");
+        let e = TechTable::from_toml_str(&text, "mine.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("sram.valid_kib") && e.contains("mine.toml:"),
+            "{e}"
+        );
     }
 
     #[test]
