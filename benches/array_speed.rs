@@ -26,7 +26,10 @@ fn pe_cycles(c: &mut Criterion) {
                 .with_memory(None, Some(memory))
                 .unwrap();
             for df in Dataflow::ALL {
-                let cycles = simulate_gemm(&cfg, df, &a, &b).unwrap().stats.latency_cycles;
+                let cycles = simulate_gemm(&cfg, df, &a, &b)
+                    .unwrap()
+                    .stats
+                    .latency_cycles;
                 group.throughput(Throughput::Elements(cycles * cfg.pes()));
                 group.bench_with_input(
                     BenchmarkId::new(format!("{r}x{cols}/{}", memory.name()), df.name()),

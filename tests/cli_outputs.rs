@@ -242,3 +242,23 @@ fn int8_files_round_trip_through_the_library() {
     write_i8_matrix(&p, &m).unwrap();
     assert_eq!(read_i8_matrix(&p).unwrap(), m);
 }
+
+/// `systole gemm | head` must end quietly when the reader goes away, not panic.
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    use std::process::Stdio;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_systole"))
+        .args([
+            "gemm", "--arch", "tiny-4x4", "--m", "300", "--n", "300", "--k", "300",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end while the simulation still runs: every line goes into a closed pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.trim().is_empty(), "{stderr}");
+}

@@ -550,6 +550,21 @@ impl ArchConfig {
                     ),
                 );
             }
+            // The memory system keeps whole vectors (one address each); C is two banks.
+            let least = if id == BufferId::C { 2 } else { 1 };
+            if self.buffer_depth(id) < least {
+                return bad(
+                    &f("capacity_kib"),
+                    format!(
+                        "{} KiB holds {} addresses of {} x {} bits; buffer {} needs at least {least}",
+                        b.capacity_kib,
+                        self.buffer_depth(id),
+                        b.banks,
+                        b.word_bits,
+                        id.name().to_ascii_uppercase()
+                    ),
+                );
+            }
             let cap = u64::from(b.capacity_kib) * 1024;
             for &df in &a.dataflows {
                 let min = self.min_fold_bytes(id, df);
@@ -758,6 +773,22 @@ mod tests {
         assert_eq!((big.array.rows, big.array.cols), (64, 8));
         assert!(big.validate().is_ok());
         assert!(cfg.with_shape(Some(0), None).is_err());
+    }
+
+    /// A buffer whose capacity does not hold one address of `banks x word_bits` is refused (the
+    /// memory system keeps whole vectors; C needs one row per bank).
+    #[test]
+    fn a_buffer_without_a_whole_address_is_refused() {
+        let e = edit(
+            "[buffers.a]   # ifmap (activations)\ncapacity_kib = 4\nword_bits = 32\nbanks = 1",
+            "[buffers.a]\ncapacity_kib = 1\nword_bits = 4096\nbanks = 3",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("buffers.a.capacity_kib") && e.contains("needs at least 1"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -95,9 +95,10 @@ proptest! {
     #[test]
     fn dram_stalls_freeze_the_machine_and_change_nothing_else(
         (r, c) in (1u32..=12, 1u32..=12),
-        (la, lb, lc) in (1u32..=3, 1u32..=3, 1u32..=3),
-        (bw, lat) in (1u32..=64, 0u32..=40),
+        (la, lb, lc) in (1u32..=3, 1u32..=3, prop_oneof![1u32..=3, 20u32..=64]),
+        (bw, lat) in (1u32..=64, prop_oneof![0u32..=40, 500u32..=3000]),
         (ka, kb, kc) in (1u32..=4, 1u32..=4, 1u32..=4),
+        extra_banks in 1u32..=3,
         df in dataflow(),
         ((a, b), _) in (1usize..=40, 1usize..=40, 1usize..=70)
             .prop_flat_map(|(m, n, k)| (operands(m, n, k), Just((m, n, k)))),
@@ -110,11 +111,19 @@ proptest! {
         cfg.buffers.a.capacity_kib = ka;
         cfg.buffers.b.capacity_kib = kb;
         cfg.buffers.c.capacity_kib = kc;
+        for buf in [&mut cfg.buffers.a, &mut cfg.buffers.b, &mut cfg.buffers.c] {
+            // Wider addresses than the edge needs: fewer, fatter slots.
+            buf.banks *= extra_banks;
+        }
         prop_assume!(cfg.validate().is_ok());
-        let Ok(run) = simulate_gemm(&cfg, df, &a, &b) else {
-            // Only a C buffer too small to spill partial sums is refused.
-            prop_assume!(false);
-            unreachable!()
+        let run = match simulate_gemm(&cfg, df, &a, &b) {
+            Ok(run) => run,
+            // Only a C buffer too small to spill partial sums is refused, and it says so.
+            Err(e) => {
+                prop_assert!(e.to_string().contains("spilling"), "{e}");
+                prop_assume!(false);
+                unreachable!()
+            }
         };
         let base = simulate_gemm(&ideal, df, &a, &b).unwrap();
         prop_assert_eq!(&run.c, &base.c);

@@ -44,6 +44,54 @@ const FITTING: [(usize, usize, usize); 5] = [
     (128, 128, 128),
 ];
 
+/// Shapes whose WS/IS partial sums do not fit a bank of edge-16x16's C (512 rows): they spill.
+const SPILLING: [(usize, usize, usize); 2] = [(1100, 40, 64), (64, 1500, 50)];
+
+#[test]
+fn compute_bound_spills_never_stall_either() {
+    // A spilled row goes out and comes back once per K fold: 128 B/cycle of C traffic at most.
+    let cfg = edge(1024);
+    for df in [Dataflow::Ws, Dataflow::Is] {
+        for (m, n, k) in SPILLING {
+            let s = run(&cfg, df, m, n, k);
+            let what = format!("{df} {m}x{n}x{k}");
+            let shape = GemmShape { m, n, k };
+            if memory_plan(&cfg, df, shape).unwrap().unwrap().0.c != OutputMode::Spill {
+                continue;
+            }
+            assert_eq!(s.stall_cycles, 0, "{what}");
+            assert_eq!(
+                s.total_cycles,
+                closed_form_cycles(&cfg, df, shape),
+                "{what}"
+            );
+        }
+    }
+    // Both shapes spill in the dataflow that streams their long dimension.
+    let spills = |df, (m, n, k)| {
+        memory_plan(&cfg, df, GemmShape { m, n, k })
+            .unwrap()
+            .unwrap()
+            .0
+            .c
+            == OutputMode::Spill
+    };
+    assert!(spills(Dataflow::Ws, SPILLING[0]) && spills(Dataflow::Is, SPILLING[1]));
+}
+
+#[test]
+fn a_huge_dram_latency_is_simulated_without_stepping_every_cycle() {
+    // 10^6 cycles of latency: the stall loop jumps to the next arrival instead of stepping.
+    let mut cfg = edge(16);
+    cfg.dram.latency_cycles = 100_000;
+    let s = run(&cfg, Dataflow::Ws, 40, 40, 40);
+    assert!(s.load_cycles > 100_000 && s.writeback_cycles > 100_000);
+    assert_eq!(
+        s.latency_cycles,
+        s.load_cycles + s.total_cycles + s.writeback_cycles
+    );
+}
+
 #[test]
 fn compute_bound_runs_never_stall_and_keep_the_foundation_cycles() {
     // 256 B/cycle is far above what a 16x16 array consumes (at most 16 + 16 B and 64 B of C).
@@ -143,7 +191,7 @@ fn partial_sums_that_do_not_fit_spill_to_dram_and_come_back() {
 #[test]
 fn a_c_buffer_too_small_to_spill_is_an_error_not_a_hang() {
     let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
-    cfg.buffers.c.capacity_kib = 1; // 64 rows, 32 per bank
+    cfg.buffers.c.capacity_kib = 1; // 64 rows, 32 per bank: chunks of 16 or fewer
     cfg.buffers.c.read_latency = 40;
     let a = Matrix::random(100, 12, 1);
     let b = Matrix::random(12, 4, 2);

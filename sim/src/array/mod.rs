@@ -451,9 +451,7 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                         _ => true,
                     };
                     let write = match pending.front() {
-                        Some(op) if op.edge + plan.delta == t as i64 => {
-                            mem.write_ready(plan, op.fold)
-                        }
+                        Some(op) if op.edge + plan.delta == t as i64 => mem.write_ready(plan, op),
                         _ => true,
                     };
                     reads && readback && write
@@ -461,18 +459,24 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                 if go {
                     break;
                 }
-                if t == 0 && stall_cycles == 0 && !mem.started() {
-                    load_cycles += 1;
-                } else {
-                    stall_cycles += 1;
+                let loading = t == 0 && stall_cycles == 0 && !mem.started();
+                let mut waited = 1;
+                if !mem.step(cfg, plan, wall, None, None, &mut ev) {
+                    // Nothing can move before the next arrival or bus slot: skip to it.
+                    let next = mem.next_event(plan, wall).unwrap_or_else(|| {
+                        panic!(
+                            "internal error: the memory system of the {} run of {:?} on {} deadlocked at cycle {wall} (active cycle {t}; {}); please report this",
+                            plan.df, plan.shape, cfg.name, mem.describe()
+                        )
+                    });
+                    waited = next - wall;
                 }
-                let moved = mem.step(cfg, plan, wall, None, None, &mut ev);
-                assert!(
-                    moved,
-                    "internal error: the memory system of the {} run of {:?} on {} deadlocked at cycle {wall}",
-                    plan.df, plan.shape, cfg.name
-                );
-                wall += 1;
+                if loading {
+                    load_cycles += waited;
+                } else {
+                    stall_cycles += waited;
+                }
+                wall += waited;
             }
         }
         let now = wall - load_cycles;
@@ -617,9 +621,13 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
     if let Some(mem) = mem.as_mut() {
         let end = wall;
         while !mem.drained() {
-            let moved = mem.step(cfg, plan, wall, None, None, &mut ev);
-            assert!(moved, "internal error: the final drain deadlocked");
-            wall += 1;
+            if mem.step(cfg, plan, wall, None, None, &mut ev) {
+                wall += 1;
+            } else {
+                wall = mem
+                    .next_event(plan, wall)
+                    .expect("internal error: the final drain deadlocked");
+            }
         }
         writeback_cycles = mem.drain_done().max(end) - end;
     }

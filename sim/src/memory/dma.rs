@@ -223,10 +223,14 @@ struct OutputStream {
     mode: OutputMode,
     /// Rows one bank holds.
     half: u64,
+    /// Spill: chunks per fold.
+    chunks: u64,
     last_row_tile: usize,
     latency: i64,
     /// Rows held in each bank (written or being refetched, not yet drained).
     occupied: [u64; 2],
+    /// Rows the array has written.
+    writes: u64,
     /// Rows waiting to be drained, in write order: (first cycle the DMA may read it, bank, lanes).
     finals: VecDeque<(u64, usize, u32)>,
     drained: u64,
@@ -245,27 +249,45 @@ struct OutputStream {
 impl OutputStream {
     fn new(cfg: &ArchConfig, plan: &Plan) -> Result<Self, RunError> {
         let half = cfg.buffer_depth(BufferId::C) / 2;
+        let t = plan.stream_len as u64;
         let mode = match plan.df {
             Dataflow::Os => OutputMode::Drain,
             _ if plan.row_tiles == 1 => OutputMode::Drain,
-            _ if plan.stream_len as u64 <= half => OutputMode::Accumulate,
+            _ if t <= half => OutputMode::Accumulate,
             _ => OutputMode::Spill,
         };
-        // A read-back is issued L_C cycles before its write; the rows written in between hold
-        // their slots, so spilling needs room for them and the row being fetched.
-        let need = u64::from(cfg.buffers.c.read_latency) + 2;
-        if half == 0 || (mode == OutputMode::Spill && half < need) {
+        if half == 0 {
             return Err(RunError::Memory(format!(
-                "each bank of buffer C holds {half} rows of {} lanes; spilling the partial sums of this {} GEMM needs at least {need} (read latency + 2)",
-                plan.c, plan.df
+                "buffer C holds {} rows of {} lanes: its two banks need at least one row each",
+                cfg.buffer_depth(BufferId::C),
+                plan.c
+            )));
+        }
+        // Spill: a fold's rows go out in chunks of at most half a bank, alternating banks. A
+        // chunk's rows are fetched back before its read-backs, which run L_C cycles ahead of its
+        // writes; every chunk of at least L_C + 1 rows guarantees that the chunk two back (same
+        // bank) is written, hence drainable, by then. Balanced chunks are at least half / 3 rows.
+        let (chunks, lc) = (
+            t.div_ceil((half / 2).max(1)),
+            u64::from(cfg.buffers.c.read_latency),
+        );
+        if mode == OutputMode::Spill && t / chunks < lc + 1 {
+            return Err(RunError::Memory(format!(
+                "each bank of buffer C holds {half} rows of {} lanes; spilling the {} partial sums of this {} GEMM (a column tile of {t} rows) needs at least {} per bank (3 x (read latency + 1))",
+                plan.c,
+                plan.df,
+                plan.df,
+                3 * (lc + 1)
             )));
         }
         let mut s = OutputStream {
             mode,
             half,
+            chunks,
             last_row_tile: plan.row_tiles - 1,
             latency: plan.lat_c,
             occupied: [0; 2],
+            writes: 0,
             finals: VecDeque::new(),
             drained: 0,
             drain_done: 0,
@@ -280,13 +302,44 @@ impl OutputStream {
         Ok(s)
     }
 
-    /// The bank of fold `f`'s rows: folds alternate (Drain, Spill), or column tiles do
-    /// (Accumulate: a column tile's partial sums stay in one bank across its K folds).
-    fn bank(&self, plan: &Plan, f: usize) -> usize {
+    /// The bank of output row `op`: folds alternate (Drain), column tiles do (Accumulate: a
+    /// column tile's partial sums stay in one bank across its K folds), or a fold's chunks do
+    /// (Spill: the array works on one chunk while the DMA drains the previous one and fetches the
+    /// next one back in the other bank).
+    fn bank(&self, plan: &Plan, op: &OutOp) -> usize {
         match self.mode {
-            OutputMode::Drain | OutputMode::Spill => f % 2,
-            OutputMode::Accumulate => plan.fold(f).col_tile % 2,
+            OutputMode::Drain => op.fold % 2,
+            OutputMode::Accumulate => plan.fold(op.fold).col_tile % 2,
+            OutputMode::Spill => (self.global_chunk(plan, self.visit(plan, op)) % 2) as usize,
         }
+    }
+
+    /// Spill: the index of output row `op` among all rows of the run (fold-major).
+    fn visit(&self, plan: &Plan, op: &OutOp) -> u64 {
+        let t = plan.stream_len as u64;
+        op.fold as u64 * t + op.addr as u64 % t
+    }
+
+    /// Spill: the chunk (counted over the whole run) of the `visit`-th row. Chunks are balanced:
+    /// of a fold's `chunks`, the first `T mod chunks` have one row more.
+    fn global_chunk(&self, plan: &Plan, visit: u64) -> u64 {
+        let t = plan.stream_len as u64;
+        let (fold, row) = (visit / t, visit % t);
+        let (q, r) = (t / self.chunks, t % self.chunks);
+        let chunk = if row < r * (q + 1) {
+            row / (q + 1)
+        } else {
+            r + (row - r * (q + 1)) / q
+        };
+        fold * self.chunks + chunk
+    }
+
+    /// Spill: the first row (visit index) of global chunk `g`.
+    fn chunk_start(&self, plan: &Plan, g: u64) -> u64 {
+        let t = plan.stream_len as u64;
+        let (fold, j) = (g / self.chunks, g % self.chunks);
+        let (q, r) = (t / self.chunks, t % self.chunks);
+        fold * t + j * q + j.min(r)
     }
 
     /// Whether fold `f`'s writes take a new row in C (rather than updating one already there).
@@ -320,13 +373,17 @@ impl OutputStream {
         }
     }
 
-    /// The deadline of the next refetch, if it may be issued: its bank has a free row and the
-    /// previous fold's partial sum of the same row has left for DRAM.
+    /// The deadline of the next refetch, if it may be issued: the array has reached the chunk
+    /// two before this row's, the last one in the same bank (so a bank never holds more than two
+    /// chunks, and a refetch never takes a row the array needs for an earlier chunk), the bank has
+    /// a free row, and the previous fold's partial sum of the same row has left for DRAM.
     fn rf_deadline(&self, plan: &Plan) -> Option<i64> {
         let (visit, op) = self.rf_next?;
-        let bank = self.bank(plan, op.fold);
+        let g = self.global_chunk(plan, visit);
+        let reached = self.writes >= self.chunk_start(plan, g.saturating_sub(2));
+        let bank = self.bank(plan, &op);
         let written_out = visit - (plan.stream_len as u64) < self.drained;
-        (self.occupied[bank] < self.half && written_out)
+        (reached && self.occupied[bank] < self.half && written_out)
             .then_some(op.edge + plan.delta - self.latency)
     }
 }
@@ -421,22 +478,23 @@ impl MemorySystem {
         if self.c.mode == OutputMode::Spill {
             self.c.rf_needed += 1;
         }
-        self.c.bank(plan, op.fold)
+        self.c.bank(plan, op)
     }
 
-    /// Whether an output row of fold `f` finds a row free in its bank of C.
-    pub(crate) fn write_ready(&self, plan: &Plan, f: usize) -> bool {
+    /// Whether output row `op` finds a row free in its bank of C.
+    pub(crate) fn write_ready(&self, plan: &Plan, op: &OutOp) -> bool {
         let c = &self.c;
-        !c.claims(plan, f) || c.occupied[c.bank(plan, f)] < c.half
+        !c.claims(plan, op.fold) || c.occupied[c.bank(plan, op)] < c.half
     }
 
     /// Output row `op` was written in cycle `t`; returns the bank of C it wrote.
     pub(crate) fn on_write(&mut self, plan: &Plan, op: &OutOp, t: u64) -> usize {
         let c = &mut self.c;
-        let bank = c.bank(plan, op.fold);
+        let bank = c.bank(plan, op);
         if c.claims(plan, op.fold) {
             c.occupied[bank] += 1;
         }
+        c.writes += 1;
         let last = match c.mode {
             OutputMode::Drain | OutputMode::Spill => true,
             OutputMode::Accumulate => plan.fold(op.fold).row_tile == c.last_row_tile,
@@ -459,9 +517,9 @@ impl MemorySystem {
 
     /// One cycle of the DMA, after the datapath's: data that has arrived is written into the
     /// buffers, a finished row of C is drained, and new fetches are issued, most urgent first.
+    /// Returns whether anything moved.
     /// `c_read`/`c_write`: the slots of C the datapath read or wrote this cycle; the DMA uses a
-    /// bank of C only when the datapath does not use that port of that bank. Returns whether
-    /// anything moved or is under way (false while stalled means a deadlock).
+    /// bank of C only when the datapath does not use that port of that bank.
     pub(crate) fn step(
         &mut self,
         cfg: &ArchConfig,
@@ -513,7 +571,10 @@ impl MemorySystem {
             let (_, bank, lanes) = self.c.finals.pop_front().expect("checked");
             self.c.occupied[bank] -= 1;
             let bytes = u64::from(lanes) * 4;
-            self.c.drain_done = self.c.drain_done.max(self.bus.issue(t, bytes));
+            // The write is booked as the DMA reads the row; the row cannot leave before its
+            // SRAM read completes, L_C cycles later.
+            let done = self.bus.issue(t, bytes).max(t + self.c.latency as u64 + 1);
+            self.c.drain_done = self.c.drain_done.max(done);
             self.c.drained += 1;
             ev.c_buf_reads += cfg.words_for(BufferId::C, lanes);
             ev.c_buf_read_elems += u64::from(lanes);
@@ -541,7 +602,7 @@ impl MemorySystem {
                     let (_, op) = self.c.rf_next.expect("candidate");
                     let bytes = op.count as u64 * 4;
                     let at = self.bus.issue(t, bytes);
-                    let bank = self.c.bank(plan, op.fold);
+                    let bank = self.c.bank(plan, &op);
                     self.c.occupied[bank] += 1;
                     self.c.rf_inflight.push_back((at, bank, op.count as u32));
                     ev.dram_c_read_bytes += bytes;
@@ -574,10 +635,41 @@ impl MemorySystem {
             moved = true;
         }
         moved
-            || self.bus.busy(t)
-            || !self.a.inflight.is_empty()
-            || !self.b.inflight.is_empty()
-            || !self.c.rf_inflight.is_empty()
+    }
+
+    /// A one-line description of the DMA's state (for internal-error messages).
+    pub(crate) fn describe(&self) -> String {
+        let c = &self.c;
+        format!(
+            "A issued/written/needed/retired {}/{}/{}/{} depth {}; B {}/{}/{}/{} depth {}; C {:?} occupied {:?} of {} per bank, {} to drain (front {:?}), drained {}, refetch next {:?} in flight {} written {} needed {}",
+            self.a.issued, self.a.written, self.a.needed, self.a.retired, self.a.depth,
+            self.b.issued, self.b.written, self.b.needed, self.b.retired, self.b.depth,
+            c.mode, c.occupied, c.half, c.finals.len(), c.finals.front(), c.drained,
+            c.rf_next.map(|(v, op)| (v, op.fold, op.addr)), c.rf_inflight.len(), c.rf_written, c.rf_needed
+        )
+    }
+
+    /// After a cycle `t` in which nothing moved while the array stalled: the next cycle in which
+    /// something can (an arrival, a row that becomes drainable, the bus accepting a request), so
+    /// that the simulation can skip the cycles in between. `None`: nothing ever will (a deadlock).
+    pub(crate) fn next_event(&self, plan: &Plan, t: u64) -> Option<u64> {
+        let arrivals = [
+            self.a.inflight.front().map(|x| x.0),
+            self.b.inflight.front().map(|x| x.0),
+            self.c.rf_inflight.front().map(|x| x.0),
+            self.c.finals.front().map(|x| x.0),
+        ];
+        let wants_bus = !self.c.finals.is_empty()
+            || self.a.deadline(plan).is_some()
+            || self.b.deadline(plan).is_some()
+            || self.c.rf_deadline(plan).is_some();
+        let bus = wants_bus.then(|| self.bus.accepts_from());
+        arrivals
+            .into_iter()
+            .chain([bus])
+            .flatten()
+            .filter(|&n| n > t)
+            .min()
     }
 }
 
@@ -612,11 +704,11 @@ impl DramTraffic {
     pub(crate) fn of(plan: &Plan, mem: &MemoryPlan) -> DramTraffic {
         let base = DramTraffic::compulsory(plan.shape);
         let (row_tiles, col_tiles) = (plan.row_tiles as u64, plan.col_tiles as u64);
-        // How many times a stream operand (a row-tile operand) is fetched: once if it stays or if
-        // there is only one row tile (consecutive folds then share it), else once per column tile.
+        // How many times a stream operand (a row-tile operand) is fetched: once if it stays, else
+        // once per column tile.
+        // (With one row tile the whole operand is one tile, so it is `Whole` whenever it fits.)
         let row_tile_factor = |r: Reuse| match r {
             Reuse::Whole => 1,
-            Reuse::PerRun if row_tiles == 1 => 1,
             Reuse::PerRun | Reuse::PerFold => col_tiles,
         };
         let (fa, fb) = match plan.df {

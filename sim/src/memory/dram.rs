@@ -40,9 +40,9 @@ impl DramBus {
         self.booked.div_ceil(self.bytes_per_cycle)
     }
 
-    /// Whether a transfer is still under way (or waiting for its latency) in cycle `t`.
-    pub(crate) fn busy(&self, t: u64) -> bool {
-        self.booked > t * self.bytes_per_cycle
+    /// The first cycle in which [`DramBus::can_issue`] holds.
+    pub(crate) fn accepts_from(&self) -> u64 {
+        (self.booked / self.bytes_per_cycle).saturating_sub(self.latency)
     }
 }
 
@@ -66,8 +66,12 @@ mod tests {
         assert_eq!(bus.issue(0, 8), 1);
         assert!(!bus.can_issue(0));
         assert_eq!(bus.issue(1, 8), 2);
-        assert!(bus.busy(1));
-        assert!(!bus.busy(2));
+        assert_eq!(bus.accepts_from(), 1);
+        let mut bus = DramBus::new(4, 100);
+        bus.issue(0, 400);
+        // Booked through cycle 199: a request may come once only cycle t + 100 has free slots.
+        assert_eq!(bus.accepts_from(), 100);
+        assert!(!bus.can_issue(99) && bus.can_issue(100));
     }
 
     #[test]
