@@ -519,6 +519,15 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
         run.tech,
         run.register_convention.name()
     );
+    if let Some((h, rows)) = action_rows(run) {
+        let _ = writeln!(
+            o,
+            "Energy by action (uJ; actions that cost nothing are left out):\n"
+        );
+        let h: Vec<&str> = h.iter().map(String::as_str).collect();
+        o.push_str(&markdown_table(&h, &rows));
+        let _ = writeln!(o);
+    }
     for (title, file) in plots {
         let _ = writeln!(o, "![{title}]({file}.png)\n");
     }
@@ -545,6 +554,23 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
         o.push_str(&markdown_table(&h, &rows));
     }
     o
+}
+
+/// One row per action that costs energy in some dataflow: (header, rows).
+fn action_rows(run: &WorkloadRun) -> Option<(Vec<String>, Vec<Row>)> {
+    let first = run.dataflows.first()?;
+    let mut h = vec!["component".to_string(), "action".to_string()];
+    h.extend(run.dataflows.iter().map(|d| d.dataflow.to_string()));
+    let rows = (0..first.energy_actions.len())
+        .filter(|&i| run.dataflows.iter().any(|d| d.energy_actions[i].pj > 0.0))
+        .map(|i| {
+            let a = &first.energy_actions[i];
+            let mut cells = vec![a.component.clone(), format!("`{}`", a.action)];
+            cells.extend(run.dataflows.iter().map(|d| uj(d.energy_actions[i].pj)));
+            Row { cells }
+        })
+        .collect();
+    Some((h, rows))
 }
 
 /// Per layer, each dataflow's memory plan (`None` with the ideal memory model).
