@@ -5,6 +5,7 @@
 //! ```text
 //! FOLD <cycle>            a fold's first stream read (while running)
 //! STALLS <n>              cycles of the run in which `stall` was driven high
+//! STALL_VIOLATION <cycle>  Icarus only: a buffer read or a C write enabled in a stalled cycle
 //! C <vector> <lane> <v>   buffer C after the run
 //! CTR <index> <hi> <lo>   hardware counter (COUNTERS order)
 //! SIM_NS <ns>             wall time of the run alone (Verilator)
@@ -156,6 +157,10 @@ module tb;
       if (running) begin
         if (fold_start) $display("FOLD %0d", t);
         if (stall) stalls = stalls + 1;
+        // A stalled cycle must not write C nor advance a buffer's read side (a C write of the
+        // held row would leave C unchanged, so only this check sees it).
+        if (stall && (dut.buf_c$we || dut.buf_a$en || dut.buf_b$en || dut.buf_c$en))
+          $display("STALL_VIOLATION %0d", t);
         t = t + 1;
       end
       @(negedge clock);
@@ -242,6 +247,12 @@ pub fn parse_output(
             }
             Some("SIM_NS") => sim_seconds = num(1)? as f64 * 1e-9,
             Some("STALLS") => stalls = num(1)? as u64,
+            Some("STALL_VIOLATION") => {
+                return Err(HdlError::Sim(format!(
+                    "cycle {} of the run stalled, yet C was written or a buffer read advanced",
+                    num(1)?
+                )))
+            }
             Some("TIMEOUT") => {
                 return Err(HdlError::Sim(format!(
                     "done did not rise within {} cycles",

@@ -227,9 +227,12 @@ fn run<P: Probe, W: std::io::Write>(
             t += 1;
         }
         waited += 1;
-        if waited > limit + stalled.len() as u64 {
+        // The watchdog counts the cycles that did not stall (a stall pattern may be long), and
+        // gives up on a pattern that stalls without end.
+        let stalls = stalled.len() as u64;
+        if waited - stalls > limit || stalls > limit.saturating_mul(1024) {
             return Err(HdlError::Sim(format!(
-                "the RTL did not raise done within {limit} cycles"
+                "the RTL did not raise done within {limit} cycles ({stalls} more stalled)"
             )));
         }
         tick(&mut uut, &mut trace)?;
