@@ -19,7 +19,7 @@ tmp=$(mktemp)
   echo "Each line is \`systole synth --arch $arch --rows R --cols C --target T [--only os]\`."
   echo
   echo "- LUT4, FF, BRAM, DSP: Yosys cells after technology mapping (iCE40: SB_LUT4, SB_DFF*, SB_RAM40_4K,"
-  echo "  SB_MAC16; ECP5: LUT4, TRELLIS_FF, DP16KD, MULT18X18D). FF includes the 243 flip-flops of the"
+  echo "  SB_MAC16; ECP5: LUT4, TRELLIS_FF, DP16KD, MULT18X18D). FF includes the 244 flip-flops of the"
   echo "  pin-light I/O wrapper that feeds the top's ports from shift registers (\`hdl/src/synth.rs\`)."
   echo "- logic cells: nextpnr's ICESTORM_LC / TRELLIS_COMB used / available. Fmax: nextpnr after routing,"
   echo "  seed 1, one clock. fits: nextpnr placed and routed the design on the part."

@@ -6,6 +6,14 @@
 //! which only the C read-back cursor's clock runs, so that read-backs due before cycle 0, which
 //! never accumulate, are stepped over) -> run (cycle 0 to the last C write) -> flush (the
 //! counters add the last cycle's events) -> done.
+//!
+//! Stalls: the `stall` input acts only in the run state. There it makes the cycle a stalled one
+//! (`hold`): the time bases `t`/`tr`, the cursors and the state hold, and the top level freezes
+//! every register of the datapath. The request outputs (`a_re` .. `c_wcount`) still show the op
+//! due in the cycle, so that whatever decides the stall (the DMA, later) can look at them without
+//! a combinational loop; the top gates their effect. In idle, setup, launch, preroll, flush and
+//! done, `stall` is ignored: those states run before cycle 0 or after the last write, and nothing
+//! in them touches the buffers' contents.
 
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
@@ -56,13 +64,19 @@ pub struct Controller {
     pub cmd_b_base: Signal<In, Bits<16>>,
     /// Start command: vector address of C in buffer C.
     pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Stall request: in the run state, the cycle stalls (see `hold`); ignored in every other
+    /// state.
+    pub stall: Signal<In, Bit>,
+    /// This cycle stalls (`stall` in the run state): the cursors, the time bases and the state
+    /// hold, and the top freezes every register of the datapath and gates the requests below.
+    pub hold: Signal<Out, Bit>,
     /// Busy from the start command until done.
     pub busy: Signal<Out, Bit>,
     /// The run finished; counters are final.
     pub done: Signal<Out, Bit>,
     /// Cycles 0 .. last write (the counters count in these).
     pub running: Signal<Out, Bit>,
-    /// The first stream read of a fold is issued this cycle.
+    /// The first stream read of a fold is issued this cycle (not in a stalled cycle).
     pub fold_start: Signal<Out, Bit>,
     /// The mode, for the array and the edge multiplexers.
     pub os: Signal<Out, Bit>,
@@ -168,6 +182,7 @@ pub struct Controller {
     wfirst: Signal<Local, Bits<32>>,
     in_run: Signal<Local, Bit>,
     launch: Signal<Local, Bit>,
+    frozen: Signal<Local, Bit>,
 }
 
 /// Generation-time constants of the schedule for one config.
@@ -234,6 +249,8 @@ impl Controller {
             cmd_a_base: Default::default(),
             cmd_b_base: Default::default(),
             cmd_c_base: Default::default(),
+            stall: Default::default(),
+            hold: Default::default(),
             busy: Default::default(),
             done: Default::default(),
             running: Default::default(),
@@ -326,6 +343,7 @@ impl Controller {
             wfirst: Default::default(),
             in_run: Default::default(),
             launch: Default::default(),
+            frozen: Default::default(),
         }
     }
 }
@@ -448,6 +466,13 @@ impl Logic for Controller {
         // The state machine.
         self.in_run.next = self.state.q.val() == self.k_run.val();
         self.running.next = self.in_run.val();
+        // A stall has effect only in the run state (cycle 0 to the last C write).
+        self.frozen.next = self.in_run.val() & self.stall.val();
+        self.hold.next = self.frozen.val();
+        self.left.hold.next = self.frozen.val();
+        self.top.hold.next = self.frozen.val();
+        self.wr.hold.next = self.frozen.val();
+        self.rd.hold.next = self.frozen.val();
         self.done.next = self.state.q.val() == self.k_done.val();
         self.busy.next =
             (self.state.q.val() != self.k_idle.val()) & (self.state.q.val() != self.k_done.val());
@@ -485,10 +510,13 @@ impl Logic for Controller {
                 self.state.d.next = self.k_run.val();
             }
         } else if self.in_run.val() {
-            self.t.d.next = self.t.q.val() + self.k_one32.val();
-            self.tr.d.next = self.tr.q.val() + self.k_one32.val();
-            if self.wr.final_op.val() {
-                self.state.d.next = self.k_flush.val();
+            // A stalled cycle holds the time bases and the state (the last write is retried).
+            if !self.frozen.val() {
+                self.t.d.next = self.t.q.val() + self.k_one32.val();
+                self.tr.d.next = self.tr.q.val() + self.k_one32.val();
+                if self.wr.final_op.val() {
+                    self.state.d.next = self.k_flush.val();
+                }
             }
         } else if self.state.q.val() == self.k_flush.val() {
             // The counters add the last cycle's events now (their increments are registered).
@@ -553,7 +581,8 @@ impl Logic for Controller {
                 self.b_tag.next = self.treq_tag.val();
             }
         }
-        self.fold_start.next = self.left.issue.val() & self.left.first_step.val();
+        self.fold_start.next =
+            self.left.issue.val() & self.left.first_step.val() & !self.frozen.val();
 
         // C: read-backs of accumulating WS/IS folds, and the write of each output row.
         self.c_re.next = self.rd.issue.val() & self.rd.rt_nz.val() & !self.is_os.val();

@@ -6,6 +6,10 @@
 //! Fold `f`'s step `s` is issued in cycle `first + s` for fold 0, `second + s` for fold 1 and
 //! `second + (f-1)*interval + s` after that. In slot mode a step stands for array row `R-1-s`,
 //! and it is active only when that row is inside the tile (preload slots, OS output rows).
+//!
+//! `issue` says which op is due in this cycle even when the cycle stalls (`hold`): the op's
+//! effects (the read, the write, the step to the next op) are what a stall cancels, so that a
+//! future DMA can decide the stall from the request without a combinational loop.
 
 use rust_hdl::prelude::*;
 
@@ -18,6 +22,8 @@ pub struct Cursor {
     pub start: Signal<In, Bit>,
     /// Issue ops only while enabled.
     pub en: Signal<In, Bit>,
+    /// A stalled cycle: the op due now (`issue`) stays due, and the cursor holds every register.
+    pub hold: Signal<In, Bit>,
     /// The cursor's time base.
     pub t: Signal<In, Bits<32>>,
     /// Issue cycle of fold 0's first step.
@@ -94,6 +100,7 @@ impl Cursor {
             clock: Default::default(),
             start: Default::default(),
             en: Default::default(),
+            hold: Default::default(),
             t: Default::default(),
             t_first: Default::default(),
             t_second: Default::default(),
@@ -194,7 +201,7 @@ impl Logic for Cursor {
             self.rt_base.d.next = self.zero16.val();
             self.ct_base.d.next = self.zero16.val();
             self.nz.d.next = false;
-        } else if self.fire.val() {
+        } else if self.fire.val() & !self.hold.val() {
             if self.last.val() {
                 // The fold's last step: move to the next fold (row tiles inner).
                 self.s.d.next = self.zero16.val();

@@ -1,6 +1,7 @@
 //! The edge registers: the skew in front of the left and top edges (lane `l` passes through `l`
 //! registers) and the deskew behind the bottom row (lane `j` passes through `C-1-j`). Each
-//! reports, per cycle, how many valid values its registers latch (`skew_hops`, `deskew_hops`).
+//! reports, per cycle, how many valid values its registers latch (`skew_hops`, `deskew_hops`),
+//! and holds every register while its clock enable `en` is low (a stalled cycle).
 
 use rust_hdl::prelude::*;
 
@@ -25,6 +26,8 @@ fn offsets(depths: &[usize]) -> Vec<usize> {
 pub struct Skew {
     /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Clock enable of every register (low: a stalled cycle, the skew holds).
+    pub en: Signal<In, Bit>,
     /// Per lane: the int8 value.
     pub in_val: Vec<Signal<In, Signed<8>>>,
     /// Per lane: marker bits (valid, first, last, slot).
@@ -51,6 +54,7 @@ impl Skew {
         let regs = lanes * lanes.saturating_sub(1) / 2;
         Skew {
             clock: Default::default(),
+            en: Default::default(),
             in_val: vec_of(lanes),
             in_ctl: vec_of(lanes),
             in_tag: vec_of(lanes),
@@ -68,7 +72,7 @@ impl Skew {
 
 impl Logic for Skew {
     fn update(&mut self) {
-        let clk = self.clock.val();
+        let (clk, en) = (self.clock.val(), self.en.val());
         let mut hops = 0u64;
         for l in 0..self.in_val.len() {
             let mut val = self.in_val[l].val();
@@ -79,9 +83,15 @@ impl Logic for Skew {
                 self.r_val[x].clock.next = clk;
                 self.r_ctl[x].clock.next = clk;
                 self.r_tag[x].clock.next = clk;
-                self.r_val[x].d.next = val;
-                self.r_ctl[x].d.next = ctl;
-                self.r_tag[x].d.next = tag;
+                if en {
+                    self.r_val[x].d.next = val;
+                    self.r_ctl[x].d.next = ctl;
+                    self.r_tag[x].d.next = tag;
+                } else {
+                    self.r_val[x].d.next = self.r_val[x].q.val();
+                    self.r_ctl[x].d.next = self.r_ctl[x].q.val();
+                    self.r_tag[x].d.next = self.r_tag[x].q.val();
+                }
                 hops += u64::from(ctl.get_bit(CTL_VALID));
                 val = self.r_val[x].q.val();
                 ctl = self.r_ctl[x].q.val();
@@ -113,6 +123,8 @@ impl Logic for Skew {
 
     fn hdl(&self) -> Verilog {
         let mut k = Kernel::default();
+        // One write per register input and path: shift when enabled, hold otherwise.
+        let (mut shift, mut hold) = (Kernel::default(), Kernel::default());
         let mut hops = vec![];
         for l in 0..self.in_val.len() {
             let mut src = [
@@ -129,7 +141,8 @@ impl Logic for Skew {
                 ];
                 for (r, s) in regs.iter().zip(&src) {
                     k.assign(format!("{r}$clock"), sig("clock"));
-                    k.assign(format!("{r}$d"), sig(s.clone()));
+                    shift.assign(format!("{r}$d"), sig(s.clone()));
+                    hold.assign(format!("{r}$d"), sig(format!("{r}$q")));
                 }
                 hops.push(bit(src[1].clone(), CTL_VALID));
                 src = regs.map(|r| format!("{r}$q"));
@@ -137,6 +150,9 @@ impl Logic for Skew {
             k.assign(format!("out_val${l}"), sig(src[0].clone()));
             k.assign(format!("out_ctl${l}"), sig(src[1].clone()));
             k.assign(format!("out_tag${l}"), sig(src[2].clone()));
+        }
+        if !self.r_val.is_empty() {
+            k.if_else(sig("en"), shift, hold);
         }
         k.assign("hops", sum(hops));
         k.finish()
@@ -148,6 +164,8 @@ impl Logic for Skew {
 pub struct Deskew {
     /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Clock enable of every register (low: a stalled cycle, the deskew holds).
+    pub en: Signal<In, Bit>,
     /// Per lane: the bottom row's 32-bit value.
     pub in_p: Vec<Signal<In, Signed<32>>>,
     /// Per lane: valid bit.
@@ -169,6 +187,7 @@ impl Deskew {
         let regs = lanes * lanes.saturating_sub(1) / 2;
         Deskew {
             clock: Default::default(),
+            en: Default::default(),
             in_p: vec_of(lanes),
             in_v: vec_of(lanes),
             out_p: vec_of(lanes),
@@ -183,7 +202,7 @@ impl Deskew {
 
 impl Logic for Deskew {
     fn update(&mut self) {
-        let clk = self.clock.val();
+        let (clk, en) = (self.clock.val(), self.en.val());
         let n = self.in_p.len();
         let mut hops = 0u64;
         for j in 0..n {
@@ -193,8 +212,13 @@ impl Logic for Deskew {
                 let x = self._off[j] + m;
                 self.r_p[x].clock.next = clk;
                 self.r_v[x].clock.next = clk;
-                self.r_p[x].d.next = p;
-                self.r_v[x].d.next = v;
+                if en {
+                    self.r_p[x].d.next = p;
+                    self.r_v[x].d.next = v;
+                } else {
+                    self.r_p[x].d.next = self.r_p[x].q.val();
+                    self.r_v[x].d.next = self.r_v[x].q.val();
+                }
                 hops += u64::from(v);
                 p = self.r_p[x].q.val();
                 v = self.r_v[x].q.val();
@@ -222,6 +246,7 @@ impl Logic for Deskew {
     fn hdl(&self) -> Verilog {
         let mut k = Kernel::default();
         let n = self.in_p.len();
+        let (mut shift, mut hold) = (Kernel::default(), Kernel::default());
         let mut hops = vec![];
         for j in 0..n {
             let mut src = [format!("in_p${j}"), format!("in_v${j}")];
@@ -230,13 +255,17 @@ impl Logic for Deskew {
                 let regs = [format!("r_p${x}"), format!("r_v${x}")];
                 for (r, s) in regs.iter().zip(&src) {
                     k.assign(format!("{r}$clock"), sig("clock"));
-                    k.assign(format!("{r}$d"), sig(s.clone()));
+                    shift.assign(format!("{r}$d"), sig(s.clone()));
+                    hold.assign(format!("{r}$d"), sig(format!("{r}$q")));
                 }
                 hops.push(sig(src[1].clone()));
                 src = regs.map(|r| format!("{r}$q"));
             }
             k.assign(format!("out_p${j}"), sig(src[0].clone()));
             k.assign(format!("out_v${j}"), sig(src[1].clone()));
+        }
+        if !self.r_p.is_empty() {
+            k.if_else(sig("en"), shift, hold);
         }
         k.assign("hops", sum(hops));
         k.finish()

@@ -4,7 +4,8 @@
 //! pipeline registers); it returns what the RAM held when the read was issued (read-first).
 //! Beside the data, a sideband pipeline of the same length carries the read's valid-lane count,
 //! markers and preload tag, so that they reach the edge with the data (the contract's "delay
-//! line beside each SRAM").
+//! line beside each SRAM"). A read-side clock enable freezes reads and both pipelines for a
+//! stalled cycle; writes go on (the DMA will write A and B while the array stalls).
 
 use rust_hdl::prelude::*;
 
@@ -16,6 +17,9 @@ use crate::netlist::vec_of;
 pub struct LaneMem<T: Synth> {
     /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Clock enable of the read side (low: a stalled cycle; no read is issued and the RAM's
+    /// output register and pipeline hold). Writes do not depend on it.
+    pub en: Signal<In, Bit>,
     /// Read enable.
     pub re: Signal<In, Bit>,
     /// Read address.
@@ -40,6 +44,7 @@ impl<T: Synth> LaneMem<T> {
         assert!(latency >= 1 && depth >= 1);
         LaneMem {
             clock: Default::default(),
+            en: Default::default(),
             re: Default::default(),
             raddr: Default::default(),
             we: Default::default(),
@@ -68,11 +73,13 @@ impl<T: Synth> Logic for LaneMem<T> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
             // Pipeline first (it takes the RAM register's old value), then the read-first RAM.
-            let n = self._stages.len();
-            for s in (1..n).rev() {
-                self._stages[s] = self._stages[s - 1];
+            let (n, en) = (self._stages.len(), self.en.val());
+            if en {
+                for s in (1..n).rev() {
+                    self._stages[s] = self._stages[s - 1];
+                }
             }
-            if self.re.val() {
+            if self.re.val() && en {
                 let a = self.raddr.val().index();
                 self._stages[0] = self._mem.get(a).copied().unwrap_or_default();
             }
@@ -112,10 +119,10 @@ reg [{msb}:0] stage0;
 initial stage0 = 0;
 {regs}
 always @(posedge clock) begin
-   if (re) stage0 <= mem[raddr];
+   if (re & en) stage0 <= mem[raddr];
    if (we) mem[waddr] <= wdata;
 end
-always @(posedge clock) begin
+always @(posedge clock) if (en) begin
 {shifts}end
 always @(*) rdata = out_en ? stage{out} : {w}'d0;
 ",
@@ -132,6 +139,9 @@ always @(*) rdata = out_en ? stage{out} : {w}'d0;
 pub struct Buffer<T: Synth> {
     /// The clock.
     pub clock: Signal<In, Clock>,
+    /// Clock enable of the read side: the RAM reads, their pipelines and the sideband pipeline
+    /// advance only while it is high (low: a stalled cycle). The write ports do not depend on it.
+    pub en: Signal<In, Bit>,
     /// Read request: address, valid lanes (0: nothing is read, only markers travel), markers and
     /// tag.
     pub re: Signal<In, Bit>,
@@ -188,6 +198,7 @@ impl<T: Synth> Buffer<T> {
         let elem = T::BITS;
         Buffer {
             clock: Default::default(),
+            en: Default::default(),
             re: Default::default(),
             raddr: Default::default(),
             rcount: Default::default(),
@@ -254,6 +265,13 @@ impl<T: Synth> Logic for Buffer<T> {
             self.sb_flags[s].d.next = self.sb_flags[s - 1].q.val();
             self.sb_tag[s].d.next = self.sb_tag[s - 1].q.val();
         }
+        if !self.en.val() {
+            for s in 0..self.sb_count.len() {
+                self.sb_count[s].d.next = self.sb_count[s].q.val();
+                self.sb_flags[s].d.next = self.sb_flags[s].q.val();
+                self.sb_tag[s].d.next = self.sb_tag[s].q.val();
+            }
+        }
         self.count_out.next = self.sb_count[0].q.val();
         self.flags_out.next = self.sb_flags[0].q.val();
         self.rtag_out.next = self.sb_tag[0].q.val();
@@ -267,6 +285,7 @@ impl<T: Synth> Logic for Buffer<T> {
         self.wwords.next = self.k_zero16.val();
         for l in 0..self.mems.len() {
             self.mems[l].clock.next = self.clock.val();
+            self.mems[l].en.next = self.en.val();
             self.mems[l].raddr.next = self.raddr.val();
             self.mems[l].re.next = self.re.val() & (self.rcount.val() > self.lane_idx[l].val());
             self.mems[l].waddr.next = self.waddr.val();

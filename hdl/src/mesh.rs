@@ -34,6 +34,8 @@ pub struct Mesh {
     pub clock: Signal<In, Clock>,
     /// The mode is OS.
     pub os: Signal<In, Bit>,
+    /// Clock enable of every PE register (low: a stalled cycle, the whole mesh holds).
+    pub en: Signal<In, Bit>,
     /// Left edge: int8 value per row.
     pub left_a: Vec<Signal<In, Signed<8>>>,
     /// Left edge: marker bits per row.
@@ -61,6 +63,7 @@ impl Mesh {
         Mesh {
             clock: Default::default(),
             os: Default::default(),
+            en: Default::default(),
             left_a: (0..rows).map(|_| Default::default()).collect(),
             left_ctl: (0..rows).map(|_| Default::default()).collect(),
             top_v: (0..cols).map(|_| Default::default()).collect(),
@@ -83,7 +86,7 @@ fn count(bits: impl Iterator<Item = bool>) -> Bits<16> {
 impl Logic for Mesh {
     fn update(&mut self) {
         let (r, c) = (self._rows, self._cols);
-        let (clk, os) = (self.clock.val(), self.os.val());
+        let (clk, os, en) = (self.clock.val(), self.os.val(), self.en.val());
         for k in 0..r * c {
             let (i, j) = (k / c, k % c);
             let (a, av, first, last) = if j == 0 {
@@ -127,6 +130,7 @@ impl Logic for Mesh {
             let pe = &mut self.pes[k];
             pe.clock.next = clk;
             pe.os.next = os;
+            pe.en.next = en;
             pe.a_in.next = a;
             pe.a_vin.next = av;
             pe.first_in.next = first;
@@ -157,6 +161,7 @@ impl Logic for Mesh {
         for pe in &mut self.pes {
             pe.clock.connect();
             pe.os.connect();
+            pe.en.connect();
             pe.a_in.connect();
             pe.a_vin.connect();
             pe.first_in.connect();
@@ -187,6 +192,7 @@ impl Logic for Mesh {
             let pe = format!("pes${n}");
             k.assign(format!("{pe}$clock"), sig("clock"));
             k.assign(format!("{pe}$os"), sig("os"));
+            k.assign(format!("{pe}$en"), sig("en"));
             if j == 0 {
                 k.assign(format!("{pe}$a_in"), sig(format!("left_a${i}")));
                 k.assign(

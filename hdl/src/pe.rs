@@ -6,7 +6,8 @@
 //! the stationary pair `w`/`wn` and the partial sum `p`, which shares its register with `y`.
 //! Every register follows the PE rules of the contract at each clock edge; invalid registers hold
 //! zero, so the arithmetic needs no valid gating and the valid bits decide only what is captured
-//! and counted.
+//! and counted. A clock enable `en` freezes every register for a stalled cycle (the contract's
+//! memory system: a stall freezes the whole machine).
 
 use rust_hdl::prelude::*;
 
@@ -20,6 +21,9 @@ pub struct Pe {
     pub clock: Signal<In, Clock>,
     /// Dataflow mode: true for OS, false for WS and IS (the PE does the same in both).
     pub os: Signal<In, Bit>,
+    /// Clock enable of every register of the PE: low in a stalled cycle (the machine-wide
+    /// freeze), when every register holds its value.
+    pub en: Signal<In, Bit>,
     /// Horizontal operand from the left neighbour (column 0: the left skew), with valid and the
     /// `first`/`last` markers.
     pub a_in: Signal<In, Signed<8>>,
@@ -64,6 +68,7 @@ pub struct Pe {
     pub p_vout: Signal<Out, Bit>,
     /// Events of the coming edge (`EventCounts` names): a MAC, an accumulator write, a valid
     /// latch of `a`, of `v`, of `wn` (stationary load), of `w` (swap), of `y`/`p` and of `x`.
+    /// They describe the edge as if `en` were high; the counters ignore a stalled cycle's events.
     pub ev_mac: Signal<Out, Bit>,
     /// An OS accumulator write this edge.
     pub ev_acc: Signal<Out, Bit>,
@@ -117,6 +122,7 @@ impl Pe {
         Pe {
             clock: Default::default(),
             os: Default::default(),
+            en: Default::default(),
             a_in: Default::default(),
             a_vin: Default::default(),
             first_in: Default::default(),
@@ -260,6 +266,27 @@ impl Logic for Pe {
             self.v.d.next = self.v_in.val();
             self.v_v.d.next = self.v_vin.val();
             self.slot.d.next = self.slot_in.val();
+        }
+
+        // A stalled cycle: every register keeps its value (a clock enable; the last write wins).
+        if !self.en.val() {
+            self.a.d.next = self.a.q.val();
+            self.a_v.d.next = self.a_v.q.val();
+            self.first.d.next = self.first.q.val();
+            self.last.d.next = self.last.q.val();
+            self.v.d.next = self.v.q.val();
+            self.v_v.d.next = self.v_v.q.val();
+            self.slot.d.next = self.slot.q.val();
+            self.tag.d.next = self.tag.q.val();
+            self.w.d.next = self.w.q.val();
+            self.w_v.d.next = self.w_v.q.val();
+            self.wn.d.next = self.wn.q.val();
+            self.wn_v.d.next = self.wn_v.q.val();
+            self.acc.d.next = self.acc.q.val();
+            self.py.d.next = self.py.q.val();
+            self.py_v.d.next = self.py_v.q.val();
+            self.x.d.next = self.x.q.val();
+            self.x_v.d.next = self.x_v.q.val();
         }
 
         self.ev_mac.next = self.mac.val();

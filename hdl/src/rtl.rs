@@ -96,6 +96,44 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     probe: &mut P,
     vcd: Option<W>,
 ) -> Result<RtlRun, HdlError> {
+    run(cfg, df, a, b, probe, vcd, &mut |_| false).map(|s| s.rtl)
+}
+
+/// A run with a driven `stall` input.
+#[derive(Debug, Clone)]
+pub struct StalledRun {
+    /// C and the statistics (`stall_cycles` is the number of stalled cycles of the run).
+    pub rtl: RtlRun,
+    /// The cycles of the run (cycle 0 = the first read, stalls included) in which `stall` was
+    /// high, in order.
+    pub stalled: Vec<u64>,
+}
+
+/// [`simulate_gemm_rtl`] with the top's `stall` input driven by `stall(k)` in the `k`-th cycle
+/// after the start command's clock edge (`k = 0` is the controller's setup cycle), also before
+/// cycle 0 and after the last write, where the design ignores it. `probe` hears every buffer
+/// access in the run cycle it is done (stalls included, as the fast model reports them with
+/// DRAM); a stalled cycle does none.
+pub fn simulate_gemm_rtl_stalled<P: Probe>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    mut stall: impl FnMut(u64) -> bool,
+) -> Result<StalledRun, HdlError> {
+    run(cfg, df, a, b, probe, None::<std::io::Sink>, &mut stall)
+}
+
+fn run<P: Probe, W: std::io::Write>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    vcd: Option<W>,
+    stall: &mut dyn FnMut(u64) -> bool,
+) -> Result<StalledRun, HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
     let c = cfg.array.cols as usize;
@@ -135,55 +173,72 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     let mut t: u64 = 0;
     let mut waited: u64 = 0;
     let mut fold_starts = Vec::new();
+    let mut stalled = Vec::new();
     let mut values = Vec::with_capacity(c);
     while !uut.done.val() {
-        let ct = &uut.ctrl;
-        if ct.running.val() {
-            for (re, addr, count, buf) in [
+        let stall_now = stall(waited);
+        if stall_now != uut.stall.val() {
+            uut.stall.next = stall_now;
+            settle(&mut uut)?;
+        }
+        if uut.ctrl.running.val() {
+            // What the buffers do (not what the controller asks): a stalled cycle must do nothing.
+            for (en, re, addr, count, buf) in [
                 (
-                    ct.a_re.val(),
-                    ct.a_addr.val(),
-                    ct.a_count.val(),
+                    uut.buf_a.en.val(),
+                    uut.buf_a.re.val(),
+                    uut.buf_a.raddr.val(),
+                    uut.buf_a.rcount.val(),
                     BufferId::A,
                 ),
                 (
-                    ct.b_re.val(),
-                    ct.b_addr.val(),
-                    ct.b_count.val(),
+                    uut.buf_b.en.val(),
+                    uut.buf_b.re.val(),
+                    uut.buf_b.raddr.val(),
+                    uut.buf_b.rcount.val(),
                     BufferId::B,
                 ),
                 (
-                    ct.c_re.val(),
-                    ct.c_raddr.val(),
-                    ct.c_rcount.val(),
+                    uut.buf_c.en.val(),
+                    uut.buf_c.re.val(),
+                    uut.buf_c.raddr.val(),
+                    uut.buf_c.rcount.val(),
                     BufferId::C,
                 ),
             ] {
-                if re && count.to_u64() > 0 {
+                if en && re && count.to_u64() > 0 {
                     probe.buffer_read(t, buf, addr.index(), count.index());
                 }
             }
-            if ct.c_we.val() {
+            let bc = &uut.buf_c;
+            if bc.we.val() {
                 values.clear();
-                for j in 0..ct.c_wcount.val().index() {
-                    values.push(signed_i32(uut.buf_c.wdata[j].val()));
+                for j in 0..bc.wcount.val().index() {
+                    values.push(signed_i32(bc.wdata[j].val()));
                 }
-                probe.buffer_write(t, BufferId::C, ct.c_waddr.val().index(), &values);
+                probe.buffer_write(t, BufferId::C, bc.waddr.val().index(), &values);
             }
-            if ct.fold_start.val() {
+            if uut.fold_start.val() {
                 fold_starts.push(t);
+            }
+            if stall_now {
+                stalled.push(t);
             }
             t += 1;
         }
         waited += 1;
-        if waited > limit {
+        // The watchdog counts the cycles that did not stall (a stall pattern may be long), and
+        // gives up on a pattern that stalls without end.
+        let stalls = stalled.len() as u64;
+        if waited - stalls > limit || stalls > limit.saturating_mul(1024) {
             return Err(HdlError::Sim(format!(
-                "the RTL did not raise done within {limit} cycles"
+                "the RTL did not raise done within {limit} cycles ({stalls} more stalled)"
             )));
         }
         tick(&mut uut, &mut trace)?;
     }
     let sim_seconds = began.elapsed().as_secs_f64();
+    uut.stall.next = false;
 
     let mut counts = [0u64; COUNTERS.len()];
     for (k, slot) in counts.iter_mut().enumerate() {
@@ -191,19 +246,23 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
         settle(&mut uut)?;
         *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
     }
-    let run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
+    let mut run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
+    run.stall_cycles = stalled.len() as u64;
     let mut data = vec![0i32; img.c_vectors * img.c_lanes];
     for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
         for (l, x) in chunk.iter_mut().enumerate() {
             *x = signed_i32(uut.buf_c.peek(v, l));
         }
     }
-    Ok(RtlRun {
-        run: GemmRun {
-            c: unpack_c(cfg, df, shape, &data),
-            stats: run,
+    Ok(StalledRun {
+        rtl: RtlRun {
+            run: GemmRun {
+                c: unpack_c(cfg, df, shape, &data),
+                stats: run,
+            },
+            sim_seconds,
         },
-        sim_seconds,
+        stalled,
     })
 }
 

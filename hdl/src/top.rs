@@ -37,7 +37,7 @@ pub const COUNTERS: [&str; 18] = [
 ];
 
 /// The top module's ports other than `clock`: name, input (true) or output, width.
-pub const TOP_PORTS: [(&str, bool, usize); 22] = [
+pub const TOP_PORTS: [(&str, bool, usize); 23] = [
     ("start", true, 1),
     ("cmd_m", true, 16),
     ("cmd_n", true, 16),
@@ -53,6 +53,7 @@ pub const TOP_PORTS: [(&str, bool, usize); 22] = [
     ("host_wdata", true, 8),
     ("host_re", true, 1),
     ("ctr_sel", true, 8),
+    ("stall", true, 1),
     ("host_rdata", false, 32),
     ("busy", false, 1),
     ("done", false, 1),
@@ -117,6 +118,10 @@ pub struct Accelerator {
     pub cmd_b_base: Signal<In, Bits<16>>,
     /// Start command: vector address of C in buffer C.
     pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Stall: while high in a cycle of the run (cycle 0 to the last C write), every register of
+    /// the datapath and the controller holds its value at the clock edge, no buffer read or C
+    /// write is done, and no event is counted except the cycle. Ignored outside the run.
+    pub stall: Signal<In, Bit>,
     /// Host writes of operands: buffer (1 = A, 2 = B), vector address, lane, value.
     pub host_sel: Signal<In, Bits<2>>,
     /// Host port: write one element.
@@ -182,6 +187,7 @@ impl Accelerator {
             cmd_a_base: Default::default(),
             cmd_b_base: Default::default(),
             cmd_c_base: Default::default(),
+            stall: Default::default(),
             host_sel: Default::default(),
             host_we: Default::default(),
             host_addr: Default::default(),
@@ -265,11 +271,15 @@ impl Logic for Accelerator {
         ct.cmd_a_base.next = self.cmd_a_base.val();
         ct.cmd_b_base.next = self.cmd_b_base.val();
         ct.cmd_c_base.next = self.cmd_c_base.val();
+        ct.stall.next = self.stall.val();
         self.busy.next = ct.busy.val();
         self.done.next = ct.done.val();
         self.fold_start.next = ct.fold_start.val();
         self.running.next = ct.running.val();
         let (busy, is) = (ct.busy.val(), ct.is.val());
+        // The machine-wide clock enable: low in a stalled cycle of the run.
+        let hold = ct.hold.val();
+        let en = !hold;
 
         // Buffers A and B: read requests from the controller, writes from the host.
         let host = (
@@ -297,6 +307,7 @@ impl Logic for Accelerator {
                     ct.b_tag.val(),
                 )
             };
+            b.en.next = en;
             b.re.next = re;
             b.raddr.next = addr;
             b.rcount.next = count;
@@ -332,6 +343,10 @@ impl Logic for Accelerator {
         }
 
         // Mesh and deskew.
+        self.skew_l.en.next = en;
+        self.skew_t.en.next = en;
+        self.mesh.en.next = en;
+        self.deskew.en.next = en;
         self.mesh.os.next = self.ctrl.os.val();
         for i in 0..r {
             self.mesh.left_a[i].next = self.skew_l.out_val[i].val();
@@ -349,6 +364,7 @@ impl Logic for Accelerator {
         // host reads results through the same read port when the controller is not busy.
         let ct = &self.ctrl;
         let bc = &mut self.buf_c;
+        bc.en.next = en;
         bc.re.next = ct.c_re.val() || self.host_re.val();
         if busy {
             bc.raddr.next = ct.c_raddr.val();
@@ -363,7 +379,8 @@ impl Logic for Accelerator {
         }
         bc.rflags.next = Bits::default();
         bc.rtag.next = Bits::default();
-        bc.we.next = ct.c_we.val();
+        // The controller shows the write due this cycle; a stalled cycle does not do it.
+        bc.we.next = ct.c_we.val() && !hold;
         bc.waddr.next = ct.c_waddr.val();
         bc.wcount.next = ct.c_wcount.val();
         for j in 0..c {
@@ -404,12 +421,13 @@ impl Logic for Accelerator {
             w8(ct.c_wcount.val()),
         ];
         let clear = self.start.val() && !busy;
-        let en = ct.running.val();
+        let running = ct.running.val();
         for (k, inc) in incs.into_iter().enumerate() {
             let x = &mut self.ctrs[k];
             x.clock.next = clk;
             x.clear.next = clear;
-            x.en.next = en;
+            // A stalled cycle counts as a cycle and nothing else.
+            x.en.next = running && (k == 0 || !hold);
             x.inc.next = inc;
         }
         let sel = self.ctr_sel.val().index();
@@ -432,12 +450,14 @@ impl Logic for Accelerator {
         ct.cmd_a_base.connect();
         ct.cmd_b_base.connect();
         ct.cmd_c_base.connect();
+        ct.stall.connect();
         for b in [&mut self.buf_a, &mut self.buf_b] {
             connect_buffer(b);
         }
         connect_buffer(&mut self.buf_c);
         for s in [&mut self.skew_l, &mut self.skew_t] {
             s.clock.connect();
+            s.en.connect();
             for l in 0..s.in_val.len() {
                 s.in_val[l].connect();
                 s.in_ctl[l].connect();
@@ -446,6 +466,7 @@ impl Logic for Accelerator {
         }
         let m = &mut self.mesh;
         m.clock.connect();
+        m.en.connect();
         m.os.connect();
         for i in 0..m.left_a.len() {
             m.left_a[i].connect();
@@ -457,6 +478,7 @@ impl Logic for Accelerator {
             m.top_tag[j].connect();
         }
         self.deskew.clock.connect();
+        self.deskew.en.connect();
         for j in 0..self.deskew.in_p.len() {
             self.deskew.in_p[j].connect();
             self.deskew.in_v[j].connect();
@@ -492,6 +514,7 @@ impl Logic for Accelerator {
             "cmd_a_base",
             "cmd_b_base",
             "cmd_c_base",
+            "stall",
         ] {
             k.assign(format!("ctrl${p}"), sig(p));
         }
@@ -504,6 +527,11 @@ impl Logic for Accelerator {
             k.assign(p, sig(format!("ctrl${p}")));
         }
         let lanes_ab = self.buf_a.rdata.len();
+        for b in [
+            "buf_a", "buf_b", "buf_c", "skew_l", "skew_t", "mesh", "deskew",
+        ] {
+            k.assign(format!("{b}$en"), not(sig("ctrl$hold")));
+        }
         for (b, x, sel) in [("buf_a", "a", HOST_SEL_A), ("buf_b", "b", HOST_SEL_B)] {
             k.assign(format!("{b}$re"), sig(format!("ctrl${x}_re")));
             k.assign(format!("{b}$raddr"), sig(format!("ctrl${x}_addr")));
@@ -603,7 +631,7 @@ impl Logic for Accelerator {
         k.if_else(sig("ctrl$busy"), busy, idle);
         k.assign("buf_c$rflags", lit(0, 4));
         k.assign("buf_c$rtag", lit(0, 8));
-        k.assign("buf_c$we", sig("ctrl$c_we"));
+        k.assign("buf_c$we", and(sig("ctrl$c_we"), not(sig("ctrl$hold"))));
         k.assign("buf_c$waddr", sig("ctrl$c_waddr"));
         k.assign("buf_c$wcount", sig("ctrl$c_wcount"));
         for j in 0..c {
@@ -652,7 +680,12 @@ impl Logic for Accelerator {
                 format!("ctrs${n}$clear"),
                 and(sig("start"), not(sig("ctrl$busy"))),
             );
-            k.assign(format!("ctrs${n}$en"), sig("ctrl$running"));
+            let en = if n == 0 {
+                sig("ctrl$running")
+            } else {
+                and(sig("ctrl$running"), not(sig("ctrl$hold")))
+            };
+            k.assign(format!("ctrs${n}$en"), en);
             k.assign(format!("ctrs${n}$inc"), inc);
         }
         k.assign("ctr_lo", lit(0, 32));
@@ -669,6 +702,7 @@ impl Logic for Accelerator {
 
 fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
     b.clock.connect();
+    b.en.connect();
     b.re.connect();
     b.raddr.connect();
     b.rcount.connect();

@@ -90,6 +90,12 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "vector address of each operand in its buffer",
         ),
         (
+            "stall",
+            "in",
+            1,
+            "high in a cycle of the run (while `running`): the whole machine holds for that cycle (no read, no write, no event but the cycle); ignored outside the run; tie low if unused",
+        ),
+        (
             "host_sel",
             "in",
             2,
@@ -124,13 +130,13 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "running",
             "out",
             1,
-            "high during cycles 0 .. last C write (the counted window)",
+            "high during cycles 0 .. last C write (the counted window, stalled cycles included)",
         ),
         (
             "fold_start",
             "out",
             1,
-            "a fold's first stream read is issued this cycle",
+            "a fold's first stream read is issued this cycle (never in a stalled one)",
         ),
         ("ctr_sel", "in", 8, "counter select (table below)"),
         ("ctr_lo, ctr_hi", "out", 32, "the selected 64-bit counter"),
@@ -143,6 +149,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
     }
     s += "\nA run: write A and B through the host port in the contract's layout; raise `start` for one\n\
 cycle with the command; wait for `done`; read C through `host_re`/`host_rdata` and the counters\n\
-through `ctr_sel`. `idle_pe_cycles` is `cycles x R x C - macs`.\n";
+through `ctr_sel`. `idle_pe_cycles` is `cycles x R x C - macs`. A stalled cycle counts in `cycles`\n\
+and in no other counter.\n";
     s
 }

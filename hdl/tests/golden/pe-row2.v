@@ -1,10 +1,11 @@
 
 
-module top(clock,os,a_in,a_vin,first_in,last_in,v_in,v_vin,slot_in,tag_in,p_in,p_vin,a_out,a_vout,first_out,last_out,v_out,v_vout,slot_out,tag_out,p_out,p_vout,ev_mac,ev_acc,ev_a_hop,ev_v_hop,ev_load,ev_swap,ev_py,ev_x);
+module top(clock,os,en,a_in,a_vin,first_in,last_in,v_in,v_vin,slot_in,tag_in,p_in,p_vin,a_out,a_vout,first_out,last_out,v_out,v_vout,slot_out,tag_out,p_out,p_vout,ev_mac,ev_acc,ev_a_hop,ev_v_hop,ev_load,ev_swap,ev_py,ev_x);
     
     // Module arguments
     input wire  clock;
     input wire  os;
+    input wire  en;
     input wire signed [7:0] a_in;
     input wire  a_vin;
     input wire  first_in;
@@ -300,6 +301,25 @@ module top(clock,os,a_in,a_vin,first_in,last_in,v_in,v_vin,slot_in,tag_in,p_in,p
             v$d = v_in;
             v_v$d = v_vin;
             slot$d = slot_in;
+        end
+        if (~en) begin
+            a$d = a$q;
+            a_v$d = a_v$q;
+            first$d = first$q;
+            last$d = last$q;
+            v$d = v$q;
+            v_v$d = v_v$q;
+            slot$d = slot$q;
+            tag$d = tag$q;
+            w$d = w$q;
+            w_v$d = w_v$q;
+            wn$d = wn$q;
+            wn_v$d = wn_v$q;
+            acc$d = acc$q;
+            py$d = py$q;
+            py_v$d = py_v$q;
+            x$d = x$q;
+            x_v$d = x_v$q;
         end
         ev_mac = mac;
         ev_acc = os & mac;
