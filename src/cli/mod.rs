@@ -60,7 +60,7 @@ pub struct EnergyArgs {
     tech: String,
     /// How pipeline registers are charged: write-once (each latched value once) or read-write
     /// (each write and each read, as ZigZag counts registers).
-    #[arg(long, value_enum, default_value_t = ConventionArg::WriteOnce)]
+    #[arg(long, value_enum, default_value_t = ConventionArg::WriteOnce, value_name = "CONVENTION")]
     register_convention: ConventionArg,
 }
 
