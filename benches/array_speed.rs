@@ -42,5 +42,11 @@ fn pe_cycles(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, pe_cycles);
+criterion_group! {
+    name = benches;
+    // No HTML plots: the numbers go into the README, and criterion's plots would need a font
+    // registered with plotters (the CLI registers its own for the report plots).
+    config = Criterion::default().without_plots();
+    targets = pe_cycles
+}
 criterion_main!(benches);
