@@ -20,7 +20,8 @@ pub struct GemmShape {
 }
 
 /// The largest problem the in-memory model accepts: operands, result and their buffer copies
-/// (bytes). The whole problem sits in host memory until the memory system streams it from DRAM.
+/// (bytes). The fast model keeps the whole problem in host memory even with DRAM: its buffers hold
+/// full images, and the memory system decides when each vector may be read (occupancy and timing).
 pub const MAX_FOOTPRINT_BYTES: u64 = 8 << 30;
 
 impl GemmShape {
