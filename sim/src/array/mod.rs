@@ -503,7 +503,7 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                         count_read(&mut ev, cfg, op.buffer, op.count);
                         probe.buffer_read(now, op.buffer, op.addr, op.count);
                         if let Some(mem) = mem.as_mut() {
-                            mem.on_read(plan, op.buffer, op.fold);
+                            mem.on_read(plan, op.buffer, op.fold, op.addr);
                         }
                     }
                     if port.port == Port::Left {

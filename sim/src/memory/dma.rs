@@ -13,9 +13,9 @@
 //! it what it did, and steps it once per cycle, stalled or not. The model tracks occupancy and
 //! timing; the datapath's SRAMs keep full images of the operands, so C is right whatever this
 //! model does, and its correctness rests on the counters: a fetch waits until the slot's previous
-//! vector has retired, and a read waits until its fetch is written. (An instrumented review that
-//! modelled the physical slots found no violation over about 24,000 random configurations; that
-//! checker is not part of the test suite.)
+//! vector has retired, and a read waits until its fetch is written. Debug builds (every test)
+//! also keep a physical model of A's and B's slots and assert that each read finds its vector
+//! there, written and not overwritten; a ring one slot too generous fails the property tests.
 
 use std::collections::VecDeque;
 
@@ -101,6 +101,58 @@ struct OperandStream {
     retired: u64,
     /// Fetches that must be written before cycle 0 (folds 0 and 1, at most the depth).
     prologue: u64,
+    /// Debug builds (the tests): the physical ring, to check that every read finds its vector.
+    #[cfg(debug_assertions)]
+    shadow: Shadow,
+}
+
+/// A physical model of a ring buffer's slots, kept in debug builds only: slot `q mod depth` holds
+/// fetch `q`. Every read must find its vector there, written and not yet overwritten; a bug in
+/// the counters that let a fetch evict a vector still to be read, or a read overtake its fetch,
+/// fails an assertion in the tests.
+#[cfg(debug_assertions)]
+#[derive(Debug, Clone, Default)]
+struct Shadow {
+    /// Per slot: (vector address, written).
+    slots: Vec<Option<(usize, bool)>>,
+    /// Where each vector was last fetched to.
+    at: std::collections::HashMap<usize, usize>,
+}
+
+#[cfg(debug_assertions)]
+impl Shadow {
+    fn fetch(&mut self, q: u64, addr: usize) {
+        let n = self.slots.len() as u64;
+        if n == 0 {
+            return;
+        }
+        let slot = (q % n) as usize;
+        self.slots[slot] = Some((addr, false));
+        self.at.insert(addr, slot);
+    }
+
+    fn land(&mut self, q: u64) {
+        let n = self.slots.len() as u64;
+        if n == 0 {
+            return;
+        }
+        let slot = (q % n) as usize;
+        if let Some(entry) = &mut self.slots[slot] {
+            entry.1 = true;
+        }
+    }
+
+    fn read(&self, addr: usize) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let slot = self.at.get(&addr).copied();
+        assert!(
+            slot.is_some_and(|s| self.slots[s] == Some((addr, true))),
+            "internal error: the memory system let a read of vector {addr} proceed, but its slot holds {:?}",
+            slot.map(|s| self.slots[s])
+        );
+    }
 }
 
 impl OperandStream {
@@ -146,6 +198,16 @@ impl OperandStream {
             needed: 0,
             retired: 0,
             prologue: 0,
+            #[cfg(debug_assertions)]
+            shadow: Shadow {
+                // (Deeper buffers than 2^24 vectors go unchecked.)
+                slots: if depth <= 1 << 24 {
+                    vec![None; depth as usize]
+                } else {
+                    vec![]
+                },
+                at: Default::default(),
+            },
         };
         let early = (0..plan.folds().min(2))
             .filter(|&f| s.fetches(plan, f))
@@ -462,9 +524,13 @@ impl MemorySystem {
         !s.fetches(plan, f) || s.needed < s.written
     }
 
-    /// A read of buffer `buf` by fold `f` was issued.
-    pub(crate) fn on_read(&mut self, plan: &Plan, buf: BufferId, f: usize) {
+    /// A read of vector `addr` of buffer `buf` by fold `f` was issued.
+    pub(crate) fn on_read(&mut self, plan: &Plan, buf: BufferId, f: usize, addr: usize) {
         let s = self.operand_mut(buf);
+        #[cfg(debug_assertions)]
+        s.shadow.read(addr);
+        #[cfg(not(debug_assertions))]
+        let _ = addr;
         if s.fetches(plan, f) {
             s.needed += 1;
         }
@@ -541,6 +607,8 @@ impl MemorySystem {
             let s = self.operand_mut(buf);
             if s.inflight.front().is_some_and(|&(at, _)| at <= t) {
                 let (_, lanes) = s.inflight.pop_front().expect("checked");
+                #[cfg(debug_assertions)]
+                s.shadow.land(s.written);
                 s.written += 1;
                 let words = cfg.words_for(buf, lanes);
                 if buf == BufferId::A {
@@ -628,6 +696,8 @@ impl MemorySystem {
                     let bytes = op.count as u64 * s.elem_bytes;
                     let at = self.bus.issue(t, bytes);
                     s.inflight.push_back((at, op.count as u32));
+                    #[cfg(debug_assertions)]
+                    s.shadow.fetch(s.issued, op.addr);
                     s.issued += 1;
                     s.advance(plan);
                     if buf == BufferId::A {
