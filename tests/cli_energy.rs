@@ -5,9 +5,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 use systole_sim::report::CSV_COLUMNS;
+
+mod common;
+use common::{fails_with, systole};
 
 /// The GEMM most tests run: small enough that every operand fits in tiny-4x4's buffers.
 const M: u64 = 20;
@@ -24,10 +26,6 @@ const COMPONENTS: [&str; 7] = [
     "dram",
     "leakage",
 ];
-
-fn systole() -> Command {
-    Command::cargo_bin("systole").unwrap()
-}
 
 /// Runs `systole args...`, expects success and returns stdout.
 fn ok(args: &[&str]) -> String {
@@ -88,21 +86,6 @@ fn check_breakdown(e: &Value, what: &str) {
     assert_close(f(e, "total"), sum, 1e-6, &format!("{what}: total vs sum"));
     for c in COMPONENTS {
         assert!(f(e, c) >= 0.0, "{what}: energy_pj.{c} negative: {e}");
-    }
-}
-
-/// Runs systole, expects exit code 2 and a single-line `error: ...` on stderr containing all of
-/// `needles`.
-fn fails_with(args: &[&str], needles: &[&str]) {
-    let out = systole().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert!(!stderr.contains("panicked"), "panic for {args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line for {args:?}: {stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "`{n}` missing for {args:?}: {stderr}");
     }
 }
 

@@ -3,30 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use npyz::WriterBuilder;
 use predicates::prelude::*;
 use systole_sim::matrix::Matrix;
 use systole_sim::npy::{write_i32_matrix, write_i8_matrix};
 
-fn systole() -> Command {
-    Command::cargo_bin("systole").unwrap()
-}
-
-/// Runs systole, expects exit code 2 and a single-line `error: ...` on stderr containing all
-/// of `needles`.
-fn fails_with(args: &[&str], needles: &[&str]) {
-    let out = systole().args(args).output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");
-    assert!(!stderr.contains("panicked"), "panic for {args:?}: {stderr}");
-    let lines: Vec<&str> = stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "one line for {args:?}: {stderr}");
-    assert!(lines[0].starts_with("error: "), "{stderr}");
-    for n in needles {
-        assert!(stderr.contains(n), "`{n}` missing for {args:?}: {stderr}");
-    }
-}
+mod common;
+use common::{fails_with, systole};
 
 fn tmpdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()

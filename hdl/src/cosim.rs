@@ -78,6 +78,7 @@ pub fn prepare(
     df: Dataflow,
     a: &Matrix<i8>,
     b: &Matrix<i8>,
+    stall_pattern: &[bool],
 ) -> Result<(RunParams, String), HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
@@ -90,8 +91,9 @@ pub fn prepare(
             c_vectors: img.c_vectors,
             c_lanes: img.c_lanes,
             c_latency: cfg.buffers.c.read_latency,
-            limit: cycle_limit(cfg, df, shape),
-            stall_len: 0,
+            // Every stalled cycle lengthens the run by one.
+            limit: cycle_limit(cfg, df, shape) + stall_pattern.len() as u64,
+            stall_len: stall_pattern.len(),
         },
         load,
     ))
@@ -343,9 +345,7 @@ pub fn run_icarus_stalled(
     dir: &Path,
     pattern: &[bool],
 ) -> Result<RtlRun, HdlError> {
-    let (mut p, load) = prepare(cfg, df, a, b)?;
-    p.stall_len = pattern.len();
-    p.limit += pattern.len() as u64;
+    let (p, load) = prepare(cfg, df, a, b, pattern)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
     std::fs::write(dir.join("stall.txt"), stall_file(pattern)).map_err(io)?;

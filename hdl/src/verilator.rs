@@ -218,9 +218,7 @@ pub fn run_verilator_stalled(
     work: &Path,
     pattern: &[bool],
 ) -> Result<RtlRun, HdlError> {
-    let (mut p, load) = prepare(cfg, df, a, b)?;
-    p.stall_len = pattern.len();
-    p.limit += pattern.len() as u64;
+    let (p, load) = prepare(cfg, df, a, b, pattern)?;
     let exe = build(cfg)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", work.display()));
     std::fs::create_dir_all(work).map_err(io)?;

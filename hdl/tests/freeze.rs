@@ -17,24 +17,13 @@
 use std::collections::BTreeSet;
 
 use systole_hdl::rtl::simulate_gemm_rtl_stalled;
-use systole_sim::array::{fold_spans, simulate_gemm_with_probe, GemmRun, Probe};
-use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
+use systole_sim::array::{fold_spans, simulate_gemm_with_probe, GemmRun};
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::stats::{utilization, RunStats};
 
-#[derive(Default)]
-struct Trace(Vec<(u64, String)>);
-
-impl Probe for Trace {
-    fn buffer_read(&mut self, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
-        self.0
-            .push((cycle, format!("read {buf:?}[{addr}] lanes 0..{lanes}")));
-    }
-    fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
-        self.0
-            .push((cycle, format!("write {buf:?}[{addr}] = {values:?}")));
-    }
-}
+mod common;
+use common::Trace;
 
 /// SplitMix64: a small seeded generator, so that every pattern is reproducible from its seed.
 struct Rng(u64);

@@ -3,23 +3,12 @@
 //! fold spans and every event counter. A failure names the first cycle that differs.
 
 use systole_hdl::rtl::simulate_gemm_rtl;
-use systole_sim::array::{simulate_gemm_with_probe, Probe};
-use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
+use systole_sim::array::simulate_gemm_with_probe;
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 
-#[derive(Default)]
-struct Trace(Vec<(u64, String)>);
-
-impl Probe for Trace {
-    fn buffer_read(&mut self, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
-        self.0
-            .push((cycle, format!("read {buf:?}[{addr}] lanes 0..{lanes}")));
-    }
-    fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
-        self.0
-            .push((cycle, format!("write {buf:?}[{addr}] = {values:?}")));
-    }
-}
+mod common;
+use common::Trace;
 
 fn sorted(mut t: Trace) -> Vec<(u64, String)> {
     t.0.sort();

@@ -286,15 +286,7 @@ impl ArchConfig {
 
     /// Parses and validates TOML text; `source` names it in errors.
     pub fn from_toml_str(text: &str, source: ConfigSource) -> Result<ArchConfig, ConfigError> {
-        let cfg: ArchConfig = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            ConfigError::Parse {
-                origin: source.to_string(),
-                line,
-                col,
-                message: e.message().trim().to_string(),
-            }
-        })?;
+        let cfg: ArchConfig = parse_toml(text, &source.to_string())?;
         cfg.validate().map_err(|v| ConfigError::Invalid {
             origin: source.to_string(),
             line: field_line(text, &v.field),
@@ -614,6 +606,22 @@ pub struct Violation {
     pub field: String,
     /// What is wrong with it.
     pub message: String,
+}
+
+/// Deserialises TOML text; a syntax error or a wrong field names `origin`, the line and the column.
+pub(crate) fn parse_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        ConfigError::Parse {
+            origin: origin.to_string(),
+            line,
+            col,
+            message: e.message().trim().to_string(),
+        }
+    })
 }
 
 /// 1-based line and column of a byte offset.

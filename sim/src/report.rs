@@ -129,19 +129,8 @@ pub fn gemm_text(cfg: &ArchConfig, s: &RunStats, energy: Option<&EnergyReport>) 
         rows.push((
             "memory plan",
             format!(
-                "A {}, B {}, C {} (docs/microarchitecture.md, \"Memory system\")",
-                serde_json::to_value(m.a)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("?"),
-                serde_json::to_value(m.b)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("?"),
-                serde_json::to_value(m.c)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("?"),
+                "A / B / C: {} (docs/microarchitecture.md, \"Memory system\")",
+                m.describe()
             ),
         ));
     }
@@ -576,18 +565,11 @@ fn action_rows(run: &WorkloadRun) -> Option<(Vec<String>, Vec<Row>)> {
 /// Per layer, each dataflow's memory plan (`None` with the ideal memory model).
 fn memory_plan_rows(run: &WorkloadRun) -> Option<Vec<Row>> {
     let first = run.dataflows.first()?;
-    let name = |v: serde_json::Value| v.as_str().unwrap_or("?").to_string();
     (0..first.layers.len())
         .map(|i| {
             let mut cells = vec![first.layers[i].name.clone()];
             for d in &run.dataflows {
-                let m = d.layers[i].stats.memory?;
-                cells.push(format!(
-                    "{} / {} / {}",
-                    name(serde_json::to_value(m.a).ok()?),
-                    name(serde_json::to_value(m.b).ok()?),
-                    name(serde_json::to_value(m.c).ok()?)
-                ));
+                cells.push(d.layers[i].stats.memory?.describe());
             }
             Some(Row { cells })
         })

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{field_line, line_col, DramKind};
+use crate::config::{field_line, parse_toml, DramKind};
 use crate::error::ConfigError;
 
 /// Energy of one int8 x int8 -> int32 multiply-accumulate.
@@ -155,15 +155,7 @@ impl TechTable {
 
     /// Parses and checks a table; `origin` names it in errors.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<TechTable, ConfigError> {
-        let t: TechTable = toml::from_str(text).map_err(|e| {
-            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
-            ConfigError::Parse {
-                origin: origin.to_string(),
-                line,
-                col,
-                message: e.message().trim().to_string(),
-            }
-        })?;
+        let t: TechTable = parse_toml(text, origin)?;
         let values = [
             ("mac.mult_pj", t.mac.mult_pj),
             ("mac.add_pj", t.mac.add_pj),

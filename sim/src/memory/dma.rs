@@ -40,6 +40,17 @@ pub enum Reuse {
     PerFold,
 }
 
+impl Reuse {
+    /// `whole`, `per-run` or `per-fold`, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reuse::Whole => "whole",
+            Reuse::PerRun => "per-run",
+            Reuse::PerFold => "per-fold",
+        }
+    }
+}
+
 /// What happens to the partial sums and results in buffer C.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -54,6 +65,17 @@ pub enum OutputMode {
     Spill,
 }
 
+impl OutputMode {
+    /// `drain`, `accumulate` or `spill`, as in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputMode::Drain => "drain",
+            OutputMode::Accumulate => "accumulate",
+            OutputMode::Spill => "spill",
+        }
+    }
+}
+
 /// The memory system's static decisions for one run (reported with the run's statistics).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemoryPlan {
@@ -63,6 +85,13 @@ pub struct MemoryPlan {
     pub b: Reuse,
     /// What buffer C does with partial sums.
     pub c: OutputMode,
+}
+
+impl MemoryPlan {
+    /// `A <reuse> / B <reuse> / C <mode>`, as the reports print it.
+    pub fn describe(&self) -> String {
+        format!("{} / {} / {}", self.a.name(), self.b.name(), self.c.name())
+    }
 }
 
 /// Which tile of an operand a fold reads.
@@ -340,9 +369,8 @@ impl OutputStream {
         );
         if mode == OutputMode::Spill && t / chunks < lc + 1 {
             return Err(RunError::Memory(format!(
-                "each bank of buffer C holds {half} rows of {} lanes; spilling the {} partial sums of this {} GEMM (a column tile of {t} rows) needs at least {} per bank (3 x (read latency + 1))",
+                "each bank of buffer C holds {half} rows of {} lanes; spilling the partial sums of this {} GEMM (a column tile of {t} rows) needs at least {} per bank (3 x (read latency + 1))",
                 plan.c,
-                plan.df,
                 plan.df,
                 3 * (lc + 1)
             )));
@@ -814,5 +842,22 @@ impl DramTraffic {
     /// Total bytes moved.
     pub fn total(&self) -> u64 {
         self.a_read + self.b_read + self.c_read + self.c_write
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The report names are the JSON names.
+    #[test]
+    fn names_are_the_serde_names() {
+        let json = |v: serde_json::Value| v.as_str().unwrap().to_string();
+        for r in [Reuse::Whole, Reuse::PerRun, Reuse::PerFold] {
+            assert_eq!(json(serde_json::to_value(r).unwrap()), r.name());
+        }
+        for m in [OutputMode::Drain, OutputMode::Accumulate, OutputMode::Spill] {
+            assert_eq!(json(serde_json::to_value(m).unwrap()), m.name());
+        }
     }
 }
