@@ -20,8 +20,9 @@ fn gemm(backend: &str, df: &str, out: &std::path::Path) -> Value {
             .args([
                 "gemm", "--arch", "tiny-4x4", "--m", "6", "--n", "5", "--k", "9",
             ])
-            // The RTL has no DMA yet: every backend runs the ideal memory model.
-            .args(["--memory", "ideal"])
+            // DRAM at 2 bytes per cycle: load cycles, stalls and the final drain, which every
+            // backend must count alike.
+            .args(["--dram-bytes-per-cycle", "2"])
             .args([
                 "--seed",
                 "7",

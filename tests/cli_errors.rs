@@ -537,13 +537,26 @@ fn vcd_needs_the_rtl_backend_and_a_writable_path() {
     );
 }
 
-/// The RTL has no DMA engine yet: asking it for the DRAM memory model says so and how to compare.
+/// The RTL's DMA keeps whole operands on chip: a GEMM whose operands do not fit says so, with
+/// the buffer and its capacity, and where to run it instead.
 #[test]
-fn rtl_backends_ask_for_the_ideal_memory_model() {
+fn rtl_backends_refuse_operands_that_do_not_fit() {
     for backend in ["rtl", "verilator", "icarus"] {
         fails_with(
-            &["gemm", "--arch", "tiny-4x4", "--backend", backend],
-            &["DMA", "--memory ideal"],
+            &[
+                "gemm",
+                "--arch",
+                "tiny-4x4",
+                "--m",
+                "200",
+                "--n",
+                "200",
+                "--k",
+                "300",
+                "--backend",
+                backend,
+            ],
+            &["buffer A", "holds 1024", "fast backend"],
         );
     }
 }

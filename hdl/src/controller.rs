@@ -2,7 +2,8 @@
 //! the run's constants (stream length, fold interval), and runs every fold of the GEMM on the
 //! contract's static schedule through four [`Cursor`]s, then raises `done`.
 //!
-//! States: idle -> setup (fold interval) -> launch (cursors load) -> preroll (`L_C` cycles in
+//! States: idle -> setup (fold interval) -> mul (OS only: `row tiles x interval`, one addition
+//! per row tile, for the DMA's fetch cursor of B) -> launch (cursors load) -> preroll (`L_C` cycles in
 //! which only the C read-back cursor's clock runs, so that read-backs due before cycle 0, which
 //! never accumulate, are stepped over) -> run (cycle 0 to the last C write) -> flush (the
 //! counters add the last cycle's events) -> done.
@@ -10,7 +11,7 @@
 //! Stalls: the `stall` input acts only in the run state. There it makes the cycle a stalled one
 //! (`hold`): the time bases `t`/`tr`, the cursors and the state hold, and the top level freezes
 //! every register of the datapath. The request outputs (`a_re` .. `c_wcount`) still show the op
-//! due in the cycle, so that whatever decides the stall (the DMA, later) can look at them without
+//! due in the cycle, so that whatever decides the stall (the DMA) can look at them without
 //! a combinational loop; the top gates their effect. In idle, setup, launch, preroll, flush and
 //! done, `stall` is ignored: those states run before cycle 0 or after the last write, and nothing
 //! in them touches the buffers' contents.
@@ -42,6 +43,7 @@ const ST_PREROLL: u64 = 3;
 const ST_RUN: u64 = 4;
 const ST_DONE: u64 = 5;
 const ST_FLUSH: u64 = 6;
+const ST_MUL: u64 = 7;
 
 /// The controller (see the module doc).
 #[derive(LogicBlock)]
@@ -114,10 +116,66 @@ pub struct Controller {
     pub c_waddr: Signal<Out, Bits<16>>,
     /// Valid lanes of the write.
     pub c_wcount: Signal<Out, Bits<8>>,
+    /// The DMA's fetch cursor for buffer A has a vector to fetch (with `whole` reuse, the
+    /// vectors of A in the order of their first read).
+    pub fa_valid: Signal<Out, Bit>,
+    /// Its address in buffer A (base included; DRAM keeps A at the same addresses).
+    pub fa_addr: Signal<Out, Bits<16>>,
+    /// Its lanes.
+    pub fa_count: Signal<Out, Bits<8>>,
+    /// The cycle in which the controller reads it (the fetch's deadline).
+    pub fa_due: Signal<Out, Bits<32>>,
+    /// It is read by fold 0 or 1 (the prologue).
+    pub fa_early: Signal<Out, Bit>,
+    /// The DMA issued the fetch of A's current vector.
+    pub fa_step: Signal<In, Bit>,
+    /// The same four for buffer B.
+    pub fb_valid: Signal<Out, Bit>,
+    /// Address in buffer B.
+    pub fb_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub fb_count: Signal<Out, Bits<8>>,
+    /// Deadline.
+    pub fb_due: Signal<Out, Bits<32>>,
+    /// Prologue.
+    pub fb_early: Signal<Out, Bit>,
+    /// The DMA issued the fetch of B's current vector.
+    pub fb_step: Signal<In, Bit>,
+    /// The A read shown in `a_re` belongs to a fold that fetches its vectors (the first to read
+    /// them); other folds find them already on chip.
+    pub a_fetch: Signal<Out, Bit>,
+    /// The same for the B read.
+    pub b_fetch: Signal<Out, Bit>,
+    /// The C write's bank: fold parity (OS), column-tile parity (WS/IS).
+    pub w_bank: Signal<Out, Bit>,
+    /// The C write takes a new row (not an update of a partial sum already there).
+    pub w_claim: Signal<Out, Bit>,
+    /// The C write is final (the DMA drains it).
+    pub w_final: Signal<Out, Bit>,
+    /// The bank of the C read-back.
+    pub r_bank: Signal<Out, Bit>,
+    /// The dimensions mapped on the array's rows and columns, and the stream length.
+    pub o_row_dim: Signal<Out, Bits<16>>,
+    /// Columns dimension.
+    pub o_col_dim: Signal<Out, Bits<16>>,
+    /// Stream length.
+    pub o_tlen: Signal<Out, Bits<16>>,
+    /// The launch cycle (the DMA resets for the new run).
+    pub dma_launch: Signal<Out, Bit>,
     left: Cursor,
     top: Cursor,
     wr: Cursor,
     rd: Cursor,
+    fl: Cursor,
+    ft: Cursor,
+    rtp: DFF<Bits<32>>,
+    rrem: DFF<Bits<16>>,
+    k_mul: Constant<Bits<3>>,
+    k_c16: Constant<Bits<16>>,
+    col_one: Signal<Local, Bits<16>>,
+    row_one: Signal<Local, Bits<16>>,
+    l_fetch: Signal<Local, Bit>,
+    t_fetch: Signal<Local, Bit>,
     state: DFF<Bits<3>>,
     m: DFF<Bits<16>>,
     n: DFF<Bits<16>>,
@@ -273,10 +331,42 @@ impl Controller {
             c_we: Default::default(),
             c_waddr: Default::default(),
             c_wcount: Default::default(),
+            fa_valid: Default::default(),
+            fa_addr: Default::default(),
+            fa_count: Default::default(),
+            fa_due: Default::default(),
+            fa_early: Default::default(),
+            fa_step: Default::default(),
+            fb_valid: Default::default(),
+            fb_addr: Default::default(),
+            fb_count: Default::default(),
+            fb_due: Default::default(),
+            fb_early: Default::default(),
+            fb_step: Default::default(),
+            a_fetch: Default::default(),
+            b_fetch: Default::default(),
+            w_bank: Default::default(),
+            w_claim: Default::default(),
+            w_final: Default::default(),
+            r_bank: Default::default(),
+            o_row_dim: Default::default(),
+            o_col_dim: Default::default(),
+            o_tlen: Default::default(),
+            dma_launch: Default::default(),
             left: Cursor::new(r, c),
             top: Cursor::new(r, c),
             wr: Cursor::new(r, c),
             rd: Cursor::new(r, c),
+            fl: Cursor::new(r, c),
+            ft: Cursor::new(r, c),
+            rtp: Default::default(),
+            rrem: Default::default(),
+            k_mul: b3(ST_MUL),
+            k_c16: Constant::new(Bits::<16>::from(c as u64)),
+            col_one: Default::default(),
+            row_one: Default::default(),
+            l_fetch: Default::default(),
+            t_fetch: Default::default(),
             state: Default::default(),
             m: Default::default(),
             n: Default::default(),
@@ -351,8 +441,10 @@ impl Controller {
 impl Logic for Controller {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state, m, n, k, mode, a_base, b_base, c_base, t, tr, interval);
-        clock!(self, clock, left, top, wr, rd);
+        dff_setup!(
+            self, clock, state, m, n, k, mode, a_base, b_base, c_base, t, tr, interval, rtp, rrem
+        );
+        clock!(self, clock, left, top, wr, rd, fl, ft);
         self.is_os.next = self.mode.q.val() == self.k_os.val();
         self.is_ws.next = self.mode.q.val() == self.k_ws.val();
         self.is_is.next = self.mode.q.val() == self.k_is.val();
@@ -462,6 +554,90 @@ impl Logic for Controller {
         self.rd.slot_mode.next = false;
         self.rd.rt_step.next = self.k_zero16.val();
         self.rd.ct_step.next = self.tlen.val();
+        // Only the DMA's fetch cursors run in DMA mode.
+        self.left.dma.next = false;
+        self.top.dma.next = false;
+        self.wr.dma.next = false;
+        self.rd.dma.next = false;
+        self.left.step.next = false;
+        self.top.step.next = false;
+        self.wr.step.next = false;
+        self.rd.step.next = false;
+        self.left.stride2.next = false;
+        self.top.stride2.next = false;
+        self.wr.stride2.next = false;
+        self.rd.stride2.next = false;
+
+        // The DMA's fetch cursors (reuse `whole`: each vector is fetched for its first read).
+        // The left edge's operand is a row-tile operand: its first reads are those of the first
+        // column tile. The top edge's is a column-tile operand in OS (first reads: each column
+        // tile's first row tile, every `row tiles x interval` cycles) and a per-fold one in WS/IS.
+        self.col_one.next = self.col_dim.val();
+        if self.col_dim.val() > self.k_c16.val() {
+            self.col_one.next = self.k_c16.val();
+        }
+        self.row_one.next = self.row_dim.val();
+        if self.row_dim.val() > self.k_r16.val() {
+            self.row_one.next = self.k_r16.val();
+        }
+        self.fl.dma.next = true;
+        self.fl.hold.next = false;
+        self.fl.en.next = false;
+        self.fl.t.next = self.t.q.val();
+        self.fl.interval.next = self.interval.q.val();
+        self.fl.row_dim.next = self.row_dim.val();
+        self.fl.col_dim.next = self.col_one.val();
+        self.fl.t_first.next = self.lfirst.val();
+        self.fl.t_second.next = self.lfirst.val() + self.interval.q.val();
+        self.fl.steps.next = self.tlen.val();
+        self.fl.slot_mode.next = false;
+        self.fl.rt_step.next = self.tlen.val();
+        self.fl.ct_step.next = self.k_zero16.val();
+        self.fl.stride2.next = false;
+
+        self.ft.dma.next = true;
+        self.ft.hold.next = false;
+        self.ft.en.next = false;
+        self.ft.t.next = self.t.q.val();
+        self.ft.col_dim.next = self.col_dim.val();
+        self.ft.t_first.next = self.tfirst.val();
+        if self.is_os.val() {
+            self.ft.interval.next = self.rtp.q.val();
+            self.ft.row_dim.next = self.row_one.val();
+            self.ft.t_second.next = self.tfirst.val() + self.rtp.q.val();
+            self.ft.steps.next = self.tlen.val();
+            self.ft.slot_mode.next = false;
+            self.ft.rt_step.next = self.k_zero16.val();
+            self.ft.ct_step.next = self.tlen.val();
+            self.ft.stride2.next = self.row_dim.val() > self.k_r16.val();
+        } else {
+            self.ft.interval.next = self.interval.q.val();
+            self.ft.row_dim.next = self.row_dim.val();
+            if self.is_is.val() {
+                self.ft.t_second.next = self.k_ts_is.val();
+            } else {
+                self.ft.t_second.next = self.k_ts_ws.val();
+            }
+            self.ft.steps.next = self.k_r16.val();
+            self.ft.slot_mode.next = true;
+            self.ft.rt_step.next = self.k_r16.val();
+            self.ft.ct_step.next = self.k.q.val();
+            self.ft.stride2.next = false;
+        }
+        self.o_row_dim.next = self.row_dim.val();
+        self.o_col_dim.next = self.col_dim.val();
+        self.o_tlen.next = self.tlen.val();
+        // Which reads fetch: the left operand's in the first column tile; the top operand's in
+        // each column tile's first row tile (OS) or in every fold (WS/IS).
+        self.l_fetch.next = !self.left.ct_nz.val();
+        self.t_fetch.next = !self.is_os.val() | !self.top.rt_nz.val();
+        self.w_bank.next = self.wr.ct_odd.val();
+        if self.is_os.val() {
+            self.w_bank.next = self.wr.fold_odd.val();
+        }
+        self.w_claim.next = self.is_os.val() | !self.wr.rt_nz.val();
+        self.w_final.next = self.is_os.val() | self.wr.last_rt.val();
+        self.r_bank.next = self.rd.ct_odd.val();
 
         // The state machine.
         self.in_run.next = self.state.q.val() == self.k_run.val();
@@ -483,6 +659,9 @@ impl Logic for Controller {
         // Cursor inputs are written once per evaluation (see the cursor's note on events).
         self.launch.next = self.state.q.val() == self.k_launch.val();
         self.left.start.next = self.launch.val();
+        self.dma_launch.next = self.launch.val();
+        self.fl.start.next = self.launch.val();
+        self.ft.start.next = self.launch.val();
         self.top.start.next = self.launch.val();
         self.wr.start.next = self.launch.val();
         self.rd.start.next = self.launch.val() & !self.is_os.val();
@@ -499,7 +678,21 @@ impl Logic for Controller {
             }
         } else if self.state.q.val() == self.k_setup.val() {
             self.interval.d.next = self.ival.val();
-            self.state.d.next = self.k_launch.val();
+            self.rtp.d.next = self.k_zero32.val();
+            self.rrem.d.next = self.row_dim.val();
+            // Only OS's column-tile fetch cursor needs rtp.
+            if self.is_os.val() {
+                self.state.d.next = self.k_mul.val();
+            } else {
+                self.state.d.next = self.k_launch.val();
+            }
+        } else if self.state.q.val() == self.k_mul.val() {
+            // rtp = row tiles x interval: one addition per row tile.
+            self.rtp.d.next = self.rtp.q.val() + self.interval.q.val();
+            self.rrem.d.next = self.rrem.q.val() - self.k_r16.val();
+            if self.rrem.q.val() <= self.k_r16.val() {
+                self.state.d.next = self.k_launch.val();
+            }
         } else if self.state.q.val() == self.k_launch.val() {
             self.t.d.next = self.k_zero32.val();
             self.tr.d.next = self.k_zero32.val();
@@ -580,6 +773,38 @@ impl Logic for Controller {
                 self.b_flags.next = self.treq_flags.val();
                 self.b_tag.next = self.treq_tag.val();
             }
+        }
+        // The fetch cursors' current ops, as buffers A and B (IS swaps the edges).
+        if self.is_is.val() {
+            self.fa_valid.next = self.ft.busy.val();
+            self.fa_addr.next = self.a_base.q.val() + self.ft.addr.val();
+            self.fa_count.next = bit_cast::<8, 16>(self.ft.cols_used.val());
+            self.fa_due.next = self.ft.due.val();
+            self.fa_early.next = self.ft.early.val();
+            self.ft.step.next = self.fa_step.val();
+            self.fb_valid.next = self.fl.busy.val();
+            self.fb_addr.next = self.b_base.q.val() + self.fl.addr.val();
+            self.fb_count.next = bit_cast::<8, 16>(self.fl.rows_used.val());
+            self.fb_due.next = self.fl.due.val();
+            self.fb_early.next = self.fl.early.val();
+            self.fl.step.next = self.fb_step.val();
+            self.a_fetch.next = self.t_fetch.val();
+            self.b_fetch.next = self.l_fetch.val();
+        } else {
+            self.fa_valid.next = self.fl.busy.val();
+            self.fa_addr.next = self.a_base.q.val() + self.fl.addr.val();
+            self.fa_count.next = bit_cast::<8, 16>(self.fl.rows_used.val());
+            self.fa_due.next = self.fl.due.val();
+            self.fa_early.next = self.fl.early.val();
+            self.fl.step.next = self.fa_step.val();
+            self.fb_valid.next = self.ft.busy.val();
+            self.fb_addr.next = self.b_base.q.val() + self.ft.addr.val();
+            self.fb_count.next = bit_cast::<8, 16>(self.ft.cols_used.val());
+            self.fb_due.next = self.ft.due.val();
+            self.fb_early.next = self.ft.early.val();
+            self.ft.step.next = self.fb_step.val();
+            self.a_fetch.next = self.l_fetch.val();
+            self.b_fetch.next = self.t_fetch.val();
         }
         self.fold_start.next =
             self.left.issue.val() & self.left.first_step.val() & !self.frozen.val();

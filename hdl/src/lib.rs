@@ -10,6 +10,8 @@ pub mod controller;
 pub mod cosim;
 pub mod counters;
 pub mod cursor;
+pub mod dma;
+pub mod dram;
 pub mod edge;
 pub mod memory;
 pub mod mesh;
@@ -17,6 +19,7 @@ mod mul;
 mod netlist;
 pub mod pe;
 pub mod rtl;
+pub mod sim_top;
 pub mod synth;
 pub mod top;
 pub mod verilator;
@@ -86,11 +89,6 @@ pub fn check_rtl(
 ) -> Result<GemmShape, HdlError> {
     let unsupported = |s: String| Err(HdlError::Unsupported(s));
     check_arch(cfg)?;
-    if cfg.memory != MemoryModel::Ideal {
-        return unsupported(
-            "DRAM and the DMA engine: the RTL runs the ideal memory model (the whole problem on chip) until its DMA is built; pass --memory ideal (and give the fast model --memory ideal to compare)".into(),
-        );
-    }
     for (d, v) in [("M", m), ("N", n), ("K", k)] {
         if v > 0xffff {
             return unsupported(format!(
@@ -106,12 +104,23 @@ pub fn check_rtl(
     ] {
         if vectors > depth {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; the whole problem must sit on chip until the memory system streams it",
+                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; the RTL keeps whole operands and C on chip (its DMA does not re-fetch or spill yet): run the fast backend, or give buffer {name} more capacity",
                 cfg.name
             ));
         }
     }
     let shape = GemmShape { m, n, k };
+    // The RTL's DMA covers whole-operand reuse and C's drain and accumulate modes.
+    if let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? {
+        use systole_sim::memory::dma::{OutputMode, Reuse};
+        if plan.a != Reuse::Whole || plan.b != Reuse::Whole || plan.c == OutputMode::Spill {
+            return unsupported(format!(
+                "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA fetches whole operands and does not spill partial sums yet (it needs A / B whole and C drain or accumulate): give the buffers room for the whole operands, or run the fast backend",
+                cfg.name,
+                plan.describe()
+            ));
+        }
+    }
     if closed_form_cycles(cfg, df, shape) >= u64::from(u32::MAX) {
         return unsupported("a run of 2^32 cycles or more: the cycle counter is 32 bits".into());
     }
@@ -121,5 +130,14 @@ pub fn check_rtl(
 /// Cycles after the start command by which `done` must have risen (a watchdog for the
 /// backends).
 pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
-    closed_form_cycles(cfg, df, shape) * 2 + u64::from(cfg.buffers.c.read_latency) + 1_000
+    let compute =
+        closed_form_cycles(cfg, df, shape) * 2 + u64::from(cfg.buffers.c.read_latency) + 1_000;
+    if cfg.memory == MemoryModel::Ideal {
+        return compute;
+    }
+    // With DRAM, every byte crosses the bus once (whole reuse, no spill) and each request waits
+    // the latency at most once per cycle of bus time.
+    let bytes = systole_sim::memory::dma::DramTraffic::compulsory(shape).total();
+    let bus = bytes / u64::from(cfg.dram.bytes_per_cycle.max(1)) + 1;
+    compute + 2 * bus + 4 * u64::from(cfg.dram.latency_cycles)
 }

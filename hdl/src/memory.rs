@@ -5,7 +5,7 @@
 //! Beside the data, a sideband pipeline of the same length carries the read's valid-lane count,
 //! markers and preload tag, so that they reach the edge with the data (the contract's "delay
 //! line beside each SRAM"). A read-side clock enable freezes reads and both pipelines for a
-//! stalled cycle; writes go on (the DMA will write A and B while the array stalls).
+//! stalled cycle; writes go on (the DMA writes A and B while the array stalls).
 
 use rust_hdl::prelude::*;
 

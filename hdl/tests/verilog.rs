@@ -1,7 +1,7 @@
 //! Verilog generation for several array shapes, each linted by `verilator --lint-only -Wall`
 //! with the documented waivers only.
 
-use systole_hdl::verilog::{accelerator_verilog, lint};
+use systole_hdl::verilog::{accelerator_verilog, lint, simulation_verilog};
 use systole_sim::config::ArchConfig;
 
 #[test]
@@ -15,6 +15,32 @@ fn generated_verilog_lints_clean_for_every_shape() {
         assert!(v.contains("module top("), "{rows}x{cols}: no top module");
         let dir =
             std::env::temp_dir().join(format!("systole-lint-{rows}x{cols}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("top.v"), &v).unwrap();
+        let warnings = lint(&dir).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            warnings.is_empty(),
+            "{rows}x{cols}: verilator lint:\n{warnings}"
+        );
+    }
+}
+
+#[test]
+fn simulation_verilog_with_the_dram_model_lints_clean() {
+    for (rows, cols, bpc, lat) in [(2, 3, 1, 0), (4, 4, 4, 20)] {
+        let cfg = ArchConfig::preset("tiny-4x4")
+            .unwrap()
+            .with_shape(Some(rows), Some(cols))
+            .unwrap()
+            .with_memory(Some(bpc), None)
+            .unwrap();
+        let mut cfg = cfg;
+        cfg.dram.latency_cycles = lat;
+        let v = simulation_verilog(&cfg).unwrap();
+        let dir = std::env::temp_dir().join(format!(
+            "systole-lint-sim-{rows}x{cols}-{}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("top.v"), &v).unwrap();
         let warnings = lint(&dir).unwrap_or_else(|e| panic!("{e}"));

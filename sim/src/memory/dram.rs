@@ -9,7 +9,7 @@
 
 /// The DRAM bus: in-order, bandwidth-limited, with a fixed request latency.
 #[derive(Debug, Clone)]
-pub(crate) struct DramBus {
+pub struct DramBus {
     bytes_per_cycle: u64,
     latency: u64,
     /// First free byte slot.
@@ -17,7 +17,8 @@ pub(crate) struct DramBus {
 }
 
 impl DramBus {
-    pub(crate) fn new(bytes_per_cycle: u32, latency: u32) -> Self {
+    /// An idle bus of `bytes_per_cycle` bytes per cycle and a request latency of `latency`.
+    pub fn new(bytes_per_cycle: u32, latency: u32) -> Self {
         DramBus {
             bytes_per_cycle: u64::from(bytes_per_cycle.max(1)),
             latency: u64::from(latency),
@@ -28,20 +29,20 @@ impl DramBus {
     /// Whether a request issued in cycle `t` is accepted: the DMA keeps at most one cycle of
     /// transfers booked beyond the earliest slot a new request could use, so that a later, more
     /// urgent request never queues behind a long backlog.
-    pub(crate) fn can_issue(&self, t: u64) -> bool {
+    pub fn can_issue(&self, t: u64) -> bool {
         self.booked < (t + self.latency + 1) * self.bytes_per_cycle
     }
 
     /// Books a request of `bytes` issued in cycle `t`; returns the first cycle in which its data
     /// is complete.
-    pub(crate) fn issue(&mut self, t: u64, bytes: u64) -> u64 {
+    pub fn issue(&mut self, t: u64, bytes: u64) -> u64 {
         let start = self.booked.max((t + self.latency) * self.bytes_per_cycle);
         self.booked = start + bytes;
         self.booked.div_ceil(self.bytes_per_cycle)
     }
 
     /// The first cycle in which [`DramBus::can_issue`] holds.
-    pub(crate) fn accepts_from(&self) -> u64 {
+    pub fn accepts_from(&self) -> u64 {
         (self.booked / self.bytes_per_cycle).saturating_sub(self.latency)
     }
 }

@@ -3,4 +3,4 @@
 
 pub(crate) mod buffer;
 pub mod dma;
-pub(crate) mod dram;
+pub mod dram;

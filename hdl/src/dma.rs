@@ -1,0 +1,560 @@
+//! The DMA engine: fills buffers A and B from DRAM ahead of the controller's reads, drains
+//! finished rows of C to DRAM, and stalls the machine when a read would not find its vector or
+//! a write would find no room in C. It follows `docs/microarchitecture.md` ("Memory system")
+//! and the fast model's `MemorySystem` cycle by cycle; this version covers the `whole` reuse of
+//! A and B and the `drain` and `accumulate` modes of C (`check_rtl` refuses the others).
+//!
+//! Per cycle, in the fast model's order:
+//! - **Arrivals**: the memory port's response for A (and for B) lands in its buffer (one vector
+//!   per buffer per cycle); `written` counts them.
+//! - **Drain**: the oldest final row of C not yet drained, written in an earlier cycle, whose
+//!   bank the datapath does not read this cycle, is sent to DRAM on request channel 0.
+//! - **Fetches**: the fetch cursors' current vectors of A and B (in the controller) go out on
+//!   channels 1 and 2, earliest deadline first (ties: A). The memory port accepts a prefix of
+//!   channels 0, 1, 2 (its `ready`s), as the DRAM bus's booking allows.
+//! - **Stall** (run state): before the prologue's vectors (folds 0 and 1) have landed; or a
+//!   read of a fetching fold with no landed vector left (`needed == written`); or a write that
+//!   takes a new row of a full bank of C.
+//!
+//! With `whole` reuse every vector lands at its own address and stays, so the counters above are
+//! the whole state of A and B. C's two banks are counted rows (`occupied`); in this version C's
+//! rows stay at their layout addresses, so C must hold the whole result (as `check_rtl` asks),
+//! and a drain sends the row's bytes to the port without reading its data back.
+
+use rust_hdl::prelude::*;
+use systole_sim::config::{ArchConfig, MemoryModel};
+
+/// The DMA engine (see the module doc).
+#[derive(LogicBlock)]
+pub struct Dma {
+    /// The clock.
+    pub clock: Signal<In, Clock>,
+    /// The controller's launch cycle: reset for a new run.
+    pub launch: Signal<In, Bit>,
+    /// The controller's run state (cycle 0 to the last write).
+    pub run: Signal<In, Bit>,
+    /// The cycle stalls (from whatever cause): the datapath's requests below have no effect.
+    pub hold: Signal<In, Bit>,
+    /// Dataflow is OS.
+    pub os: Signal<In, Bit>,
+    /// Extents of the array-row and array-column dimensions, and the stream length.
+    pub row_dim: Signal<In, Bits<16>>,
+    /// Array-column dimension.
+    pub col_dim: Signal<In, Bits<16>>,
+    /// Stream length.
+    pub tlen: Signal<In, Bits<16>>,
+    /// Fetch cursor A: a vector to fetch, its address, lanes, deadline, prologue flag.
+    pub fa_valid: Signal<In, Bit>,
+    /// Address.
+    pub fa_addr: Signal<In, Bits<16>>,
+    /// Lanes.
+    pub fa_count: Signal<In, Bits<8>>,
+    /// Deadline.
+    pub fa_due: Signal<In, Bits<32>>,
+    /// Prologue.
+    pub fa_early: Signal<In, Bit>,
+    /// Fetch cursor B.
+    pub fb_valid: Signal<In, Bit>,
+    /// Address.
+    pub fb_addr: Signal<In, Bits<16>>,
+    /// Lanes.
+    pub fb_count: Signal<In, Bits<8>>,
+    /// Deadline.
+    pub fb_due: Signal<In, Bits<32>>,
+    /// Prologue.
+    pub fb_early: Signal<In, Bit>,
+    /// The controller's A read this cycle, its lanes, and whether its fold fetches.
+    pub a_re: Signal<In, Bit>,
+    /// Lanes.
+    pub a_count: Signal<In, Bits<8>>,
+    /// Fetching fold.
+    pub a_fetch: Signal<In, Bit>,
+    /// The B read.
+    pub b_re: Signal<In, Bit>,
+    /// Lanes.
+    pub b_count: Signal<In, Bits<8>>,
+    /// Fetching fold.
+    pub b_fetch: Signal<In, Bit>,
+    /// The C write this cycle, its bank, whether it takes a new row, whether it is final.
+    pub c_we: Signal<In, Bit>,
+    /// Bank.
+    pub w_bank: Signal<In, Bit>,
+    /// New row.
+    pub w_claim: Signal<In, Bit>,
+    /// Final.
+    pub w_final: Signal<In, Bit>,
+    /// The C read-back this cycle and its bank.
+    pub c_re: Signal<In, Bit>,
+    /// Bank.
+    pub r_bank: Signal<In, Bit>,
+    /// Memory port: channels 0, 1, 2 accepted (a prefix of the valid ones).
+    pub ready0: Signal<In, Bit>,
+    /// Channel 1 accepted.
+    pub ready1: Signal<In, Bit>,
+    /// Channel 2 accepted.
+    pub ready2: Signal<In, Bit>,
+    /// A response lands in buffer A this cycle.
+    pub resp_a: Signal<In, Bit>,
+    /// A response lands in buffer B this cycle.
+    pub resp_b: Signal<In, Bit>,
+    /// Every write sent so far has left the chip.
+    pub writes_idle: Signal<In, Bit>,
+    /// Stall request to the controller.
+    pub stall: Signal<Out, Bit>,
+    /// A cycle of the run before the prologue has landed (a load cycle, not a stall).
+    pub loading: Signal<Out, Bit>,
+    /// A cycle after the run in which the DMA is still draining C.
+    pub writeback: Signal<Out, Bit>,
+    /// The DMA is working (from cycle 0 until the last drain has left the chip), and one cycle
+    /// more, in which the counters add the last cycle's events.
+    pub busy: Signal<Out, Bit>,
+    /// Advance fetch cursors A and B.
+    pub fa_step: Signal<Out, Bit>,
+    /// Advance fetch cursor B.
+    pub fb_step: Signal<Out, Bit>,
+    /// Channel 0 (drain of a C row): valid, lanes.
+    pub ch0_valid: Signal<Out, Bit>,
+    /// Lanes of the drained row (4 bytes each).
+    pub ch0_count: Signal<Out, Bits<8>>,
+    /// Channel 1 (fetch): valid, buffer (0 = A, 1 = B), address, lanes (1 byte each).
+    pub ch1_valid: Signal<Out, Bit>,
+    /// Buffer B.
+    pub ch1_b: Signal<Out, Bit>,
+    /// Address.
+    pub ch1_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub ch1_count: Signal<Out, Bits<8>>,
+    /// Channel 2 (fetch).
+    pub ch2_valid: Signal<Out, Bit>,
+    /// Buffer B.
+    pub ch2_b: Signal<Out, Bit>,
+    /// Address.
+    pub ch2_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub ch2_count: Signal<Out, Bits<8>>,
+    /// Event increments this cycle: DRAM bytes of A, B and C.
+    pub ev_dram_a: Signal<Out, Bits<16>>,
+    /// Bytes of B read.
+    pub ev_dram_b: Signal<Out, Bits<16>>,
+    /// Bytes of C written.
+    pub ev_dram_c: Signal<Out, Bits<16>>,
+    /// Bank words of C read by the drain.
+    pub ev_c_words: Signal<Out, Bits<16>>,
+    /// Elements of C read by the drain.
+    pub ev_c_elems: Signal<Out, Bits<16>>,
+    live: DFF<Bit>,
+    tail: DFF<Bit>,
+    started: DFF<Bit>,
+    a_written: DFF<Bits<32>>,
+    a_needed: DFF<Bits<32>>,
+    a_pro: DFF<Bits<32>>,
+    b_written: DFF<Bits<32>>,
+    b_needed: DFF<Bits<32>>,
+    b_pro: DFF<Bits<32>>,
+    occ0: DFF<Bits<32>>,
+    occ1: DFF<Bits<32>>,
+    fin_w: DFF<Bits<32>>,
+    drained: DFF<Bits<32>>,
+    lc: DFF<Bits<8>>,
+    d_bank: DFF<Bit>,
+    d_idx: DFF<Bits<16>>,
+    d_rows: DFF<Bits<16>>,
+    d_row_rem: DFF<Bits<16>>,
+    d_col_rem: DFF<Bits<16>>,
+    k_dram: Constant<Bit>,
+    k_half: Constant<Bits<32>>,
+    k_r16: Constant<Bits<16>>,
+    k_c16: Constant<Bits<16>>,
+    k_lc: Constant<Bits<8>>,
+    k_one32: Constant<Bits<32>>,
+    k_one16: Constant<Bits<16>>,
+    k_one8: Constant<Bits<8>>,
+    k_zero32: Constant<Bits<32>>,
+    k_zero16: Constant<Bits<16>>,
+    k_zero8: Constant<Bits<8>>,
+    lane_idx: Vec<Constant<Bits<8>>>,
+    words_upto: Vec<Constant<Bits<16>>>,
+    live_now: Signal<Local, Bit>,
+    started_now: Signal<Local, Bit>,
+    a_wait: Signal<Local, Bit>,
+    b_wait: Signal<Local, Bit>,
+    w_wait: Signal<Local, Bit>,
+    a_rd: Signal<Local, Bit>,
+    b_rd: Signal<Local, Bit>,
+    claim: Signal<Local, Bit>,
+    fin: Signal<Local, Bit>,
+    d_pend: Signal<Local, Bit>,
+    dr: Signal<Local, Bit>,
+    d_count: Signal<Local, Bits<16>>,
+    a_cand: Signal<Local, Bit>,
+    b_cand: Signal<Local, Bit>,
+    a_first: Signal<Local, Bit>,
+    acc1: Signal<Local, Bit>,
+    acc2: Signal<Local, Bit>,
+    fa_go: Signal<Local, Bit>,
+    fb_go: Signal<Local, Bit>,
+    finished: Signal<Local, Bit>,
+    working: Signal<Local, Bit>,
+    d_rr_next: Signal<Local, Bits<16>>,
+    d_ru_next: Signal<Local, Bits<16>>,
+    d_ru0: Signal<Local, Bits<16>>,
+}
+
+impl Dma {
+    /// The DMA for `cfg` (idle, never stalling, when `cfg.memory` is the ideal model).
+    pub fn new(cfg: &ArchConfig) -> Self {
+        let (r, c) = (cfg.array.rows as u64, cfg.array.cols as usize);
+        let half = cfg.buffer_depth(systole_sim::config::BufferId::C) / 2;
+        let word_bits = cfg.buffers.c.word_bits as usize;
+        let b32 = |v: u64| Constant::new(Bits::<32>::from(v));
+        let b16 = |v: u64| Constant::new(Bits::<16>::from(v));
+        let b8 = |v: u64| Constant::new(Bits::<8>::from(v));
+        Dma {
+            clock: Default::default(),
+            launch: Default::default(),
+            run: Default::default(),
+            hold: Default::default(),
+            os: Default::default(),
+            row_dim: Default::default(),
+            col_dim: Default::default(),
+            tlen: Default::default(),
+            fa_valid: Default::default(),
+            fa_addr: Default::default(),
+            fa_count: Default::default(),
+            fa_due: Default::default(),
+            fa_early: Default::default(),
+            fb_valid: Default::default(),
+            fb_addr: Default::default(),
+            fb_count: Default::default(),
+            fb_due: Default::default(),
+            fb_early: Default::default(),
+            a_re: Default::default(),
+            a_count: Default::default(),
+            a_fetch: Default::default(),
+            b_re: Default::default(),
+            b_count: Default::default(),
+            b_fetch: Default::default(),
+            c_we: Default::default(),
+            w_bank: Default::default(),
+            w_claim: Default::default(),
+            w_final: Default::default(),
+            c_re: Default::default(),
+            r_bank: Default::default(),
+            ready0: Default::default(),
+            ready1: Default::default(),
+            ready2: Default::default(),
+            resp_a: Default::default(),
+            resp_b: Default::default(),
+            writes_idle: Default::default(),
+            stall: Default::default(),
+            loading: Default::default(),
+            writeback: Default::default(),
+            busy: Default::default(),
+            fa_step: Default::default(),
+            fb_step: Default::default(),
+            ch0_valid: Default::default(),
+            ch0_count: Default::default(),
+            ch1_valid: Default::default(),
+            ch1_b: Default::default(),
+            ch1_addr: Default::default(),
+            ch1_count: Default::default(),
+            ch2_valid: Default::default(),
+            ch2_b: Default::default(),
+            ch2_addr: Default::default(),
+            ch2_count: Default::default(),
+            ev_dram_a: Default::default(),
+            ev_dram_b: Default::default(),
+            ev_dram_c: Default::default(),
+            ev_c_words: Default::default(),
+            ev_c_elems: Default::default(),
+            live: Default::default(),
+            tail: Default::default(),
+            started: Default::default(),
+            a_written: Default::default(),
+            a_needed: Default::default(),
+            a_pro: Default::default(),
+            b_written: Default::default(),
+            b_needed: Default::default(),
+            b_pro: Default::default(),
+            occ0: Default::default(),
+            occ1: Default::default(),
+            fin_w: Default::default(),
+            drained: Default::default(),
+            lc: Default::default(),
+            d_bank: Default::default(),
+            d_idx: Default::default(),
+            d_rows: Default::default(),
+            d_row_rem: Default::default(),
+            d_col_rem: Default::default(),
+            k_dram: Constant::new(cfg.memory == MemoryModel::Dram),
+            k_half: b32(half),
+            k_r16: b16(r),
+            k_c16: b16(c as u64),
+            k_lc: b8(u64::from(cfg.buffers.c.read_latency)),
+            k_one32: b32(1),
+            k_one16: b16(1),
+            k_one8: b8(1),
+            k_zero32: b32(0),
+            k_zero16: b16(0),
+            k_zero8: b8(0),
+            lane_idx: (0..c).map(|l| b8(l as u64)).collect(),
+            // A read of lanes 0..n touches ceil(n x 32 / word bits) bank words of C.
+            words_upto: (0..c)
+                .map(|l| b16(((l + 1) * 32).div_ceil(word_bits) as u64))
+                .collect(),
+            live_now: Default::default(),
+            started_now: Default::default(),
+            a_wait: Default::default(),
+            b_wait: Default::default(),
+            w_wait: Default::default(),
+            a_rd: Default::default(),
+            b_rd: Default::default(),
+            claim: Default::default(),
+            fin: Default::default(),
+            d_pend: Default::default(),
+            dr: Default::default(),
+            d_count: Default::default(),
+            a_cand: Default::default(),
+            b_cand: Default::default(),
+            a_first: Default::default(),
+            acc1: Default::default(),
+            acc2: Default::default(),
+            fa_go: Default::default(),
+            fb_go: Default::default(),
+            finished: Default::default(),
+            working: Default::default(),
+            d_rr_next: Default::default(),
+            d_ru_next: Default::default(),
+            d_ru0: Default::default(),
+        }
+    }
+}
+
+impl Logic for Dma {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, live, tail, started, a_written, a_needed, a_pro, b_written, b_needed,
+            b_pro, occ0, occ1, fin_w, drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem
+        );
+        // The DMA's time starts with the run's first cycle and ends when the last drain is out.
+        self.live_now.next = self.k_dram.val() & (self.live.q.val() | self.run.val());
+        self.started_now.next = self.started.q.val()
+            | (!self.fa_early.val()
+                & !self.fb_early.val()
+                & (self.a_written.q.val() >= self.a_pro.q.val())
+                & (self.b_written.q.val() >= self.b_pro.q.val()));
+
+        // Stall: a read with nothing landed to read, or a new row for a full bank.
+        self.a_wait.next = self.a_re.val()
+            & (self.a_count.val() != self.k_zero8.val())
+            & self.a_fetch.val()
+            & (self.a_needed.q.val() >= self.a_written.q.val());
+        self.b_wait.next = self.b_re.val()
+            & (self.b_count.val() != self.k_zero8.val())
+            & self.b_fetch.val()
+            & (self.b_needed.q.val() >= self.b_written.q.val());
+        self.w_wait.next = false;
+        if self.c_we.val() & self.w_claim.val() {
+            if self.w_bank.val() {
+                self.w_wait.next = self.occ1.q.val() >= self.k_half.val();
+            } else {
+                self.w_wait.next = self.occ0.q.val() >= self.k_half.val();
+            }
+        }
+        self.stall.next = self.live_now.val()
+            & self.run.val()
+            & (!self.started_now.val() | self.a_wait.val() | self.b_wait.val() | self.w_wait.val());
+        self.loading.next = self.live_now.val() & self.run.val() & !self.started_now.val();
+
+        // What the datapath did this cycle (nothing, in a stalled cycle).
+        self.a_rd.next = self.a_re.val()
+            & (self.a_count.val() != self.k_zero8.val())
+            & self.a_fetch.val()
+            & !self.hold.val();
+        self.b_rd.next = self.b_re.val()
+            & (self.b_count.val() != self.k_zero8.val())
+            & self.b_fetch.val()
+            & !self.hold.val();
+        self.claim.next = self.c_we.val() & self.w_claim.val() & !self.hold.val();
+        self.fin.next = self.c_we.val() & self.w_final.val() & !self.hold.val();
+
+        // Drain: the oldest final row written in an earlier cycle, if the datapath does not read
+        // its bank now.
+        self.d_pend.next = self.drained.q.val() < self.fin_w.q.val();
+        self.ch0_valid.next = self.live_now.val()
+            & self.d_pend.val()
+            & !(self.c_re.val() & !self.hold.val() & (self.r_bank.val() == self.d_bank.q.val()));
+        self.d_count.next = self.d_col_rem.q.val();
+        if self.d_col_rem.q.val() > self.k_c16.val() {
+            self.d_count.next = self.k_c16.val();
+        }
+        self.ch0_count.next = bit_cast::<8, 16>(self.d_count.val());
+        self.dr.next = self.ch0_valid.val() & self.ready0.val();
+
+        // Fetches, earliest deadline first (ties: A).
+        self.a_cand.next = self.live_now.val() & self.fa_valid.val();
+        self.b_cand.next = self.live_now.val() & self.fb_valid.val();
+        self.a_first.next =
+            self.a_cand.val() & (!self.b_cand.val() | (self.fa_due.val() <= self.fb_due.val()));
+        self.ch1_valid.next = self.a_cand.val() | self.b_cand.val();
+        self.ch2_valid.next = self.a_cand.val() & self.b_cand.val();
+        self.ch1_b.next = !self.a_first.val();
+        self.ch2_b.next = self.a_first.val();
+        if self.a_first.val() {
+            self.ch1_addr.next = self.fa_addr.val();
+            self.ch1_count.next = self.fa_count.val();
+            self.ch2_addr.next = self.fb_addr.val();
+            self.ch2_count.next = self.fb_count.val();
+        } else {
+            self.ch1_addr.next = self.fb_addr.val();
+            self.ch1_count.next = self.fb_count.val();
+            self.ch2_addr.next = self.fa_addr.val();
+            self.ch2_count.next = self.fa_count.val();
+        }
+        self.acc1.next = self.ch1_valid.val() & self.ready1.val();
+        self.acc2.next = self.ch2_valid.val() & self.ready2.val();
+        self.fa_go.next =
+            (self.acc1.val() & self.a_first.val()) | (self.acc2.val() & !self.a_first.val());
+        self.fb_go.next =
+            (self.acc1.val() & !self.a_first.val()) | (self.acc2.val() & self.a_first.val());
+        self.fa_step.next = self.fa_go.val();
+        self.fb_step.next = self.fb_go.val();
+
+        // The end: every final row drained, its bytes out, its SRAM read complete.
+        self.finished.next =
+            !self.d_pend.val() & self.writes_idle.val() & (self.lc.q.val() == self.k_zero8.val());
+        self.writeback.next = self.live.q.val() & !self.run.val() & !self.finished.val();
+        self.working.next = self.live_now.val() & (self.run.val() | !self.finished.val());
+        self.busy.next = self.working.val() | self.tail.q.val();
+        self.tail.d.next = self.working.val();
+
+        // Event increments.
+        self.ev_dram_a.next = self.k_zero16.val();
+        if self.fa_go.val() {
+            self.ev_dram_a.next = bit_cast::<16, 8>(self.fa_count.val());
+        }
+        self.ev_dram_b.next = self.k_zero16.val();
+        if self.fb_go.val() {
+            self.ev_dram_b.next = bit_cast::<16, 8>(self.fb_count.val());
+        }
+        self.ev_dram_c.next = self.k_zero16.val();
+        self.ev_c_words.next = self.k_zero16.val();
+        self.ev_c_elems.next = self.k_zero16.val();
+        if self.dr.val() {
+            self.ev_dram_c.next =
+                self.d_count.val() + self.d_count.val() + self.d_count.val() + self.d_count.val();
+            self.ev_c_elems.next = self.d_count.val();
+            for l in 0..self.words_upto.len() {
+                if self.ch0_count.val() > self.lane_idx[l].val() {
+                    self.ev_c_words.next = self.words_upto[l].val();
+                }
+            }
+        }
+
+        // The drain cursor's next final fold: OS, the next fold (row tiles inner); WS/IS, the
+        // next column tile (its last row tile's rows).
+        self.d_ru0.next = self.row_dim.val();
+        if self.row_dim.val() > self.k_r16.val() {
+            self.d_ru0.next = self.k_r16.val();
+        }
+        self.d_rr_next.next = self.row_dim.val();
+        if self.d_row_rem.q.val() > self.k_r16.val() {
+            self.d_rr_next.next = self.d_row_rem.q.val() - self.k_r16.val();
+        }
+        self.d_ru_next.next = self.d_rr_next.val();
+        if self.d_rr_next.val() > self.k_r16.val() {
+            self.d_ru_next.next = self.k_r16.val();
+        }
+
+        // State.
+        if self.launch.val() {
+            self.live.d.next = false;
+            self.started.d.next = false;
+            self.a_written.d.next = self.k_zero32.val();
+            self.a_needed.d.next = self.k_zero32.val();
+            self.a_pro.d.next = self.k_zero32.val();
+            self.b_written.d.next = self.k_zero32.val();
+            self.b_needed.d.next = self.k_zero32.val();
+            self.b_pro.d.next = self.k_zero32.val();
+            self.occ0.d.next = self.k_zero32.val();
+            self.occ1.d.next = self.k_zero32.val();
+            self.fin_w.d.next = self.k_zero32.val();
+            self.drained.d.next = self.k_zero32.val();
+            self.lc.d.next = self.k_zero8.val();
+            self.d_bank.d.next = false;
+            self.d_idx.d.next = self.k_zero16.val();
+            self.d_row_rem.d.next = self.row_dim.val();
+            self.d_col_rem.d.next = self.col_dim.val();
+            if self.os.val() {
+                self.d_rows.d.next = self.d_ru0.val();
+            } else {
+                self.d_rows.d.next = self.tlen.val();
+            }
+        } else {
+            if self.run.val() {
+                self.live.d.next = self.k_dram.val();
+            } else if self.finished.val() {
+                self.live.d.next = false;
+            }
+            self.started.d.next = self.started_now.val() & self.live_now.val();
+            if self.resp_a.val() {
+                self.a_written.d.next = self.a_written.q.val() + self.k_one32.val();
+            }
+            if self.resp_b.val() {
+                self.b_written.d.next = self.b_written.q.val() + self.k_one32.val();
+            }
+            if self.a_rd.val() {
+                self.a_needed.d.next = self.a_needed.q.val() + self.k_one32.val();
+            }
+            if self.b_rd.val() {
+                self.b_needed.d.next = self.b_needed.q.val() + self.k_one32.val();
+            }
+            if self.fa_go.val() & self.fa_early.val() {
+                self.a_pro.d.next = self.a_pro.q.val() + self.k_one32.val();
+            }
+            if self.fb_go.val() & self.fb_early.val() {
+                self.b_pro.d.next = self.b_pro.q.val() + self.k_one32.val();
+            }
+            if self.fin.val() {
+                self.fin_w.d.next = self.fin_w.q.val() + self.k_one32.val();
+            }
+            // Bank occupancy: a new row claims a slot, a drain frees one.
+            if self.claim.val() & !self.w_bank.val() {
+                if !(self.dr.val() & !self.d_bank.q.val()) {
+                    self.occ0.d.next = self.occ0.q.val() + self.k_one32.val();
+                }
+            } else if self.dr.val() & !self.d_bank.q.val() {
+                self.occ0.d.next = self.occ0.q.val() - self.k_one32.val();
+            }
+            if self.claim.val() & self.w_bank.val() {
+                if !(self.dr.val() & self.d_bank.q.val()) {
+                    self.occ1.d.next = self.occ1.q.val() + self.k_one32.val();
+                }
+            } else if self.dr.val() & self.d_bank.q.val() {
+                self.occ1.d.next = self.occ1.q.val() - self.k_one32.val();
+            }
+            if self.dr.val() {
+                self.drained.d.next = self.drained.q.val() + self.k_one32.val();
+                self.lc.d.next = self.k_lc.val();
+                if self.d_idx.q.val() + self.k_one16.val() == self.d_rows.q.val() {
+                    self.d_idx.d.next = self.k_zero16.val();
+                    self.d_bank.d.next = !self.d_bank.q.val();
+                    if self.os.val() {
+                        self.d_row_rem.d.next = self.d_rr_next.val();
+                        self.d_rows.d.next = self.d_ru_next.val();
+                        if self.d_row_rem.q.val() <= self.k_r16.val() {
+                            self.d_col_rem.d.next = self.d_col_rem.q.val() - self.k_c16.val();
+                        }
+                    } else {
+                        self.d_col_rem.d.next = self.d_col_rem.q.val() - self.k_c16.val();
+                    }
+                } else {
+                    self.d_idx.d.next = self.d_idx.q.val() + self.k_one16.val();
+                }
+            } else if self.lc.q.val() != self.k_zero8.val() {
+                self.lc.d.next = self.lc.q.val() - self.k_one8.val();
+            }
+        }
+    }
+}
