@@ -19,7 +19,8 @@
 //! With `whole` reuse every vector lands at its own address and stays, so the counters above are
 //! the whole state of A and B. C's two banks are counted rows (`occupied`); in this version C's
 //! rows stay at their layout addresses, so C must hold the whole result (as `check_rtl` asks),
-//! and a drain sends the row's bytes to the port without reading its data back.
+//! and a drain sends the row's bytes to the port without reading its data back. The counters of
+//! vectors and rows are 17 bits: a buffer holds at most 2^16 vectors.
 
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
@@ -145,16 +146,16 @@ pub struct Dma {
     live: DFF<Bit>,
     tail: DFF<Bit>,
     started: DFF<Bit>,
-    a_written: DFF<Bits<32>>,
-    a_needed: DFF<Bits<32>>,
-    a_pro: DFF<Bits<32>>,
-    b_written: DFF<Bits<32>>,
-    b_needed: DFF<Bits<32>>,
-    b_pro: DFF<Bits<32>>,
-    occ0: DFF<Bits<32>>,
-    occ1: DFF<Bits<32>>,
-    fin_w: DFF<Bits<32>>,
-    drained: DFF<Bits<32>>,
+    a_written: DFF<Bits<17>>,
+    a_needed: DFF<Bits<17>>,
+    a_pro: DFF<Bits<17>>,
+    b_written: DFF<Bits<17>>,
+    b_needed: DFF<Bits<17>>,
+    b_pro: DFF<Bits<17>>,
+    occ0: DFF<Bits<17>>,
+    occ1: DFF<Bits<17>>,
+    fin_w: DFF<Bits<17>>,
+    drained: DFF<Bits<17>>,
     lc: DFF<Bits<8>>,
     d_bank: DFF<Bit>,
     d_idx: DFF<Bits<16>>,
@@ -162,14 +163,14 @@ pub struct Dma {
     d_row_rem: DFF<Bits<16>>,
     d_col_rem: DFF<Bits<16>>,
     k_dram: Constant<Bit>,
-    k_half: Constant<Bits<32>>,
+    k_half: Constant<Bits<17>>,
     k_r16: Constant<Bits<16>>,
     k_c16: Constant<Bits<16>>,
     k_lc: Constant<Bits<8>>,
-    k_one32: Constant<Bits<32>>,
+    k_one17: Constant<Bits<17>>,
     k_one16: Constant<Bits<16>>,
     k_one8: Constant<Bits<8>>,
-    k_zero32: Constant<Bits<32>>,
+    k_zero17: Constant<Bits<17>>,
     k_zero16: Constant<Bits<16>>,
     k_zero8: Constant<Bits<8>>,
     lane_idx: Vec<Constant<Bits<8>>>,
@@ -206,7 +207,7 @@ impl Dma {
         let (r, c) = (cfg.array.rows as u64, cfg.array.cols as usize);
         let half = cfg.buffer_depth(systole_sim::config::BufferId::C) / 2;
         let word_bits = cfg.buffers.c.word_bits as usize;
-        let b32 = |v: u64| Constant::new(Bits::<32>::from(v));
+        let b17 = |v: u64| Constant::new(Bits::<17>::from(v));
         let b16 = |v: u64| Constant::new(Bits::<16>::from(v));
         let b8 = |v: u64| Constant::new(Bits::<8>::from(v));
         Dma {
@@ -287,14 +288,14 @@ impl Dma {
             d_row_rem: Default::default(),
             d_col_rem: Default::default(),
             k_dram: Constant::new(cfg.memory == MemoryModel::Dram),
-            k_half: b32(half),
+            k_half: b17(half),
             k_r16: b16(r),
             k_c16: b16(c as u64),
             k_lc: b8(u64::from(cfg.buffers.c.read_latency)),
-            k_one32: b32(1),
+            k_one17: b17(1),
             k_one16: b16(1),
             k_one8: b8(1),
-            k_zero32: b32(0),
+            k_zero17: b17(0),
             k_zero16: b16(0),
             k_zero8: b8(0),
             lane_idx: (0..c).map(|l| b8(l as u64)).collect(),
@@ -471,16 +472,16 @@ impl Logic for Dma {
         if self.launch.val() {
             self.live.d.next = false;
             self.started.d.next = false;
-            self.a_written.d.next = self.k_zero32.val();
-            self.a_needed.d.next = self.k_zero32.val();
-            self.a_pro.d.next = self.k_zero32.val();
-            self.b_written.d.next = self.k_zero32.val();
-            self.b_needed.d.next = self.k_zero32.val();
-            self.b_pro.d.next = self.k_zero32.val();
-            self.occ0.d.next = self.k_zero32.val();
-            self.occ1.d.next = self.k_zero32.val();
-            self.fin_w.d.next = self.k_zero32.val();
-            self.drained.d.next = self.k_zero32.val();
+            self.a_written.d.next = self.k_zero17.val();
+            self.a_needed.d.next = self.k_zero17.val();
+            self.a_pro.d.next = self.k_zero17.val();
+            self.b_written.d.next = self.k_zero17.val();
+            self.b_needed.d.next = self.k_zero17.val();
+            self.b_pro.d.next = self.k_zero17.val();
+            self.occ0.d.next = self.k_zero17.val();
+            self.occ1.d.next = self.k_zero17.val();
+            self.fin_w.d.next = self.k_zero17.val();
+            self.drained.d.next = self.k_zero17.val();
             self.lc.d.next = self.k_zero8.val();
             self.d_bank.d.next = false;
             self.d_idx.d.next = self.k_zero16.val();
@@ -499,43 +500,43 @@ impl Logic for Dma {
             }
             self.started.d.next = self.started_now.val() & self.live_now.val();
             if self.resp_a.val() {
-                self.a_written.d.next = self.a_written.q.val() + self.k_one32.val();
+                self.a_written.d.next = self.a_written.q.val() + self.k_one17.val();
             }
             if self.resp_b.val() {
-                self.b_written.d.next = self.b_written.q.val() + self.k_one32.val();
+                self.b_written.d.next = self.b_written.q.val() + self.k_one17.val();
             }
             if self.a_rd.val() {
-                self.a_needed.d.next = self.a_needed.q.val() + self.k_one32.val();
+                self.a_needed.d.next = self.a_needed.q.val() + self.k_one17.val();
             }
             if self.b_rd.val() {
-                self.b_needed.d.next = self.b_needed.q.val() + self.k_one32.val();
+                self.b_needed.d.next = self.b_needed.q.val() + self.k_one17.val();
             }
             if self.fa_go.val() & self.fa_early.val() {
-                self.a_pro.d.next = self.a_pro.q.val() + self.k_one32.val();
+                self.a_pro.d.next = self.a_pro.q.val() + self.k_one17.val();
             }
             if self.fb_go.val() & self.fb_early.val() {
-                self.b_pro.d.next = self.b_pro.q.val() + self.k_one32.val();
+                self.b_pro.d.next = self.b_pro.q.val() + self.k_one17.val();
             }
             if self.fin.val() {
-                self.fin_w.d.next = self.fin_w.q.val() + self.k_one32.val();
+                self.fin_w.d.next = self.fin_w.q.val() + self.k_one17.val();
             }
             // Bank occupancy: a new row claims a slot, a drain frees one.
             if self.claim.val() & !self.w_bank.val() {
                 if !(self.dr.val() & !self.d_bank.q.val()) {
-                    self.occ0.d.next = self.occ0.q.val() + self.k_one32.val();
+                    self.occ0.d.next = self.occ0.q.val() + self.k_one17.val();
                 }
             } else if self.dr.val() & !self.d_bank.q.val() {
-                self.occ0.d.next = self.occ0.q.val() - self.k_one32.val();
+                self.occ0.d.next = self.occ0.q.val() - self.k_one17.val();
             }
             if self.claim.val() & self.w_bank.val() {
                 if !(self.dr.val() & self.d_bank.q.val()) {
-                    self.occ1.d.next = self.occ1.q.val() + self.k_one32.val();
+                    self.occ1.d.next = self.occ1.q.val() + self.k_one17.val();
                 }
             } else if self.dr.val() & self.d_bank.q.val() {
-                self.occ1.d.next = self.occ1.q.val() - self.k_one32.val();
+                self.occ1.d.next = self.occ1.q.val() - self.k_one17.val();
             }
             if self.dr.val() {
-                self.drained.d.next = self.drained.q.val() + self.k_one32.val();
+                self.drained.d.next = self.drained.q.val() + self.k_one17.val();
                 self.lc.d.next = self.k_lc.val();
                 if self.d_idx.q.val() + self.k_one16.val() == self.d_rows.q.val() {
                     self.d_idx.d.next = self.k_zero16.val();
