@@ -162,6 +162,12 @@ pub struct Controller {
     pub o_tlen: Signal<Out, Bits<16>>,
     /// The launch cycle (the DMA resets for the new run).
     pub dma_launch: Signal<Out, Bit>,
+    /// The C write's row within its fold (WS/IS: its stream step).
+    pub w_row: Signal<Out, Bits<16>>,
+    /// The C read-back's row within its fold.
+    pub r_row: Signal<Out, Bits<16>>,
+    /// Base address of C (the command's).
+    pub o_c_base: Signal<Out, Bits<16>>,
     left: Cursor,
     top: Cursor,
     wr: Cursor,
@@ -353,6 +359,9 @@ impl Controller {
             o_col_dim: Default::default(),
             o_tlen: Default::default(),
             dma_launch: Default::default(),
+            w_row: Default::default(),
+            r_row: Default::default(),
+            o_c_base: Default::default(),
             left: Cursor::new(r, c),
             top: Cursor::new(r, c),
             wr: Cursor::new(r, c),
@@ -638,6 +647,9 @@ impl Logic for Controller {
         self.w_claim.next = self.is_os.val() | !self.wr.rt_nz.val();
         self.w_final.next = self.is_os.val() | self.wr.last_rt.val();
         self.r_bank.next = self.rd.ct_odd.val();
+        self.w_row.next = self.wr.step_idx.val();
+        self.r_row.next = self.rd.step_idx.val();
+        self.o_c_base.next = self.c_base.q.val();
 
         // The state machine.
         self.in_run.next = self.state.q.val() == self.k_run.val();

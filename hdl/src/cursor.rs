@@ -90,6 +90,8 @@ pub struct Cursor {
     pub last_rt: Signal<Out, Bit>,
     /// The current op belongs to one of the run's first two folds.
     pub early: Signal<Out, Bit>,
+    /// The current step within the fold.
+    pub step_idx: Signal<Out, Bits<16>>,
     r: Constant<Bits<16>>,
     c: Constant<Bits<16>>,
     r1: Constant<Bits<16>>,
@@ -167,6 +169,7 @@ impl Cursor {
             ct_odd: Default::default(),
             last_rt: Default::default(),
             early: Default::default(),
+            step_idx: Default::default(),
             r: b16(rows),
             c: b16(cols),
             r1: b16(rows - 1),
@@ -250,6 +253,7 @@ impl Logic for Cursor {
         }
         self.issue.next = self.fire.val();
         self.due.next = self.next_time.q.val();
+        self.step_idx.next = self.s.q.val();
         self.ct_nz.next = self.ctnz.q.val();
         self.fold_odd.next = self.fodd.q.val();
         self.ct_odd.next = self.codd.q.val();

@@ -17,10 +17,12 @@
 //!   takes a new row of a full bank of C.
 //!
 //! With `whole` reuse every vector lands at its own address and stays, so the counters above are
-//! the whole state of A and B. C's two banks are counted rows (`occupied`); in this version C's
-//! rows stay at their layout addresses, so C must hold the whole result (as `check_rtl` asks),
-//! and a drain sends the row's bytes to the port without reading its data back. The counters of
-//! vectors and rows are 17 bits: a buffer holds at most 2^16 vectors.
+//! the whole state of A and B. C is two banks of `half` rows, each a ring: a new row takes its
+//! bank's next row; a WS/IS column tile's rows are consecutive from the row its first write took,
+//! so a later row tile's read-back and write of row j find it there; drains leave each bank in
+//! the order its rows were taken, read through C's own DMA read port (which a stall does not
+//! hold), and their data follows the request on the memory port `L_C` cycles later. The counters
+//! of vectors and rows are 17 bits: a buffer holds at most 2^16 vectors.
 
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
@@ -84,6 +86,12 @@ pub struct Dma {
     pub w_claim: Signal<In, Bit>,
     /// Final.
     pub w_final: Signal<In, Bit>,
+    /// The C write's row within its fold.
+    pub w_row: Signal<In, Bits<16>>,
+    /// The C read-back's row within its fold.
+    pub r_row: Signal<In, Bits<16>>,
+    /// Base address of C in DRAM.
+    pub c_base: Signal<In, Bits<16>>,
     /// The C read-back this cycle and its bank.
     pub c_re: Signal<In, Bit>,
     /// Bank.
@@ -117,6 +125,16 @@ pub struct Dma {
     pub ch0_valid: Signal<Out, Bit>,
     /// Lanes of the drained row (4 bytes each).
     pub ch0_count: Signal<Out, Bits<8>>,
+    /// The drained row's address in DRAM (C's layout address).
+    pub ch0_addr: Signal<Out, Bits<16>>,
+    /// A drain is issued this cycle: read its row of C through C's DMA port.
+    pub drain_go: Signal<Out, Bit>,
+    /// The drained row's address in C (bank `b`'s rows are `b x half ..`).
+    pub d_raddr: Signal<Out, Bits<16>>,
+    /// The C write's address in C.
+    pub w_addr: Signal<Out, Bits<16>>,
+    /// The C read-back's address in C.
+    pub r_addr: Signal<Out, Bits<16>>,
     /// Channel 1 (fetch): valid, buffer (0 = A, 1 = B), address, lanes (1 byte each).
     pub ch1_valid: Signal<Out, Bit>,
     /// Buffer B.
@@ -162,6 +180,21 @@ pub struct Dma {
     d_rows: DFF<Bits<16>>,
     d_row_rem: DFF<Bits<16>>,
     d_col_rem: DFF<Bits<16>>,
+    d_ct_base: DFF<Bits<16>>,
+    d_rt_base: DFF<Bits<16>>,
+    wp0: DFF<Bits<16>>,
+    wp1: DFF<Bits<16>>,
+    cb0: DFF<Bits<16>>,
+    cb1: DFF<Bits<16>>,
+    dp0: DFF<Bits<16>>,
+    dp1: DFF<Bits<16>>,
+    k_half16: Constant<Bits<16>>,
+    w_base: Signal<Local, Bits<16>>,
+    w_sum: Signal<Local, Bits<16>>,
+    r_base: Signal<Local, Bits<16>>,
+    r_sum: Signal<Local, Bits<16>>,
+    wp_sel: Signal<Local, Bits<16>>,
+    d_row_in: Signal<Local, Bits<16>>,
     k_dram: Constant<Bit>,
     k_half: Constant<Bits<17>>,
     k_r16: Constant<Bits<16>>,
@@ -239,6 +272,9 @@ impl Dma {
             w_bank: Default::default(),
             w_claim: Default::default(),
             w_final: Default::default(),
+            w_row: Default::default(),
+            r_row: Default::default(),
+            c_base: Default::default(),
             c_re: Default::default(),
             r_bank: Default::default(),
             ready0: Default::default(),
@@ -255,6 +291,11 @@ impl Dma {
             fb_step: Default::default(),
             ch0_valid: Default::default(),
             ch0_count: Default::default(),
+            ch0_addr: Default::default(),
+            drain_go: Default::default(),
+            d_raddr: Default::default(),
+            w_addr: Default::default(),
+            r_addr: Default::default(),
             ch1_valid: Default::default(),
             ch1_b: Default::default(),
             ch1_addr: Default::default(),
@@ -287,6 +328,21 @@ impl Dma {
             d_rows: Default::default(),
             d_row_rem: Default::default(),
             d_col_rem: Default::default(),
+            d_ct_base: Default::default(),
+            d_rt_base: Default::default(),
+            wp0: Default::default(),
+            wp1: Default::default(),
+            cb0: Default::default(),
+            cb1: Default::default(),
+            dp0: Default::default(),
+            dp1: Default::default(),
+            k_half16: b16(half),
+            w_base: Default::default(),
+            w_sum: Default::default(),
+            r_base: Default::default(),
+            r_sum: Default::default(),
+            wp_sel: Default::default(),
+            d_row_in: Default::default(),
             k_dram: Constant::new(cfg.memory == MemoryModel::Dram),
             k_half: b17(half),
             k_r16: b16(r),
@@ -336,7 +392,8 @@ impl Logic for Dma {
     fn update(&mut self) {
         dff_setup!(
             self, clock, live, tail, started, a_written, a_needed, a_pro, b_written, b_needed,
-            b_pro, occ0, occ1, fin_w, drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem
+            b_pro, occ0, occ1, fin_w, drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem,
+            d_ct_base, d_rt_base, wp0, wp1, cb0, cb1, dp0, dp1
         );
         // The DMA's time starts with the run's first cycle and ends when the last drain is out.
         self.live_now.next = self.k_dram.val() & (self.live.q.val() | self.run.val());
@@ -468,6 +525,58 @@ impl Logic for Dma {
             self.d_ru_next.next = self.k_r16.val();
         }
 
+        // Rows of C's banks (each a ring of `half` rows): a new row takes the bank's next free
+        // row; the rows of a WS/IS column tile are consecutive from the row its first write took
+        // (`cb`), so a later row tile's write and read-back of row j find it at `cb + j`; drains
+        // leave each bank in the order its rows were taken.
+        self.wp_sel.next = self.wp0.q.val();
+        self.w_base.next = self.cb0.q.val();
+        if self.w_bank.val() {
+            self.wp_sel.next = self.wp1.q.val();
+            self.w_base.next = self.cb1.q.val();
+        }
+        self.w_sum.next = self.w_base.val() + self.w_row.val();
+        if self.w_sum.val() >= self.k_half16.val() {
+            self.w_sum.next = self.w_base.val() + self.w_row.val() - self.k_half16.val();
+        }
+        self.w_addr.next = self.w_sum.val();
+        if self.w_claim.val() {
+            self.w_addr.next = self.wp_sel.val();
+        }
+        if self.w_bank.val() {
+            if self.w_claim.val() {
+                self.w_addr.next = self.wp_sel.val() + self.k_half16.val();
+            } else {
+                self.w_addr.next = self.w_sum.val() + self.k_half16.val();
+            }
+        }
+        self.r_base.next = self.cb0.q.val();
+        if self.r_bank.val() {
+            self.r_base.next = self.cb1.q.val();
+        }
+        self.r_sum.next = self.r_base.val() + self.r_row.val();
+        if self.r_sum.val() >= self.k_half16.val() {
+            self.r_sum.next = self.r_base.val() + self.r_row.val() - self.k_half16.val();
+        }
+        self.r_addr.next = self.r_sum.val();
+        if self.r_bank.val() {
+            self.r_addr.next = self.r_sum.val() + self.k_half16.val();
+        }
+        self.drain_go.next = self.dr.val();
+        self.d_raddr.next = self.dp0.q.val();
+        if self.d_bank.q.val() {
+            self.d_raddr.next = self.dp1.q.val() + self.k_half16.val();
+        }
+        // The drained row's layout address: OS rows leave bottom first.
+        self.d_row_in.next = self.d_idx.q.val();
+        if self.os.val() {
+            self.d_row_in.next = self.d_rows.q.val() - self.k_one16.val() - self.d_idx.q.val();
+        }
+        self.ch0_addr.next = self.c_base.val()
+            + self.d_ct_base.q.val()
+            + self.d_rt_base.q.val()
+            + self.d_row_in.val();
+
         // State.
         if self.launch.val() {
             self.live.d.next = false;
@@ -487,6 +596,14 @@ impl Logic for Dma {
             self.d_idx.d.next = self.k_zero16.val();
             self.d_row_rem.d.next = self.row_dim.val();
             self.d_col_rem.d.next = self.col_dim.val();
+            self.d_ct_base.d.next = self.k_zero16.val();
+            self.d_rt_base.d.next = self.k_zero16.val();
+            self.wp0.d.next = self.k_zero16.val();
+            self.wp1.d.next = self.k_zero16.val();
+            self.cb0.d.next = self.k_zero16.val();
+            self.cb1.d.next = self.k_zero16.val();
+            self.dp0.d.next = self.k_zero16.val();
+            self.dp1.d.next = self.k_zero16.val();
             if self.os.val() {
                 self.d_rows.d.next = self.d_ru0.val();
             } else {
@@ -520,6 +637,26 @@ impl Logic for Dma {
             if self.fin.val() {
                 self.fin_w.d.next = self.fin_w.q.val() + self.k_one17.val();
             }
+            // A new row: the bank's next row (a ring); a column tile's first row is its base.
+            if self.claim.val() {
+                if self.w_bank.val() {
+                    self.wp1.d.next = self.wp1.q.val() + self.k_one16.val();
+                    if self.wp1.q.val() + self.k_one16.val() == self.k_half16.val() {
+                        self.wp1.d.next = self.k_zero16.val();
+                    }
+                    if self.w_row.val() == self.k_zero16.val() {
+                        self.cb1.d.next = self.wp1.q.val();
+                    }
+                } else {
+                    self.wp0.d.next = self.wp0.q.val() + self.k_one16.val();
+                    if self.wp0.q.val() + self.k_one16.val() == self.k_half16.val() {
+                        self.wp0.d.next = self.k_zero16.val();
+                    }
+                    if self.w_row.val() == self.k_zero16.val() {
+                        self.cb0.d.next = self.wp0.q.val();
+                    }
+                }
+            }
             // Bank occupancy: a new row claims a slot, a drain frees one.
             if self.claim.val() & !self.w_bank.val() {
                 if !(self.dr.val() & !self.d_bank.q.val()) {
@@ -538,6 +675,17 @@ impl Logic for Dma {
             if self.dr.val() {
                 self.drained.d.next = self.drained.q.val() + self.k_one17.val();
                 self.lc.d.next = self.k_lc.val();
+                if self.d_bank.q.val() {
+                    self.dp1.d.next = self.dp1.q.val() + self.k_one16.val();
+                    if self.dp1.q.val() + self.k_one16.val() == self.k_half16.val() {
+                        self.dp1.d.next = self.k_zero16.val();
+                    }
+                } else {
+                    self.dp0.d.next = self.dp0.q.val() + self.k_one16.val();
+                    if self.dp0.q.val() + self.k_one16.val() == self.k_half16.val() {
+                        self.dp0.d.next = self.k_zero16.val();
+                    }
+                }
                 if self.d_idx.q.val() + self.k_one16.val() == self.d_rows.q.val() {
                     self.d_idx.d.next = self.k_zero16.val();
                     self.d_bank.d.next = !self.d_bank.q.val();
@@ -546,9 +694,14 @@ impl Logic for Dma {
                         self.d_rows.d.next = self.d_ru_next.val();
                         if self.d_row_rem.q.val() <= self.k_r16.val() {
                             self.d_col_rem.d.next = self.d_col_rem.q.val() - self.k_c16.val();
+                            self.d_rt_base.d.next = self.k_zero16.val();
+                            self.d_ct_base.d.next = self.d_ct_base.q.val() + self.row_dim.val();
+                        } else {
+                            self.d_rt_base.d.next = self.d_rt_base.q.val() + self.k_r16.val();
                         }
                     } else {
                         self.d_col_rem.d.next = self.d_col_rem.q.val() - self.k_c16.val();
+                        self.d_ct_base.d.next = self.d_ct_base.q.val() + self.tlen.val();
                     }
                 } else {
                     self.d_idx.d.next = self.d_idx.q.val() + self.k_one16.val();

@@ -19,6 +19,9 @@ use systole_sim::memory::dram::DramBus;
 
 use crate::netlist::vec_of;
 
+/// Vectors of C's image: every 16-bit layout address.
+const C_VECTORS: usize = 1 << 16;
+
 /// A request on a channel: (valid, bytes, for a fetch its (image, address, lanes)).
 type Request = (bool, u64, Option<(usize, u16, u8)>);
 
@@ -31,6 +34,17 @@ pub struct DramModel {
     pub ch0_valid: Signal<In, Bit>,
     /// Lanes (4 bytes each).
     pub ch0_count: Signal<In, Bits<8>>,
+    /// The row's address in C's image.
+    pub ch0_addr: Signal<In, Bits<16>>,
+    /// The data of the oldest accepted drain not yet written (it follows its request by `L_C`).
+    pub wvalid: Signal<In, Bit>,
+    /// Its lanes.
+    pub wdata: Vec<Signal<In, Signed<32>>>,
+    /// Host read of C's vector `host_addr` in DRAM (the harness reads results here): the row is
+    /// taken at the clock edge.
+    pub host_re: Signal<In, Bit>,
+    /// Lane `host_lane` of the row last read.
+    pub host_rdata: Signal<Out, Signed<32>>,
     /// Channel 1: fetch of `ch1_count` lanes at `ch1_addr` of A (or B when `ch1_b`).
     pub ch1_valid: Signal<In, Bit>,
     /// Buffer B.
@@ -86,6 +100,11 @@ pub struct DramModel {
     _latency: u32,
     _lanes: usize,
     _img: [Vec<Signed<8>>; 2],
+    _lanes_c: usize,
+    _img_c: Vec<Signed<32>>,
+    _pending: VecDeque<(u16, u8)>,
+    _hrow: Vec<Signed<32>>,
+    _lat_c: u32,
     _queue: [VecDeque<(u64, u16, u8)>; 2],
     _now: u64,
     _writes_done: u64,
@@ -98,6 +117,11 @@ impl DramModel {
             clock: Default::default(),
             ch0_valid: Default::default(),
             ch0_count: Default::default(),
+            ch0_addr: Default::default(),
+            wvalid: Default::default(),
+            wdata: vec_of(cfg.array.cols as usize),
+            host_re: Default::default(),
+            host_rdata: Default::default(),
             ch1_valid: Default::default(),
             ch1_b: Default::default(),
             ch1_addr: Default::default(),
@@ -131,6 +155,11 @@ impl DramModel {
                 vec![Signed::default(); depth_a * lanes],
                 vec![Signed::default(); depth_b * lanes],
             ],
+            _lanes_c: cfg.array.cols as usize,
+            _img_c: vec![Signed::default(); C_VECTORS * cfg.array.cols as usize],
+            _pending: VecDeque::new(),
+            _hrow: vec![Signed::default(); cfg.array.cols as usize],
+            _lat_c: cfg.buffers.c.read_latency,
             _queue: Default::default(),
             _now: 0,
             _writes_done: 0,
@@ -140,6 +169,11 @@ impl DramModel {
     /// Backdoor write of lane `lane` of vector `addr` of image `b` (0 = A, 1 = B).
     pub fn poke(&mut self, b: usize, addr: usize, lane: usize, value: Signed<8>) {
         self._img[b][addr * self._lanes + lane] = value;
+    }
+
+    /// Lane `lane` of C's vector `addr` in DRAM.
+    pub fn peek_c(&self, addr: usize, lane: usize) -> Signed<32> {
+        self._img_c[addr * self._lanes_c + lane]
     }
 
     /// The requests of this cycle as (valid, bytes, image of a fetch), in channel order.
@@ -189,6 +223,19 @@ impl Logic for DramModel {
                     }
                 }
             }
+            if self.host_re.val() {
+                let a = self.host_addr.val().index() * self._lanes_c;
+                self._hrow
+                    .copy_from_slice(&self._img_c[a..a + self._lanes_c]);
+            }
+            // A drain's data arrives L_C cycles after its request.
+            if self.wvalid.val() {
+                if let Some((addr, count)) = self._pending.pop_front() {
+                    for l in 0..usize::from(count).min(self._lanes_c) {
+                        self._img_c[usize::from(addr) * self._lanes_c + l] = self.wdata[l].val();
+                    }
+                }
+            }
             // Deliveries shown this cycle leave their queues.
             for q in self._queue.iter_mut() {
                 if q.front().is_some_and(|&(at, _, _)| at <= t) {
@@ -206,7 +253,13 @@ impl Logic for DramModel {
                 let done = self._bus.issue(t, bytes);
                 match fetch {
                     Some((b, addr, count)) => self._queue[b].push_back((done, addr, count)),
-                    None => self._writes_done = self._writes_done.max(done),
+                    None => {
+                        self._writes_done = self._writes_done.max(done);
+                        self._pending.push_back((
+                            self.ch0_addr.val().to_u64() as u16,
+                            self.ch0_count.val().to_u64() as u8,
+                        ));
+                    }
                 }
             }
             self._now += 1;
@@ -262,6 +315,8 @@ impl Logic for DramModel {
             }
         }
         self.writes_idle.next = self._writes_done <= t;
+        let lane = self.host_lane.val().index();
+        self.host_rdata.next = self._hrow.get(lane).copied().unwrap_or_default();
     }
 
     fn connect(&mut self) {
@@ -282,6 +337,7 @@ impl Logic for DramModel {
             d.connect();
         }
         self.writes_idle.connect();
+        self.host_rdata.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -291,6 +347,24 @@ impl Logic for DramModel {
         // request is at least one byte.
         let qn = ((lat + 2) * bpc + 16).next_power_of_two();
         let depth = |b: usize| self._img[b].len().max(1);
+        let lanes_c = self._lanes_c;
+        // Drains awaiting their data: at most one per cycle for L_C cycles.
+        let pn = (u64::from(self._lat_c) + 4).next_power_of_two();
+        let pbits = pn.trailing_zeros().max(1) - 1;
+        let (mut hrow_load, mut hrow_pick) = (String::new(), String::new());
+        for l in 0..lanes_c {
+            hrow_load += &format!("   hrow{l} <= img_c[{{16'd0, host_addr}} * {lanes_c} + {l}];\n");
+            hrow_pick += &format!("   if (host_lane == 8'd{l}) host_rdata = hrow{l};\n");
+        }
+        let hrow_regs: String = (0..lanes_c)
+            .map(|l| format!("reg [31:0] hrow{l};\ninitial hrow{l} = 0;\n"))
+            .collect();
+        let mut wstore = String::new();
+        for l in 0..lanes_c {
+            wstore += &format!(
+                "      if (8'd{l} < p_cnt[p_h[{pbits}:0]]) img_c[{{16'd0, p_addr[p_h[{pbits}:0]]}} * {lanes_c} + {l}] <= wdata${l};\n"
+            );
+        }
         let mut data = String::new();
         for x in ["a", "b"] {
             for l in 0..lanes {
@@ -306,7 +380,13 @@ impl Logic for DramModel {
 localparam [63:0] BPC = 64'd{bpc};
 localparam [63:0] LAT = 64'd{lat};
 localparam QN = {qn};
+localparam PN = {pn};
 reg [7:0] img_a [0:{last_a}];
+reg [31:0] img_c [0:{last_c}];
+{hrow_regs}
+reg [15:0] p_addr [0:PN-1];
+reg [7:0] p_cnt [0:PN-1];
+reg [31:0] p_h, p_t;
 reg [7:0] img_b [0:{last_b}];
 reg [63:0] qa_at [0:QN-1];
 reg [15:0] qa_addr [0:QN-1];
@@ -320,7 +400,7 @@ reg [63:0] lim, floor, e0, e1, e2, b1, b2, b3;
 reg acc0, acc1, acc2;
 reg [{qbits}:0] qa_1, qa_2, qb_1, qb_2;
 initial begin
-   qa_h = 0; qa_t = 0; qb_h = 0; qb_t = 0; now = 0; booked = 0; wdone = 0;
+   qa_h = 0; qa_t = 0; qb_h = 0; qb_t = 0; now = 0; booked = 0; wdone = 0; p_h = 0; p_t = 0;
 end
 // A request of `bytes` booked after slot `b`: it starts no earlier than the latency allows.
 function [63:0] book;
@@ -358,12 +438,25 @@ always @(*) begin
    resp_b_count = resp_b ? qb_cnt[qb_h[{qbits}:0]] : 8'd0;
 {data}   writes_idle = wdone <= now;
 end
+// The host reads a row of C's image (registered: the array is large), then its lanes.
+always @(posedge clock) if (host_re) begin
+{hrow_load}end
+always @(*) begin
+   host_rdata = 32'd0;
+{hrow_pick}end
 always @(posedge clock) begin
    if (host_we && host_sel == 2'd1) img_a[{{16'd0, host_addr}} * {lanes} + {{24'd0, host_lane}}] <= host_data;
    if (host_we && host_sel == 2'd2) img_b[{{16'd0, host_addr}} * {lanes} + {{24'd0, host_lane}}] <= host_data;
    if (resp_a) qa_h <= qa_h + 32'd1;
    if (resp_b) qb_h <= qb_h + 32'd1;
    if (acc0 && (e0 + BPC - 64'd1) / BPC > wdone) wdone <= (e0 + BPC - 64'd1) / BPC;
+   // A drain's address waits for its data, L_C cycles behind.
+   if (acc0) begin
+      p_addr[p_t[{pbits}:0]] <= ch0_addr; p_cnt[p_t[{pbits}:0]] <= ch0_count; p_t <= p_t + 32'd1;
+   end
+   if (wvalid) begin
+{wstore}      p_h <= p_h + 32'd1;
+   end
    if (acc1 && ch1_b) begin
       qb_at[qb_1] <= (e1 + BPC - 64'd1) / BPC; qb_addr[qb_1] <= ch1_addr; qb_cnt[qb_1] <= ch1_count;
    end
@@ -387,6 +480,9 @@ always @(posedge clock) begin
 end
 ",
             last_a = depth(0) - 1,
+            last_c = C_VECTORS * lanes_c - 1,
+            pn = pn,
+            pbits = pn.trailing_zeros().max(1) - 1,
             last_b = depth(1) - 1,
             qbits = qn.trailing_zeros().max(1) - 1,
         ))

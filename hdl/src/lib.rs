@@ -97,10 +97,15 @@ pub fn check_rtl(
         }
     }
     let g = top::BufferGeometry::of(cfg);
+    // With DRAM, C goes to DRAM (16-bit addresses); ideal, it stays in buffer C.
+    let c_room = match cfg.memory {
+        MemoryModel::Dram => 1 << 16,
+        MemoryModel::Ideal => g.depth_c,
+    };
     for (name, vectors, depth) in [
         ("A", img.a.len() / img.a_lanes, g.depth_a),
         ("B", img.b.len() / img.b_lanes, g.depth_b),
-        ("C", img.c_vectors, g.depth_c),
+        ("C", img.c_vectors, c_room),
     ] {
         if vectors > depth {
             return unsupported(format!(

@@ -34,8 +34,15 @@ pub struct LaneMem<T: Synth> {
     pub out_en: Signal<In, Bit>,
     /// Read data at the output.
     pub rdata: Signal<Out, T>,
+    /// The DMA's read port: read enable (not gated by `en`: the DMA works while the array stalls).
+    pub re2: Signal<In, Bit>,
+    /// The DMA's read address.
+    pub raddr2: Signal<In, Bits<16>>,
+    /// The DMA's read data, `latency` cycles after `re2`.
+    pub rdata2: Signal<Out, T>,
     _mem: Vec<T>,
     _stages: Vec<T>,
+    _stages2: Vec<T>,
 }
 
 impl<T: Synth> LaneMem<T> {
@@ -52,8 +59,12 @@ impl<T: Synth> LaneMem<T> {
             wdata: Default::default(),
             out_en: Default::default(),
             rdata: Default::default(),
+            re2: Default::default(),
+            raddr2: Default::default(),
+            rdata2: Default::default(),
             _mem: vec![T::default(); depth],
             _stages: vec![T::default(); latency],
+            _stages2: vec![T::default(); latency],
         }
     }
 
@@ -83,6 +94,13 @@ impl<T: Synth> Logic for LaneMem<T> {
                 let a = self.raddr.val().index();
                 self._stages[0] = self._mem.get(a).copied().unwrap_or_default();
             }
+            for s in (1..n).rev() {
+                self._stages2[s] = self._stages2[s - 1];
+            }
+            if self.re2.val() {
+                let a = self.raddr2.val().index();
+                self._stages2[0] = self._mem.get(a).copied().unwrap_or_default();
+            }
             if self.we.val() {
                 let a = self.waddr.val().index();
                 if a < self._mem.len() {
@@ -96,10 +114,12 @@ impl<T: Synth> Logic for LaneMem<T> {
         } else {
             T::default()
         };
+        self.rdata2.next = self._stages2[self._stages2.len() - 1];
     }
 
     fn connect(&mut self) {
         self.rdata.connect();
+        self.rdata2.connect();
     }
 
     fn hdl(&self) -> Verilog {
@@ -108,9 +128,14 @@ impl<T: Synth> Logic for LaneMem<T> {
         let n = self._stages.len();
         let mut regs = String::new();
         let mut shifts = String::new();
+        let mut shifts2 = String::new();
         for s in 1..n {
-            regs += &format!("reg [{}:0] stage{s};\ninitial stage{s} = 0;\n", w - 1);
+            regs += &format!(
+                "reg [{m}:0] stage{s};\ninitial stage{s} = 0;\nreg [{m}:0] dstage{s};\ninitial dstage{s} = 0;\n",
+                m = w - 1
+            );
             shifts += &format!("   stage{s} <= stage{};\n", s - 1);
+            shifts2 += &format!("   dstage{s} <= dstage{};\n", s - 1);
         }
         Verilog::Custom(format!(
             "\
@@ -124,7 +149,14 @@ always @(posedge clock) begin
 end
 always @(posedge clock) if (en) begin
 {shifts}end
+// The DMA's read port and its own pipeline, which a stall does not hold.
+reg [{msb}:0] dstage0;
+initial dstage0 = 0;
+always @(posedge clock) begin
+   if (re2) dstage0 <= mem[raddr2];
+{shifts2}end
 always @(*) rdata = out_en ? stage{out} : {w}'d0;
+always @(*) rdata2 = dstage{out};
 ",
             msb = w - 1,
             last_addr = depth - 1,
@@ -179,7 +211,16 @@ pub struct Buffer<T: Synth> {
     pub rwords: Signal<Out, Bits<16>>,
     /// Bank words touched by this cycle's write.
     pub wwords: Signal<Out, Bits<16>>,
+    /// The DMA's read port (C's drains): read enable, not held by a stall.
+    pub re2: Signal<In, Bit>,
+    /// The DMA's read address.
+    pub raddr2: Signal<In, Bits<16>>,
+    /// The DMA's read data, `L` cycles after `re2` (every lane).
+    pub rdata2: Vec<Signal<Out, T>>,
+    /// `rdata2` holds a read issued `L` cycles ago.
+    pub rvalid2: Signal<Out, Bit>,
     mems: Vec<LaneMem<T>>,
+    sb_valid2: Vec<DFF<Bit>>,
     sb_count: Vec<DFF<Bits<8>>>,
     sb_flags: Vec<DFF<Bits<4>>>,
     sb_tag: Vec<DFF<Bits<8>>>,
@@ -217,6 +258,11 @@ impl<T: Synth> Buffer<T> {
             rtag_out: Default::default(),
             rwords: Default::default(),
             wwords: Default::default(),
+            re2: Default::default(),
+            raddr2: Default::default(),
+            rdata2: vec_of(lanes),
+            rvalid2: Default::default(),
+            sb_valid2: vec_of(latency),
             mems: (0..lanes).map(|_| LaneMem::new(depth, latency)).collect(),
             sb_count: vec_of(latency),
             sb_flags: vec_of(latency),
@@ -251,6 +297,18 @@ impl<T: Synth> Buffer<T> {
 impl<T: Synth> Logic for Buffer<T> {
     #[hdl_gen]
     fn update(&mut self) {
+        // The DMA port's valid bit, through its own pipeline (never held).
+        for s in 0..self.sb_valid2.len() {
+            self.sb_valid2[s].clock.next = self.clock.val();
+        }
+        self.sb_valid2[0].d.next = self.re2.val();
+        for s in 1..self.sb_valid2.len() {
+            self.sb_valid2[s].d.next = self.sb_valid2[s - 1].q.val();
+        }
+        self.rvalid2.next = self.sb_valid2[0].q.val();
+        for s in 1..self.sb_valid2.len() {
+            self.rvalid2.next = self.sb_valid2[s].q.val();
+        }
         // The sideband pipeline: stage 0 takes the request, the last stage is at the output.
         for s in 0..self.sb_count.len() {
             self.sb_count[s].clock.next = self.clock.val();
@@ -297,6 +355,9 @@ impl<T: Synth> Logic for Buffer<T> {
                 self.mems[l].we.next = true;
             }
             self.mems[l].out_en.next = self.count_out.val() > self.lane_idx[l].val();
+            self.mems[l].re2.next = self.re2.val();
+            self.mems[l].raddr2.next = self.raddr2.val();
+            self.rdata2[l].next = self.mems[l].rdata2.val();
             self.rdata[l].next = self.mems[l].rdata.val();
             self.rctl[l].next = self.flags_out.val();
             if self.count_out.val() > self.lane_idx[l].val() {

@@ -210,10 +210,11 @@ fn run<P: Probe, W: std::io::Write>(
                     acc.buf_b.rcount.val(),
                     BufferId::B,
                 ),
+                // C by its layout address (with DRAM, C's rows are the DMA's bank rows).
                 (
                     acc.buf_c.en.val(),
                     acc.buf_c.re.val(),
-                    acc.buf_c.raddr.val(),
+                    acc.ctrl.c_raddr.val(),
                     acc.buf_c.rcount.val(),
                     BufferId::C,
                 ),
@@ -228,7 +229,7 @@ fn run<P: Probe, W: std::io::Write>(
                 for j in 0..bc.wcount.val().index() {
                     values.push(signed_i32(bc.wdata[j].val()));
                 }
-                probe.buffer_write(t, BufferId::C, bc.waddr.val().index(), &values);
+                probe.buffer_write(t, BufferId::C, acc.ctrl.c_waddr.val().index(), &values);
             }
             if uut.fold_start.val() {
                 fold_starts.push(t);
@@ -268,7 +269,11 @@ fn run<P: Probe, W: std::io::Write>(
     let mut data = vec![0i32; img.c_vectors * img.c_lanes];
     for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
         for (l, x) in chunk.iter_mut().enumerate() {
-            *x = signed_i32(uut.acc.buf_c.peek(v, l));
+            *x = signed_i32(if dram {
+                uut.dram.peek_c(v, l)
+            } else {
+                uut.acc.buf_c.peek(v, l)
+            });
         }
     }
     Ok(StalledRun {

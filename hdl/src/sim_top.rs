@@ -108,10 +108,22 @@ impl SimTop {
 type PortPairs<S> = Vec<(S, S)>;
 
 /// (accelerator port, DRAM port) pairs of the memory port, requests then responses.
-fn memory_port(lanes: usize) -> (PortPairs<&'static str>, PortPairs<String>) {
+fn memory_port(
+    lanes: usize,
+    lanes_c: usize,
+) -> (
+    PortPairs<&'static str>,
+    PortPairs<String>,
+    PortPairs<String>,
+) {
+    let wdata = (0..lanes_c)
+        .map(|l| (format!("mem_wdata${l}"), format!("wdata${l}")))
+        .collect();
     let req = vec![
         ("mem_ch0_valid", "ch0_valid"),
         ("mem_ch0_count", "ch0_count"),
+        ("mem_ch0_addr", "ch0_addr"),
+        ("mem_wvalid", "wvalid"),
         ("mem_ch1_valid", "ch1_valid"),
         ("mem_ch1_b", "ch1_b"),
         ("mem_ch1_addr", "ch1_addr"),
@@ -144,7 +156,7 @@ fn memory_port(lanes: usize) -> (PortPairs<&'static str>, PortPairs<String>) {
             ));
         }
     }
-    (req, resp)
+    (req, wdata, resp)
 }
 
 impl Logic for SimTop {
@@ -176,8 +188,14 @@ impl Logic for SimTop {
         d.host_addr.next = self.host_addr.val();
         d.host_lane.next = self.host_lane.val();
         d.host_data.next = self.host_wdata.val();
+        d.host_re.next = self.host_re.val();
         d.ch0_valid.next = a.mem_ch0_valid.val();
         d.ch0_count.next = a.mem_ch0_count.val();
+        d.ch0_addr.next = a.mem_ch0_addr.val();
+        d.wvalid.next = a.mem_wvalid.val();
+        for (x, y) in d.wdata.iter_mut().zip(&a.mem_wdata) {
+            x.next = y.val();
+        }
         d.ch1_valid.next = a.mem_ch1_valid.val();
         d.ch1_b.next = a.mem_ch1_b.val();
         d.ch1_addr.next = a.mem_ch1_addr.val();
@@ -202,7 +220,12 @@ impl Logic for SimTop {
         for (x, y) in a.mem_resp_b_data.iter_mut().zip(&d.resp_b_data) {
             x.next = y.val();
         }
-        self.host_rdata.next = a.host_rdata.val();
+        // With DRAM, results are read from DRAM.
+        self.host_rdata.next = if self._dram {
+            d.host_rdata.val()
+        } else {
+            a.host_rdata.val()
+        };
         self.busy.next = a.busy.val();
         self.done.next = a.done.val();
         self.fold_start.next = a.fold_start.val();
@@ -256,6 +279,8 @@ impl Logic for SimTop {
             &mut d.clock as &mut dyn Block,
             &mut d.ch0_valid,
             &mut d.ch0_count,
+            &mut d.ch0_addr,
+            &mut d.wvalid,
             &mut d.ch1_valid,
             &mut d.ch1_b,
             &mut d.ch1_addr,
@@ -269,7 +294,11 @@ impl Logic for SimTop {
             &mut d.host_addr,
             &mut d.host_lane,
             &mut d.host_data,
+            &mut d.host_re,
         ] {
+            x.connect();
+        }
+        for x in d.wdata.iter_mut() {
             x.connect();
         }
         for x in [
@@ -299,6 +328,7 @@ impl Logic for SimTop {
                     );
                     k.assign("dram$host_we", and(sig("host_we"), dram.clone()));
                 }
+                ("host_rdata", _) if self._dram => k.assign(p, sig("dram$host_rdata")),
                 (_, true) => k.assign(format!("acc${p}"), sig(p)),
                 (_, false) => k.assign(p, sig(format!("acc${p}"))),
             }
@@ -308,11 +338,16 @@ impl Logic for SimTop {
             ("host_addr", "host_addr"),
             ("host_lane", "host_lane"),
             ("host_data", "host_wdata"),
+            ("host_re", "host_re"),
         ] {
             k.assign(format!("dram${p}"), sig(q));
         }
-        let (req, resp) = memory_port(self.acc.mem_resp_a_data.len());
+        let (req, wdata, resp) =
+            memory_port(self.acc.mem_resp_a_data.len(), self.acc.mem_wdata.len());
         for (a, d) in req {
+            k.assign(format!("dram${d}"), sig(format!("acc${a}")));
+        }
+        for (a, d) in wdata {
             k.assign(format!("dram${d}"), sig(format!("acc${a}")));
         }
         for (a, d) in resp {

@@ -126,21 +126,22 @@ pub struct SynthReport {
     pub pnr_error: Option<String>,
 }
 
-/// Every port of `top` but the clock (host port, then memory port) for `lanes`-lane buffers.
-fn all_ports(lanes: usize) -> Vec<(String, bool, usize)> {
+/// Every port of `top` but the clock (host port, then memory port) of `cfg`'s design.
+fn all_ports(cfg: &ArchConfig) -> Vec<(String, bool, usize)> {
+    let lanes = crate::top::BufferGeometry::of(cfg).lanes_ab;
     TOP_PORTS
         .iter()
         .map(|&(n, i, w)| (n.to_string(), i, w))
-        .chain(memory_ports(lanes))
+        .chain(memory_ports(lanes, cfg.array.cols as usize))
         .collect()
 }
 
-/// A wrapper `fpga_top(clk, sin, load, sout)` for a design with `lanes`-lane buffers A and B:
+/// A wrapper `fpga_top(clk, sin, load, sout)` for `cfg`'s design:
 /// every input of `top` (host port and memory port) comes from a shift register filled through
 /// `sin`, and every output is captured (on `load`) into a shift register read through `sout`. No
 /// logic of `top` can be optimised away, and the design needs four pins.
-pub fn io_wrapper(lanes: usize) -> String {
-    let ports = all_ports(lanes);
+pub fn io_wrapper(cfg: &ArchConfig) -> String {
+    let ports = all_ports(cfg);
     let ins: usize = ports.iter().filter(|p| p.1).map(|p| p.2).sum();
     let outs: usize = ports.iter().filter(|p| !p.1).map(|p| p.2).sum();
     let mut conns = vec![".clock(clk)".to_string()];
@@ -190,8 +191,7 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
     std::fs::write(dir.join("top.v"), accelerator_verilog(cfg)?).map_err(io)?;
-    let lanes = crate::top::BufferGeometry::of(cfg).lanes_ab;
-    std::fs::write(dir.join("fpga_top.v"), io_wrapper(lanes)).map_err(io)?;
+    std::fs::write(dir.join("fpga_top.v"), io_wrapper(cfg)).map_err(io)?;
     let (yosys, nextpnr) = target.tools();
     let script = format!(
         "read_verilog top.v fpga_top.v; {}; tee -q -o stat.txt stat",
@@ -251,10 +251,7 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
             .collect::<Vec<_>>()
             .join("; ")
     });
-    let wrapper_flip_flops = all_ports(crate::top::BufferGeometry::of(cfg).lanes_ab)
-        .iter()
-        .map(|p| p.2 as u64)
-        .sum();
+    let wrapper_flip_flops = all_ports(cfg).iter().map(|p| p.2 as u64).sum();
     Ok(SynthReport {
         arch: cfg.name.clone(),
         rows: cfg.array.rows,

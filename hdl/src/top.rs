@@ -78,12 +78,14 @@ pub const TOP_PORTS: [(&str, bool, usize); 23] = [
     ("ctr_hi", false, 32),
 ];
 
-/// The memory port's ports (`mem_*`) of a design whose buffers A and B have `lanes` lanes: name,
-/// input (true) or output, width.
-pub fn memory_ports(lanes: usize) -> Vec<(String, bool, usize)> {
+/// The memory port's ports (`mem_*`) of a design whose buffers A and B have `lanes` lanes and C
+/// `lanes_c`: name, input (true) or output, width.
+pub fn memory_ports(lanes: usize, lanes_c: usize) -> Vec<(String, bool, usize)> {
     let mut p: Vec<(String, bool, usize)> = [
         ("mem_ch0_valid", false, 1),
         ("mem_ch0_count", false, 8),
+        ("mem_ch0_addr", false, 16),
+        ("mem_wvalid", false, 1),
         ("mem_ch1_valid", false, 1),
         ("mem_ch1_b", false, 1),
         ("mem_ch1_addr", false, 16),
@@ -100,6 +102,9 @@ pub fn memory_ports(lanes: usize) -> Vec<(String, bool, usize)> {
     .iter()
     .map(|&(n, i, w)| (n.to_string(), i, w))
     .collect();
+    for l in 0..lanes_c {
+        p.push((format!("mem_wdata${l}"), false, 32));
+    }
     for x in ["a", "b"] {
         p.push((format!("mem_resp_{x}"), true, 1));
         p.push((format!("mem_resp_{x}_addr"), true, 16));
@@ -203,6 +208,12 @@ pub struct Accelerator {
     pub mem_ch0_valid: Signal<Out, Bit>,
     /// Lanes of the drained row.
     pub mem_ch0_count: Signal<Out, Bits<8>>,
+    /// The drained row's address in DRAM (C's layout address, base included).
+    pub mem_ch0_addr: Signal<Out, Bits<16>>,
+    /// Write data of a drain, `L_C` cycles after its request: valid.
+    pub mem_wvalid: Signal<Out, Bit>,
+    /// The drained row's lanes (lanes beyond its count are don't-care).
+    pub mem_wdata: Vec<Signal<Out, Signed<32>>>,
     /// Request channel 1: fetch `mem_ch1_count` lanes (1 byte each) at `mem_ch1_addr` of A, or of
     /// B when `mem_ch1_b`.
     pub mem_ch1_valid: Signal<Out, Bit>,
@@ -261,6 +272,7 @@ pub struct Accelerator {
     ctrs: Vec<Counter64>,
     k_mode: Constant<Bits<2>>,
     _fixed: bool,
+    _dram: bool,
     _r: usize,
     _c: usize,
 }
@@ -299,6 +311,9 @@ impl Accelerator {
             ctr_hi: Default::default(),
             mem_ch0_valid: Default::default(),
             mem_ch0_count: Default::default(),
+            mem_ch0_addr: Default::default(),
+            mem_wvalid: Default::default(),
+            mem_wdata: vec_of(c),
             mem_ch1_valid: Default::default(),
             mem_ch1_b: Default::default(),
             mem_ch1_addr: Default::default(),
@@ -348,6 +363,7 @@ impl Accelerator {
                 crate::controller::fixed_mode(cfg).unwrap_or_default(),
             )),
             _fixed: crate::controller::fixed_mode(cfg).is_some(),
+            _dram: cfg.memory == systole_sim::config::MemoryModel::Dram,
             _r: r,
             _c: c,
         })
@@ -452,6 +468,8 @@ impl Logic for Accelerator {
             b.rcount.next = count;
             b.rflags.next = flags;
             b.rtag.next = tag;
+            b.re2.next = false;
+            b.raddr2.next = Bits::default();
             // The DMA's landings: a fetched vector is written the cycle its response shows.
             b.we.next = resp;
             b.waddr.next = resp_addr;
@@ -506,8 +524,13 @@ impl Logic for Accelerator {
         let bc = &mut self.buf_c;
         bc.en.next = en;
         bc.re.next = ct.c_re.val() || self.host_re.val();
+        // With DRAM, C's rows are the DMA's bank rows (a ring per bank); ideal, the layout.
         if busy {
-            bc.raddr.next = ct.c_raddr.val();
+            bc.raddr.next = if self._dram {
+                self.dma.r_addr.val()
+            } else {
+                ct.c_raddr.val()
+            };
             bc.rcount.next = ct.c_rcount.val();
         } else {
             bc.raddr.next = self.host_addr.val();
@@ -521,8 +544,19 @@ impl Logic for Accelerator {
         bc.rtag.next = Bits::default();
         // The controller shows the write due this cycle; a stalled cycle does not do it.
         bc.we.next = ct.c_we.val() && !hold;
-        bc.waddr.next = ct.c_waddr.val();
+        bc.waddr.next = if self._dram {
+            self.dma.w_addr.val()
+        } else {
+            ct.c_waddr.val()
+        };
         bc.wcount.next = ct.c_wcount.val();
+        // The DMA's drains read C through its own port.
+        bc.re2.next = self.dma.drain_go.val();
+        bc.raddr2.next = self.dma.d_raddr.val();
+        self.mem_wvalid.next = bc.rvalid2.val();
+        for (w, x) in self.mem_wdata.iter_mut().zip(&bc.rdata2) {
+            w.next = x.val();
+        }
         for j in 0..c {
             bc.wdata[j].next = self.deskew.out_p[j].val() + bc.rdata[j].val();
         }
@@ -569,6 +603,9 @@ impl Logic for Accelerator {
         d.w_final.next = ct.w_final.val();
         d.c_re.next = ct.c_re.val();
         d.r_bank.next = ct.r_bank.val();
+        d.w_row.next = ct.w_row.val();
+        d.r_row.next = ct.r_row.val();
+        d.c_base.next = ct.o_c_base.val();
         d.ready0.next = self.mem_ready0.val();
         d.ready1.next = self.mem_ready1.val();
         d.ready2.next = self.mem_ready2.val();
@@ -577,6 +614,7 @@ impl Logic for Accelerator {
         d.writes_idle.next = self.mem_writes_idle.val();
         self.mem_ch0_valid.next = d.ch0_valid.val();
         self.mem_ch0_count.next = d.ch0_count.val();
+        self.mem_ch0_addr.next = d.ch0_addr.val();
         self.mem_ch1_valid.next = d.ch1_valid.val();
         self.mem_ch1_b.next = d.ch1_b.val();
         self.mem_ch1_addr.next = d.ch1_addr.val();
@@ -706,8 +744,13 @@ impl Logic for Accelerator {
             &mut d.resp_a,
             &mut d.resp_b,
             &mut d.writes_idle,
+            &mut d.w_row,
+            &mut d.r_row,
+            &mut d.c_base,
             &mut self.mem_ch0_valid,
             &mut self.mem_ch0_count,
+            &mut self.mem_ch0_addr,
+            &mut self.mem_wvalid,
             &mut self.mem_ch1_valid,
             &mut self.mem_ch1_b,
             &mut self.mem_ch1_addr,
@@ -718,6 +761,9 @@ impl Logic for Accelerator {
             &mut self.mem_ch2_count,
         ] {
             x.connect();
+        }
+        for w in self.mem_wdata.iter_mut() {
+            w.connect();
         }
         for b in [&mut self.buf_a, &mut self.buf_b] {
             connect_buffer(b);
@@ -807,10 +853,11 @@ impl Logic for Accelerator {
         for p in [
             "fa_valid", "fa_addr", "fa_count", "fa_due", "fa_early", "fb_valid", "fb_addr",
             "fb_count", "fb_due", "fb_early", "a_re", "a_count", "a_fetch", "b_re", "b_count",
-            "b_fetch", "c_we", "w_bank", "w_claim", "w_final", "c_re", "r_bank",
+            "b_fetch", "c_we", "w_bank", "w_claim", "w_final", "c_re", "r_bank", "w_row", "r_row",
         ] {
             k.assign(format!("dma${p}"), sig(format!("ctrl${p}")));
         }
+        k.assign("dma$c_base", sig("ctrl$o_c_base"));
         for (p, port) in [
             ("ready0", "mem_ready0"),
             ("ready1", "mem_ready1"),
@@ -824,6 +871,7 @@ impl Logic for Accelerator {
         for p in [
             "ch0_valid",
             "ch0_count",
+            "ch0_addr",
             "ch1_valid",
             "ch1_b",
             "ch1_addr",
@@ -847,6 +895,8 @@ impl Logic for Accelerator {
             k.assign(format!("{b}$rcount"), sig(format!("ctrl${x}_count")));
             k.assign(format!("{b}$rflags"), sig(format!("ctrl${x}_flags")));
             k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
+            k.assign(format!("{b}$re2"), lit(0, 1));
+            k.assign(format!("{b}$raddr2"), lit(0, 16));
             k.assign(format!("{b}$we"), sig(format!("mem_resp_{x}")));
             k.assign(format!("{b}$waddr"), sig(format!("mem_resp_{x}_addr")));
             k.assign(format!("{b}$wcount"), sig(format!("mem_resp_{x}_count")));
@@ -930,7 +980,12 @@ impl Logic for Accelerator {
 
         k.assign("buf_c$re", or(sig("ctrl$c_re"), sig("host_re")));
         let mut busy = Kernel::default();
-        busy.assign("buf_c$raddr", sig("ctrl$c_raddr"));
+        let (c_raddr, c_waddr) = if self._dram {
+            ("dma$r_addr", "dma$w_addr")
+        } else {
+            ("ctrl$c_raddr", "ctrl$c_waddr")
+        };
+        busy.assign("buf_c$raddr", sig(c_raddr));
         busy.assign("buf_c$rcount", sig("ctrl$c_rcount"));
         let mut idle = Kernel::default();
         idle.assign("buf_c$raddr", sig("host_addr"));
@@ -944,7 +999,13 @@ impl Logic for Accelerator {
         k.assign("buf_c$rflags", lit(0, 4));
         k.assign("buf_c$rtag", lit(0, 8));
         k.assign("buf_c$we", and(sig("ctrl$c_we"), not(sig("ctrl$hold"))));
-        k.assign("buf_c$waddr", sig("ctrl$c_waddr"));
+        k.assign("buf_c$waddr", sig(c_waddr));
+        k.assign("buf_c$re2", sig("dma$drain_go"));
+        k.assign("buf_c$raddr2", sig("dma$d_raddr"));
+        k.assign("mem_wvalid", sig("buf_c$rvalid2"));
+        for j in 0..c {
+            k.assign(format!("mem_wdata${j}"), sig(format!("buf_c$rdata2${j}")));
+        }
         k.assign("buf_c$wcount", sig("ctrl$c_wcount"));
         for j in 0..c {
             k.assign(
@@ -1061,4 +1122,6 @@ fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
     b.host_lane.connect();
     b.host_addr.connect();
     b.host_data.connect();
+    b.re2.connect();
+    b.raddr2.connect();
 }

@@ -149,10 +149,16 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
         ("ctr_sel", "in", 8, "counter select (table below)"),
         ("ctr_lo, ctr_hi", "out", 32, "the selected 64-bit counter"),
         (
-            "mem_ch0_valid, mem_ch0_count",
+            "mem_ch0_valid, mem_ch0_count, mem_ch0_addr",
             "out",
-            8,
-            "memory port, channel 0: drain a row of C (count lanes, 4 bytes each) to DRAM",
+            16,
+            "memory port, channel 0: drain a row of C (count lanes, 4 bytes each) to C's layout address addr in DRAM",
+        ),
+        (
+            "mem_wvalid, mem_wdata$<lane>",
+            "out",
+            32,
+            "the data of the oldest drain not yet sent, L_C cycles after its request",
         ),
         (
             "mem_ch1_valid, mem_ch1_b, mem_ch1_addr, mem_ch1_count",

@@ -145,3 +145,28 @@ fn icarus_and_verilator_serve_dram_with_the_same_model() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn results_larger_than_buffer_c_stream_out_through_its_banks() {
+    // 4x8 with a 1 KiB C (32 rows): OS 20x24 has 60 result rows, WS 12x24 has 36, all of which
+    // pass through C's two 16-row banks on their way to DRAM.
+    let mut cfg = arch(4, 8, 2, 9);
+    cfg.buffers.c.capacity_kib = 1;
+    cfg.validate().unwrap();
+    for (df, m, n, k) in [
+        (Dataflow::Os, 20, 24, 5),
+        (Dataflow::Ws, 12, 24, 6),
+        (Dataflow::Is, 24, 12, 6),
+    ] {
+        let rows = systole_sim::array::buffer_images(
+            &cfg,
+            df,
+            &Matrix::<i8>::random(m, k, 1),
+            &Matrix::<i8>::random(k, n, 2),
+        )
+        .unwrap()
+        .c_vectors;
+        assert!(rows > 32, "{df}: {rows} rows of C");
+        lockstep(&cfg, df, m, n, k, 13);
+    }
+}
