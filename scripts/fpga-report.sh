@@ -19,12 +19,16 @@ tmp=$(mktemp)
   echo "Each line is \`systole synth --arch $arch --rows R --cols C --target T [--only os]\`."
   echo
   echo "- LUT4, FF, BRAM, DSP: Yosys cells after technology mapping (iCE40: SB_LUT4, SB_DFF*, SB_RAM40_4K,"
-  echo "  SB_MAC16; ECP5: LUT4, TRELLIS_FF, DP16KD, MULT18X18D). FF includes the 244 flip-flops of the"
-  echo "  pin-light I/O wrapper that feeds the top's ports from shift registers (\`hdl/src/synth.rs\`)."
+  echo "  SB_MAC16; ECP5: LUT4, TRELLIS_FF, DP16KD, MULT18X18D). FF includes the flip-flops of the"
+  echo "  pin-light I/O wrapper that feeds the top's host and memory ports from shift registers"
+  echo "  (\`hdl/src/synth.rs\`; \`wrapper_flip_flops\` in \`systole synth --json\`)."
   echo "- logic cells: nextpnr's ICESTORM_LC / TRELLIS_COMB used / available. Fmax: nextpnr after routing,"
   echo "  seed 1, one clock. fits: nextpnr placed and routed the design on the part."
   echo "- dataflows \`os+ws+is\` is the flexible PE (mode chosen at run time); \`os\` is the same design"
   echo "  with the mode a constant, so synthesis removes the other modes' registers and logic."
+  echo "- The design is the whole accelerator with its DMA engine and memory port (the DRAM memory"
+  echo "  model, the default); the second table has the same design points with \`--memory ideal\`,"
+  echo "  where the DMA is constant-folded away, so the difference is what the DMA costs."
   echo
   echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
@@ -34,6 +38,17 @@ tmp=$(mktemp)
         $bin synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" ${only:+--only "$only"} \
           | grep "^| ${size}x${size} " || echo "| ${size}x${size} | ${only:-os+ws+is} | $target | failed | | | | | | |"
       done
+    done
+  done
+  echo
+  echo "Without the DMA (\`--memory ideal\`: the array, buffers and controller alone):"
+  echo
+  echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for target in ice40-hx8k ecp5-25k; do
+    for size in 2 4; do
+      $bin synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" --memory ideal \
+        | grep "^| ${size}x${size} " || echo "| ${size}x${size} | os+ws+is | $target | failed | | | | | | |"
     done
   done
 } > "$tmp"
