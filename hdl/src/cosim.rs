@@ -174,6 +174,9 @@ module tb;
     if (!done) $display("TIMEOUT");
     $display("STALLS %0d", stalls);
     for (v = 0; v < {c_vectors}; v = v + 1) begin
+      // From a falling edge, so that a clock edge samples host_re (the lane loop below takes
+      // one time unit per lane, more than half a period beyond four lanes).
+      @(negedge clock);
       host_addr = v; host_re = 1;
       @(negedge clock);
       host_re = 0;

@@ -238,7 +238,9 @@ impl Dma {
     /// The DMA for `cfg` (idle, never stalling, when `cfg.memory` is the ideal model).
     pub fn new(cfg: &ArchConfig) -> Self {
         let (r, c) = (cfg.array.rows as u64, cfg.array.cols as usize);
-        let half = cfg.buffer_depth(systole_sim::config::BufferId::C) / 2;
+        // Rows per bank of C. `check_rtl` refuses a DRAM run whose banks exceed the physical C (at
+        // most 2^16 rows); the clamp only keeps the constants in range for other designs.
+        let half = (cfg.buffer_depth(systole_sim::config::BufferId::C) / 2).min(1 << 15);
         let word_bits = cfg.buffers.c.word_bits as usize;
         let b17 = |v: u64| Constant::new(Bits::<17>::from(v));
         let b16 = |v: u64| Constant::new(Bits::<16>::from(v));

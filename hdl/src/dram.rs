@@ -156,7 +156,12 @@ impl DramModel {
                 vec![Signed::default(); depth_b * lanes],
             ],
             _lanes_c: cfg.array.cols as usize,
-            _img_c: vec![Signed::default(); C_VECTORS * cfg.array.cols as usize],
+            // (Only a DRAM run drains C; the ideal model's design leaves the image empty.)
+            _img_c: if cfg.memory == systole_sim::config::MemoryModel::Dram {
+                vec![Signed::default(); C_VECTORS * cfg.array.cols as usize]
+            } else {
+                Vec::new()
+            },
             _pending: VecDeque::new(),
             _hrow: vec![Signed::default(); cfg.array.cols as usize],
             _lat_c: cfg.buffers.c.read_latency,
@@ -173,7 +178,10 @@ impl DramModel {
 
     /// Lane `lane` of C's vector `addr` in DRAM.
     pub fn peek_c(&self, addr: usize, lane: usize) -> Signed<32> {
-        self._img_c[addr * self._lanes_c + lane]
+        self._img_c
+            .get(addr * self._lanes_c + lane)
+            .copied()
+            .unwrap_or_default()
     }
 
     /// The requests of this cycle as (valid, bytes, image of a fetch), in channel order.
@@ -225,14 +233,18 @@ impl Logic for DramModel {
             }
             if self.host_re.val() {
                 let a = self.host_addr.val().index() * self._lanes_c;
-                self._hrow
-                    .copy_from_slice(&self._img_c[a..a + self._lanes_c]);
+                if let Some(row) = self._img_c.get(a..a + self._lanes_c) {
+                    self._hrow.copy_from_slice(row);
+                }
             }
             // A drain's data arrives L_C cycles after its request.
             if self.wvalid.val() {
                 if let Some((addr, count)) = self._pending.pop_front() {
                     for l in 0..usize::from(count).min(self._lanes_c) {
-                        self._img_c[usize::from(addr) * self._lanes_c + l] = self.wdata[l].val();
+                        if let Some(x) = self._img_c.get_mut(usize::from(addr) * self._lanes_c + l)
+                        {
+                            *x = self.wdata[l].val();
+                        }
                     }
                 }
             }
@@ -343,9 +355,10 @@ impl Logic for DramModel {
     fn hdl(&self) -> Verilog {
         let lanes = self._lanes;
         let (bpc, lat) = (u64::from(self._bytes_per_cycle), u64::from(self._latency));
-        // Requests in flight per image: the bus books at most (latency + 1) cycles ahead, and a
-        // request is at least one byte.
-        let qn = ((lat + 2) * bpc + 16).next_power_of_two();
+        // Requests in flight per image: at most one is issued per image per cycle, and each is
+        // delivered within the latency plus the bus's booking window (one cycle of requests, at
+        // most 255 bytes each) plus the one-per-cycle delivery queue.
+        let qn = (lat + 2 * (255 / bpc + 2) + 16).next_power_of_two();
         let depth = |b: usize| self._img[b].len().max(1);
         let lanes_c = self._lanes_c;
         // Drains awaiting their data: at most one per cycle for L_C cycles.

@@ -107,20 +107,35 @@ pub fn check_rtl(
         ("B", img.b.len() / img.b_lanes, g.depth_b),
         ("C", img.c_vectors, c_room),
     ] {
+        if vectors > depth && name == "C" && cfg.memory == MemoryModel::Dram {
+            return unsupported(format!(
+                "{m}x{n}x{k} in {df} has {vectors} vectors of C, and the memory port's DRAM addresses are 16 bits ({depth} vectors): run the fast backend"
+            ));
+        }
         if vectors > depth {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; the RTL keeps whole operands and C on chip (its DMA does not re-fetch or spill yet): run the fast backend, or give buffer {name} more capacity",
+                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; the RTL keeps whole operands on chip (its DMA does not re-fetch yet), and with --memory ideal also C: run the fast backend, or give buffer {name} more capacity",
                 cfg.name
             ));
         }
     }
     let shape = GemmShape { m, n, k };
+    // With DRAM, C's two banks of buffer_depth(C) / 2 rows live in the physical C.
+    if cfg.memory == MemoryModel::Dram {
+        let banks = cfg.buffer_depth(systole_sim::config::BufferId::C) / 2 * 2;
+        if banks > g.depth_c as u64 {
+            return unsupported(format!(
+                "buffer C's two banks hold {banks} rows of {} lanes by its capacity and word width, but the RTL's C has {} rows of {} int32 lanes (at most 2^16): give buffer C words of at least 32 x {} bits, or less capacity",
+                cfg.array.cols, g.depth_c, cfg.array.cols, cfg.array.cols
+            ));
+        }
+    }
     // The RTL's DMA covers whole-operand reuse and C's drain and accumulate modes.
     if let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? {
         use systole_sim::memory::dma::{OutputMode, Reuse};
         if plan.a != Reuse::Whole || plan.b != Reuse::Whole || plan.c == OutputMode::Spill {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA fetches whole operands and does not spill partial sums yet (it needs A / B whole and C drain or accumulate): give the buffers room for the whole operands, or run the fast backend",
+                "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA fetches whole operands and does not spill partial sums yet (it needs A / B whole and C drain or accumulate): run the fast backend, or give the buffers room (A and B for the whole operands, each bank of C for a column tile's rows)",
                 cfg.name,
                 plan.describe()
             ));

@@ -1,6 +1,8 @@
-//! The accelerator's top level: controller, buffers A, B and C, the edge skews, the mesh, the
-//! deskew, the output stage (C write-back with WS/IS accumulation) and the event counters, plus
-//! the host port that loads operands, reads results and reads the counters.
+//! The accelerator's top level: controller, DMA engine, buffers A, B and C, the edge skews, the
+//! mesh, the deskew, the output stage (C write-back with WS/IS accumulation) and the event
+//! counters, plus the host port that loads operands, reads results and reads the counters, and
+//! the memory port through which the DMA fetches A and B from DRAM and drains C to it (with the
+//! ideal memory model the port is unused and the DMA constant-folds away).
 
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
@@ -429,6 +431,7 @@ impl Logic for Accelerator {
             self.host_addr.val(),
             self.host_wdata.val(),
         );
+        let dram = self._dram;
         for (b, sel) in [(&mut self.buf_a, HOST_SEL_A), (&mut self.buf_b, HOST_SEL_B)] {
             let (resp, resp_addr, resp_count, resp_data) = if sel == HOST_SEL_A {
                 (
@@ -470,8 +473,9 @@ impl Logic for Accelerator {
             b.rtag.next = tag;
             b.re2.next = false;
             b.raddr2.next = Bits::default();
-            // The DMA's landings: a fetched vector is written the cycle its response shows.
-            b.we.next = resp;
+            // The DMA's landings: a fetched vector is written the cycle its response shows (with
+            // the ideal memory model the port is unused and the write port tied off).
+            b.we.next = resp && dram;
             b.waddr.next = resp_addr;
             b.wcount.next = resp_count;
             for (w, d) in b.wdata.iter_mut().zip(resp_data) {
@@ -648,9 +652,17 @@ impl Logic for Accelerator {
             bc.wwords.val(),
             w8(ct.c_wcount.val()),
             self.buf_a.wwords.val(),
-            w8(self.mem_resp_a_count.val()),
+            w8(if dram {
+                self.mem_resp_a_count.val()
+            } else {
+                Bits::default()
+            }),
             self.buf_b.wwords.val(),
-            w8(self.mem_resp_b_count.val()),
+            w8(if dram {
+                self.mem_resp_b_count.val()
+            } else {
+                Bits::default()
+            }),
             d.ev_dram_a.val(),
             d.ev_dram_b.val(),
             d.ev_dram_c.val(),
@@ -897,7 +909,15 @@ impl Logic for Accelerator {
             k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
             k.assign(format!("{b}$re2"), lit(0, 1));
             k.assign(format!("{b}$raddr2"), lit(0, 16));
-            k.assign(format!("{b}$we"), sig(format!("mem_resp_{x}")));
+            // With the ideal memory model the memory port is unused: its write port is tied off.
+            k.assign(
+                format!("{b}$we"),
+                if self._dram {
+                    sig(format!("mem_resp_{x}"))
+                } else {
+                    lit(0, 1)
+                },
+            );
             k.assign(format!("{b}$waddr"), sig(format!("mem_resp_{x}_addr")));
             k.assign(format!("{b}$wcount"), sig(format!("mem_resp_{x}_count")));
             for l in 0..lanes_ab {
@@ -1047,9 +1067,17 @@ impl Logic for Accelerator {
             sig("buf_c$wwords"),
             sig("ctrl$c_wcount"),
             sig("buf_a$wwords"),
-            sig("mem_resp_a_count"),
+            if self._dram {
+                sig("mem_resp_a_count")
+            } else {
+                lit(0, 16)
+            },
             sig("buf_b$wwords"),
-            sig("mem_resp_b_count"),
+            if self._dram {
+                sig("mem_resp_b_count")
+            } else {
+                lit(0, 16)
+            },
             sig("dma$ev_dram_a"),
             sig("dma$ev_dram_b"),
             sig("dma$ev_dram_c"),

@@ -101,7 +101,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "stall",
             "in",
             1,
-            "high in a cycle of the run (while `running`): the whole machine holds for that cycle (no read, no write, no event but the cycle); ignored outside the run; tie low if unused",
+            "high in a cycle of the run (while `running`): the whole machine holds for that cycle (no read, no write, no datapath event; `cycles` and `stall_cycles` count it; the DMA goes on); ignored outside the run; tie low if unused",
         ),
         (
             "host_sel",

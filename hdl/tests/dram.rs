@@ -170,3 +170,48 @@ fn results_larger_than_buffer_c_stream_out_through_its_banks() {
         lockstep(&cfg, df, m, n, k, 13);
     }
 }
+
+#[test]
+fn check_rtl_refuses_what_the_dma_cannot_do() {
+    // WS with a column tile of 300 rows: C's banks (256 rows) cannot hold it, so the partial sums
+    // would spill, which the RTL's DMA does not do.
+    let cfg = arch(2, 3, 4, 20);
+    let (m, n, k) = (300, 3, 4);
+    let a = Matrix::<i8>::random(m, k, 1);
+    let b = Matrix::<i8>::random(k, n, 2);
+    let img = systole_sim::array::buffer_images(&cfg, Dataflow::Ws, &a, &b).unwrap();
+    let err = systole_hdl::check_rtl(&cfg, Dataflow::Ws, m, n, k, &img)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("spill") && err.contains("memory plan"),
+        "{err}"
+    );
+    // An 8 MiB C: its banks hold more rows than the RTL's C addresses (2^16).
+    let mut narrow = arch(4, 4, 4, 20);
+    narrow.buffers.c.capacity_kib = 8192;
+    narrow.validate().unwrap();
+    let (a, b) = (Matrix::<i8>::random(4, 4, 1), Matrix::<i8>::random(4, 4, 2));
+    let img = systole_sim::array::buffer_images(&narrow, Dataflow::Os, &a, &b).unwrap();
+    let err = systole_hdl::check_rtl(&narrow, Dataflow::Os, 4, 4, 4, &img)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("two banks"), "{err}");
+}
+
+#[test]
+fn icarus_streams_results_through_the_banks_of_c() {
+    let mut cfg = arch(4, 8, 2, 9);
+    cfg.buffers.c.capacity_kib = 1;
+    cfg.validate().unwrap();
+    let work = std::env::temp_dir().join(format!("systole-dram-ring-{}", std::process::id()));
+    let (m, n, k) = (12, 24, 6);
+    let a = Matrix::<i8>::random(m, k, 3);
+    let b = Matrix::<i8>::random(k, n, 4);
+    let fast = systole_sim::array::simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap();
+    let ica = systole_hdl::cosim::run_icarus(&cfg, Dataflow::Ws, &a, &b, &work)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(fast.c, ica.run.c);
+    assert_eq!(fast.stats, ica.run.stats);
+    let _ = std::fs::remove_dir_all(&work);
+}

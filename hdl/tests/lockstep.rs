@@ -53,7 +53,8 @@ fn lockstep(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: 
 }
 
 fn arch(rows: u32, cols: u32) -> ArchConfig {
-    // The RTL implements the ideal memory model (no DMA yet); the fast model runs the same.
+    // The ideal memory model: the datapath alone, every operand on chip (tests/dram.rs runs the
+    // DMA and DRAM).
     ArchConfig::preset("tiny-4x4")
         .unwrap()
         .with_shape(Some(rows), Some(cols))
