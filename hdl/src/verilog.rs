@@ -192,12 +192,14 @@ whenever it works):\n\n| ctr_sel | event |\n|---|---|\n";
     for (i, n) in crate::top::COUNTERS.iter().enumerate() {
         let _ = writeln!(s, "| {i} | `{n}` |");
     }
-    s += "\nA run (ideal memory model): write A and B through the host port in the contract's layout;\n\
-with the DRAM model, put them in DRAM at the same addresses and the DMA fetches them. Raise `start` for one\n\
-cycle with the command; wait for `done`; read C through `host_re`/`host_rdata` and the counters\n\
-through `ctr_sel`. `idle_pe_cycles` is `cycles x R x C - macs`. A stalled cycle counts in `cycles`\n\
-and `stall_cycles` and in no datapath counter; a load cycle (before cycle 0, waiting for the first\n\
-fetches) only in `load_cycles`; a cycle after the last write in which C still drains only in\n\
-`writeback_cycles` (and the DMA's counters).\n";
+    s += "\nA run: put A and B in the contract's layout in the buffers through the host port (ideal memory\n\
+model), or in DRAM at the same addresses, whence the DMA fetches them through the memory port (DRAM\n\
+model). Raise `start` for one cycle with the command; wait for `done`; read C through\n\
+`host_re`/`host_rdata` (ideal), or find it in DRAM at its layout addresses, drained through the\n\
+memory port (DRAM); read the counters through `ctr_sel`. `idle_pe_cycles` is\n\
+`cycles x R x C - macs`. A stalled cycle counts in `cycles` and `stall_cycles` and in no\n\
+datapath counter; a load cycle (before cycle 0, waiting for the first fetches) only in\n\
+`load_cycles`; a cycle after the last write in which C still drains only in `writeback_cycles`\n\
+(and the DMA's counters).\n";
     s
 }
