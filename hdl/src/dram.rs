@@ -101,9 +101,9 @@ pub struct DramModel {
     _lanes: usize,
     _img: [Vec<Signed<8>>; 2],
     _lanes_c: usize,
-    _img_c: Vec<Signed<32>>,
+    _img_c: Vec<i32>,
     _pending: VecDeque<(u16, u8)>,
-    _hrow: Vec<Signed<32>>,
+    _hrow: Vec<i32>,
     _lat_c: u32,
     _queue: [VecDeque<(u64, u16, u8)>; 2],
     _now: u64,
@@ -158,12 +158,12 @@ impl DramModel {
             _lanes_c: cfg.array.cols as usize,
             // (Only a DRAM run drains C; the ideal model's design leaves the image empty.)
             _img_c: if cfg.memory == systole_sim::config::MemoryModel::Dram {
-                vec![Signed::default(); C_VECTORS * cfg.array.cols as usize]
+                vec![0; C_VECTORS * cfg.array.cols as usize]
             } else {
                 Vec::new()
             },
             _pending: VecDeque::new(),
-            _hrow: vec![Signed::default(); cfg.array.cols as usize],
+            _hrow: vec![0; cfg.array.cols as usize],
             _lat_c: cfg.buffers.c.read_latency,
             _queue: Default::default(),
             _now: 0,
@@ -177,7 +177,7 @@ impl DramModel {
     }
 
     /// Lane `lane` of C's vector `addr` in DRAM.
-    pub fn peek_c(&self, addr: usize, lane: usize) -> Signed<32> {
+    pub fn peek_c(&self, addr: usize, lane: usize) -> i32 {
         self._img_c
             .get(addr * self._lanes_c + lane)
             .copied()
@@ -243,7 +243,7 @@ impl Logic for DramModel {
                     for l in 0..usize::from(count).min(self._lanes_c) {
                         if let Some(x) = self._img_c.get_mut(usize::from(addr) * self._lanes_c + l)
                         {
-                            *x = self.wdata[l].val();
+                            *x = crate::rtl::signed_i32(self.wdata[l].val());
                         }
                     }
                 }
@@ -328,7 +328,8 @@ impl Logic for DramModel {
         }
         self.writes_idle.next = self._writes_done <= t;
         let lane = self.host_lane.val().index();
-        self.host_rdata.next = self._hrow.get(lane).copied().unwrap_or_default();
+        self.host_rdata.next =
+            Signed::from(i64::from(self._hrow.get(lane).copied().unwrap_or_default()));
     }
 
     fn connect(&mut self) {

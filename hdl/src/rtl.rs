@@ -89,7 +89,7 @@ pub fn simulate_gemm_rtl<P: Probe>(
 }
 
 /// [`simulate_gemm_rtl`], writing a VCD waveform of every signal of the design to `vcd` (for
-/// GTKWave or Surfer; names are rust-hdl's hierarchy, e.g. `top.mesh.pes$0.a.q`).
+/// GTKWave or Surfer; names are rust-hdl's hierarchy, e.g. `top.acc.mesh.pes$0.a.q`).
 pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     cfg: &ArchConfig,
     df: Dataflow,
@@ -190,11 +190,10 @@ fn run<P: Probe, W: std::io::Write>(
             uut.stall.next = stall_now;
             settle(&mut uut)?;
         }
-        if uut.acc.ctrl.running.val() {
+        // Cycles 0 .. last write (the top's `running` leaves out the load cycles before cycle 0).
+        if uut.running.val() {
             // What the buffers do (not what the controller asks): a stalled cycle must do nothing.
             let acc = &uut.acc;
-            // Load cycles (before cycle 0, waiting for the prologue's fetches) are not run cycles.
-            let loading = acc.dma.loading.val();
             for (en, re, addr, count, buf) in [
                 (
                     acc.buf_a.en.val(),
@@ -237,9 +236,7 @@ fn run<P: Probe, W: std::io::Write>(
             if stall_now {
                 stalled.push(t);
             }
-            if !loading {
-                t += 1;
-            }
+            t += 1;
         }
         waited += 1;
         // The watchdog counts the cycles that did not stall (a stall pattern may be long), and
@@ -269,11 +266,11 @@ fn run<P: Probe, W: std::io::Write>(
     let mut data = vec![0i32; img.c_vectors * img.c_lanes];
     for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
         for (l, x) in chunk.iter_mut().enumerate() {
-            *x = signed_i32(if dram {
+            *x = if dram {
                 uut.dram.peek_c(v, l)
             } else {
-                uut.acc.buf_c.peek(v, l)
-            });
+                signed_i32(uut.acc.buf_c.peek(v, l))
+            };
         }
     }
     Ok(StalledRun {

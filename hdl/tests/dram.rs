@@ -2,20 +2,12 @@
 //! DRAM in play (load cycles, stalls on fetches and on a full bank of C, the final drain), every
 //! buffer access, C, the cycle counts and every event counter must agree.
 
-use systole_hdl::rtl::simulate_gemm_rtl;
-use systole_sim::array::simulate_gemm_with_probe;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 
 mod common;
-use common::Trace;
 
 const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
-
-fn sorted(mut t: Trace) -> Vec<(u64, String)> {
-    t.0.sort();
-    t.0
-}
 
 /// tiny-4x4 reshaped, with DRAM of `bpc` bytes per cycle and `latency`.
 fn arch(rows: u32, cols: u32, bpc: u32, latency: u32) -> ArchConfig {
@@ -41,34 +33,7 @@ fn lockstep(
 ) -> (u64, u64, u64) {
     let a = Matrix::<i8>::random(m, k, seed);
     let b = Matrix::<i8>::random(k, n, seed + 1);
-    let mut fast_trace = Trace::default();
-    let fast = simulate_gemm_with_probe(cfg, df, &a, &b, &mut fast_trace).unwrap();
-    let mut rtl_trace = Trace::default();
-    let rtl = simulate_gemm_rtl(cfg, df, &a, &b, &mut rtl_trace)
-        .unwrap_or_else(|e| panic!("{} {df} {m}x{n}x{k}: {e}", cfg.name))
-        .run;
-    let (f, r) = (sorted(fast_trace), sorted(rtl_trace));
-    for (x, y) in f.iter().zip(&r) {
-        assert_eq!(
-            x,
-            y,
-            "{} {df} {m}x{n}x{k}: first difference at cycle {} (fast model: {:?}, RTL: {:?}); fast stats {:?}, RTL stats {:?}",
-            cfg.name,
-            x.0.min(y.0),
-            x,
-            y,
-            (fast.stats.total_cycles, fast.stats.stall_cycles, fast.stats.load_cycles),
-            (rtl.stats.total_cycles, rtl.stats.stall_cycles, rtl.stats.load_cycles),
-        );
-    }
-    assert_eq!(f.len(), r.len(), "{} {df} {m}x{n}x{k}: accesses", cfg.name);
-    assert_eq!(fast.c, rtl.c, "{} {df} {m}x{n}x{k}: C", cfg.name);
-    assert_eq!(
-        fast.stats, rtl.stats,
-        "{} {df} {m}x{n}x{k}: stats",
-        cfg.name
-    );
-    let s = &fast.stats;
+    let s = common::lockstep(cfg, df, &a, &b).stats;
     (s.stall_cycles, s.load_cycles, s.writeback_cycles)
 }
 

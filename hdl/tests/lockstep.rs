@@ -2,54 +2,17 @@
 //! every C write (cycle, address, lanes, values) must be the same, then C, the cycle count, the
 //! fold spans and every event counter. A failure names the first cycle that differs.
 
-use systole_hdl::rtl::simulate_gemm_rtl;
-use systole_sim::array::simulate_gemm_with_probe;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 
 mod common;
-use common::Trace;
-
-fn sorted(mut t: Trace) -> Vec<(u64, String)> {
-    t.0.sort();
-    t.0
-}
 
 fn lockstep(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: u64) {
     let mut a = Matrix::<i8>::random(m, k, seed);
     let b = Matrix::<i8>::random(k, n, seed + 1);
     // Make sure the extreme value is exercised.
     a.set(0, 0, -128);
-    let mut fast_trace = Trace::default();
-    let fast = simulate_gemm_with_probe(cfg, df, &a, &b, &mut fast_trace).unwrap();
-    let mut rtl_trace = Trace::default();
-    let rtl = simulate_gemm_rtl(cfg, df, &a, &b, &mut rtl_trace)
-        .unwrap()
-        .run;
-    let (f, r) = (sorted(fast_trace), sorted(rtl_trace));
-    for (x, y) in f.iter().zip(&r) {
-        assert_eq!(
-            x,
-            y,
-            "{} {df} {m}x{n}x{k}: first difference at cycle {} (fast model: {:?}, RTL: {:?})",
-            cfg.name,
-            x.0.min(y.0),
-            x,
-            y
-        );
-    }
-    assert_eq!(
-        f.len(),
-        r.len(),
-        "{} {df} {m}x{n}x{k}: number of buffer accesses",
-        cfg.name
-    );
-    assert_eq!(fast.c, rtl.c, "{} {df} {m}x{n}x{k}: C", cfg.name);
-    assert_eq!(
-        fast.stats, rtl.stats,
-        "{} {df} {m}x{n}x{k}: stats",
-        cfg.name
-    );
+    common::lockstep(cfg, df, &a, &b);
 }
 
 fn arch(rows: u32, cols: u32) -> ArchConfig {

@@ -1,7 +1,9 @@
 //! Helpers shared by the RTL tests.
 
-use systole_sim::array::Probe;
-use systole_sim::config::BufferId;
+use systole_hdl::rtl::simulate_gemm_rtl;
+use systole_sim::array::{simulate_gemm_with_probe, GemmRun, Probe};
+use systole_sim::config::{ArchConfig, BufferId, Dataflow};
+use systole_sim::matrix::Matrix;
 
 /// Every buffer access a simulator reports, as (cycle, description), in report order.
 #[derive(Default)]
@@ -16,4 +18,36 @@ impl Probe for Trace {
         self.0
             .push((cycle, format!("write {buf:?}[{addr}] = {values:?}")));
     }
+}
+
+/// Runs `A x B` on the fast model and on the RTL (rust-hdl) and holds them to each other: every
+/// buffer access (cycle, address, lanes, values; the first difference is named), then C and every
+/// statistic. Returns the fast model's run.
+#[allow(dead_code)] // not every test crate that includes this module calls it
+pub fn lockstep(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) -> GemmRun {
+    let what = format!("{} {df} {}x{}x{}", cfg.name, a.rows(), b.cols(), a.cols());
+    let mut fast_trace = Trace::default();
+    let fast = simulate_gemm_with_probe(cfg, df, a, b, &mut fast_trace).unwrap();
+    let mut rtl_trace = Trace::default();
+    let rtl = simulate_gemm_rtl(cfg, df, a, b, &mut rtl_trace)
+        .unwrap_or_else(|e| panic!("{what}: {e}"))
+        .run;
+    let (mut f, mut r) = (fast_trace.0, rtl_trace.0);
+    f.sort();
+    r.sort();
+    let cycles = |s: &systole_sim::stats::RunStats| (s.total_cycles, s.stall_cycles, s.load_cycles);
+    for (x, y) in f.iter().zip(&r) {
+        assert_eq!(
+            x,
+            y,
+            "{what}: first difference at cycle {} (fast model: {x:?}, RTL: {y:?}); (total, stall, load) cycles: fast {:?}, RTL {:?}",
+            x.0.min(y.0),
+            cycles(&fast.stats),
+            cycles(&rtl.stats),
+        );
+    }
+    assert_eq!(f.len(), r.len(), "{what}: number of buffer accesses");
+    assert_eq!(fast.c, rtl.c, "{what}: C");
+    assert_eq!(fast.stats, rtl.stats, "{what}: stats");
+    fast
 }
