@@ -542,6 +542,7 @@ fn vcd_needs_the_rtl_backend_and_a_writable_path() {
 #[test]
 fn rtl_backends_refuse_operands_that_do_not_fit() {
     for backend in ["rtl", "verilator", "icarus"] {
+        // With the ideal memory model the operands must sit in their buffers.
         fails_with(
             &[
                 "gemm",
@@ -553,10 +554,30 @@ fn rtl_backends_refuse_operands_that_do_not_fit() {
                 "200",
                 "--k",
                 "300",
+                "--memory",
+                "ideal",
                 "--backend",
                 backend,
             ],
             &["buffer A", "holds 1024", "fast backend"],
+        );
+        // With DRAM they are re-fetched, up to the memory port's 16-bit vector addresses: OS
+        // A here is 250 row tiles x 300 steps = 75,000 vectors.
+        fails_with(
+            &[
+                "gemm",
+                "--arch",
+                "tiny-4x4",
+                "--m",
+                "1000",
+                "--n",
+                "4",
+                "--k",
+                "300",
+                "--backend",
+                backend,
+            ],
+            &["75000 vectors of A", "16 bits", "fast backend"],
         );
     }
 }

@@ -66,6 +66,11 @@ pub struct Controller {
     pub cmd_b_base: Signal<In, Bits<16>>,
     /// Start command: vector address of C in buffer C.
     pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Start command: how often A's vectors are fetched from DRAM (0 whole, 1 per run, 2 per
+    /// fold: the memory plan's reuse, which the host's driver works out from the sizes).
+    pub cmd_a_reuse: Signal<In, Bits<2>>,
+    /// Start command: B's reuse.
+    pub cmd_b_reuse: Signal<In, Bits<2>>,
     /// Stall request: in the run state, the cycle stalls (see `hold`); ignored in every other
     /// state.
     pub stall: Signal<In, Bit>,
@@ -146,6 +151,16 @@ pub struct Controller {
     pub a_fetch: Signal<Out, Bit>,
     /// The same for the B read.
     pub b_fetch: Signal<Out, Bit>,
+    /// The A read is its vector's last (with reuse per run or per fold, it frees the slot).
+    pub a_retire: Signal<Out, Bit>,
+    /// The same for the B read.
+    pub b_retire: Signal<Out, Bit>,
+    /// Buffer A is a ring of slots (reuse per run or per fold), not an image of A.
+    pub a_ring: Signal<Out, Bit>,
+    /// Buffer B is a ring.
+    pub b_ring: Signal<Out, Bit>,
+    /// The B read's step within its fold (OS).
+    pub b_step: Signal<Out, Bits<16>>,
     /// The C write's bank: fold parity (OS), column-tile parity (WS/IS).
     pub w_bank: Signal<Out, Bit>,
     /// The C write takes a new row (not an update of a partial sum already there).
@@ -182,6 +197,15 @@ pub struct Controller {
     row_one: Signal<Local, Bits<16>>,
     l_fetch: Signal<Local, Bit>,
     t_fetch: Signal<Local, Bit>,
+    l_ring: Signal<Local, Bit>,
+    t_ring: Signal<Local, Bit>,
+    t_pf: Signal<Local, Bit>,
+    l_retire: Signal<Local, Bit>,
+    t_retire: Signal<Local, Bit>,
+    reuse_a: DFF<Bits<2>>,
+    reuse_b: DFF<Bits<2>>,
+    k_pf: Constant<Bits<2>>,
+    k_whole: Constant<Bits<2>>,
     state: DFF<Bits<3>>,
     m: DFF<Bits<16>>,
     n: DFF<Bits<16>>,
@@ -313,6 +337,8 @@ impl Controller {
             cmd_a_base: Default::default(),
             cmd_b_base: Default::default(),
             cmd_c_base: Default::default(),
+            cmd_a_reuse: Default::default(),
+            cmd_b_reuse: Default::default(),
             stall: Default::default(),
             hold: Default::default(),
             busy: Default::default(),
@@ -351,6 +377,11 @@ impl Controller {
             fb_step: Default::default(),
             a_fetch: Default::default(),
             b_fetch: Default::default(),
+            a_retire: Default::default(),
+            b_retire: Default::default(),
+            a_ring: Default::default(),
+            b_ring: Default::default(),
+            b_step: Default::default(),
             w_bank: Default::default(),
             w_claim: Default::default(),
             w_final: Default::default(),
@@ -376,6 +407,15 @@ impl Controller {
             row_one: Default::default(),
             l_fetch: Default::default(),
             t_fetch: Default::default(),
+            l_ring: Default::default(),
+            t_ring: Default::default(),
+            t_pf: Default::default(),
+            l_retire: Default::default(),
+            t_retire: Default::default(),
+            reuse_a: Default::default(),
+            reuse_b: Default::default(),
+            k_pf: Constant::new(Bits::<2>::from(2u64)),
+            k_whole: Constant::new(Bits::<2>::from(0u64)),
             state: Default::default(),
             m: Default::default(),
             n: Default::default(),
@@ -451,7 +491,8 @@ impl Logic for Controller {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, m, n, k, mode, a_base, b_base, c_base, t, tr, interval, rtp, rrem
+            self, clock, state, m, n, k, mode, a_base, b_base, c_base, t, tr, interval, rtp, rrem,
+            reuse_a, reuse_b
         );
         clock!(self, clock, left, top, wr, rd, fl, ft);
         self.is_os.next = self.mode.q.val() == self.k_os.val();
@@ -577,10 +618,21 @@ impl Logic for Controller {
         self.wr.stride2.next = false;
         self.rd.stride2.next = false;
 
-        // The DMA's fetch cursors (reuse `whole`: each vector is fetched for its first read).
-        // The left edge's operand is a row-tile operand: its first reads are those of the first
-        // column tile. The top edge's is a column-tile operand in OS (first reads: each column
-        // tile's first row tile, every `row tiles x interval` cycles) and a per-fold one in WS/IS.
+        // The DMA's fetch cursors. With `whole` reuse each vector is fetched for its first
+        // read: the left edge's operand is a row-tile operand, whose first reads are those of the
+        // first column tile; the top edge's is a column-tile operand in OS (first reads: each
+        // column tile's first row tile, every `row tiles x interval` cycles) and a per-fold one in
+        // WS/IS. In a ring (reuse per run or per fold) the left operand's row tile changes every
+        // fold, so every fold fetches; so does OS's top operand per fold, while per run it is
+        // fetched by each column tile's first row tile as with `whole` and freed by its last.
+        self.l_ring.next = self.reuse_a.q.val() != self.k_whole.val();
+        self.t_ring.next = self.reuse_b.q.val() != self.k_whole.val();
+        self.t_pf.next = self.reuse_b.q.val() == self.k_pf.val();
+        if self.is_is.val() {
+            self.l_ring.next = self.reuse_b.q.val() != self.k_whole.val();
+            self.t_ring.next = self.reuse_a.q.val() != self.k_whole.val();
+            self.t_pf.next = self.reuse_a.q.val() == self.k_pf.val();
+        }
         self.col_one.next = self.col_dim.val();
         if self.col_dim.val() > self.k_c16.val() {
             self.col_one.next = self.k_c16.val();
@@ -596,6 +648,9 @@ impl Logic for Controller {
         self.fl.interval.next = self.interval.q.val();
         self.fl.row_dim.next = self.row_dim.val();
         self.fl.col_dim.next = self.col_one.val();
+        if self.l_ring.val() {
+            self.fl.col_dim.next = self.col_dim.val();
+        }
         self.fl.t_first.next = self.lfirst.val();
         self.fl.t_second.next = self.lfirst.val() + self.interval.q.val();
         self.fl.steps.next = self.tlen.val();
@@ -619,6 +674,12 @@ impl Logic for Controller {
             self.ft.rt_step.next = self.k_zero16.val();
             self.ft.ct_step.next = self.tlen.val();
             self.ft.stride2.next = self.row_dim.val() > self.k_r16.val();
+            if self.t_pf.val() {
+                self.ft.interval.next = self.interval.q.val();
+                self.ft.row_dim.next = self.row_dim.val();
+                self.ft.t_second.next = self.tfirst.val() + self.interval.q.val();
+                self.ft.stride2.next = false;
+            }
         } else {
             self.ft.interval.next = self.interval.q.val();
             self.ft.row_dim.next = self.row_dim.val();
@@ -638,8 +699,14 @@ impl Logic for Controller {
         self.o_tlen.next = self.tlen.val();
         // Which reads fetch: the left operand's in the first column tile; the top operand's in
         // each column tile's first row tile (OS) or in every fold (WS/IS).
-        self.l_fetch.next = !self.left.ct_nz.val();
-        self.t_fetch.next = !self.is_os.val() | !self.top.rt_nz.val();
+        self.l_fetch.next = self.l_ring.val() | !self.left.ct_nz.val();
+        self.t_fetch.next = !self.is_os.val() | self.t_pf.val() | !self.top.rt_nz.val();
+        // Which reads free their ring slots: every read of the left operand; the top operand's
+        // in every fold, except OS per run: its column tile's last row tile.
+        self.l_retire.next = self.l_ring.val();
+        self.t_retire.next =
+            self.t_ring.val() & (!self.is_os.val() | self.t_pf.val() | self.top.last_rt.val());
+        self.b_step.next = self.top.step_idx.val();
         self.w_bank.next = self.wr.ct_odd.val();
         if self.is_os.val() {
             self.w_bank.next = self.wr.fold_odd.val();
@@ -686,6 +753,8 @@ impl Logic for Controller {
                 self.a_base.d.next = self.cmd_a_base.val();
                 self.b_base.d.next = self.cmd_b_base.val();
                 self.c_base.d.next = self.cmd_c_base.val();
+                self.reuse_a.d.next = self.cmd_a_reuse.val();
+                self.reuse_b.d.next = self.cmd_b_reuse.val();
                 self.state.d.next = self.k_setup.val();
             }
         } else if self.state.q.val() == self.k_setup.val() {
@@ -802,6 +871,10 @@ impl Logic for Controller {
             self.fl.step.next = self.fb_step.val();
             self.a_fetch.next = self.t_fetch.val();
             self.b_fetch.next = self.l_fetch.val();
+            self.a_retire.next = self.t_retire.val();
+            self.b_retire.next = self.l_retire.val();
+            self.a_ring.next = self.t_ring.val();
+            self.b_ring.next = self.l_ring.val();
         } else {
             self.fa_valid.next = self.fl.busy.val();
             self.fa_addr.next = self.a_base.q.val() + self.fl.addr.val();
@@ -817,6 +890,10 @@ impl Logic for Controller {
             self.ft.step.next = self.fb_step.val();
             self.a_fetch.next = self.l_fetch.val();
             self.b_fetch.next = self.t_fetch.val();
+            self.a_retire.next = self.l_retire.val();
+            self.b_retire.next = self.t_retire.val();
+            self.a_ring.next = self.l_ring.val();
+            self.b_ring.next = self.t_ring.val();
         }
         self.fold_start.next =
             self.left.issue.val() & self.left.first_step.val() & !self.frozen.val();

@@ -1,8 +1,9 @@
 //! The DMA engine: fills buffers A and B from DRAM ahead of the controller's reads, drains
 //! finished rows of C to DRAM, and stalls the machine when a read would not find its vector or
 //! a write would find no room in C. It follows `docs/microarchitecture.md` ("Memory system")
-//! and the fast model's `MemorySystem` cycle by cycle; this version covers the `whole` reuse of
-//! A and B and the `drain` and `accumulate` modes of C (`check_rtl` refuses the others).
+//! and the fast model's `MemorySystem` cycle by cycle; this version covers every reuse of A and B
+//! (`whole`, `per-run`, `per-fold`) and the `drain` and `accumulate` modes of C (`check_rtl`
+//! refuses `spill`).
 //!
 //! Per cycle, in the fast model's order:
 //! - **Arrivals**: the memory port's response for A (and for B) lands in its buffer (one vector
@@ -10,19 +11,27 @@
 //! - **Drain**: the oldest final row of C not yet drained, written in an earlier cycle, whose
 //!   bank the datapath does not read this cycle, is sent to DRAM on request channel 0.
 //! - **Fetches**: the fetch cursors' current vectors of A and B (in the controller) go out on
-//!   channels 1 and 2, earliest deadline first (ties: A). The memory port accepts a prefix of
-//!   channels 0, 1, 2 (its `ready`s), as the DRAM bus's booking allows.
-//! - **Stall** (run state): before the prologue's vectors (folds 0 and 1) have landed; or a
-//!   read of a fetching fold with no landed vector left (`needed == written`); or a write that
-//!   takes a new row of a full bank of C.
+//!   channels 1 and 2, earliest deadline first (ties: A), each only while its buffer has room.
+//!   The memory port accepts a prefix of channels 0, 1, 2 (its `ready`s), as the DRAM bus's
+//!   booking allows.
+//! - **Stall** (run state): before the prologue's vectors (folds 0 and 1, or as many as the
+//!   buffer holds) have landed; or a read of a fetching fold with no landed vector left
+//!   (`needed == written`); or a write that takes a new row of a full bank of C.
 //!
-//! With `whole` reuse every vector lands at its own address and stays, so the counters above are
-//! the whole state of A and B. C is two banks of `half` rows, each a ring: a new row takes its
-//! bank's next row; a WS/IS column tile's rows are consecutive from the row its first write took,
-//! so a later row tile's read-back and write of row j find it there; drains leave each bank in
-//! the order its rows were taken, read through C's own DMA read port (which a stall does not
-//! hold), and their data follows the request on the memory port `L_C` cycles later. The counters
-//! of vectors and rows are 17 bits: a buffer holds at most 2^16 vectors.
+//! With `whole` reuse (the start command's `cmd_a_reuse`/`cmd_b_reuse` = 0) every vector lands at
+//! its own layout address and stays. With `per-run` or `per-fold` reuse the buffer is a ring of
+//! the fast model's depth: fetch `q` lands in slot `q mod depth`, fetching reads take the slots in
+//! the same order (`needed mod depth`), a read in the last fold that uses its vector retires the
+//! slot, and a fetch is issued only while fewer than `depth` fetches are unretired (this cycle's
+//! retiring reads first, as in the fast model). OS's B per run is the one case with reads that do
+//! not fetch: a column tile's later row tiles read step `s` at the slot of its first vector + `s`.
+//! The counts of vectors are 17 bits and compared by difference, so they may wrap.
+//!
+//! C is two banks of `half` rows, each a ring: a new row takes its bank's next row; a WS/IS
+//! column tile's rows are consecutive from the row its first write took, so a later row tile's
+//! read-back and write of row j find it there; drains leave each bank in the order its rows were
+//! taken, read through C's own DMA read port (which a stall does not hold), and their data follows
+//! the request on the memory port `L_C` cycles later.
 
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
@@ -72,12 +81,27 @@ pub struct Dma {
     pub a_count: Signal<In, Bits<8>>,
     /// Fetching fold.
     pub a_fetch: Signal<In, Bit>,
+    /// The A read frees its slot (the last read of its vector; rings only).
+    pub a_retire: Signal<In, Bit>,
+    /// Buffer A is a ring (reuse per run or per fold; the start command's).
+    pub a_ring: Signal<In, Bit>,
+    /// The controller's address of the A read (used as is when A is not a ring).
+    pub a_addr: Signal<In, Bits<16>>,
     /// The B read.
     pub b_re: Signal<In, Bit>,
     /// Lanes.
     pub b_count: Signal<In, Bits<8>>,
     /// Fetching fold.
     pub b_fetch: Signal<In, Bit>,
+    /// The B read frees its slot.
+    pub b_retire: Signal<In, Bit>,
+    /// Buffer B is a ring.
+    pub b_ring: Signal<In, Bit>,
+    /// The controller's address of the B read.
+    pub b_addr: Signal<In, Bits<16>>,
+    /// The B read's step within its fold (OS: a column tile's later row tiles read its ring
+    /// slots again from the run's first slot).
+    pub b_step: Signal<In, Bits<16>>,
     /// The C write this cycle, its bank, whether it takes a new row, whether it is final.
     pub c_we: Signal<In, Bit>,
     /// Bank.
@@ -106,6 +130,10 @@ pub struct Dma {
     pub resp_a: Signal<In, Bit>,
     /// A response lands in buffer B this cycle.
     pub resp_b: Signal<In, Bit>,
+    /// The landing A response's address (its layout address; where it lands without a ring).
+    pub resp_a_addr: Signal<In, Bits<16>>,
+    /// The landing B response's address.
+    pub resp_b_addr: Signal<In, Bits<16>>,
     /// Every write sent so far has left the chip.
     pub writes_idle: Signal<In, Bit>,
     /// Stall request to the controller.
@@ -133,6 +161,14 @@ pub struct Dma {
     pub d_raddr: Signal<Out, Bits<16>>,
     /// The C write's address in C.
     pub w_addr: Signal<Out, Bits<16>>,
+    /// Buffer A's read address: the controller's, or the ring slot of the read.
+    pub a_raddr: Signal<Out, Bits<16>>,
+    /// Buffer B's read address.
+    pub b_raddr: Signal<Out, Bits<16>>,
+    /// Where the landing A response is written: its layout address, or the ring's next slot.
+    pub a_waddr: Signal<Out, Bits<16>>,
+    /// Where the landing B response is written.
+    pub b_waddr: Signal<Out, Bits<16>>,
     /// The C read-back's address in C.
     pub r_addr: Signal<Out, Bits<16>>,
     /// Channel 1 (fetch): valid, buffer (0 = A, 1 = B), address, lanes (1 byte each).
@@ -170,6 +206,31 @@ pub struct Dma {
     b_written: DFF<Bits<17>>,
     b_needed: DFF<Bits<17>>,
     b_pro: DFF<Bits<17>>,
+    a_iss: DFF<Bits<17>>,
+    a_ret: DFF<Bits<17>>,
+    b_iss: DFF<Bits<17>>,
+    b_ret: DFF<Bits<17>>,
+    a_ws: DFF<Bits<16>>,
+    a_rs: DFF<Bits<16>>,
+    b_ws: DFF<Bits<16>>,
+    b_rs: DFF<Bits<16>>,
+    b_rb: DFF<Bits<16>>,
+    k_da17: Constant<Bits<17>>,
+    k_db17: Constant<Bits<17>>,
+    k_da_last: Constant<Bits<16>>,
+    k_db_last: Constant<Bits<16>>,
+    a_rt_now: Signal<Local, Bit>,
+    b_rt_now: Signal<Local, Bit>,
+    a_ret_now: Signal<Local, Bits<17>>,
+    b_ret_now: Signal<Local, Bits<17>>,
+    a_out: Signal<Local, Bits<17>>,
+    b_out: Signal<Local, Bits<17>>,
+    a_room: Signal<Local, Bit>,
+    a_held: Signal<Local, Bits<17>>,
+    b_held: Signal<Local, Bits<17>>,
+    b_room: Signal<Local, Bit>,
+    b_run17: Signal<Local, Bits<17>>,
+    b_run: Signal<Local, Bits<17>>,
     occ0: DFF<Bits<17>>,
     occ1: DFF<Bits<17>>,
     fin_w: DFF<Bits<17>>,
@@ -242,6 +303,13 @@ impl Dma {
         // most 2^16 rows); the clamp only keeps the constants in range for other designs.
         let half = (cfg.buffer_depth(systole_sim::config::BufferId::C) / 2).min(1 << 15);
         let word_bits = cfg.buffers.c.word_bits as usize;
+        // The rings of A and B are the fast model's buffer depths (`check_rtl` holds them within
+        // the physical buffers; the clamp keeps the constants in range for other designs).
+        let depth = |b| cfg.buffer_depth(b).clamp(1, 1 << 16);
+        let (depth_a, depth_b) = (
+            depth(systole_sim::config::BufferId::A),
+            depth(systole_sim::config::BufferId::B),
+        );
         let b17 = |v: u64| Constant::new(Bits::<17>::from(v));
         let b16 = |v: u64| Constant::new(Bits::<16>::from(v));
         let b8 = |v: u64| Constant::new(Bits::<8>::from(v));
@@ -270,6 +338,13 @@ impl Dma {
             b_re: Default::default(),
             b_count: Default::default(),
             b_fetch: Default::default(),
+            a_retire: Default::default(),
+            a_ring: Default::default(),
+            a_addr: Default::default(),
+            b_retire: Default::default(),
+            b_ring: Default::default(),
+            b_addr: Default::default(),
+            b_step: Default::default(),
             c_we: Default::default(),
             w_bank: Default::default(),
             w_claim: Default::default(),
@@ -284,6 +359,8 @@ impl Dma {
             ready2: Default::default(),
             resp_a: Default::default(),
             resp_b: Default::default(),
+            resp_a_addr: Default::default(),
+            resp_b_addr: Default::default(),
             writes_idle: Default::default(),
             stall: Default::default(),
             loading: Default::default(),
@@ -297,6 +374,10 @@ impl Dma {
             drain_go: Default::default(),
             d_raddr: Default::default(),
             w_addr: Default::default(),
+            a_raddr: Default::default(),
+            b_raddr: Default::default(),
+            a_waddr: Default::default(),
+            b_waddr: Default::default(),
             r_addr: Default::default(),
             ch1_valid: Default::default(),
             ch1_b: Default::default(),
@@ -320,6 +401,31 @@ impl Dma {
             b_written: Default::default(),
             b_needed: Default::default(),
             b_pro: Default::default(),
+            a_iss: Default::default(),
+            a_ret: Default::default(),
+            b_iss: Default::default(),
+            b_ret: Default::default(),
+            a_ws: Default::default(),
+            a_rs: Default::default(),
+            b_ws: Default::default(),
+            b_rs: Default::default(),
+            b_rb: Default::default(),
+            k_da17: b17(depth_a),
+            k_db17: b17(depth_b),
+            k_da_last: b16(depth_a - 1),
+            k_db_last: b16(depth_b - 1),
+            a_rt_now: Default::default(),
+            b_rt_now: Default::default(),
+            a_ret_now: Default::default(),
+            b_ret_now: Default::default(),
+            a_out: Default::default(),
+            b_out: Default::default(),
+            a_room: Default::default(),
+            a_held: Default::default(),
+            b_held: Default::default(),
+            b_room: Default::default(),
+            b_run17: Default::default(),
+            b_run: Default::default(),
             occ0: Default::default(),
             occ1: Default::default(),
             fin_w: Default::default(),
@@ -394,14 +500,43 @@ impl Logic for Dma {
     fn update(&mut self) {
         dff_setup!(
             self, clock, live, tail, started, a_written, a_needed, a_pro, b_written, b_needed,
-            b_pro, occ0, occ1, fin_w, drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem,
-            d_ct_base, d_rt_base, wp0, wp1, cb0, cb1, dp0, dp1
+            b_pro, a_iss, a_ret, b_iss, b_ret, a_ws, a_rs, b_ws, b_rs, b_rb, occ0, occ1, fin_w,
+            drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem, d_ct_base, d_rt_base, wp0,
+            wp1, cb0, cb1, dp0, dp1
         );
         // The DMA's time starts with the run's first cycle and ends when the last drain is out.
         self.live_now.next = self.k_dram.val() & (self.live.q.val() | self.run.val());
+        // A ring has room for a fetch while fewer than `depth` of its fetches are unretired
+        // (this cycle's reads retire first, as in the fast model). The counts are compared by
+        // their 17-bit difference, which stays within the depth, so they may wrap.
+        self.a_rt_now.next = self.a_re.val()
+            & (self.a_count.val() != self.k_zero8.val())
+            & self.a_retire.val()
+            & !self.hold.val();
+        self.b_rt_now.next = self.b_re.val()
+            & (self.b_count.val() != self.k_zero8.val())
+            & self.b_retire.val()
+            & !self.hold.val();
+        self.a_ret_now.next = self.a_ret.q.val();
+        if self.a_rt_now.val() {
+            self.a_ret_now.next = self.a_ret.q.val() + self.k_one17.val();
+        }
+        self.b_ret_now.next = self.b_ret.q.val();
+        if self.b_rt_now.val() {
+            self.b_ret_now.next = self.b_ret.q.val() + self.k_one17.val();
+        }
+        self.a_out.next = self.a_iss.q.val() - self.a_ret_now.val();
+        self.b_out.next = self.b_iss.q.val() - self.b_ret_now.val();
+        self.a_room.next = self.a_out.val() < self.k_da17.val();
+        self.b_room.next = self.b_out.val() < self.k_db17.val();
+        // The prologue: every fetch of folds 0 and 1, or as many as the buffer holds (before
+        // cycle 0 nothing has retired; the registered counts keep the stall free of a loop
+        // through this cycle's reads).
+        self.a_held.next = self.a_iss.q.val() - self.a_ret.q.val();
+        self.b_held.next = self.b_iss.q.val() - self.b_ret.q.val();
         self.started_now.next = self.started.q.val()
-            | (!self.fa_early.val()
-                & !self.fb_early.val()
+            | ((!self.fa_early.val() | (self.a_held.val() >= self.k_da17.val()))
+                & (!self.fb_early.val() | (self.b_held.val() >= self.k_db17.val()))
                 & (self.a_written.q.val() >= self.a_pro.q.val())
                 & (self.b_written.q.val() >= self.b_pro.q.val()));
 
@@ -409,11 +544,11 @@ impl Logic for Dma {
         self.a_wait.next = self.a_re.val()
             & (self.a_count.val() != self.k_zero8.val())
             & self.a_fetch.val()
-            & (self.a_needed.q.val() >= self.a_written.q.val());
+            & (self.a_needed.q.val() == self.a_written.q.val());
         self.b_wait.next = self.b_re.val()
             & (self.b_count.val() != self.k_zero8.val())
             & self.b_fetch.val()
-            & (self.b_needed.q.val() >= self.b_written.q.val());
+            & (self.b_needed.q.val() == self.b_written.q.val());
         self.w_wait.next = false;
         if self.c_we.val() & self.w_claim.val() {
             if self.w_bank.val() {
@@ -453,8 +588,8 @@ impl Logic for Dma {
         self.dr.next = self.ch0_valid.val() & self.ready0.val();
 
         // Fetches, earliest deadline first (ties: A).
-        self.a_cand.next = self.live_now.val() & self.fa_valid.val();
-        self.b_cand.next = self.live_now.val() & self.fb_valid.val();
+        self.a_cand.next = self.live_now.val() & self.fa_valid.val() & self.a_room.val();
+        self.b_cand.next = self.live_now.val() & self.fb_valid.val() & self.b_room.val();
         self.a_first.next =
             self.a_cand.val() & (!self.b_cand.val() | (self.fa_due.val() <= self.fb_due.val()));
         self.ch1_valid.next = self.a_cand.val() | self.b_cand.val();
@@ -564,6 +699,36 @@ impl Logic for Dma {
         if self.r_bank.val() {
             self.r_addr.next = self.r_sum.val() + self.k_half16.val();
         }
+        // Buffers A and B: without a ring a vector lands at its layout address and is read
+        // there; a ring's fetch `q` lands in slot `q mod depth`, and a fetching read takes the
+        // slots in the same order. A column tile of B (OS, reuse per run) is fetched by its first
+        // row tile; its later row tiles read step `s` at the run's first slot + `s`.
+        self.a_waddr.next = self.resp_a_addr.val();
+        if self.a_ring.val() {
+            self.a_waddr.next = self.a_ws.q.val();
+        }
+        self.b_waddr.next = self.resp_b_addr.val();
+        if self.b_ring.val() {
+            self.b_waddr.next = self.b_ws.q.val();
+        }
+        self.a_raddr.next = self.a_addr.val();
+        if self.k_dram.val() & self.a_ring.val() {
+            self.a_raddr.next = self.a_rs.q.val();
+        }
+        self.b_run17.next =
+            bit_cast::<17, 16>(self.b_rb.q.val()) + bit_cast::<17, 16>(self.b_step.val());
+        self.b_run.next = self.b_run17.val();
+        if self.b_run17.val() >= self.k_db17.val() {
+            self.b_run.next = self.b_run17.val() - self.k_db17.val();
+        }
+        self.b_raddr.next = self.b_addr.val();
+        if self.k_dram.val() & self.b_ring.val() {
+            if self.b_fetch.val() {
+                self.b_raddr.next = self.b_rs.q.val();
+            } else {
+                self.b_raddr.next = bit_cast::<16, 17>(self.b_run.val());
+            }
+        }
         self.drain_go.next = self.dr.val();
         self.d_raddr.next = self.dp0.q.val();
         if self.d_bank.q.val() {
@@ -589,6 +754,15 @@ impl Logic for Dma {
             self.b_written.d.next = self.k_zero17.val();
             self.b_needed.d.next = self.k_zero17.val();
             self.b_pro.d.next = self.k_zero17.val();
+            self.a_iss.d.next = self.k_zero17.val();
+            self.a_ret.d.next = self.k_zero17.val();
+            self.b_iss.d.next = self.k_zero17.val();
+            self.b_ret.d.next = self.k_zero17.val();
+            self.a_ws.d.next = self.k_zero16.val();
+            self.a_rs.d.next = self.k_zero16.val();
+            self.b_ws.d.next = self.k_zero16.val();
+            self.b_rs.d.next = self.k_zero16.val();
+            self.b_rb.d.next = self.k_zero16.val();
             self.occ0.d.next = self.k_zero17.val();
             self.occ1.d.next = self.k_zero17.val();
             self.fin_w.d.next = self.k_zero17.val();
@@ -629,6 +803,42 @@ impl Logic for Dma {
             }
             if self.b_rd.val() {
                 self.b_needed.d.next = self.b_needed.q.val() + self.k_one17.val();
+            }
+            // Rings: fetches issued and landed, fetching reads, retiring reads.
+            self.a_ret.d.next = self.a_ret_now.val();
+            self.b_ret.d.next = self.b_ret_now.val();
+            if self.fa_go.val() {
+                self.a_iss.d.next = self.a_iss.q.val() + self.k_one17.val();
+            }
+            if self.fb_go.val() {
+                self.b_iss.d.next = self.b_iss.q.val() + self.k_one17.val();
+            }
+            if self.resp_a.val() {
+                self.a_ws.d.next = self.a_ws.q.val() + self.k_one16.val();
+                if self.a_ws.q.val() == self.k_da_last.val() {
+                    self.a_ws.d.next = self.k_zero16.val();
+                }
+            }
+            if self.resp_b.val() {
+                self.b_ws.d.next = self.b_ws.q.val() + self.k_one16.val();
+                if self.b_ws.q.val() == self.k_db_last.val() {
+                    self.b_ws.d.next = self.k_zero16.val();
+                }
+            }
+            if self.a_rd.val() {
+                self.a_rs.d.next = self.a_rs.q.val() + self.k_one16.val();
+                if self.a_rs.q.val() == self.k_da_last.val() {
+                    self.a_rs.d.next = self.k_zero16.val();
+                }
+            }
+            if self.b_rd.val() {
+                self.b_rs.d.next = self.b_rs.q.val() + self.k_one16.val();
+                if self.b_rs.q.val() == self.k_db_last.val() {
+                    self.b_rs.d.next = self.k_zero16.val();
+                }
+                if self.b_step.val() == self.k_zero16.val() {
+                    self.b_rb.d.next = self.b_rs.q.val();
+                }
             }
             if self.fa_go.val() & self.fa_early.val() {
                 self.a_pro.d.next = self.a_pro.q.val() + self.k_one17.val();

@@ -19,8 +19,8 @@ use systole_sim::memory::dram::DramBus;
 
 use crate::netlist::vec_of;
 
-/// Vectors of C's image: every 16-bit layout address.
-const C_VECTORS: usize = 1 << 16;
+/// Vectors of each image: every 16-bit address.
+const VECTORS: usize = 1 << 16;
 
 /// A request on a channel: (valid, bytes, for a fetch its (image, address, lanes)).
 type Request = (bool, u64, Option<(usize, u16, u8)>);
@@ -111,8 +111,12 @@ pub struct DramModel {
 }
 
 impl DramModel {
-    /// The DRAM of `cfg` holding images of `depth_a` and `depth_b` vectors of `lanes` lanes.
-    pub fn new(cfg: &ArchConfig, lanes: usize, depth_a: usize, depth_b: usize) -> Self {
+    /// The DRAM of `cfg` holding images of A and B of `lanes` lanes per vector, at every 16-bit
+    /// address (a re-fetching run's operands are larger than their buffers).
+    pub fn new(cfg: &ArchConfig, lanes: usize) -> Self {
+        // (Only a DRAM run uses the images; the ideal model's design leaves them empty.)
+        let dram = cfg.memory == systole_sim::config::MemoryModel::Dram;
+        let image = |vectors: usize| if dram { vectors } else { 0 };
         DramModel {
             clock: Default::default(),
             ch0_valid: Default::default(),
@@ -152,16 +156,11 @@ impl DramModel {
             _latency: cfg.dram.latency_cycles,
             _lanes: lanes,
             _img: [
-                vec![Signed::default(); depth_a * lanes],
-                vec![Signed::default(); depth_b * lanes],
+                vec![Signed::default(); image(VECTORS) * lanes],
+                vec![Signed::default(); image(VECTORS) * lanes],
             ],
             _lanes_c: cfg.array.cols as usize,
-            // (Only a DRAM run drains C; the ideal model's design leaves the image empty.)
-            _img_c: if cfg.memory == systole_sim::config::MemoryModel::Dram {
-                vec![0; C_VECTORS * cfg.array.cols as usize]
-            } else {
-                Vec::new()
-            },
+            _img_c: vec![0; image(VECTORS) * cfg.array.cols as usize],
             _pending: VecDeque::new(),
             _hrow: vec![0; cfg.array.cols as usize],
             _lat_c: cfg.buffers.c.read_latency,
@@ -379,13 +378,28 @@ impl Logic for DramModel {
                 "      if (8'd{l} < p_cnt[p_h[{pbits}:0]]) img_c[{{16'd0, p_addr[p_h[{pbits}:0]]}} * {lanes_c} + {l}] <= wdata${l};\n"
             );
         }
-        let mut data = String::new();
+        // A fetch's data is read from the image when the request is accepted (the images do not
+        // change during a run) and waits in its queue entry: a combinational read of a large
+        // array would make Icarus's `always @(*)` sensitive to every word of it.
+        let qbits = qn.trailing_zeros().max(1) - 1;
+        let (mut data, mut qdata, mut capture) = (String::new(), String::new(), String::new());
         for x in ["a", "b"] {
             for l in 0..lanes {
+                qdata += &format!("reg [7:0] q{x}_d{l} [0:QN-1];\n");
                 data += &format!(
-                    "   resp_{x}_data${l} = (resp_{x} && 8'd{l} < q{x}_cnt[q{x}_h[{qbits}:0]]) ? img_{x}[{{16'd0, q{x}_addr[q{x}_h[{qbits}:0]]}} * {lanes} + {l}] : 8'd0;\n",
-                    qbits = qn.trailing_zeros().max(1) - 1
+                    "   resp_{x}_data${l} = (resp_{x} && 8'd{l} < q{x}_cnt[q{x}_h[{qbits}:0]]) ? q{x}_d{l}[q{x}_h[{qbits}:0]] : 8'd0;\n"
                 );
+            }
+        }
+        for (ch, slot) in [(1, 1), (2, 2)] {
+            for (x, cond) in [("a", "!"), ("b", "")] {
+                capture += &format!("   if (acc{ch} && {cond}ch{ch}_b) begin\n");
+                for l in 0..lanes {
+                    capture += &format!(
+                        "      q{x}_d{l}[q{x}_{slot}] <= img_{x}[{{16'd0, ch{ch}_addr}} * {lanes} + {l}];\n"
+                    );
+                }
+                capture += "   end\n";
             }
         }
         Verilog::Custom(format!(
@@ -409,7 +423,7 @@ reg [63:0] qb_at [0:QN-1];
 reg [15:0] qb_addr [0:QN-1];
 reg [7:0] qb_cnt [0:QN-1];
 reg [31:0] qa_h, qa_t, qb_h, qb_t;
-reg [63:0] now, booked, wdone;
+{qdata}reg [63:0] now, booked, wdone;
 reg [63:0] lim, floor, e0, e1, e2, b1, b2, b3;
 reg acc0, acc1, acc2;
 reg [{qbits}:0] qa_1, qa_2, qb_1, qb_2;
@@ -483,7 +497,7 @@ always @(posedge clock) begin
    if (acc2 && !ch2_b) begin
       qa_at[qa_2] <= (e2 + BPC - 64'd1) / BPC; qa_addr[qa_2] <= ch2_addr; qa_cnt[qa_2] <= ch2_count;
    end
-   qa_t <= qa_t + {{31'd0, acc1 && !ch1_b}} + {{31'd0, acc2 && !ch2_b}};
+{capture}   qa_t <= qa_t + {{31'd0, acc1 && !ch1_b}} + {{31'd0, acc2 && !ch2_b}};
    qb_t <= qb_t + {{31'd0, acc1 && ch1_b}} + {{31'd0, acc2 && ch2_b}};
    if (qa_t - qa_h > QN - 4 || qb_t - qb_h > QN - 4) begin
       $display(\"internal error: the DRAM model's response queue overflowed\");
@@ -494,11 +508,11 @@ always @(posedge clock) begin
 end
 ",
             last_a = depth(0) - 1,
-            last_c = C_VECTORS * lanes_c - 1,
+            last_c = (self._img_c.len() / lanes_c).max(1) * lanes_c - 1,
             pn = pn,
             pbits = pn.trailing_zeros().max(1) - 1,
             last_b = depth(1) - 1,
-            qbits = qn.trailing_zeros().max(1) - 1,
+            qbits = qbits,
         ))
     }
 }

@@ -97,47 +97,58 @@ pub fn check_rtl(
         }
     }
     let g = top::BufferGeometry::of(cfg);
-    // With DRAM, C goes to DRAM (16-bit addresses); ideal, it stays in buffer C.
-    let c_room = match cfg.memory {
-        MemoryModel::Dram => 1 << 16,
-        MemoryModel::Ideal => g.depth_c,
-    };
+    let dram = cfg.memory == MemoryModel::Dram;
+    // Ideal, the operands and C stay in their buffers. With DRAM they live in DRAM behind the
+    // memory port's 16-bit vector addresses, and the DMA brings them in (whole operands, or
+    // per run or per fold through rings of the fast model's buffer depths).
     for (name, vectors, depth) in [
         ("A", img.a.len() / img.a_lanes, g.depth_a),
         ("B", img.b.len() / img.b_lanes, g.depth_b),
-        ("C", img.c_vectors, c_room),
+        ("C", img.c_vectors, g.depth_c),
     ] {
-        if vectors > depth && name == "C" && cfg.memory == MemoryModel::Dram {
+        if dram && vectors > 1 << 16 {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} has {vectors} vectors of C, and the memory port's DRAM addresses are 16 bits ({depth} vectors): run the fast backend"
+                "{m}x{n}x{k} in {df} has {vectors} vectors of {name}, and the memory port's DRAM addresses are 16 bits ({} vectors): run the fast backend",
+                1 << 16
             ));
         }
-        if vectors > depth {
+        if !dram && vectors > depth {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; the RTL keeps whole operands on chip (its DMA does not re-fetch yet), and with --memory ideal also C: run the fast backend, or give buffer {name} more capacity",
+                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; with --memory ideal the RTL keeps the operands and C in the buffers: run the fast backend, use --memory dram, or give buffer {name} more capacity",
                 cfg.name
             ));
         }
     }
     let shape = GemmShape { m, n, k };
-    // With DRAM, C's two banks of buffer_depth(C) / 2 rows live in the physical C.
-    if cfg.memory == MemoryModel::Dram {
-        let banks = cfg.buffer_depth(systole_sim::config::BufferId::C) / 2 * 2;
+    if dram {
+        use systole_sim::config::BufferId;
+        // The DMA's rings of A and B, and C's two banks, are the fast model's depths; the
+        // physical buffers must hold them.
+        let banks = cfg.buffer_depth(BufferId::C) / 2 * 2;
         if banks > g.depth_c as u64 {
             return unsupported(format!(
                 "buffer C's two banks hold {banks} rows of {} lanes by its capacity and word width, but the RTL's C has {} rows of {} int32 lanes (at most 2^16): give buffer C words of at least 32 x {} bits, or less capacity",
                 cfg.array.cols, g.depth_c, cfg.array.cols, cfg.array.cols
             ));
         }
+        for (name, id, depth) in [("A", BufferId::A, g.depth_a), ("B", BufferId::B, g.depth_b)] {
+            let model = cfg.buffer_depth(id);
+            if model > depth as u64 {
+                return unsupported(format!(
+                    "buffer {name} holds {model} vectors by its capacity and word width, but the RTL's buffer {name} has {depth} vectors of {} int8 lanes (at most 2^16): give buffer {name} words of at least 8 x {} bits, or less capacity",
+                    g.lanes_ab, g.lanes_ab
+                ));
+            }
+        }
     }
-    // The RTL's DMA covers whole-operand reuse and C's drain and accumulate modes.
+    // The RTL's DMA covers every reuse of A and B, and C's drain and accumulate modes.
     if let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? {
-        use systole_sim::memory::dma::{OutputMode, Reuse};
-        if plan.a != Reuse::Whole || plan.b != Reuse::Whole || plan.c == OutputMode::Spill {
+        use systole_sim::memory::dma::OutputMode;
+        if plan.c == OutputMode::Spill {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA fetches whole operands and does not spill partial sums yet (it needs A / B whole and C drain or accumulate): run the fast backend, or give the buffers room (A and B for the whole operands, each bank of C for a column tile's rows)",
+                "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA does not spill partial sums to DRAM yet (each bank of C must hold a column tile's rows): run the fast backend, or give buffer C room",
                 cfg.name,
-                plan.describe()
+                plan.describe(),
             ));
         }
     }
@@ -145,6 +156,26 @@ pub fn check_rtl(
         return unsupported("a run of 2^32 cycles or more: the cycle counter is 32 bits".into());
     }
     Ok(shape)
+}
+
+/// The start command's reuse codes of A and B (`cmd_a_reuse`, `cmd_b_reuse`): the fast model's
+/// memory plan, as a driver would work it out from the sizes (0 whole, 1 per run, 2 per fold;
+/// 0 with the ideal memory model).
+pub fn reuse_codes(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+) -> Result<(u64, u64), HdlError> {
+    use systole_sim::memory::dma::Reuse;
+    let code = |r: Reuse| match r {
+        Reuse::Whole => 0,
+        Reuse::PerRun => 1,
+        Reuse::PerFold => 2,
+    };
+    Ok(match systole_sim::array::memory_plan(cfg, df, shape)? {
+        Some((plan, _)) => (code(plan.a), code(plan.b)),
+        None => (0, 0),
+    })
 }
 
 /// Cycles after the start command by which `done` must have risen (a watchdog for the
@@ -155,9 +186,12 @@ pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
     if cfg.memory == MemoryModel::Ideal {
         return compute;
     }
-    // With DRAM, every byte crosses the bus once (whole reuse, no spill) and each request waits
-    // the latency at most once per cycle of bus time.
-    let bytes = systole_sim::memory::dma::DramTraffic::compulsory(shape).total();
+    // With DRAM, every byte the plan moves crosses the bus once, and each request waits the
+    // latency at most once per cycle of bus time.
+    let bytes = match systole_sim::array::memory_plan(cfg, df, shape) {
+        Ok(Some((_, traffic))) => traffic.total(),
+        _ => systole_sim::memory::dma::DramTraffic::compulsory(shape).total(),
+    };
     let bus = bytes / u64::from(cfg.dram.bytes_per_cycle.max(1)) + 1;
     compute + 2 * bus + 4 * u64::from(cfg.dram.latency_cycles)
 }

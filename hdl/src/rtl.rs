@@ -172,6 +172,9 @@ fn run<P: Probe, W: std::io::Write>(
     uut.cmd_n.next = Bits::from(shape.n as u64);
     uut.cmd_k.next = Bits::from(shape.k as u64);
     uut.cmd_mode.next = Bits::from(mode_code(df));
+    let (a_reuse, b_reuse) = crate::reuse_codes(cfg, df, shape)?;
+    uut.cmd_a_reuse.next = Bits::from(a_reuse);
+    uut.cmd_b_reuse.next = Bits::from(b_reuse);
     uut.start.next = true;
     settle(&mut uut)?;
     tick(&mut uut, &mut trace)?;
@@ -194,22 +197,23 @@ fn run<P: Probe, W: std::io::Write>(
         if uut.running.val() {
             // What the buffers do (not what the controller asks): a stalled cycle must do nothing.
             let acc = &uut.acc;
+            // Every buffer by its layout address (with DRAM, A and B may be the DMA's rings and
+            // C's rows are its bank rows; the data they read is what C's correctness checks).
             for (en, re, addr, count, buf) in [
                 (
                     acc.buf_a.en.val(),
                     acc.buf_a.re.val(),
-                    acc.buf_a.raddr.val(),
+                    acc.ctrl.a_addr.val(),
                     acc.buf_a.rcount.val(),
                     BufferId::A,
                 ),
                 (
                     acc.buf_b.en.val(),
                     acc.buf_b.re.val(),
-                    acc.buf_b.raddr.val(),
+                    acc.ctrl.b_addr.val(),
                     acc.buf_b.rcount.val(),
                     BufferId::B,
                 ),
-                // C by its layout address (with DRAM, C's rows are the DMA's bank rows).
                 (
                     acc.buf_c.en.val(),
                     acc.buf_c.re.val(),

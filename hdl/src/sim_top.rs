@@ -31,6 +31,10 @@ pub struct SimTop {
     pub cmd_b_base: Signal<In, Bits<16>>,
     /// Base of C.
     pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Reuse of A.
+    pub cmd_a_reuse: Signal<In, Bits<2>>,
+    /// Reuse of B.
+    pub cmd_b_reuse: Signal<In, Bits<2>>,
     /// Host port: buffer (or DRAM image) select.
     pub host_sel: Signal<In, Bits<2>>,
     /// Host port: write.
@@ -82,6 +86,8 @@ impl SimTop {
             cmd_a_base: Default::default(),
             cmd_b_base: Default::default(),
             cmd_c_base: Default::default(),
+            cmd_a_reuse: Default::default(),
+            cmd_b_reuse: Default::default(),
             host_sel: Default::default(),
             host_we: Default::default(),
             host_addr: Default::default(),
@@ -98,7 +104,7 @@ impl SimTop {
             ctr_lo: Default::default(),
             ctr_hi: Default::default(),
             acc: Accelerator::new(cfg)?,
-            dram: DramModel::new(cfg, g.lanes_ab, g.depth_a, g.depth_b),
+            dram: DramModel::new(cfg, g.lanes_ab),
             _dram: cfg.memory == MemoryModel::Dram,
         })
     }
@@ -173,6 +179,8 @@ impl Logic for SimTop {
         a.cmd_a_base.next = self.cmd_a_base.val();
         a.cmd_b_base.next = self.cmd_b_base.val();
         a.cmd_c_base.next = self.cmd_c_base.val();
+        a.cmd_a_reuse.next = self.cmd_a_reuse.val();
+        a.cmd_b_reuse.next = self.cmd_b_reuse.val();
         a.host_sel.next = self.host_sel.val();
         // With DRAM, the host's operands go to DRAM and the run fetches them.
         a.host_we.next = self.host_we.val() && !self._dram;
@@ -246,6 +254,8 @@ impl Logic for SimTop {
             &mut a.cmd_a_base,
             &mut a.cmd_b_base,
             &mut a.cmd_c_base,
+            &mut a.cmd_a_reuse,
+            &mut a.cmd_b_reuse,
             &mut a.host_sel,
             &mut a.host_we,
             &mut a.host_addr,

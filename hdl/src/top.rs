@@ -54,7 +54,7 @@ pub const COUNTERS: [&str; 28] = [
 pub const CYCLE_COUNTERS: [&str; 3] = ["stall_cycles", "load_cycles", "writeback_cycles"];
 
 /// The top module's ports other than `clock`: name, input (true) or output, width.
-pub const TOP_PORTS: [(&str, bool, usize); 23] = [
+pub const TOP_PORTS: [(&str, bool, usize); 25] = [
     ("start", true, 1),
     ("cmd_m", true, 16),
     ("cmd_n", true, 16),
@@ -63,6 +63,8 @@ pub const TOP_PORTS: [(&str, bool, usize); 23] = [
     ("cmd_a_base", true, 16),
     ("cmd_b_base", true, 16),
     ("cmd_c_base", true, 16),
+    ("cmd_a_reuse", true, 2),
+    ("cmd_b_reuse", true, 2),
     ("host_sel", true, 2),
     ("host_we", true, 1),
     ("host_addr", true, 16),
@@ -173,6 +175,13 @@ pub struct Accelerator {
     pub cmd_b_base: Signal<In, Bits<16>>,
     /// Start command: vector address of C in buffer C.
     pub cmd_c_base: Signal<In, Bits<16>>,
+    /// Start command: how often A's vectors are fetched from DRAM: 0 whole (A stays in buffer
+    /// A at its layout addresses), 1 per run, 2 per fold (buffer A is a ring of slots). The
+    /// host's driver takes it from the memory plan (`systole_sim::array::memory_plan`). Ignored
+    /// with the ideal memory model.
+    pub cmd_a_reuse: Signal<In, Bits<2>>,
+    /// Start command: B's reuse, as `cmd_a_reuse`.
+    pub cmd_b_reuse: Signal<In, Bits<2>>,
     /// Stall: while high in a cycle of the run (cycle 0 to the last C write), every register of
     /// the datapath and the controller holds its value at the clock edge, no buffer read or C
     /// write is done, and no event is counted except the cycle. Ignored outside the run.
@@ -296,6 +305,8 @@ impl Accelerator {
             cmd_a_base: Default::default(),
             cmd_b_base: Default::default(),
             cmd_c_base: Default::default(),
+            cmd_a_reuse: Default::default(),
+            cmd_b_reuse: Default::default(),
             stall: Default::default(),
             host_sel: Default::default(),
             host_we: Default::default(),
@@ -408,6 +419,8 @@ impl Logic for Accelerator {
         ct.cmd_a_base.next = self.cmd_a_base.val();
         ct.cmd_b_base.next = self.cmd_b_base.val();
         ct.cmd_c_base.next = self.cmd_c_base.val();
+        ct.cmd_a_reuse.next = self.cmd_a_reuse.val();
+        ct.cmd_b_reuse.next = self.cmd_b_reuse.val();
         // The run stalls when the host asks or when the DMA must wait for DRAM.
         ct.stall.next = self.stall.val() || self.dma.stall.val();
         ct.fa_step.next = self.dma.fa_step.val();
@@ -433,17 +446,18 @@ impl Logic for Accelerator {
         );
         let dram = self._dram;
         for (b, sel) in [(&mut self.buf_a, HOST_SEL_A), (&mut self.buf_b, HOST_SEL_B)] {
+            // The DMA places landings and reads: at layout addresses, or in its rings.
             let (resp, resp_addr, resp_count, resp_data) = if sel == HOST_SEL_A {
                 (
                     self.mem_resp_a.val(),
-                    self.mem_resp_a_addr.val(),
+                    self.dma.a_waddr.val(),
                     self.mem_resp_a_count.val(),
                     &self.mem_resp_a_data,
                 )
             } else {
                 (
                     self.mem_resp_b.val(),
-                    self.mem_resp_b_addr.val(),
+                    self.dma.b_waddr.val(),
                     self.mem_resp_b_count.val(),
                     &self.mem_resp_b_data,
                 )
@@ -451,7 +465,7 @@ impl Logic for Accelerator {
             let (re, addr, count, flags, tag) = if sel == HOST_SEL_A {
                 (
                     ct.a_re.val(),
-                    ct.a_addr.val(),
+                    self.dma.a_raddr.val(),
                     ct.a_count.val(),
                     ct.a_flags.val(),
                     ct.a_tag.val(),
@@ -459,7 +473,7 @@ impl Logic for Accelerator {
             } else {
                 (
                     ct.b_re.val(),
-                    ct.b_addr.val(),
+                    self.dma.b_raddr.val(),
                     ct.b_count.val(),
                     ct.b_flags.val(),
                     ct.b_tag.val(),
@@ -601,6 +615,15 @@ impl Logic for Accelerator {
         d.b_re.next = ct.b_re.val();
         d.b_count.next = ct.b_count.val();
         d.b_fetch.next = ct.b_fetch.val();
+        d.a_retire.next = ct.a_retire.val();
+        d.a_ring.next = ct.a_ring.val();
+        d.a_addr.next = ct.a_addr.val();
+        d.b_retire.next = ct.b_retire.val();
+        d.b_ring.next = ct.b_ring.val();
+        d.b_addr.next = ct.b_addr.val();
+        d.b_step.next = ct.b_step.val();
+        d.resp_a_addr.next = self.mem_resp_a_addr.val();
+        d.resp_b_addr.next = self.mem_resp_b_addr.val();
         d.c_we.next = ct.c_we.val();
         d.w_bank.next = ct.w_bank.val();
         d.w_claim.next = ct.w_claim.val();
@@ -715,6 +738,8 @@ impl Logic for Accelerator {
         ct.cmd_a_base.connect();
         ct.cmd_b_base.connect();
         ct.cmd_c_base.connect();
+        ct.cmd_a_reuse.connect();
+        ct.cmd_b_reuse.connect();
         ct.stall.connect();
         ct.fa_step.connect();
         ct.fb_step.connect();
@@ -744,6 +769,15 @@ impl Logic for Accelerator {
             &mut d.b_re,
             &mut d.b_count,
             &mut d.b_fetch,
+            &mut d.a_retire,
+            &mut d.a_ring,
+            &mut d.a_addr,
+            &mut d.b_retire,
+            &mut d.b_ring,
+            &mut d.b_addr,
+            &mut d.b_step,
+            &mut d.resp_a_addr,
+            &mut d.resp_b_addr,
             &mut d.c_we,
             &mut d.w_bank,
             &mut d.w_claim,
@@ -840,6 +874,8 @@ impl Logic for Accelerator {
             "cmd_a_base",
             "cmd_b_base",
             "cmd_c_base",
+            "cmd_a_reuse",
+            "cmd_b_reuse",
         ] {
             k.assign(format!("ctrl${p}"), sig(p));
         }
@@ -866,6 +902,7 @@ impl Logic for Accelerator {
             "fa_valid", "fa_addr", "fa_count", "fa_due", "fa_early", "fb_valid", "fb_addr",
             "fb_count", "fb_due", "fb_early", "a_re", "a_count", "a_fetch", "b_re", "b_count",
             "b_fetch", "c_we", "w_bank", "w_claim", "w_final", "c_re", "r_bank", "w_row", "r_row",
+            "a_retire", "a_ring", "a_addr", "b_retire", "b_ring", "b_addr", "b_step",
         ] {
             k.assign(format!("dma${p}"), sig(format!("ctrl${p}")));
         }
@@ -876,6 +913,8 @@ impl Logic for Accelerator {
             ("ready2", "mem_ready2"),
             ("resp_a", "mem_resp_a"),
             ("resp_b", "mem_resp_b"),
+            ("resp_a_addr", "mem_resp_a_addr"),
+            ("resp_b_addr", "mem_resp_b_addr"),
             ("writes_idle", "mem_writes_idle"),
         ] {
             k.assign(format!("dma${p}"), sig(port));
@@ -903,7 +942,7 @@ impl Logic for Accelerator {
         }
         for (b, x, sel) in [("buf_a", "a", HOST_SEL_A), ("buf_b", "b", HOST_SEL_B)] {
             k.assign(format!("{b}$re"), sig(format!("ctrl${x}_re")));
-            k.assign(format!("{b}$raddr"), sig(format!("ctrl${x}_addr")));
+            k.assign(format!("{b}$raddr"), sig(format!("dma${x}_raddr")));
             k.assign(format!("{b}$rcount"), sig(format!("ctrl${x}_count")));
             k.assign(format!("{b}$rflags"), sig(format!("ctrl${x}_flags")));
             k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
@@ -918,7 +957,7 @@ impl Logic for Accelerator {
                     lit(0, 1)
                 },
             );
-            k.assign(format!("{b}$waddr"), sig(format!("mem_resp_{x}_addr")));
+            k.assign(format!("{b}$waddr"), sig(format!("dma${x}_waddr")));
             k.assign(format!("{b}$wcount"), sig(format!("mem_resp_{x}_count")));
             for l in 0..lanes_ab {
                 k.assign(

@@ -42,11 +42,11 @@ int main(int argc, char** argv) {{
         while (std::fscanf(sf, "%u", &bit) == 1) stall_pat.push_back(bit ? 1 : 0);
         std::fclose(sf);
     }}
-    unsigned m, n, k, mode, loads, cvec, clanes, lc;
+    unsigned m, n, k, mode, areuse, breuse, loads, cvec, clanes, lc;
     unsigned long long limit;
     FILE* rf = std::fopen(argv[1], "r");
-    if (!rf || std::fscanf(rf, "%u %u %u %u %u %u %u %u %llu", &m, &n, &k, &mode, &loads, &cvec,
-                           &clanes, &lc, &limit) != 9) {{
+    if (!rf || std::fscanf(rf, "%u %u %u %u %u %u %u %u %u %u %llu", &m, &n, &k, &mode, &areuse,
+                           &breuse, &loads, &cvec, &clanes, &lc, &limit) != 11) {{
         std::fprintf(stderr, "cannot read %s\n", argv[1]);
         return 2;
     }}
@@ -72,6 +72,7 @@ int main(int argc, char** argv) {{
     top.host_we = 0;
     top.cmd_m = m; top.cmd_n = n; top.cmd_k = k; top.cmd_mode = mode;
     top.cmd_a_base = 0; top.cmd_b_base = 0; top.cmd_c_base = 0;
+    top.cmd_a_reuse = areuse; top.cmd_b_reuse = breuse;
     top.stall = 0;
     top.start = 1;
     tick();
@@ -223,11 +224,13 @@ pub fn run_verilator_stalled(
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", work.display()));
     std::fs::create_dir_all(work).map_err(io)?;
     let run = format!(
-        "{} {} {} {} {} {} {} {} {}\n",
+        "{} {} {} {} {} {} {} {} {} {} {}\n",
         p.shape.m,
         p.shape.n,
         p.shape.k,
         p.mode,
+        p.reuse.0,
+        p.reuse.1,
         p.loads,
         p.c_vectors,
         p.c_lanes,

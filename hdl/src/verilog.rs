@@ -98,6 +98,12 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "vector address of each operand in its buffer",
         ),
         (
+            "cmd_a_reuse, cmd_b_reuse",
+            "in",
+            2,
+            "with DRAM, how often the DMA fetches each operand: 0 = whole (it stays in its buffer at its layout addresses), 1 = per run, 2 = per fold (the buffer is a ring of slots); the memory plan's reuse (`systole_hdl::reuse_codes`); ignored with the ideal memory model",
+        ),
+        (
             "stall",
             "in",
             1,

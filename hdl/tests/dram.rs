@@ -180,3 +180,115 @@ fn icarus_streams_results_through_the_banks_of_c() {
     assert_eq!(fast.stats, ica.run.stats);
     let _ = std::fs::remove_dir_all(&work);
 }
+
+/// `cfg` with buffers A and B of `depth_a` and `depth_b` vectors (1 KiB each, wide words), so
+/// that small GEMMs must re-fetch.
+fn small_ab(mut cfg: ArchConfig, depth_a: u32, depth_b: u32) -> ArchConfig {
+    for (buf, depth) in [(&mut cfg.buffers.a, depth_a), (&mut cfg.buffers.b, depth_b)] {
+        buf.capacity_kib = 1;
+        buf.word_bits = 8192 / depth;
+    }
+    cfg.validate().unwrap();
+    cfg
+}
+
+/// The memory plan of a GEMM, as the reports print it.
+fn plan_of(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize) -> String {
+    let shape = systole_sim::GemmShape { m, n, k };
+    systole_sim::array::memory_plan(cfg, df, shape)
+        .unwrap()
+        .unwrap()
+        .0
+        .describe()
+}
+
+#[test]
+fn operands_larger_than_their_buffers_are_refetched_per_run_and_per_fold() {
+    // Each case names the plan it must hit, so that a change of the plan's rules cannot quietly
+    // turn the test into a whole-operand one.
+    let cases = [
+        // OS: B's column tile fetched once per run of row tiles; A's row tile per fold.
+        (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
+        (Dataflow::Os, 4, 4, (9, 9, 6), "per-fold / per-fold / drain"),
+        (Dataflow::Os, 16, 4, (5, 9, 6), "whole / per-fold / drain"),
+        // WS: A streams each K tile per column tile; B's stationary tiles go through a ring.
+        (
+            Dataflow::Ws,
+            8,
+            8,
+            (6, 9, 9),
+            "per-run / per-run / accumulate",
+        ),
+        (
+            Dataflow::Ws,
+            4,
+            2,
+            (6, 9, 9),
+            "per-fold / per-fold / accumulate",
+        ),
+        // IS: the roles of A and B swap.
+        (
+            Dataflow::Is,
+            8,
+            8,
+            (9, 6, 9),
+            "per-run / per-run / accumulate",
+        ),
+        (
+            Dataflow::Is,
+            2,
+            4,
+            (9, 6, 9),
+            "per-fold / per-fold / accumulate",
+        ),
+    ];
+    for (bpc, lat) in [(1, 3), (8, 11)] {
+        for &(df, da, db, (m, n, k), want) in &cases {
+            let cfg = small_ab(arch(4, 4, bpc, lat), da, db);
+            assert_eq!(
+                plan_of(&cfg, df, m, n, k),
+                want,
+                "{df} {m}x{n}x{k} A {da} B {db}"
+            );
+            lockstep(&cfg, df, m, n, k, (m * 7 + n * 5 + k) as u64);
+        }
+    }
+}
+
+#[test]
+fn icarus_and_verilator_refetch_through_the_rings() {
+    let work = std::env::temp_dir().join(format!("systole-dram-refetch-{}", std::process::id()));
+    for (df, da, db, (m, n, k), want) in [
+        (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
+        (
+            Dataflow::Ws,
+            4,
+            2,
+            (6, 9, 9),
+            "per-fold / per-fold / accumulate",
+        ),
+        (
+            Dataflow::Is,
+            8,
+            8,
+            (9, 6, 9),
+            "per-run / per-run / accumulate",
+        ),
+    ] {
+        let cfg = small_ab(arch(4, 4, 2, 7), da, db);
+        assert_eq!(plan_of(&cfg, df, m, n, k), want);
+        let a = Matrix::<i8>::random(m, k, 41);
+        let b = Matrix::<i8>::random(k, n, 42);
+        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+        let dir = work.join(format!("{df}"));
+        let ica = systole_hdl::cosim::run_icarus(&cfg, df, &a, &b, &dir)
+            .unwrap_or_else(|e| panic!("Icarus {df}: {e}"));
+        assert_eq!(fast.c, ica.run.c, "Icarus {df}: C");
+        assert_eq!(fast.stats, ica.run.stats, "Icarus {df}: stats");
+        let ver = systole_hdl::verilator::run_verilator(&cfg, df, &a, &b, &dir)
+            .unwrap_or_else(|e| panic!("Verilator {df}: {e}"));
+        assert_eq!(fast.c, ver.run.c, "Verilator {df}: C");
+        assert_eq!(fast.stats, ver.run.stats, "Verilator {df}: stats");
+    }
+    let _ = std::fs::remove_dir_all(&work);
+}
