@@ -292,3 +292,72 @@ fn icarus_and_verilator_refetch_through_the_rings() {
     }
     let _ = std::fs::remove_dir_all(&work);
 }
+
+#[test]
+fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
+    // The host's `stall` holds the datapath while the DMA goes on, so the run is not the fast
+    // model's stretched (the fast model has no host stall); but C and every count of work done
+    // (MACs, hops, buffer accesses, landings, drains, DRAM bytes) must be unchanged, with rings
+    // that retire and refill around the held cycles.
+    for &(df, da, db, (m, n, k), want) in &[
+        (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
+        (
+            Dataflow::Ws,
+            4,
+            2,
+            (6, 9, 9),
+            "per-fold / per-fold / accumulate",
+        ),
+        (Dataflow::Is, 16, 16, (5, 7, 3), "whole / whole / drain"),
+    ] {
+        let cfg = small_ab(arch(4, 4, 2, 9), da, db);
+        assert_eq!(plan_of(&cfg, df, m, n, k), want);
+        let a = Matrix::<i8>::random(m, k, 51);
+        let b = Matrix::<i8>::random(k, n, 52);
+        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+        // Seeded bursts: about one cycle in three stalls, in runs of 1 to 4.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut burst = 0;
+        let stalled = systole_hdl::rtl::simulate_gemm_rtl_stalled(
+            &cfg,
+            df,
+            &a,
+            &b,
+            &mut common::Trace::default(),
+            |_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                if burst == 0 && x % 6 == 0 {
+                    burst = 1 + (x >> 8) % 4;
+                }
+                let s = burst > 0;
+                burst = burst.saturating_sub(1);
+                s
+            },
+        )
+        .unwrap_or_else(|e| panic!("{df}: {e}"));
+        let held = stalled.stalled.len() as u64;
+        assert!(
+            held * 8 > fast.stats.total_cycles,
+            "{df}: the pattern stalled {held} of the run's cycles"
+        );
+        let rtl = stalled.rtl.run;
+        assert_eq!(rtl.c, fast.c, "{df}: C");
+        for ((name, want), (_, got)) in fast
+            .stats
+            .events
+            .pairs()
+            .into_iter()
+            .zip(rtl.stats.events.pairs())
+        {
+            if name != "idle_pe_cycles" {
+                assert_eq!(got, want, "{df}: {name}");
+            }
+        }
+        assert!(
+            rtl.stats.total_cycles > fast.stats.total_cycles,
+            "{df}: cycles"
+        );
+    }
+}
