@@ -121,10 +121,12 @@ pub struct Controller {
     pub c_waddr: Signal<Out, Bits<16>>,
     /// Valid lanes of the write.
     pub c_wcount: Signal<Out, Bits<8>>,
-    /// The DMA's fetch cursor for buffer A has a vector to fetch (with `whole` reuse, the
-    /// vectors of A in the order of their first read).
+    /// The DMA's fetch cursor for buffer A has a vector to fetch (the vectors of A in the order
+    /// of the reads that fetch them: their first reads with `whole` reuse, every fold's or each
+    /// run's with a ring).
     pub fa_valid: Signal<Out, Bit>,
-    /// Its address in buffer A (base included; DRAM keeps A at the same addresses).
+    /// Its layout address (base included): its address in DRAM, and in buffer A with `whole`
+    /// reuse (a ring places it in its next slot).
     pub fa_addr: Signal<Out, Bits<16>>,
     /// Its lanes.
     pub fa_count: Signal<Out, Bits<8>>,

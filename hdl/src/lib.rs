@@ -131,13 +131,42 @@ pub fn check_rtl(
                 cfg.array.cols, g.depth_c, cfg.array.cols, cfg.array.cols
             ));
         }
-        for (name, id, depth) in [("A", BufferId::A, g.depth_a), ("B", BufferId::B, g.depth_b)] {
-            let model = cfg.buffer_depth(id);
-            if model > depth as u64 {
-                return unsupported(format!(
-                    "buffer {name} holds {model} vectors by its capacity and word width, but the RTL's buffer {name} has {depth} vectors of {} int8 lanes (at most 2^16): give buffer {name} words of at least 8 x {} bits, or less capacity",
-                    g.lanes_ab, g.lanes_ab
-                ));
+        // A `whole` operand lands at its layout addresses in the physical buffer; a ring has the
+        // fast model's depth.
+        if let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? {
+            use systole_sim::memory::dma::Reuse;
+            for (name, id, reuse, vectors, depth) in [
+                (
+                    "A",
+                    BufferId::A,
+                    plan.a,
+                    img.a.len() / img.a_lanes,
+                    g.depth_a,
+                ),
+                (
+                    "B",
+                    BufferId::B,
+                    plan.b,
+                    img.b.len() / img.b_lanes,
+                    g.depth_b,
+                ),
+            ] {
+                let (need, what) = match reuse {
+                    Reuse::Whole => (
+                        vectors as u64,
+                        format!("{m}x{n}x{k} in {df} keeps {vectors} vectors of {name}"),
+                    ),
+                    Reuse::PerRun | Reuse::PerFold => {
+                        let model = cfg.buffer_depth(id);
+                        (model, format!("{m}x{n}x{k} in {df} re-fetches {name} through a ring of {model} vectors (its capacity / (banks x word bits))"))
+                    }
+                };
+                if need > depth as u64 {
+                    return unsupported(format!(
+                        "{what}, but the RTL's buffer {name} has {depth} vectors of {} int8 lanes (at most 2^16): run the fast backend, or give buffer {name} fewer, wider vectors",
+                        g.lanes_ab
+                    ));
+                }
             }
         }
     }
@@ -187,11 +216,26 @@ pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
         return compute;
     }
     // With DRAM, every byte the plan moves crosses the bus once, and each request waits the
-    // latency at most once per cycle of bus time.
-    let bytes = match systole_sim::array::memory_plan(cfg, df, shape) {
-        Ok(Some((_, traffic))) => traffic.total(),
-        _ => systole_sim::memory::dma::DramTraffic::compulsory(shape).total(),
+    // latency at most once per cycle of bus time. A ring of `depth` vectors keeps at most
+    // `depth` fetches in flight, so a small ring behind a long latency takes about
+    // `fetches / depth x latency` (at most one fetch per byte).
+    use systole_sim::config::BufferId;
+    let lat = u64::from(cfg.dram.latency_cycles);
+    let (bytes, ring_wait) = match systole_sim::array::memory_plan(cfg, df, shape) {
+        Ok(Some((_, traffic))) => {
+            let wait = |fetched: u64, id: BufferId| {
+                (fetched / cfg.buffer_depth(id).max(1) + 1) * (lat + 1)
+            };
+            (
+                traffic.total(),
+                wait(traffic.a_read, BufferId::A) + wait(traffic.b_read, BufferId::B),
+            )
+        }
+        _ => (
+            systole_sim::memory::dma::DramTraffic::compulsory(shape).total(),
+            0,
+        ),
     };
     let bus = bytes / u64::from(cfg.dram.bytes_per_cycle.max(1)) + 1;
-    compute + 2 * bus + 4 * u64::from(cfg.dram.latency_cycles)
+    compute + 2 * bus + 4 * lat + 2 * ring_wait
 }

@@ -2,7 +2,7 @@
 //! DRAM in play (load cycles, stalls on fetches and on a full bank of C, the final drain), every
 //! buffer access, C, the cycle counts and every event counter must agree.
 
-use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
+use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 
 mod common;
@@ -186,9 +186,13 @@ fn icarus_streams_results_through_the_banks_of_c() {
 fn small_ab(mut cfg: ArchConfig, depth_a: u32, depth_b: u32) -> ArchConfig {
     for (buf, depth) in [(&mut cfg.buffers.a, depth_a), (&mut cfg.buffers.b, depth_b)] {
         buf.capacity_kib = 1;
-        buf.word_bits = 8192 / depth;
+        buf.word_bits = 8192 / depth / 8 * 8;
     }
     cfg.validate().unwrap();
+    assert_eq!(
+        (cfg.buffer_depth(BufferId::A), cfg.buffer_depth(BufferId::B)),
+        (u64::from(depth_a), u64::from(depth_b))
+    );
     cfg
 }
 
@@ -239,6 +243,15 @@ fn operands_larger_than_their_buffers_are_refetched_per_run_and_per_fold() {
             2,
             4,
             (9, 6, 9),
+            "per-fold / per-fold / accumulate",
+        ),
+        // Rings whose depth is not a power of two (the slot pointers wrap by comparison).
+        (Dataflow::Os, 6, 6, (9, 9, 5), "per-run / per-run / drain"),
+        (
+            Dataflow::Ws,
+            3,
+            3,
+            (6, 9, 9),
             "per-fold / per-fold / accumulate",
         ),
     ];
@@ -360,4 +373,18 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
             "{df}: cycles"
         );
     }
+}
+
+#[test]
+fn a_small_ring_behind_a_long_latency_finishes_within_the_watchdog() {
+    // Two-vector rings keep two fetches in flight, so each pair of vectors waits the full
+    // latency: the run is far longer than the bus time, and the backends' watchdog must allow it.
+    let cfg = small_ab(arch(4, 4, 16, 150), 2, 2);
+    let (m, n, k) = (8, 8, 12);
+    assert_eq!(
+        plan_of(&cfg, Dataflow::Os, m, n, k),
+        "per-fold / per-fold / drain"
+    );
+    let (stall, _, _) = lockstep(&cfg, Dataflow::Os, m, n, k, 61);
+    assert!(stall > 3_000, "{stall} stall cycles");
 }
