@@ -98,7 +98,16 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     probe: &mut P,
     vcd: Option<W>,
 ) -> Result<RtlRun, HdlError> {
-    run(cfg, df, a, b, probe, vcd, &mut |_| false).map(|s| s.rtl)
+    run(
+        cfg,
+        df,
+        a,
+        b,
+        probe,
+        vcd,
+        (&mut |_| false, Bases::default()),
+    )
+    .map(|s| s.rtl)
 }
 
 /// A run with a driven `stall` input.
@@ -124,7 +133,49 @@ pub fn simulate_gemm_rtl_stalled<P: Probe>(
     probe: &mut P,
     mut stall: impl FnMut(u64) -> bool,
 ) -> Result<StalledRun, HdlError> {
-    run(cfg, df, a, b, probe, None::<std::io::Sink>, &mut stall)
+    run(
+        cfg,
+        df,
+        a,
+        b,
+        probe,
+        None::<std::io::Sink>,
+        (&mut stall, Bases::default()),
+    )
+}
+
+/// Where a run's operands and C start: the start command's `cmd_a_base`, `cmd_b_base` and
+/// `cmd_c_base` (vector addresses in the buffers with the ideal memory model, in DRAM with DRAM).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bases {
+    /// First vector of A.
+    pub a: u16,
+    /// First vector of B.
+    pub b: u16,
+    /// First vector of C.
+    pub c: u16,
+}
+
+/// [`simulate_gemm_rtl`] with the operands loaded, and C read back, at `bases` rather than at 0.
+/// The probe hears layout addresses (the base taken off), as from a run at 0.
+pub fn simulate_gemm_rtl_at<P: Probe>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    bases: Bases,
+) -> Result<RtlRun, HdlError> {
+    run(
+        cfg,
+        df,
+        a,
+        b,
+        probe,
+        None::<std::io::Sink>,
+        (&mut |_| false, bases),
+    )
+    .map(|s| s.rtl)
 }
 
 fn run<P: Probe, W: std::io::Write>(
@@ -134,10 +185,36 @@ fn run<P: Probe, W: std::io::Write>(
     b: &Matrix<i8>,
     probe: &mut P,
     vcd: Option<W>,
-    stall: &mut dyn FnMut(u64) -> bool,
+    (stall, bases): (&mut dyn FnMut(u64) -> bool, Bases),
 ) -> Result<StalledRun, HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
+    // Each operand and C, from its base, within its buffer (ideal) or DRAM's 16-bit addresses.
+    let g = crate::top::BufferGeometry::of(cfg);
+    let ideal = cfg.memory == systole_sim::config::MemoryModel::Ideal;
+    for (name, base, vectors, depth) in [
+        ("A", bases.a, img.a.len() / img.a_lanes, g.depth_a),
+        ("B", bases.b, img.b.len() / img.b_lanes, g.depth_b),
+        ("C", bases.c, img.c_vectors, g.depth_c),
+    ] {
+        let room = if ideal { depth } else { 1 << 16 };
+        if usize::from(base) + vectors > room {
+            return Err(HdlError::Unsupported(format!(
+                "{name} at base {base} needs vectors {base}..{} but {} holds {room}",
+                usize::from(base) + vectors,
+                if ideal {
+                    "its buffer"
+                } else {
+                    "DRAM's 16-bit address space"
+                }
+            )));
+        }
+    }
+    let (base_a, base_b, base_c) = (
+        usize::from(bases.a),
+        usize::from(bases.b),
+        usize::from(bases.c),
+    );
     let c = cfg.array.cols as usize;
     let mut uut = SimTop::new(cfg)?;
     uut.connect_all();
@@ -151,9 +228,10 @@ fn run<P: Probe, W: std::io::Write>(
             for (l, &x) in chunk.iter().enumerate() {
                 let x = Signed::<8>::from(i64::from(x));
                 match (dram, b) {
-                    (true, _) => uut.dram.poke(b, v, l, x),
-                    (false, 0) => uut.acc.buf_a.poke(v, l, x),
-                    (false, _) => uut.acc.buf_b.poke(v, l, x),
+                    (true, 0) => uut.dram.poke(0, base_a + v, l, x),
+                    (true, _) => uut.dram.poke(1, base_b + v, l, x),
+                    (false, 0) => uut.acc.buf_a.poke(base_a + v, l, x),
+                    (false, _) => uut.acc.buf_b.poke(base_b + v, l, x),
                 }
             }
         }
@@ -172,6 +250,9 @@ fn run<P: Probe, W: std::io::Write>(
     uut.cmd_n.next = Bits::from(shape.n as u64);
     uut.cmd_k.next = Bits::from(shape.k as u64);
     uut.cmd_mode.next = Bits::from(mode_code(df));
+    uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
+    uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
+    uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
     let (a_reuse, b_reuse) = crate::reuse_codes(cfg, df, shape)?;
     uut.cmd_a_reuse.next = Bits::from(a_reuse);
     uut.cmd_b_reuse.next = Bits::from(b_reuse);
@@ -199,11 +280,12 @@ fn run<P: Probe, W: std::io::Write>(
             let acc = &uut.acc;
             // Every buffer by its layout address (with DRAM, A and B may be the DMA's rings and
             // C's rows are its bank rows; the data they read is what C's correctness checks).
-            for (en, re, addr, count, buf) in [
+            for (en, re, addr, base, count, buf) in [
                 (
                     acc.buf_a.en.val(),
                     acc.buf_a.re.val(),
                     acc.ctrl.a_addr.val(),
+                    base_a,
                     acc.buf_a.rcount.val(),
                     BufferId::A,
                 ),
@@ -211,6 +293,7 @@ fn run<P: Probe, W: std::io::Write>(
                     acc.buf_b.en.val(),
                     acc.buf_b.re.val(),
                     acc.ctrl.b_addr.val(),
+                    base_b,
                     acc.buf_b.rcount.val(),
                     BufferId::B,
                 ),
@@ -218,12 +301,13 @@ fn run<P: Probe, W: std::io::Write>(
                     acc.buf_c.en.val(),
                     acc.buf_c.re.val(),
                     acc.ctrl.c_raddr.val(),
+                    base_c,
                     acc.buf_c.rcount.val(),
                     BufferId::C,
                 ),
             ] {
                 if en && re && count.to_u64() > 0 {
-                    probe.buffer_read(t, buf, addr.index(), count.index());
+                    probe.buffer_read(t, buf, addr.index().wrapping_sub(base), count.index());
                 }
             }
             let bc = &acc.buf_c;
@@ -232,7 +316,12 @@ fn run<P: Probe, W: std::io::Write>(
                 for j in 0..bc.wcount.val().index() {
                     values.push(signed_i32(bc.wdata[j].val()));
                 }
-                probe.buffer_write(t, BufferId::C, acc.ctrl.c_waddr.val().index(), &values);
+                probe.buffer_write(
+                    t,
+                    BufferId::C,
+                    acc.ctrl.c_waddr.val().index().wrapping_sub(base_c),
+                    &values,
+                );
             }
             if uut.fold_start.val() {
                 fold_starts.push(t);
@@ -271,9 +360,9 @@ fn run<P: Probe, W: std::io::Write>(
     for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
         for (l, x) in chunk.iter_mut().enumerate() {
             *x = if dram {
-                uut.dram.peek_c(v, l)
+                uut.dram.peek_c(base_c + v, l)
             } else {
-                signed_i32(uut.acc.buf_c.peek(v, l))
+                signed_i32(uut.acc.buf_c.peek(base_c + v, l))
             };
         }
     }

@@ -388,3 +388,64 @@ fn a_small_ring_behind_a_long_latency_finishes_within_the_watchdog() {
     let (stall, _, _) = lockstep(&cfg, Dataflow::Os, m, n, k, 61);
     assert!(stall > 3_000, "{stall} stall cycles");
 }
+
+#[test]
+fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
+    // The start command's base addresses move A, B and C in the buffers (ideal) or in DRAM
+    // (whole operands and rings): every buffer access, by layout address, C and every statistic
+    // must be those of the fast model, which has no bases.
+    let bases = systole_hdl::rtl::Bases {
+        a: 37,
+        b: 5,
+        c: 101,
+    };
+    let ideal = ArchConfig::preset("tiny-4x4")
+        .unwrap()
+        .with_memory(None, Some(MemoryModel::Ideal))
+        .unwrap();
+    let cases = [
+        (ideal, Dataflow::Ws, (6, 9, 9)),
+        (arch(4, 4, 2, 9), Dataflow::Is, (5, 7, 3)),
+        (small_ab(arch(4, 4, 2, 9), 8, 8), Dataflow::Os, (9, 9, 6)),
+        (small_ab(arch(4, 4, 2, 9), 4, 2), Dataflow::Ws, (6, 9, 9)),
+    ];
+    for (cfg, df, (m, n, k)) in cases {
+        let a = Matrix::<i8>::random(m, k, 71);
+        let b = Matrix::<i8>::random(k, n, 72);
+        let mut want = common::Trace::default();
+        let fast =
+            systole_sim::array::simulate_gemm_with_probe(&cfg, df, &a, &b, &mut want).unwrap();
+        let mut got = common::Trace::default();
+        let rtl = systole_hdl::rtl::simulate_gemm_rtl_at(&cfg, df, &a, &b, &mut got, bases)
+            .unwrap_or_else(|e| panic!("{df}: {e}"))
+            .run;
+        let (mut w, mut g) = (want.0, got.0);
+        w.sort();
+        g.sort();
+        assert_eq!(w, g, "{} {df}: buffer accesses", cfg.name);
+        assert_eq!(rtl.c, fast.c, "{} {df}: C", cfg.name);
+        assert_eq!(rtl.stats, fast.stats, "{} {df}: stats", cfg.name);
+    }
+    // A base that pushes an operand past the end is refused, not wrapped.
+    let cfg = ArchConfig::preset("tiny-4x4")
+        .unwrap()
+        .with_memory(None, Some(MemoryModel::Ideal))
+        .unwrap();
+    let (a, b) = (Matrix::<i8>::random(4, 4, 1), Matrix::<i8>::random(4, 4, 2));
+    let far = systole_hdl::rtl::Bases {
+        a: 1023,
+        b: 0,
+        c: 0,
+    };
+    let err = systole_hdl::rtl::simulate_gemm_rtl_at(
+        &cfg,
+        Dataflow::Os,
+        &a,
+        &b,
+        &mut common::Trace::default(),
+        far,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("A at base 1023"), "{err}");
+}
