@@ -178,7 +178,64 @@ pub fn simulate_gemm_rtl_at<P: Probe>(
     .map(|s| s.rtl)
 }
 
+/// One design instance that runs GEMMs one after another, each started when the previous one is
+/// done, as a host would drive it: nothing is reset between runs but by the start command itself.
+pub struct RtlSession {
+    cfg: ArchConfig,
+    uut: Box<SimTop>,
+}
+
+impl RtlSession {
+    /// The design of `cfg`, idle.
+    pub fn new(cfg: &ArchConfig) -> Result<Self, HdlError> {
+        let mut uut = Box::new(SimTop::new(cfg)?);
+        uut.connect_all();
+        Ok(RtlSession {
+            cfg: cfg.clone(),
+            uut,
+        })
+    }
+
+    /// Loads the operands at `bases`, runs `C = A x B` in `df`, and reads C back
+    /// ([`simulate_gemm_rtl_at`] on this instance).
+    pub fn run<P: Probe>(
+        &mut self,
+        df: Dataflow,
+        a: &Matrix<i8>,
+        b: &Matrix<i8>,
+        probe: &mut P,
+        bases: Bases,
+    ) -> Result<RtlRun, HdlError> {
+        run_on(
+            &mut self.uut,
+            &self.cfg,
+            df,
+            a,
+            b,
+            probe,
+            None::<std::io::Sink>,
+            (&mut |_| false, bases),
+        )
+        .map(|s| s.rtl)
+    }
+}
+
 fn run<P: Probe, W: std::io::Write>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+    vcd: Option<W>,
+    drive: (&mut dyn FnMut(u64) -> bool, Bases),
+) -> Result<StalledRun, HdlError> {
+    let mut session = RtlSession::new(cfg)?;
+    run_on(&mut session.uut, cfg, df, a, b, probe, vcd, drive)
+}
+
+#[allow(clippy::too_many_arguments)] // the public entry points each fix some of them
+fn run_on<P: Probe, W: std::io::Write>(
+    uut: &mut SimTop,
     cfg: &ArchConfig,
     df: Dataflow,
     a: &Matrix<i8>,
@@ -216,8 +273,6 @@ fn run<P: Probe, W: std::io::Write>(
         usize::from(bases.c),
     );
     let c = cfg.array.cols as usize;
-    let mut uut = SimTop::new(cfg)?;
-    uut.connect_all();
     // Ideal memory: the operands are in the buffers; DRAM: in DRAM, and the run fetches them.
     let dram = cfg.memory == systole_sim::config::MemoryModel::Dram;
     for (b, (data, lanes)) in [(&img.a, img.a_lanes), (&img.b, img.b_lanes)]
@@ -238,11 +293,11 @@ fn run<P: Probe, W: std::io::Write>(
     }
     let began = Instant::now();
     uut.clock.next = Clock { clk: false };
-    settle(&mut uut)?;
+    settle(uut)?;
     let mut trace = Trace {
         vcd: vcd.map(|w| {
-            let v = write_vcd_header(w, &uut);
-            write_vcd_dump(v, &uut)
+            let v = write_vcd_header(w, &*uut);
+            write_vcd_dump(v, &*uut)
         }),
         time: 0,
     };
@@ -257,10 +312,10 @@ fn run<P: Probe, W: std::io::Write>(
     uut.cmd_a_reuse.next = Bits::from(a_reuse);
     uut.cmd_b_reuse.next = Bits::from(b_reuse);
     uut.start.next = true;
-    settle(&mut uut)?;
-    tick(&mut uut, &mut trace)?;
+    settle(uut)?;
+    tick(uut, &mut trace)?;
     uut.start.next = false;
-    settle(&mut uut)?;
+    settle(uut)?;
 
     let limit = crate::cycle_limit(cfg, df, shape);
     let mut t: u64 = 0;
@@ -272,7 +327,7 @@ fn run<P: Probe, W: std::io::Write>(
         let stall_now = stall(waited);
         if stall_now != uut.stall.val() {
             uut.stall.next = stall_now;
-            settle(&mut uut)?;
+            settle(uut)?;
         }
         // Cycles 0 .. last write (the top's `running` leaves out the load cycles before cycle 0).
         if uut.running.val() {
@@ -340,7 +395,7 @@ fn run<P: Probe, W: std::io::Write>(
                 "the RTL did not raise done within {limit} cycles ({stalls} more stalled)"
             )));
         }
-        tick(&mut uut, &mut trace)?;
+        tick(uut, &mut trace)?;
     }
     let sim_seconds = began.elapsed().as_secs_f64();
     uut.stall.next = false;
@@ -348,7 +403,7 @@ fn run<P: Probe, W: std::io::Write>(
     let mut counts = [0u64; COUNTERS.len()];
     for (k, slot) in counts.iter_mut().enumerate() {
         uut.ctr_sel.next = Bits::from(k as u64);
-        settle(&mut uut)?;
+        settle(uut)?;
         *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
     }
     let mut run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;

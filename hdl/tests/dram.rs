@@ -419,12 +419,7 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
         let rtl = systole_hdl::rtl::simulate_gemm_rtl_at(&cfg, df, &a, &b, &mut got, bases)
             .unwrap_or_else(|e| panic!("{df}: {e}"))
             .run;
-        let (mut w, mut g) = (want.0, got.0);
-        w.sort();
-        g.sort();
-        assert_eq!(w, g, "{} {df}: buffer accesses", cfg.name);
-        assert_eq!(rtl.c, fast.c, "{} {df}: C", cfg.name);
-        assert_eq!(rtl.stats, fast.stats, "{} {df}: stats", cfg.name);
+        common::same_run(&format!("{} {df}", cfg.name), (want, &fast), (got, &rtl));
     }
     // A base that pushes an operand past the end is refused, not wrapped.
     let cfg = ArchConfig::preset("tiny-4x4")
@@ -448,4 +443,48 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("A at base 1023"), "{err}");
+}
+
+#[test]
+fn runs_back_to_back_on_one_instance_match_fresh_runs() {
+    // A host starts the next GEMM when the last is done; only the start command resets the
+    // controller, the DMA's counters and rings, C's banks and the event counters. Every run of
+    // the sequence must be the fast model's, access by access.
+    for cfg in [
+        small_ab(arch(4, 4, 2, 9), 8, 8),
+        ArchConfig::preset("tiny-4x4")
+            .unwrap()
+            .with_memory(None, Some(MemoryModel::Ideal))
+            .unwrap(),
+    ] {
+        let mut session = systole_hdl::rtl::RtlSession::new(&cfg).unwrap();
+        let runs = [
+            (Dataflow::Os, (9, 9, 6), systole_hdl::rtl::Bases::default()),
+            (
+                Dataflow::Ws,
+                (6, 9, 9),
+                systole_hdl::rtl::Bases { a: 3, b: 11, c: 7 },
+            ),
+            (Dataflow::Is, (5, 7, 3), systole_hdl::rtl::Bases::default()),
+            (
+                Dataflow::Os,
+                (4, 4, 4),
+                systole_hdl::rtl::Bases { a: 1, b: 2, c: 3 },
+            ),
+        ];
+        for (i, (df, (m, n, k), bases)) in runs.into_iter().enumerate() {
+            let what = format!("{} run {i} ({df} {m}x{n}x{k})", cfg.name);
+            let a = Matrix::<i8>::random(m, k, 80 + i as u64);
+            let b = Matrix::<i8>::random(k, n, 90 + i as u64);
+            let mut want = common::Trace::default();
+            let fast =
+                systole_sim::array::simulate_gemm_with_probe(&cfg, df, &a, &b, &mut want).unwrap();
+            let mut got = common::Trace::default();
+            let rtl = session
+                .run(df, &a, &b, &mut got, bases)
+                .unwrap_or_else(|e| panic!("{what}: {e}"))
+                .run;
+            common::same_run(&what, (want, &fast), (got, &rtl));
+        }
+    }
 }

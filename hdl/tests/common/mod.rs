@@ -32,7 +32,16 @@ pub fn lockstep(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) 
     let rtl = simulate_gemm_rtl(cfg, df, a, b, &mut rtl_trace)
         .unwrap_or_else(|e| panic!("{what}: {e}"))
         .run;
-    let (mut f, mut r) = (fast_trace.0, rtl_trace.0);
+    same_run(&what, (fast_trace, &fast), (rtl_trace, &rtl));
+    fast
+}
+
+/// Holds an RTL run to the fast model's: every buffer access (the first difference is named),
+/// then C and every statistic.
+#[allow(dead_code)] // not every test crate that includes this module calls it
+pub fn same_run(what: &str, fast: (Trace, &GemmRun), rtl: (Trace, &GemmRun)) {
+    let (mut f, mut r) = (fast.0 .0, rtl.0 .0);
+    let (fast, rtl) = (fast.1, rtl.1);
     f.sort();
     r.sort();
     let cycles = |s: &systole_sim::stats::RunStats| (s.total_cycles, s.stall_cycles, s.load_cycles);
@@ -49,5 +58,4 @@ pub fn lockstep(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) 
     assert_eq!(f.len(), r.len(), "{what}: number of buffer accesses");
     assert_eq!(fast.c, rtl.c, "{what}: C");
     assert_eq!(fast.stats, rtl.stats, "{what}: stats");
-    fast
 }
