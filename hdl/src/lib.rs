@@ -78,6 +78,19 @@ pub fn check_arch(cfg: &ArchConfig) -> Result<(), HdlError> {
     Ok(())
 }
 
+/// Where a run's operands and C start: the start command's `cmd_a_base`, `cmd_b_base` and
+/// `cmd_c_base` (vector addresses in the buffers with the ideal memory model, in DRAM with DRAM;
+/// a `whole` operand also lands at its base + layout address in its buffer).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bases {
+    /// First vector of A.
+    pub a: u16,
+    /// First vector of B.
+    pub b: u16,
+    /// First vector of C.
+    pub c: u16,
+}
+
 /// Checks the RTL's limits (field widths and buffer depths) for a GEMM; returns its shape.
 pub fn check_rtl(
     cfg: &ArchConfig,
@@ -87,6 +100,21 @@ pub fn check_rtl(
     k: usize,
     img: &BufferImages,
 ) -> Result<GemmShape, HdlError> {
+    check_rtl_at(cfg, df, m, n, k, img, Bases::default())
+}
+
+/// [`check_rtl`] for operands and C placed at `bases`.
+pub fn check_rtl_at(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    m: usize,
+    n: usize,
+    k: usize,
+    img: &BufferImages,
+    bases: Bases,
+) -> Result<GemmShape, HdlError> {
+    use systole_sim::config::BufferId;
+    use systole_sim::memory::dma::{OutputMode, Reuse};
     let unsupported = |s: String| Err(HdlError::Unsupported(s));
     check_arch(cfg)?;
     for (d, v) in [("M", m), ("N", n), ("K", k)] {
@@ -96,34 +124,70 @@ pub fn check_rtl(
             ));
         }
     }
+    let shape = GemmShape { m, n, k };
     let g = top::BufferGeometry::of(cfg);
-    let dram = cfg.memory == MemoryModel::Dram;
+    let plan = systole_sim::array::memory_plan(cfg, df, shape)?.map(|(plan, _)| plan);
+    let at = |name: &str, base: u16| match base {
+        0 => String::new(),
+        _ => format!(" ({name} at base {base})"),
+    };
     // Ideal, the operands and C stay in their buffers. With DRAM they live in DRAM behind the
-    // memory port's 16-bit vector addresses, and the DMA brings them in (whole operands, or
-    // per run or per fold through rings of the fast model's buffer depths).
-    for (name, vectors, depth) in [
-        ("A", img.a.len() / img.a_lanes, g.depth_a),
-        ("B", img.b.len() / img.b_lanes, g.depth_b),
-        ("C", img.c_vectors, g.depth_c),
+    // memory port's 16-bit vector addresses, and the DMA brings them in: a `whole` operand to
+    // its layout address in its buffer, a re-fetched one into a ring of the fast model's depth.
+    for (name, id, base, vectors, depth, reuse) in [
+        (
+            "A",
+            BufferId::A,
+            bases.a,
+            img.a.len() / img.a_lanes,
+            g.depth_a,
+            plan.map(|p| p.a),
+        ),
+        (
+            "B",
+            BufferId::B,
+            bases.b,
+            img.b.len() / img.b_lanes,
+            g.depth_b,
+            plan.map(|p| p.b),
+        ),
+        ("C", BufferId::C, bases.c, img.c_vectors, g.depth_c, None),
     ] {
-        if dram && vectors > 1 << 16 {
+        let end = usize::from(base) + vectors;
+        let at = at(name, base);
+        if plan.is_some() && end > 1 << 16 {
             return unsupported(format!(
-                "{m}x{n}x{k} in {df} has {vectors} vectors of {name}, and the memory port's DRAM addresses are 16 bits ({} vectors): run the fast backend",
+                "{m}x{n}x{k} in {df} has {vectors} vectors of {name}{at}, and the memory port's DRAM addresses are 16 bits ({} vectors): run the fast backend",
                 1 << 16
             ));
         }
-        if !dram && vectors > depth {
-            return unsupported(format!(
-                "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}, which holds {depth} on {}; with --memory ideal the RTL keeps the operands and C in the buffers: run the fast backend, use --memory dram, or give buffer {name} more capacity",
-                cfg.name
-            ));
+        match (plan, reuse) {
+            (None, _) if end > depth => {
+                return unsupported(format!(
+                    "{m}x{n}x{k} in {df} needs {vectors} vectors in buffer {name}{at}, which holds {depth} on {}; with --memory ideal the RTL keeps the operands and C in the buffers: run the fast backend, use --memory dram, or give buffer {name} more capacity",
+                    cfg.name
+                ));
+            }
+            (Some(_), Some(Reuse::Whole)) if end > depth => {
+                return unsupported(format!(
+                    "{m}x{n}x{k} in {df} keeps {vectors} vectors of {name}{at} in buffer {name}, but the RTL's buffer {name} has {depth} vectors of {} int8 lanes (at most 2^16): run the fast backend, or give buffer {name} fewer, wider vectors",
+                    g.lanes_ab
+                ));
+            }
+            (Some(_), Some(Reuse::PerRun | Reuse::PerFold)) => {
+                let model = cfg.buffer_depth(id);
+                if model > depth as u64 {
+                    return unsupported(format!(
+                        "{m}x{n}x{k} in {df} re-fetches {name} through a ring of {model} vectors (its capacity / (banks x word bits)), but the RTL's buffer {name} has {depth} vectors of {} int8 lanes (at most 2^16): run the fast backend, or give buffer {name} fewer, wider vectors",
+                        g.lanes_ab
+                    ));
+                }
+            }
+            _ => {}
         }
     }
-    let shape = GemmShape { m, n, k };
-    if dram {
-        use systole_sim::config::BufferId;
-        // The DMA's rings of A and B, and C's two banks, are the fast model's depths; the
-        // physical buffers must hold them.
+    if let Some(plan) = plan {
+        // C's two banks of buffer_depth(C) / 2 rows live in the physical C.
         let banks = cfg.buffer_depth(BufferId::C) / 2 * 2;
         if banks > g.depth_c as u64 {
             return unsupported(format!(
@@ -131,48 +195,7 @@ pub fn check_rtl(
                 cfg.array.cols, g.depth_c, cfg.array.cols, cfg.array.cols
             ));
         }
-        // A `whole` operand lands at its layout addresses in the physical buffer; a ring has the
-        // fast model's depth.
-        if let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? {
-            use systole_sim::memory::dma::Reuse;
-            for (name, id, reuse, vectors, depth) in [
-                (
-                    "A",
-                    BufferId::A,
-                    plan.a,
-                    img.a.len() / img.a_lanes,
-                    g.depth_a,
-                ),
-                (
-                    "B",
-                    BufferId::B,
-                    plan.b,
-                    img.b.len() / img.b_lanes,
-                    g.depth_b,
-                ),
-            ] {
-                let (need, what) = match reuse {
-                    Reuse::Whole => (
-                        vectors as u64,
-                        format!("{m}x{n}x{k} in {df} keeps {vectors} vectors of {name}"),
-                    ),
-                    Reuse::PerRun | Reuse::PerFold => {
-                        let model = cfg.buffer_depth(id);
-                        (model, format!("{m}x{n}x{k} in {df} re-fetches {name} through a ring of {model} vectors (its capacity / (banks x word bits))"))
-                    }
-                };
-                if need > depth as u64 {
-                    return unsupported(format!(
-                        "{what}, but the RTL's buffer {name} has {depth} vectors of {} int8 lanes (at most 2^16): run the fast backend, or give buffer {name} fewer, wider vectors",
-                        g.lanes_ab
-                    ));
-                }
-            }
-        }
-    }
-    // The RTL's DMA covers every reuse of A and B, and C's drain and accumulate modes.
-    if let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? {
-        use systole_sim::memory::dma::OutputMode;
+        // The RTL's DMA covers every reuse of A and B, and C's drain and accumulate modes.
         if plan.c == OutputMode::Spill {
             return unsupported(format!(
                 "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA does not spill partial sums to DRAM yet (each bank of C must hold a column tile's rows): run the fast backend, or give buffer C room",

@@ -18,7 +18,7 @@ use systole_sim::stats::{utilization, RunStats};
 use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
 use crate::sim_top::SimTop;
 use crate::top::{COUNTERS, CYCLE_COUNTERS};
-use crate::{check_rtl, HdlError};
+use crate::HdlError;
 
 /// A run on the RTL and the wall time of the simulation alone.
 #[derive(Debug, Clone)]
@@ -98,16 +98,14 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     probe: &mut P,
     vcd: Option<W>,
 ) -> Result<RtlRun, HdlError> {
-    run(
-        cfg,
-        df,
-        a,
-        b,
-        probe,
+    let drive = Drive {
         vcd,
-        (&mut |_| false, Bases::default()),
-    )
-    .map(|s| s.rtl)
+        stall: &mut |_| false,
+        bases: Bases::default(),
+    };
+    RtlSession::new(cfg)?
+        .drive(df, a, b, probe, drive)
+        .map(|s| s.rtl)
 }
 
 /// A run with a driven `stall` input.
@@ -133,28 +131,15 @@ pub fn simulate_gemm_rtl_stalled<P: Probe>(
     probe: &mut P,
     mut stall: impl FnMut(u64) -> bool,
 ) -> Result<StalledRun, HdlError> {
-    run(
-        cfg,
-        df,
-        a,
-        b,
-        probe,
-        None::<std::io::Sink>,
-        (&mut stall, Bases::default()),
-    )
+    let drive = Drive {
+        vcd: None::<std::io::Sink>,
+        stall: &mut stall,
+        bases: Bases::default(),
+    };
+    RtlSession::new(cfg)?.drive(df, a, b, probe, drive)
 }
 
-/// Where a run's operands and C start: the start command's `cmd_a_base`, `cmd_b_base` and
-/// `cmd_c_base` (vector addresses in the buffers with the ideal memory model, in DRAM with DRAM).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Bases {
-    /// First vector of A.
-    pub a: u16,
-    /// First vector of B.
-    pub b: u16,
-    /// First vector of C.
-    pub c: u16,
-}
+pub use crate::Bases;
 
 /// [`simulate_gemm_rtl`] with the operands loaded, and C read back, at `bases` rather than at 0.
 /// The probe hears layout addresses (the base taken off), as from a run at 0.
@@ -166,16 +151,7 @@ pub fn simulate_gemm_rtl_at<P: Probe>(
     probe: &mut P,
     bases: Bases,
 ) -> Result<RtlRun, HdlError> {
-    run(
-        cfg,
-        df,
-        a,
-        b,
-        probe,
-        None::<std::io::Sink>,
-        (&mut |_| false, bases),
-    )
-    .map(|s| s.rtl)
+    RtlSession::new(cfg)?.run(df, a, b, probe, bases)
 }
 
 /// One design instance that runs GEMMs one after another, each started when the previous one is
@@ -183,6 +159,14 @@ pub fn simulate_gemm_rtl_at<P: Probe>(
 pub struct RtlSession {
     cfg: ArchConfig,
     uut: Box<SimTop>,
+}
+
+/// How a run is driven: a VCD writer, the host's `stall` per cycle after the start edge, and the
+/// start command's base addresses.
+struct Drive<'s, W> {
+    vcd: Option<W>,
+    stall: &'s mut dyn FnMut(u64) -> bool,
+    bases: Bases,
 }
 
 impl RtlSession {
@@ -206,231 +190,190 @@ impl RtlSession {
         probe: &mut P,
         bases: Bases,
     ) -> Result<RtlRun, HdlError> {
-        run_on(
-            &mut self.uut,
-            &self.cfg,
-            df,
-            a,
-            b,
-            probe,
-            None::<std::io::Sink>,
-            (&mut |_| false, bases),
-        )
-        .map(|s| s.rtl)
+        let drive = Drive {
+            vcd: None::<std::io::Sink>,
+            stall: &mut |_| false,
+            bases,
+        };
+        self.drive(df, a, b, probe, drive).map(|s| s.rtl)
     }
-}
 
-fn run<P: Probe, W: std::io::Write>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-    vcd: Option<W>,
-    drive: (&mut dyn FnMut(u64) -> bool, Bases),
-) -> Result<StalledRun, HdlError> {
-    let mut session = RtlSession::new(cfg)?;
-    run_on(&mut session.uut, cfg, df, a, b, probe, vcd, drive)
-}
-
-#[allow(clippy::too_many_arguments)] // the public entry points each fix some of them
-fn run_on<P: Probe, W: std::io::Write>(
-    uut: &mut SimTop,
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-    vcd: Option<W>,
-    (stall, bases): (&mut dyn FnMut(u64) -> bool, Bases),
-) -> Result<StalledRun, HdlError> {
-    let img = buffer_images(cfg, df, a, b)?;
-    let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
-    // Each operand and C, from its base, within its buffer (ideal) or DRAM's 16-bit addresses.
-    let g = crate::top::BufferGeometry::of(cfg);
-    let ideal = cfg.memory == systole_sim::config::MemoryModel::Ideal;
-    for (name, base, vectors, depth) in [
-        ("A", bases.a, img.a.len() / img.a_lanes, g.depth_a),
-        ("B", bases.b, img.b.len() / img.b_lanes, g.depth_b),
-        ("C", bases.c, img.c_vectors, g.depth_c),
-    ] {
-        let room = if ideal { depth } else { 1 << 16 };
-        if usize::from(base) + vectors > room {
-            return Err(HdlError::Unsupported(format!(
-                "{name} at base {base} needs vectors {base}..{} but {} holds {room}",
-                usize::from(base) + vectors,
-                if ideal {
-                    "its buffer"
-                } else {
-                    "DRAM's 16-bit address space"
-                }
-            )));
-        }
-    }
-    let (base_a, base_b, base_c) = (
-        usize::from(bases.a),
-        usize::from(bases.b),
-        usize::from(bases.c),
-    );
-    let c = cfg.array.cols as usize;
-    // Ideal memory: the operands are in the buffers; DRAM: in DRAM, and the run fetches them.
-    let dram = cfg.memory == systole_sim::config::MemoryModel::Dram;
-    for (b, (data, lanes)) in [(&img.a, img.a_lanes), (&img.b, img.b_lanes)]
-        .into_iter()
-        .enumerate()
-    {
-        for (v, chunk) in data.chunks(lanes).enumerate() {
-            for (l, &x) in chunk.iter().enumerate() {
-                let x = Signed::<8>::from(i64::from(x));
-                match (dram, b) {
-                    (true, 0) => uut.dram.poke(0, base_a + v, l, x),
-                    (true, _) => uut.dram.poke(1, base_b + v, l, x),
-                    (false, 0) => uut.acc.buf_a.poke(base_a + v, l, x),
-                    (false, _) => uut.acc.buf_b.poke(base_b + v, l, x),
+    fn drive<P: Probe, W: std::io::Write>(
+        &mut self,
+        df: Dataflow,
+        a: &Matrix<i8>,
+        b: &Matrix<i8>,
+        probe: &mut P,
+        Drive { vcd, stall, bases }: Drive<'_, W>,
+    ) -> Result<StalledRun, HdlError> {
+        let (cfg, uut) = (&self.cfg, &mut *self.uut);
+        let img = buffer_images(cfg, df, a, b)?;
+        let shape = crate::check_rtl_at(cfg, df, a.rows(), b.cols(), a.cols(), &img, bases)?;
+        let (base_a, base_b, base_c) = (
+            usize::from(bases.a),
+            usize::from(bases.b),
+            usize::from(bases.c),
+        );
+        let c = cfg.array.cols as usize;
+        // Ideal memory: the operands are in the buffers; DRAM: in DRAM, and the run fetches them.
+        let dram = cfg.memory == systole_sim::config::MemoryModel::Dram;
+        for (b, (data, lanes)) in [(&img.a, img.a_lanes), (&img.b, img.b_lanes)]
+            .into_iter()
+            .enumerate()
+        {
+            for (v, chunk) in data.chunks(lanes).enumerate() {
+                for (l, &x) in chunk.iter().enumerate() {
+                    let x = Signed::<8>::from(i64::from(x));
+                    match (dram, b) {
+                        (true, 0) => uut.dram.poke(0, base_a + v, l, x),
+                        (true, _) => uut.dram.poke(1, base_b + v, l, x),
+                        (false, 0) => uut.acc.buf_a.poke(base_a + v, l, x),
+                        (false, _) => uut.acc.buf_b.poke(base_b + v, l, x),
+                    }
                 }
             }
         }
-    }
-    let began = Instant::now();
-    uut.clock.next = Clock { clk: false };
-    settle(uut)?;
-    let mut trace = Trace {
-        vcd: vcd.map(|w| {
-            let v = write_vcd_header(w, &*uut);
-            write_vcd_dump(v, &*uut)
-        }),
-        time: 0,
-    };
-    uut.cmd_m.next = Bits::from(shape.m as u64);
-    uut.cmd_n.next = Bits::from(shape.n as u64);
-    uut.cmd_k.next = Bits::from(shape.k as u64);
-    uut.cmd_mode.next = Bits::from(mode_code(df));
-    uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
-    uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
-    uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
-    let (a_reuse, b_reuse) = crate::reuse_codes(cfg, df, shape)?;
-    uut.cmd_a_reuse.next = Bits::from(a_reuse);
-    uut.cmd_b_reuse.next = Bits::from(b_reuse);
-    uut.start.next = true;
-    settle(uut)?;
-    tick(uut, &mut trace)?;
-    uut.start.next = false;
-    settle(uut)?;
-
-    let limit = crate::cycle_limit(cfg, df, shape);
-    let mut t: u64 = 0;
-    let mut waited: u64 = 0;
-    let mut fold_starts = Vec::new();
-    let mut stalled = Vec::new();
-    let mut values = Vec::with_capacity(c);
-    while !uut.done.val() {
-        let stall_now = stall(waited);
-        if stall_now != uut.stall.val() {
-            uut.stall.next = stall_now;
-            settle(uut)?;
-        }
-        // Cycles 0 .. last write (the top's `running` leaves out the load cycles before cycle 0).
-        if uut.running.val() {
-            // What the buffers do (not what the controller asks): a stalled cycle must do nothing.
-            let acc = &uut.acc;
-            // Every buffer by its layout address (with DRAM, A and B may be the DMA's rings and
-            // C's rows are its bank rows; the data they read is what C's correctness checks).
-            for (en, re, addr, base, count, buf) in [
-                (
-                    acc.buf_a.en.val(),
-                    acc.buf_a.re.val(),
-                    acc.ctrl.a_addr.val(),
-                    base_a,
-                    acc.buf_a.rcount.val(),
-                    BufferId::A,
-                ),
-                (
-                    acc.buf_b.en.val(),
-                    acc.buf_b.re.val(),
-                    acc.ctrl.b_addr.val(),
-                    base_b,
-                    acc.buf_b.rcount.val(),
-                    BufferId::B,
-                ),
-                (
-                    acc.buf_c.en.val(),
-                    acc.buf_c.re.val(),
-                    acc.ctrl.c_raddr.val(),
-                    base_c,
-                    acc.buf_c.rcount.val(),
-                    BufferId::C,
-                ),
-            ] {
-                if en && re && count.to_u64() > 0 {
-                    probe.buffer_read(t, buf, addr.index().wrapping_sub(base), count.index());
-                }
-            }
-            let bc = &acc.buf_c;
-            if bc.we.val() {
-                values.clear();
-                for j in 0..bc.wcount.val().index() {
-                    values.push(signed_i32(bc.wdata[j].val()));
-                }
-                probe.buffer_write(
-                    t,
-                    BufferId::C,
-                    acc.ctrl.c_waddr.val().index().wrapping_sub(base_c),
-                    &values,
-                );
-            }
-            if uut.fold_start.val() {
-                fold_starts.push(t);
-            }
-            if stall_now {
-                stalled.push(t);
-            }
-            t += 1;
-        }
-        waited += 1;
-        // The watchdog counts the cycles that did not stall (a stall pattern may be long), and
-        // gives up on a pattern that stalls without end.
-        let stalls = stalled.len() as u64;
-        if waited - stalls > limit || stalls > limit.saturating_mul(1024) {
-            return Err(HdlError::Sim(format!(
-                "the RTL did not raise done within {limit} cycles ({stalls} more stalled)"
-            )));
-        }
-        tick(uut, &mut trace)?;
-    }
-    let sim_seconds = began.elapsed().as_secs_f64();
-    uut.stall.next = false;
-
-    let mut counts = [0u64; COUNTERS.len()];
-    for (k, slot) in counts.iter_mut().enumerate() {
-        uut.ctr_sel.next = Bits::from(k as u64);
+        let began = Instant::now();
+        uut.clock.next = Clock { clk: false };
         settle(uut)?;
-        *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
-    }
-    let mut run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
-    if !dram {
-        // The host's stalls (the DMA's are counted by the hardware).
-        run.stall_cycles = stalled.len() as u64;
-    }
-    let mut data = vec![0i32; img.c_vectors * img.c_lanes];
-    for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
-        for (l, x) in chunk.iter_mut().enumerate() {
-            *x = if dram {
-                uut.dram.peek_c(base_c + v, l)
-            } else {
-                signed_i32(uut.acc.buf_c.peek(base_c + v, l))
-            };
+        let mut trace = Trace {
+            vcd: vcd.map(|w| {
+                let v = write_vcd_header(w, &*uut);
+                write_vcd_dump(v, &*uut)
+            }),
+            time: 0,
+        };
+        uut.cmd_m.next = Bits::from(shape.m as u64);
+        uut.cmd_n.next = Bits::from(shape.n as u64);
+        uut.cmd_k.next = Bits::from(shape.k as u64);
+        uut.cmd_mode.next = Bits::from(mode_code(df));
+        uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
+        uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
+        uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
+        let (a_reuse, b_reuse) = crate::reuse_codes(cfg, df, shape)?;
+        uut.cmd_a_reuse.next = Bits::from(a_reuse);
+        uut.cmd_b_reuse.next = Bits::from(b_reuse);
+        uut.start.next = true;
+        settle(uut)?;
+        tick(uut, &mut trace)?;
+        uut.start.next = false;
+        settle(uut)?;
+
+        let limit = crate::cycle_limit(cfg, df, shape);
+        let mut t: u64 = 0;
+        let mut waited: u64 = 0;
+        let mut fold_starts = Vec::new();
+        let mut stalled = Vec::new();
+        let mut values = Vec::with_capacity(c);
+        while !uut.done.val() {
+            let stall_now = stall(waited);
+            if stall_now != uut.stall.val() {
+                uut.stall.next = stall_now;
+                settle(uut)?;
+            }
+            // Cycles 0 .. last write (the top's `running` leaves out the load cycles before cycle 0).
+            if uut.running.val() {
+                // What the buffers do (not what the controller asks): a stalled cycle must do nothing.
+                let acc = &uut.acc;
+                // Every buffer by its layout address (with DRAM, A and B may be the DMA's rings and
+                // C's rows are its bank rows; the data they read is what C's correctness checks).
+                for (en, re, addr, base, count, buf) in [
+                    (
+                        acc.buf_a.en.val(),
+                        acc.buf_a.re.val(),
+                        acc.ctrl.a_addr.val(),
+                        base_a,
+                        acc.buf_a.rcount.val(),
+                        BufferId::A,
+                    ),
+                    (
+                        acc.buf_b.en.val(),
+                        acc.buf_b.re.val(),
+                        acc.ctrl.b_addr.val(),
+                        base_b,
+                        acc.buf_b.rcount.val(),
+                        BufferId::B,
+                    ),
+                    (
+                        acc.buf_c.en.val(),
+                        acc.buf_c.re.val(),
+                        acc.ctrl.c_raddr.val(),
+                        base_c,
+                        acc.buf_c.rcount.val(),
+                        BufferId::C,
+                    ),
+                ] {
+                    if en && re && count.to_u64() > 0 {
+                        probe.buffer_read(t, buf, addr.index().wrapping_sub(base), count.index());
+                    }
+                }
+                let bc = &acc.buf_c;
+                if bc.we.val() {
+                    values.clear();
+                    for j in 0..bc.wcount.val().index() {
+                        values.push(signed_i32(bc.wdata[j].val()));
+                    }
+                    probe.buffer_write(
+                        t,
+                        BufferId::C,
+                        acc.ctrl.c_waddr.val().index().wrapping_sub(base_c),
+                        &values,
+                    );
+                }
+                if uut.fold_start.val() {
+                    fold_starts.push(t);
+                }
+                if stall_now {
+                    stalled.push(t);
+                }
+                t += 1;
+            }
+            waited += 1;
+            // The watchdog counts the cycles that did not stall (a stall pattern may be long), and
+            // gives up on a pattern that stalls without end.
+            let stalls = stalled.len() as u64;
+            if waited - stalls > limit || stalls > limit.saturating_mul(1024) {
+                return Err(HdlError::Sim(format!(
+                    "the RTL did not raise done within {limit} cycles ({stalls} more stalled)"
+                )));
+            }
+            tick(uut, &mut trace)?;
         }
-    }
-    Ok(StalledRun {
-        rtl: RtlRun {
-            run: GemmRun {
-                c: unpack_c(cfg, df, shape, &data),
-                stats: run,
+        let sim_seconds = began.elapsed().as_secs_f64();
+        uut.stall.next = false;
+
+        let mut counts = [0u64; COUNTERS.len()];
+        for (k, slot) in counts.iter_mut().enumerate() {
+            uut.ctr_sel.next = Bits::from(k as u64);
+            settle(uut)?;
+            *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
+        }
+        let mut run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
+        if !dram {
+            // The host's stalls (the DMA's are counted by the hardware).
+            run.stall_cycles = stalled.len() as u64;
+        }
+        let mut data = vec![0i32; img.c_vectors * img.c_lanes];
+        for (v, chunk) in data.chunks_mut(img.c_lanes).enumerate() {
+            for (l, x) in chunk.iter_mut().enumerate() {
+                *x = if dram {
+                    uut.dram.peek_c(base_c + v, l)
+                } else {
+                    signed_i32(uut.acc.buf_c.peek(base_c + v, l))
+                };
+            }
+        }
+        Ok(StalledRun {
+            rtl: RtlRun {
+                run: GemmRun {
+                    c: unpack_c(cfg, df, shape, &data),
+                    stats: run,
+                },
+                sim_seconds,
             },
-            sim_seconds,
-        },
-        stalled,
-    })
+            stalled,
+        })
+    }
 }
 
 /// An int32 from a rust-hdl `Signed<32>`.

@@ -447,7 +447,7 @@ impl Logic for Accelerator {
         let dram = self._dram;
         for (b, sel) in [(&mut self.buf_a, HOST_SEL_A), (&mut self.buf_b, HOST_SEL_B)] {
             // The DMA places landings and reads: at layout addresses, or in its rings.
-            let (resp, resp_addr, resp_count, resp_data) = if sel == HOST_SEL_A {
+            let (resp, land_addr, resp_count, resp_data) = if sel == HOST_SEL_A {
                 (
                     self.mem_resp_a.val(),
                     self.dma.a_waddr.val(),
@@ -490,7 +490,7 @@ impl Logic for Accelerator {
             // The DMA's landings: a fetched vector is written the cycle its response shows (with
             // the ideal memory model the port is unused and the write port tied off).
             b.we.next = resp && dram;
-            b.waddr.next = resp_addr;
+            b.waddr.next = land_addr;
             b.wcount.next = resp_count;
             for (w, d) in b.wdata.iter_mut().zip(resp_data) {
                 w.next = d.val();

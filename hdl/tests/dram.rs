@@ -37,6 +37,25 @@ fn lockstep(
     (s.stall_cycles, s.load_cycles, s.writeback_cycles)
 }
 
+/// Runs Icarus and Verilator on the generated Verilog and holds both to the fast model's run.
+fn cosim_agrees(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    dir: &std::path::Path,
+    what: &str,
+) {
+    let fast = systole_sim::array::simulate_gemm(cfg, df, a, b).unwrap();
+    let ica = systole_hdl::cosim::run_icarus(cfg, df, a, b, dir)
+        .unwrap_or_else(|e| panic!("Icarus {what}: {e}"));
+    assert_eq!(fast.c, ica.run.c, "Icarus {what}: C");
+    assert_eq!(fast.stats, ica.run.stats, "Icarus {what}: stats");
+    let ver = systole_hdl::verilator::run_verilator(cfg, df, a, b, dir)
+        .unwrap_or_else(|e| panic!("Verilator {what}: {e}"));
+    assert_eq!(fast.c, ver.run.c, "Verilator {what}: C");
+    assert_eq!(fast.stats, ver.run.stats, "Verilator {what}: stats");
+}
+
 #[test]
 fn dram_bound_and_compute_bound_runs_agree() {
     let mut stalled = 0;
@@ -95,17 +114,7 @@ fn icarus_and_verilator_serve_dram_with_the_same_model() {
             let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
             assert!(fast.stats.load_cycles > 0);
             let dir = work.join(format!("icarus-{df}-{m}x{n}x{k}"));
-            let ica = systole_hdl::cosim::run_icarus(&cfg, df, &a, &b, &dir)
-                .unwrap_or_else(|e| panic!("Icarus {df} {m}x{n}x{k}: {e}"));
-            assert_eq!(fast.c, ica.run.c, "Icarus {df} {m}x{n}x{k}: C");
-            assert_eq!(fast.stats, ica.run.stats, "Icarus {df} {m}x{n}x{k}: stats");
-            let ver = systole_hdl::verilator::run_verilator(&cfg, df, &a, &b, &dir)
-                .unwrap_or_else(|e| panic!("Verilator {df} {m}x{n}x{k}: {e}"));
-            assert_eq!(fast.c, ver.run.c, "Verilator {df} {m}x{n}x{k}: C");
-            assert_eq!(
-                fast.stats, ver.run.stats,
-                "Verilator {df} {m}x{n}x{k}: stats"
-            );
+            cosim_agrees(&cfg, df, (&a, &b), &dir, &format!("{df} {m}x{n}x{k}"));
         }
     }
     let _ = std::fs::remove_dir_all(&work);
@@ -206,63 +215,45 @@ fn plan_of(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize) -> Stri
         .describe()
 }
 
+/// Re-fetching plans on 4x4 with small buffers: dataflow, vectors of buffers A and B, (M, N, K)
+/// and the memory plan the case must hit (asserted, so that a change of the plan's rules cannot
+/// quietly turn a case into a whole-operand one).
+type RingCase = (Dataflow, u32, u32, (usize, usize, usize), &'static str);
+
+#[rustfmt::skip]
+const RINGS: [RingCase; 9] = [
+    // OS: B's column tile fetched once per run of row tiles; A's row tile per fold.
+    (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
+    (Dataflow::Os, 4, 4, (9, 9, 6), "per-fold / per-fold / drain"),
+    (Dataflow::Os, 16, 4, (5, 9, 6), "whole / per-fold / drain"),
+    // WS: A streams each K tile per column tile; B's stationary tiles go through a ring.
+    (Dataflow::Ws, 8, 8, (6, 9, 9), "per-run / per-run / accumulate"),
+    (Dataflow::Ws, 4, 2, (6, 9, 9), "per-fold / per-fold / accumulate"),
+    // IS: the roles of A and B swap.
+    (Dataflow::Is, 8, 8, (9, 6, 9), "per-run / per-run / accumulate"),
+    (Dataflow::Is, 2, 4, (9, 6, 9), "per-fold / per-fold / accumulate"),
+    // Rings whose depth is not a power of two (the slot pointers wrap by comparison).
+    (Dataflow::Os, 6, 6, (9, 9, 5), "per-run / per-run / drain"),
+    (Dataflow::Ws, 3, 3, (6, 9, 9), "per-fold / per-fold / accumulate"),
+];
+
+/// `base` with the buffers of ring case `case`, which must hit its plan.
+fn ring_cfg(base: ArchConfig, case: usize) -> (ArchConfig, Dataflow, (usize, usize, usize)) {
+    let (df, da, db, (m, n, k), want) = RINGS[case];
+    let cfg = small_ab(base, da, db);
+    assert_eq!(
+        plan_of(&cfg, df, m, n, k),
+        want,
+        "{df} {m}x{n}x{k} A {da} B {db}"
+    );
+    (cfg, df, (m, n, k))
+}
+
 #[test]
 fn operands_larger_than_their_buffers_are_refetched_per_run_and_per_fold() {
-    // Each case names the plan it must hit, so that a change of the plan's rules cannot quietly
-    // turn the test into a whole-operand one.
-    let cases = [
-        // OS: B's column tile fetched once per run of row tiles; A's row tile per fold.
-        (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
-        (Dataflow::Os, 4, 4, (9, 9, 6), "per-fold / per-fold / drain"),
-        (Dataflow::Os, 16, 4, (5, 9, 6), "whole / per-fold / drain"),
-        // WS: A streams each K tile per column tile; B's stationary tiles go through a ring.
-        (
-            Dataflow::Ws,
-            8,
-            8,
-            (6, 9, 9),
-            "per-run / per-run / accumulate",
-        ),
-        (
-            Dataflow::Ws,
-            4,
-            2,
-            (6, 9, 9),
-            "per-fold / per-fold / accumulate",
-        ),
-        // IS: the roles of A and B swap.
-        (
-            Dataflow::Is,
-            8,
-            8,
-            (9, 6, 9),
-            "per-run / per-run / accumulate",
-        ),
-        (
-            Dataflow::Is,
-            2,
-            4,
-            (9, 6, 9),
-            "per-fold / per-fold / accumulate",
-        ),
-        // Rings whose depth is not a power of two (the slot pointers wrap by comparison).
-        (Dataflow::Os, 6, 6, (9, 9, 5), "per-run / per-run / drain"),
-        (
-            Dataflow::Ws,
-            3,
-            3,
-            (6, 9, 9),
-            "per-fold / per-fold / accumulate",
-        ),
-    ];
     for (bpc, lat) in [(1, 3), (8, 11)] {
-        for &(df, da, db, (m, n, k), want) in &cases {
-            let cfg = small_ab(arch(4, 4, bpc, lat), da, db);
-            assert_eq!(
-                plan_of(&cfg, df, m, n, k),
-                want,
-                "{df} {m}x{n}x{k} A {da} B {db}"
-            );
+        for case in 0..RINGS.len() {
+            let (cfg, df, (m, n, k)) = ring_cfg(arch(4, 4, bpc, lat), case);
             lockstep(&cfg, df, m, n, k, (m * 7 + n * 5 + k) as u64);
         }
     }
@@ -271,37 +262,18 @@ fn operands_larger_than_their_buffers_are_refetched_per_run_and_per_fold() {
 #[test]
 fn icarus_and_verilator_refetch_through_the_rings() {
     let work = std::env::temp_dir().join(format!("systole-dram-refetch-{}", std::process::id()));
-    for (df, da, db, (m, n, k), want) in [
-        (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
-        (
-            Dataflow::Ws,
-            4,
-            2,
-            (6, 9, 9),
-            "per-fold / per-fold / accumulate",
-        ),
-        (
-            Dataflow::Is,
-            8,
-            8,
-            (9, 6, 9),
-            "per-run / per-run / accumulate",
-        ),
-    ] {
-        let cfg = small_ab(arch(4, 4, 2, 7), da, db);
-        assert_eq!(plan_of(&cfg, df, m, n, k), want);
+    // OS per run, WS per fold, IS per run.
+    for case in [0, 4, 5] {
+        let (cfg, df, (m, n, k)) = ring_cfg(arch(4, 4, 2, 7), case);
         let a = Matrix::<i8>::random(m, k, 41);
         let b = Matrix::<i8>::random(k, n, 42);
-        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
-        let dir = work.join(format!("{df}"));
-        let ica = systole_hdl::cosim::run_icarus(&cfg, df, &a, &b, &dir)
-            .unwrap_or_else(|e| panic!("Icarus {df}: {e}"));
-        assert_eq!(fast.c, ica.run.c, "Icarus {df}: C");
-        assert_eq!(fast.stats, ica.run.stats, "Icarus {df}: stats");
-        let ver = systole_hdl::verilator::run_verilator(&cfg, df, &a, &b, &dir)
-            .unwrap_or_else(|e| panic!("Verilator {df}: {e}"));
-        assert_eq!(fast.c, ver.run.c, "Verilator {df}: C");
-        assert_eq!(fast.stats, ver.run.stats, "Verilator {df}: stats");
+        cosim_agrees(
+            &cfg,
+            df,
+            (&a, &b),
+            &work.join(format!("{df}")),
+            &format!("{df}"),
+        );
     }
     let _ = std::fs::remove_dir_all(&work);
 }
@@ -312,19 +284,20 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
     // model's stretched (the fast model has no host stall); but C and every count of work done
     // (MACs, hops, buffer accesses, landings, drains, DRAM bytes) must be unchanged, with rings
     // that retire and refill around the held cycles.
-    for &(df, da, db, (m, n, k), want) in &[
-        (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
-        (
-            Dataflow::Ws,
-            4,
-            2,
-            (6, 9, 9),
-            "per-fold / per-fold / accumulate",
-        ),
-        (Dataflow::Is, 16, 16, (5, 7, 3), "whole / whole / drain"),
+    // OS per run, WS per fold, and IS with whole operands (16-vector buffers).
+    let whole = |base: ArchConfig| {
+        let cfg = small_ab(base, 16, 16);
+        assert_eq!(
+            plan_of(&cfg, Dataflow::Is, 5, 7, 3),
+            "whole / whole / drain"
+        );
+        (cfg, Dataflow::Is, (5, 7, 3))
+    };
+    for (cfg, df, (m, n, k)) in [
+        ring_cfg(arch(4, 4, 2, 9), 0),
+        ring_cfg(arch(4, 4, 2, 9), 4),
+        whole(arch(4, 4, 2, 9)),
     ] {
-        let cfg = small_ab(arch(4, 4, 2, 9), da, db);
-        assert_eq!(plan_of(&cfg, df, m, n, k), want);
         let a = Matrix::<i8>::random(m, k, 51);
         let b = Matrix::<i8>::random(k, n, 52);
         let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
@@ -443,6 +416,26 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("A at base 1023"), "{err}");
+    // With DRAM a whole operand lands at base + layout address in its buffer, which must hold it.
+    let near_end = systole_hdl::rtl::Bases {
+        a: 1022,
+        b: 0,
+        c: 0,
+    };
+    let err = systole_hdl::rtl::simulate_gemm_rtl_at(
+        &arch(4, 4, 4, 20),
+        Dataflow::Os,
+        &a,
+        &b,
+        &mut common::Trace::default(),
+        near_end,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("A at base 1022") && err.contains("has 1024 vectors"),
+        "{err}"
+    );
 }
 
 #[test]
