@@ -332,6 +332,10 @@ struct OutputStream {
     drained: u64,
     /// Cycle from which the last drain has left the chip.
     drain_done: u64,
+    /// Spill: drains whose row has been read out of C (from `L_C + 1` cycles after the drain:
+    /// DRAM holds the value from then), and the cycles from which the later ones are.
+    drained_out: u64,
+    out_at: VecDeque<u64>,
     /// Spill: the DMA's cursor over the read-backs (visit index, row), the refetches under way
     /// (arrival cycle, bank, lanes), those written into C, and those the array has read back.
     rf_fold: usize,
@@ -359,10 +363,12 @@ impl OutputStream {
                 plan.c
             )));
         }
-        // Spill: a fold's rows go out in chunks of at most half a bank, alternating banks. A
-        // chunk's rows are fetched back before its read-backs, which run L_C cycles ahead of its
-        // writes; every chunk of at least L_C + 1 rows guarantees that the chunk two back (same
-        // bank) is written, hence drainable, by then. Balanced chunks are at least half / 3 rows.
+        // Spill: a fold's rows go out in chunks of at most half a bank, alternating banks, each
+        // chunk in a quarter of C. A refetch waits for its place (the row four chunks back) to be
+        // drained and for the previous fold's row to be in DRAM; both rows precede the read-back
+        // that waits for it by more than L_C rows when every chunk has at least L_C + 1 rows, so
+        // they are written, hence drainable, while the array waits. Balanced chunks are at least
+        // half / 3 rows.
         let (chunks, lc) = (
             t.div_ceil((half / 2).max(1)),
             u64::from(cfg.buffers.c.read_latency),
@@ -386,6 +392,8 @@ impl OutputStream {
             finals: VecDeque::new(),
             drained: 0,
             drain_done: 0,
+            drained_out: 0,
+            out_at: VecDeque::new(),
             rf_fold: 0,
             rf_step: 0,
             rf_next: None,
@@ -437,6 +445,30 @@ impl OutputStream {
         fold * t + j * q + j.min(r)
     }
 
+    /// Spill: the rows of the `j`-th chunk of a fold.
+    fn chunk_rows(&self, plan: &Plan, j: u64) -> u64 {
+        let t = plan.stream_len as u64;
+        t / self.chunks + u64::from(j < t % self.chunks)
+    }
+
+    /// Spill: whether the place of row `i` of global chunk `g` in C is free. Chunk `g` lives in
+    /// quarter `g mod 4` of C (bank `g mod 2`, half `(g / 2) mod 2` of it), its row `i` at row `i`
+    /// of the quarter; the quarter's previous chunk is `g - 4`, so the place is free once the
+    /// drains have passed row `i` of chunk `g - 4` (or the whole chunk, when it is shorter).
+    fn slot_free(&self, plan: &Plan, g: u64, i: u64) -> bool {
+        let Some(prev) = g.checked_sub(4) else {
+            return true;
+        };
+        let rows = self.chunk_rows(plan, prev % self.chunks);
+        self.drained >= self.chunk_start(plan, prev) + (i + 1).min(rows)
+    }
+
+    /// Spill: global chunk and row within it of the `visit`-th row.
+    fn chunk_pos(&self, plan: &Plan, visit: u64) -> (u64, u64) {
+        let g = self.global_chunk(plan, visit);
+        (g, visit - self.chunk_start(plan, g))
+    }
+
     /// Whether fold `f`'s writes take a new row in C (rather than updating one already there).
     fn claims(&self, plan: &Plan, f: usize) -> bool {
         match self.mode {
@@ -468,18 +500,14 @@ impl OutputStream {
         }
     }
 
-    /// The deadline of the next refetch, if it may be issued: the array has reached the chunk
-    /// two before this row's, the last one in the same bank (so a bank never holds more than two
-    /// chunks, and a refetch never takes a row the array needs for an earlier chunk), the bank has
-    /// a free row, and the previous fold's partial sum of the same row has left for DRAM.
+    /// The deadline of the next refetch, if it may be issued: its place in C is free (the row
+    /// four chunks back has been drained) and the previous fold's partial sum of the same row is
+    /// in DRAM (its drain has read it out of C).
     fn rf_deadline(&self, plan: &Plan) -> Option<i64> {
         let (visit, op) = self.rf_next?;
-        let g = self.global_chunk(plan, visit);
-        let reached = self.writes >= self.chunk_start(plan, g.saturating_sub(2));
-        let bank = self.bank(plan, &op);
-        let written_out = visit - (plan.stream_len as u64) < self.drained;
-        (reached && self.occupied[bank] < self.half && written_out)
-            .then_some(op.edge + plan.delta - self.latency)
+        let (g, i) = self.chunk_pos(plan, visit);
+        let in_dram = visit - (plan.stream_len as u64) < self.drained_out;
+        (self.slot_free(plan, g, i) && in_dram).then_some(op.edge + plan.delta - self.latency)
     }
 }
 
@@ -583,7 +611,15 @@ impl MemorySystem {
     /// Whether output row `op` finds a row free in its bank of C.
     pub(crate) fn write_ready(&self, plan: &Plan, op: &OutOp) -> bool {
         let c = &self.c;
-        !c.claims(plan, op.fold) || c.occupied[c.bank(plan, op)] < c.half
+        if !c.claims(plan, op.fold) {
+            return true;
+        }
+        if c.mode == OutputMode::Spill {
+            let (g, i) = c.chunk_pos(plan, c.visit(plan, op));
+            c.slot_free(plan, g, i)
+        } else {
+            c.occupied[c.bank(plan, op)] < c.half
+        }
     }
 
     /// Output row `op` was written in cycle `t`; returns the bank of C it wrote.
@@ -630,6 +666,10 @@ impl MemorySystem {
     ) -> bool {
         let free = |busy: Option<usize>, bank: usize| busy != Some(bank);
         let mut moved = false;
+        while self.c.out_at.front().is_some_and(|&at| at <= t) {
+            self.c.out_at.pop_front();
+            self.c.drained_out += 1;
+        }
         // Arrivals: one vector per buffer per cycle through its write port.
         for buf in [BufferId::A, BufferId::B] {
             let s = self.operand_mut(buf);
@@ -677,6 +717,9 @@ impl MemorySystem {
             let done = self.bus.issue(t, bytes).max(t + self.c.latency as u64 + 1);
             self.c.drain_done = self.c.drain_done.max(done);
             self.c.drained += 1;
+            if self.c.mode == OutputMode::Spill {
+                self.c.out_at.push_back(t + self.c.latency as u64 + 1);
+            }
             ev.c_buf_reads += cfg.words_for(BufferId::C, lanes);
             ev.c_buf_read_elems += u64::from(lanes);
             ev.dram_c_write_bytes += bytes;
@@ -761,6 +804,7 @@ impl MemorySystem {
             self.b.inflight.front().map(|x| x.0),
             self.c.rf_inflight.front().map(|x| x.0),
             self.c.finals.front().map(|x| x.0),
+            self.c.out_at.front().copied(),
         ];
         let wants_bus = !self.c.finals.is_empty()
             || self.a.deadline(plan).is_some()
