@@ -71,6 +71,14 @@ pub struct Controller {
     pub cmd_a_reuse: Signal<In, Bits<2>>,
     /// Start command: B's reuse.
     pub cmd_b_reuse: Signal<In, Bits<2>>,
+    /// Start command: when C spills WS/IS partial sums to DRAM, the chunks each fold's rows are
+    /// cut into (0: C does not spill), rows per chunk, and how many chunks have one row more
+    /// (the memory plan's, like the reuse).
+    pub cmd_c_chunks: Signal<In, Bits<16>>,
+    /// Rows per chunk.
+    pub cmd_c_chunk: Signal<In, Bits<16>>,
+    /// Chunks with one row more.
+    pub cmd_c_chunk_rem: Signal<In, Bits<16>>,
     /// Stall request: in the run state, the cycle stalls (see `hold`); ignored in every other
     /// state.
     pub stall: Signal<In, Bit>,
@@ -185,6 +193,22 @@ pub struct Controller {
     pub r_row: Signal<Out, Bits<16>>,
     /// Base address of C (the command's).
     pub o_c_base: Signal<Out, Bits<16>>,
+    /// The command's spill chunking (chunks, rows per chunk, chunks one row longer).
+    pub o_c_chunks: Signal<Out, Bits<16>>,
+    /// Rows per chunk.
+    pub o_c_chunk: Signal<Out, Bits<16>>,
+    /// Chunks with one row more.
+    pub o_c_chunk_rem: Signal<Out, Bits<16>>,
+    /// The cycle of fold 0's first C write (as `t` counts).
+    pub o_wfirst: Signal<Out, Bits<32>>,
+    /// The fold interval.
+    pub o_interval: Signal<Out, Bits<32>>,
+    /// The C read-back cursor steps this cycle (in every fold, reading or not; a stall cancels
+    /// it).
+    pub r_issue: Signal<Out, Bit>,
+    c_chunks: DFF<Bits<16>>,
+    c_chunk: DFF<Bits<16>>,
+    c_chunk_rem: DFF<Bits<16>>,
     left: Cursor,
     top: Cursor,
     wr: Cursor,
@@ -341,6 +365,9 @@ impl Controller {
             cmd_c_base: Default::default(),
             cmd_a_reuse: Default::default(),
             cmd_b_reuse: Default::default(),
+            cmd_c_chunks: Default::default(),
+            cmd_c_chunk: Default::default(),
+            cmd_c_chunk_rem: Default::default(),
             stall: Default::default(),
             hold: Default::default(),
             busy: Default::default(),
@@ -395,6 +422,15 @@ impl Controller {
             w_row: Default::default(),
             r_row: Default::default(),
             o_c_base: Default::default(),
+            o_c_chunks: Default::default(),
+            o_c_chunk: Default::default(),
+            o_c_chunk_rem: Default::default(),
+            o_wfirst: Default::default(),
+            o_interval: Default::default(),
+            r_issue: Default::default(),
+            c_chunks: Default::default(),
+            c_chunk: Default::default(),
+            c_chunk_rem: Default::default(),
             left: Cursor::new(r, c),
             top: Cursor::new(r, c),
             wr: Cursor::new(r, c),
@@ -493,8 +529,26 @@ impl Logic for Controller {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, m, n, k, mode, a_base, b_base, c_base, t, tr, interval, rtp, rrem,
-            reuse_a, reuse_b
+            self,
+            clock,
+            state,
+            m,
+            n,
+            k,
+            mode,
+            a_base,
+            b_base,
+            c_base,
+            t,
+            tr,
+            interval,
+            rtp,
+            rrem,
+            reuse_a,
+            reuse_b,
+            c_chunks,
+            c_chunk,
+            c_chunk_rem
         );
         clock!(self, clock, left, top, wr, rd, fl, ft);
         self.is_os.next = self.mode.q.val() == self.k_os.val();
@@ -719,6 +773,12 @@ impl Logic for Controller {
         self.w_row.next = self.wr.step_idx.val();
         self.r_row.next = self.rd.step_idx.val();
         self.o_c_base.next = self.c_base.q.val();
+        self.o_c_chunks.next = self.c_chunks.q.val();
+        self.o_c_chunk.next = self.c_chunk.q.val();
+        self.o_c_chunk_rem.next = self.c_chunk_rem.q.val();
+        self.o_wfirst.next = self.wfirst.val();
+        self.o_interval.next = self.interval.q.val();
+        self.r_issue.next = self.rd.issue.val();
 
         // The state machine.
         self.in_run.next = self.state.q.val() == self.k_run.val();
@@ -757,6 +817,9 @@ impl Logic for Controller {
                 self.c_base.d.next = self.cmd_c_base.val();
                 self.reuse_a.d.next = self.cmd_a_reuse.val();
                 self.reuse_b.d.next = self.cmd_b_reuse.val();
+                self.c_chunks.d.next = self.cmd_c_chunks.val();
+                self.c_chunk.d.next = self.cmd_c_chunk.val();
+                self.c_chunk_rem.d.next = self.cmd_c_chunk_rem.val();
                 self.state.d.next = self.k_setup.val();
             }
         } else if self.state.q.val() == self.k_setup.val() {

@@ -48,8 +48,8 @@ pub struct RunParams {
     pub shape: GemmShape,
     /// Dataflow code.
     pub mode: u64,
-    /// Reuse codes of A and B for the start command ([`crate::reuse_codes`]).
-    pub reuse: (u64, u64),
+    /// The start command's memory fields ([`crate::memory_command`]).
+    pub mem: crate::MemoryCommand,
     /// Host writes in the load file.
     pub loads: usize,
     /// C vectors the result occupies.
@@ -89,7 +89,7 @@ pub fn prepare(
         RunParams {
             shape,
             mode: mode_code(df),
-            reuse: crate::reuse_codes(cfg, df, shape)?,
+            mem: crate::memory_command(cfg, df, shape)?,
             loads,
             c_vectors: img.c_vectors,
             c_lanes: img.c_lanes,
@@ -124,6 +124,7 @@ module tb;
   reg [1:0] cmd_mode = {mode};
   reg [15:0] cmd_a_base = 0, cmd_b_base = 0, cmd_c_base = 0;
   reg [1:0] cmd_a_reuse = {a_reuse}, cmd_b_reuse = {b_reuse};
+  reg [15:0] cmd_c_chunks = {c_chunks}, cmd_c_chunk = {c_chunk}, cmd_c_chunk_rem = {c_chunk_rem};
   reg stall = 0;
   {stall_pat}
   reg [1:0] host_sel = 0;
@@ -137,7 +138,8 @@ module tb;
   wire [31:0] ctr_lo, ctr_hi;
   top dut(.clock(clock), .start(start), .cmd_m(cmd_m), .cmd_n(cmd_n), .cmd_k(cmd_k),
     .cmd_mode(cmd_mode), .cmd_a_base(cmd_a_base), .cmd_b_base(cmd_b_base), .cmd_c_base(cmd_c_base),
-    .cmd_a_reuse(cmd_a_reuse), .cmd_b_reuse(cmd_b_reuse),
+    .cmd_a_reuse(cmd_a_reuse), .cmd_b_reuse(cmd_b_reuse), .cmd_c_chunks(cmd_c_chunks),
+    .cmd_c_chunk(cmd_c_chunk), .cmd_c_chunk_rem(cmd_c_chunk_rem),
     .stall(stall), .host_sel(host_sel), .host_we(host_we), .host_addr(host_addr), .host_lane(host_lane),
     .host_wdata(host_wdata), .host_re(host_re), .host_rdata(host_rdata), .busy(busy), .done(done),
     .fold_start(fold_start), .running(running), .ctr_sel(ctr_sel), .ctr_lo(ctr_lo), .ctr_hi(ctr_hi));
@@ -204,8 +206,11 @@ endmodule
         n = p.shape.n,
         k = p.shape.k,
         mode = p.mode,
-        a_reuse = p.reuse.0,
-        b_reuse = p.reuse.1,
+        a_reuse = p.mem.a_reuse,
+        b_reuse = p.mem.b_reuse,
+        c_chunks = p.mem.c_chunks,
+        c_chunk = p.mem.c_chunk,
+        c_chunk_rem = p.mem.c_chunk_rem,
         loads = p.loads,
         limit = p.limit,
         c_vectors = p.c_vectors,

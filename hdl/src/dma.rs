@@ -1,22 +1,24 @@
 //! The DMA engine: fills buffers A and B from DRAM ahead of the controller's reads, drains
-//! finished rows of C to DRAM, and stalls the machine when a read would not find its vector or
-//! a write would find no room in C. It follows `docs/microarchitecture.md` ("Memory system")
-//! and the fast model's `MemorySystem` cycle by cycle; this version covers every reuse of A and B
-//! (`whole`, `per-run`, `per-fold`) and the `drain` and `accumulate` modes of C (`check_rtl`
-//! refuses `spill`).
+//! finished rows of C to DRAM, brings spilled partial sums back, and stalls the machine when a
+//! read would not find its vector or a write would find no room in C. It follows
+//! `docs/microarchitecture.md` ("Memory system") and the fast model's `MemorySystem` cycle by
+//! cycle, for every reuse of A and B (`whole`, `per-run`, `per-fold`) and every mode of C
+//! (`drain`, `accumulate`, `spill`).
 //!
 //! Per cycle, in the fast model's order:
 //! - **Arrivals**: the memory port's response for A (and for B) lands in its buffer (one vector
-//!   per buffer per cycle); `written` counts them.
+//!   per buffer per cycle); `written` counts them. A refetched row of C lands through C's DMA
+//!   write port unless the array writes that bank this cycle.
 //! - **Drain**: the oldest final row of C not yet drained, written in an earlier cycle, whose
 //!   bank the datapath does not read this cycle, is sent to DRAM on request channel 0.
-//! - **Fetches**: the fetch cursors' current vectors of A and B (in the controller) go out on
-//!   channels 1 and 2, earliest deadline first (ties: A), each only while its buffer has room.
-//!   The memory port accepts a prefix of channels 0, 1, 2 (its `ready`s), as the DRAM bus's
-//!   booking allows.
+//! - **Fetches**: the fetch cursors' current vectors of A and B (in the controller) and the next
+//!   refetch of C go out on channels 1, 2 and 3, earliest deadline first (ties: C, A, B), each
+//!   only while its buffer has room. The memory port accepts a prefix of channels 0..3 (its
+//!   `ready`s), as the DRAM bus's booking allows.
 //! - **Stall** (run state): before the prologue's vectors (folds 0 and 1, or as many as the
 //!   buffer holds) have landed; or a read of a fetching fold with no landed vector left
-//!   (`needed == written`); or a write that takes a new row of a full bank of C.
+//!   (`needed == written`); or a write that takes a new row of a full bank of C (spilling: whose
+//!   place in C is not yet drained); or a read-back of a spilled row not yet back.
 //!
 //! With `whole` reuse (the start command's `cmd_a_reuse`/`cmd_b_reuse` = 0) every vector lands at
 //! its own layout address and stays. With `per-run` or `per-fold` reuse the buffer is a ring of
@@ -27,14 +29,25 @@
 //! not fetch: a column tile's later row tiles read step `s` at the slot of its first vector + `s`.
 //! The counts of vectors are 17 bits and compared by difference, so they may wrap.
 //!
-//! C is two banks of `half` rows, each a ring: a new row takes its bank's next row; a WS/IS
-//! column tile's rows are consecutive from the row its first write took, so a later row tile's
-//! read-back and write of row j find it there; drains leave each bank in the order its rows were
-//! taken, read through C's own DMA read port (which a stall does not hold), and their data follows
-//! the request on the memory port `L_C` cycles later.
+//! C is two banks of `half` rows. Without spills each bank is a ring: a new row takes its bank's
+//! next row; a WS/IS column tile's rows are consecutive from the row its first write took, so a
+//! later row tile's read-back and write of row j find it there; drains leave each bank in the
+//! order its rows were taken, read through C's own DMA read port (which a stall does not hold),
+//! and their data follows the request on the memory port `L_C` cycles later. With spills
+//! (`cmd_c_chunks` > 0) every row has a fixed place, quarter `g mod 4` of C for global chunk `g`,
+//! which five [`ChunkWalk`]s follow (`docs/rtl.md`, "Spill").
 
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
+
+use crate::chunk_walk::ChunkWalk;
+
+/// Rows per bank of C, the fast model's (`buffer_depth(C) / 2`). `check_rtl` refuses a DRAM
+/// run whose banks exceed the physical C (at most 2^16 rows); the clamp only keeps the constants
+/// in range for other designs.
+pub fn c_bank_rows(cfg: &ArchConfig) -> u64 {
+    (cfg.buffer_depth(systole_sim::config::BufferId::C) / 2).min(1 << 15)
+}
 
 /// The DMA engine (see the module doc).
 #[derive(LogicBlock)]
@@ -116,6 +129,27 @@ pub struct Dma {
     pub r_row: Signal<In, Bits<16>>,
     /// Base address of C in DRAM.
     pub c_base: Signal<In, Bits<16>>,
+    /// Spill (the start command's): chunks per fold (0: C does not spill), rows per chunk, and
+    /// how many chunks have one row more.
+    pub c_chunks: Signal<In, Bits<16>>,
+    /// Rows per chunk.
+    pub c_chunk: Signal<In, Bits<16>>,
+    /// Chunks with one row more.
+    pub c_chunk_rem: Signal<In, Bits<16>>,
+    /// The controller's first C write cycle and fold interval (the refetches' deadlines).
+    pub wfirst: Signal<In, Bits<32>>,
+    /// Fold interval.
+    pub interval: Signal<In, Bits<32>>,
+    /// The read-back cursor steps this cycle (in every fold, reading or not).
+    pub r_issue: Signal<In, Bit>,
+    /// A drained row's data leaves C's DMA read port this cycle (it is in DRAM from the next).
+    pub wvalid: Signal<In, Bit>,
+    /// A refetched row of C is delivered by the memory port (lanes below).
+    pub resp_c: Signal<In, Bit>,
+    /// Its lanes.
+    pub resp_c_count: Signal<In, Bits<8>>,
+    /// Channel 3 accepted.
+    pub ready3: Signal<In, Bit>,
     /// The C read-back this cycle and its bank.
     pub c_re: Signal<In, Bit>,
     /// Bank.
@@ -171,22 +205,38 @@ pub struct Dma {
     pub b_waddr: Signal<Out, Bits<16>>,
     /// The C read-back's address in C.
     pub r_addr: Signal<Out, Bits<16>>,
-    /// Channel 1 (fetch): valid, buffer (0 = A, 1 = B), address, lanes (1 byte each).
+    /// Channel 1 (fetch, most urgent): valid, stream (0 = A, 1 = B, 2 = a refetch of C),
+    /// address, lanes (1 byte each; 4 for C).
     pub ch1_valid: Signal<Out, Bit>,
-    /// Buffer B.
-    pub ch1_b: Signal<Out, Bit>,
+    /// Stream.
+    pub ch1_sel: Signal<Out, Bits<2>>,
     /// Address.
     pub ch1_addr: Signal<Out, Bits<16>>,
     /// Lanes.
     pub ch1_count: Signal<Out, Bits<8>>,
     /// Channel 2 (fetch).
     pub ch2_valid: Signal<Out, Bit>,
-    /// Buffer B.
-    pub ch2_b: Signal<Out, Bit>,
+    /// Stream.
+    pub ch2_sel: Signal<Out, Bits<2>>,
     /// Address.
     pub ch2_addr: Signal<Out, Bits<16>>,
     /// Lanes.
     pub ch2_count: Signal<Out, Bits<8>>,
+    /// Channel 3 (fetch, least urgent).
+    pub ch3_valid: Signal<Out, Bit>,
+    /// Stream.
+    pub ch3_sel: Signal<Out, Bits<2>>,
+    /// Address.
+    pub ch3_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub ch3_count: Signal<Out, Bits<8>>,
+    /// The delivered C row lands this cycle (through C's DMA write port; the memory port's
+    /// delivery is taken).
+    pub land: Signal<Out, Bit>,
+    /// Where it lands in C.
+    pub l_addr: Signal<Out, Bits<16>>,
+    /// Event increment: bytes of C read back from DRAM.
+    pub ev_dram_cr: Signal<Out, Bits<16>>,
     /// Event increments this cycle: DRAM bytes of A, B and C.
     pub ev_dram_a: Signal<Out, Bits<16>>,
     /// Bytes of B read.
@@ -197,6 +247,49 @@ pub struct Dma {
     pub ev_c_words: Signal<Out, Bits<16>>,
     /// Elements of C read by the drain.
     pub ev_c_elems: Signal<Out, Bits<16>>,
+    /// Elements of C written by a refetch landing.
+    pub ev_cl_elems: Signal<Out, Bits<16>>,
+    ww: ChunkWalk,
+    wr: ChunkWalk,
+    wd: ChunkWalk,
+    wf: ChunkWalk,
+    wl: ChunkWalk,
+    rf_written: DFF<Bits<17>>,
+    rf_needed: DFF<Bits<17>>,
+    d_out: DFF<Bits<17>>,
+    k_lc32: Constant<Bits<32>>,
+    k_four17: Constant<Bits<17>>,
+    spill: Signal<Local, Bit>,
+    due1: Signal<Local, Bits<32>>,
+    dw: Signal<Local, Bits<17>>,
+    df: Signal<Local, Bits<17>>,
+    free_w: Signal<Local, Bit>,
+    free_f: Signal<Local, Bit>,
+    in_dram: Signal<Local, Bit>,
+    c_wait: Signal<Local, Bit>,
+    c_cand: Signal<Local, Bit>,
+    dca: Signal<Local, Bit>,
+    dcb: Signal<Local, Bit>,
+    dab: Signal<Local, Bit>,
+    first_a: Signal<Local, Bit>,
+    first_b: Signal<Local, Bit>,
+    first_c: Signal<Local, Bit>,
+    last_a: Signal<Local, Bit>,
+    last_b: Signal<Local, Bit>,
+    last_c: Signal<Local, Bit>,
+    sec_a: Signal<Local, Bit>,
+    sec_b: Signal<Local, Bit>,
+    sec_c: Signal<Local, Bit>,
+    thr_a: Signal<Local, Bit>,
+    thr_b: Signal<Local, Bit>,
+    thr_c: Signal<Local, Bit>,
+    two: Signal<Local, Bit>,
+    three: Signal<Local, Bit>,
+    acc3: Signal<Local, Bit>,
+    fc_go: Signal<Local, Bit>,
+    d_bank_e: Signal<Local, Bit>,
+    r_bank_e: Signal<Local, Bit>,
+    d_cnt_e: Signal<Local, Bits<16>>,
     live: DFF<Bit>,
     tail: DFF<Bit>,
     started: DFF<Bit>,
@@ -267,6 +360,9 @@ pub struct Dma {
     k_zero17: Constant<Bits<17>>,
     k_zero16: Constant<Bits<16>>,
     k_zero8: Constant<Bits<8>>,
+    k_zero2: Constant<Bits<2>>,
+    k_one2: Constant<Bits<2>>,
+    k_two2: Constant<Bits<2>>,
     lane_idx: Vec<Constant<Bits<8>>>,
     words_upto: Vec<Constant<Bits<16>>>,
     live_now: Signal<Local, Bit>,
@@ -283,7 +379,6 @@ pub struct Dma {
     d_count: Signal<Local, Bits<16>>,
     a_cand: Signal<Local, Bit>,
     b_cand: Signal<Local, Bit>,
-    a_first: Signal<Local, Bit>,
     acc1: Signal<Local, Bit>,
     acc2: Signal<Local, Bit>,
     fa_go: Signal<Local, Bit>,
@@ -299,9 +394,7 @@ impl Dma {
     /// The DMA for `cfg` (idle, never stalling, when `cfg.memory` is the ideal model).
     pub fn new(cfg: &ArchConfig) -> Self {
         let (r, c) = (cfg.array.rows as u64, cfg.array.cols as usize);
-        // Rows per bank of C. `check_rtl` refuses a DRAM run whose banks exceed the physical C (at
-        // most 2^16 rows); the clamp only keeps the constants in range for other designs.
-        let half = (cfg.buffer_depth(systole_sim::config::BufferId::C) / 2).min(1 << 15);
+        let half = c_bank_rows(cfg);
         let word_bits = cfg.buffers.c.word_bits as usize;
         // The rings of A and B are the fast model's buffer depths (`check_rtl` holds them within
         // the physical buffers; the clamp keeps the constants in range for other designs).
@@ -352,6 +445,16 @@ impl Dma {
             w_row: Default::default(),
             r_row: Default::default(),
             c_base: Default::default(),
+            c_chunks: Default::default(),
+            c_chunk: Default::default(),
+            c_chunk_rem: Default::default(),
+            wfirst: Default::default(),
+            interval: Default::default(),
+            r_issue: Default::default(),
+            wvalid: Default::default(),
+            resp_c: Default::default(),
+            resp_c_count: Default::default(),
+            ready3: Default::default(),
             c_re: Default::default(),
             r_bank: Default::default(),
             ready0: Default::default(),
@@ -380,18 +483,67 @@ impl Dma {
             b_waddr: Default::default(),
             r_addr: Default::default(),
             ch1_valid: Default::default(),
-            ch1_b: Default::default(),
+            ch1_sel: Default::default(),
             ch1_addr: Default::default(),
             ch1_count: Default::default(),
             ch2_valid: Default::default(),
-            ch2_b: Default::default(),
+            ch2_sel: Default::default(),
             ch2_addr: Default::default(),
             ch2_count: Default::default(),
+            ch3_valid: Default::default(),
+            ch3_sel: Default::default(),
+            ch3_addr: Default::default(),
+            ch3_count: Default::default(),
+            land: Default::default(),
+            l_addr: Default::default(),
+            ev_dram_cr: Default::default(),
             ev_dram_a: Default::default(),
             ev_dram_b: Default::default(),
             ev_dram_c: Default::default(),
             ev_c_words: Default::default(),
             ev_c_elems: Default::default(),
+            ev_cl_elems: Default::default(),
+            ww: ChunkWalk::new(r, c as u64, half),
+            wr: ChunkWalk::new(r, c as u64, half),
+            wd: ChunkWalk::new(r, c as u64, half),
+            wf: ChunkWalk::new(r, c as u64, half),
+            wl: ChunkWalk::new(r, c as u64, half),
+            rf_written: Default::default(),
+            rf_needed: Default::default(),
+            d_out: Default::default(),
+            k_lc32: Constant::new(Bits::<32>::from(u64::from(cfg.buffers.c.read_latency))),
+            k_four17: b17(4),
+            spill: Default::default(),
+            due1: Default::default(),
+            dw: Default::default(),
+            df: Default::default(),
+            free_w: Default::default(),
+            free_f: Default::default(),
+            in_dram: Default::default(),
+            c_wait: Default::default(),
+            c_cand: Default::default(),
+            dca: Default::default(),
+            dcb: Default::default(),
+            dab: Default::default(),
+            first_a: Default::default(),
+            first_b: Default::default(),
+            first_c: Default::default(),
+            last_a: Default::default(),
+            last_b: Default::default(),
+            last_c: Default::default(),
+            sec_a: Default::default(),
+            sec_b: Default::default(),
+            sec_c: Default::default(),
+            thr_a: Default::default(),
+            thr_b: Default::default(),
+            thr_c: Default::default(),
+            two: Default::default(),
+            three: Default::default(),
+            acc3: Default::default(),
+            fc_go: Default::default(),
+            d_bank_e: Default::default(),
+            r_bank_e: Default::default(),
+            d_cnt_e: Default::default(),
             live: Default::default(),
             tail: Default::default(),
             started: Default::default(),
@@ -462,6 +614,9 @@ impl Dma {
             k_zero17: b17(0),
             k_zero16: b16(0),
             k_zero8: b8(0),
+            k_zero2: Constant::new(Bits::<2>::from(0u64)),
+            k_one2: Constant::new(Bits::<2>::from(1u64)),
+            k_two2: Constant::new(Bits::<2>::from(2u64)),
             lane_idx: (0..c).map(|l| b8(l as u64)).collect(),
             // A read of lanes 0..n touches ceil(n x 32 / word bits) bank words of C.
             words_upto: (0..c)
@@ -481,7 +636,6 @@ impl Dma {
             d_count: Default::default(),
             a_cand: Default::default(),
             b_cand: Default::default(),
-            a_first: Default::default(),
             acc1: Default::default(),
             acc2: Default::default(),
             fa_go: Default::default(),
@@ -502,8 +656,81 @@ impl Logic for Dma {
             self, clock, live, tail, started, a_written, a_needed, a_pro, b_written, b_needed,
             b_pro, a_iss, a_ret, b_iss, b_ret, a_ws, a_rs, b_ws, b_rs, b_rb, occ0, occ1, fin_w,
             drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem, d_ct_base, d_rt_base, wp0,
-            wp1, cb0, cb1, dp0, dp1
+            wp1, cb0, cb1, dp0, dp1, rf_written, rf_needed, d_out
         );
+        // Spill: where each row of C lives, for the array's writes and read-backs, the drains,
+        // the refetches and their landings (`ChunkWalk`).
+        self.spill.next = self.k_dram.val() & (self.c_chunks.val() != self.k_zero16.val());
+        self.ww.clock.next = self.clock.val();
+        self.wr.clock.next = self.clock.val();
+        self.wd.clock.next = self.clock.val();
+        self.wf.clock.next = self.clock.val();
+        self.wl.clock.next = self.clock.val();
+        self.ww.start.next = self.launch.val();
+        self.wr.start.next = self.launch.val();
+        self.wd.start.next = self.launch.val();
+        self.wf.start.next = self.launch.val();
+        self.wl.start.next = self.launch.val();
+        self.ww.later.next = false;
+        self.wr.later.next = false;
+        self.wd.later.next = false;
+        self.wf.later.next = true;
+        self.wl.later.next = true;
+        self.ww.chunks.next = self.c_chunks.val();
+        self.wr.chunks.next = self.c_chunks.val();
+        self.wd.chunks.next = self.c_chunks.val();
+        self.wf.chunks.next = self.c_chunks.val();
+        self.wl.chunks.next = self.c_chunks.val();
+        self.ww.chunk.next = self.c_chunk.val();
+        self.wr.chunk.next = self.c_chunk.val();
+        self.wd.chunk.next = self.c_chunk.val();
+        self.wf.chunk.next = self.c_chunk.val();
+        self.wl.chunk.next = self.c_chunk.val();
+        self.ww.chunk_rem.next = self.c_chunk_rem.val();
+        self.wr.chunk_rem.next = self.c_chunk_rem.val();
+        self.wd.chunk_rem.next = self.c_chunk_rem.val();
+        self.wf.chunk_rem.next = self.c_chunk_rem.val();
+        self.wl.chunk_rem.next = self.c_chunk_rem.val();
+        self.ww.tlen.next = self.tlen.val();
+        self.wr.tlen.next = self.tlen.val();
+        self.wd.tlen.next = self.tlen.val();
+        self.wf.tlen.next = self.tlen.val();
+        self.wl.tlen.next = self.tlen.val();
+        self.ww.row_dim.next = self.row_dim.val();
+        self.wr.row_dim.next = self.row_dim.val();
+        self.wd.row_dim.next = self.row_dim.val();
+        self.wf.row_dim.next = self.row_dim.val();
+        self.wl.row_dim.next = self.row_dim.val();
+        self.ww.col_dim.next = self.col_dim.val();
+        self.wr.col_dim.next = self.col_dim.val();
+        self.wd.col_dim.next = self.col_dim.val();
+        self.wf.col_dim.next = self.col_dim.val();
+        self.wl.col_dim.next = self.col_dim.val();
+        // Fold 1's first read-back: its write's cycle less L_C.
+        self.due1.next = self.wfirst.val() + self.interval.val() - self.k_lc32.val();
+        self.wf.due_first.next = self.due1.val();
+        self.ww.due_first.next = self.due1.val();
+        self.wr.due_first.next = self.due1.val();
+        self.wd.due_first.next = self.due1.val();
+        self.wl.due_first.next = self.due1.val();
+        self.ww.interval.next = self.interval.val();
+        self.wr.interval.next = self.interval.val();
+        self.wd.interval.next = self.interval.val();
+        self.wf.interval.next = self.interval.val();
+        self.wl.interval.next = self.interval.val();
+        self.ww.step.next = self.spill.val() & self.c_we.val() & !self.hold.val();
+        self.wr.step.next = self.spill.val() & self.r_issue.val() & !self.hold.val();
+        // A row's place in C is free once the drains have passed row i of the chunk four back
+        // (the quarter's previous chunk); the walks' chunks are compared by difference.
+        self.dw.next = self.ww.g.val() - self.wd.g.val();
+        self.free_w.next = (self.dw.val() < self.k_four17.val())
+            | ((self.dw.val() == self.k_four17.val()) & (self.wd.i.val() > self.ww.i.val()));
+        self.df.next = self.wf.g.val() - self.wd.g.val();
+        self.free_f.next = (self.df.val() < self.k_four17.val())
+            | ((self.df.val() == self.k_four17.val()) & (self.wd.i.val() > self.wf.i.val()));
+        // The previous fold's value of the row is in DRAM (its drain has read it out of C).
+        self.in_dram.next =
+            (self.wf.v.val() - self.d_out.q.val()) < bit_cast::<17, 16>(self.tlen.val());
         // The DMA's time starts with the run's first cycle and ends when the last drain is out.
         self.live_now.next = self.k_dram.val() & (self.live.q.val() | self.run.val());
         // A ring has room for a fetch while fewer than `depth` of its fetches are unretired
@@ -557,9 +784,20 @@ impl Logic for Dma {
                 self.w_wait.next = self.occ0.q.val() >= self.k_half.val();
             }
         }
+        if self.spill.val() {
+            self.w_wait.next = self.c_we.val() & self.w_claim.val() & !self.free_w.val();
+        }
+        // A read-back whose partial sums are not yet back from DRAM.
+        self.c_wait.next = self.spill.val()
+            & self.c_re.val()
+            & (self.rf_needed.q.val() == self.rf_written.q.val());
         self.stall.next = self.live_now.val()
             & self.run.val()
-            & (!self.started_now.val() | self.a_wait.val() | self.b_wait.val() | self.w_wait.val());
+            & (!self.started_now.val()
+                | self.a_wait.val()
+                | self.b_wait.val()
+                | self.w_wait.val()
+                | self.c_wait.val());
         self.loading.next = self.live_now.val() & self.run.val() & !self.started_now.val();
 
         // What the datapath did this cycle (nothing, in a stalled cycle).
@@ -572,47 +810,138 @@ impl Logic for Dma {
             & self.b_fetch.val()
             & !self.hold.val();
         self.claim.next = self.c_we.val() & self.w_claim.val() & !self.hold.val();
-        self.fin.next = self.c_we.val() & self.w_final.val() & !self.hold.val();
+        self.fin.next =
+            self.c_we.val() & (self.w_final.val() | self.spill.val()) & !self.hold.val();
 
         // Drain: the oldest final row written in an earlier cycle, if the datapath does not read
         // its bank now.
         self.d_pend.next = self.drained.q.val() < self.fin_w.q.val();
+        self.d_bank_e.next = self.d_bank.q.val();
+        self.r_bank_e.next = self.r_bank.val();
+        if self.spill.val() {
+            self.d_bank_e.next = self.wd.bank.val();
+            self.r_bank_e.next = self.wr.bank.val();
+        }
         self.ch0_valid.next = self.live_now.val()
             & self.d_pend.val()
-            & !(self.c_re.val() & !self.hold.val() & (self.r_bank.val() == self.d_bank.q.val()));
+            & !(self.c_re.val() & !self.hold.val() & (self.r_bank_e.val() == self.d_bank_e.val()));
         self.d_count.next = self.d_col_rem.q.val();
         if self.d_col_rem.q.val() > self.k_c16.val() {
             self.d_count.next = self.k_c16.val();
         }
-        self.ch0_count.next = bit_cast::<8, 16>(self.d_count.val());
+        self.d_cnt_e.next = self.d_count.val();
+        if self.spill.val() {
+            self.d_cnt_e.next = bit_cast::<16, 8>(self.wd.count.val());
+        }
+        self.ch0_count.next = bit_cast::<8, 16>(self.d_cnt_e.val());
         self.dr.next = self.ch0_valid.val() & self.ready0.val();
 
-        // Fetches, earliest deadline first (ties: A).
+        // Fetches, earliest deadline first (ties: C, A, B): the most urgent on channel 1.
         self.a_cand.next = self.live_now.val() & self.fa_valid.val() & self.a_room.val();
         self.b_cand.next = self.live_now.val() & self.fb_valid.val() & self.b_room.val();
-        self.a_first.next =
-            self.a_cand.val() & (!self.b_cand.val() | (self.fa_due.val() <= self.fb_due.val()));
-        self.ch1_valid.next = self.a_cand.val() | self.b_cand.val();
-        self.ch2_valid.next = self.a_cand.val() & self.b_cand.val();
-        self.ch1_b.next = !self.a_first.val();
-        self.ch2_b.next = self.a_first.val();
-        if self.a_first.val() {
-            self.ch1_addr.next = self.fa_addr.val();
-            self.ch1_count.next = self.fa_count.val();
-            self.ch2_addr.next = self.fb_addr.val();
-            self.ch2_count.next = self.fb_count.val();
-        } else {
+        self.c_cand.next = self.live_now.val()
+            & self.spill.val()
+            & self.wf.valid.val()
+            & self.free_f.val()
+            & self.in_dram.val();
+        self.dca.next = self.wf.due.val() <= self.fa_due.val();
+        self.dcb.next = self.wf.due.val() <= self.fb_due.val();
+        self.dab.next = self.fa_due.val() <= self.fb_due.val();
+        self.first_c.next = self.c_cand.val()
+            & (!self.a_cand.val() | self.dca.val())
+            & (!self.b_cand.val() | self.dcb.val());
+        self.first_a.next = self.a_cand.val()
+            & (!self.c_cand.val() | !self.dca.val())
+            & (!self.b_cand.val() | self.dab.val());
+        self.first_b.next = self.b_cand.val()
+            & (!self.c_cand.val() | !self.dcb.val())
+            & (!self.a_cand.val() | !self.dab.val());
+        self.last_c.next = self.c_cand.val()
+            & (!self.a_cand.val() | !self.dca.val())
+            & (!self.b_cand.val() | !self.dcb.val());
+        self.last_a.next = self.a_cand.val()
+            & (!self.c_cand.val() | self.dca.val())
+            & (!self.b_cand.val() | !self.dab.val());
+        self.last_b.next = self.b_cand.val()
+            & (!self.c_cand.val() | self.dcb.val())
+            & (!self.a_cand.val() | self.dab.val());
+        self.three.next = self.a_cand.val() & self.b_cand.val() & self.c_cand.val();
+        self.two.next = !self.three.val()
+            & ((self.a_cand.val() & self.b_cand.val())
+                | (self.a_cand.val() & self.c_cand.val())
+                | (self.b_cand.val() & self.c_cand.val()));
+        // Second: after the first; with three candidates, not the last either. Third: the last
+        // of three.
+        self.sec_a.next =
+            self.a_cand.val() & !self.first_a.val() & (self.two.val() | !self.last_a.val());
+        self.sec_b.next =
+            self.b_cand.val() & !self.first_b.val() & (self.two.val() | !self.last_b.val());
+        self.sec_c.next =
+            self.c_cand.val() & !self.first_c.val() & (self.two.val() | !self.last_c.val());
+        self.thr_a.next = self.three.val() & self.last_a.val();
+        self.thr_b.next = self.three.val() & self.last_b.val();
+        self.thr_c.next = self.three.val() & self.last_c.val();
+        self.ch1_valid.next = self.first_a.val() | self.first_b.val() | self.first_c.val();
+        self.ch2_valid.next = self.sec_a.val() | self.sec_b.val() | self.sec_c.val();
+        self.ch3_valid.next = self.three.val();
+        self.ch1_sel.next = self.k_zero2.val();
+        self.ch1_addr.next = self.fa_addr.val();
+        self.ch1_count.next = self.fa_count.val();
+        if self.first_b.val() {
+            self.ch1_sel.next = self.k_one2.val();
             self.ch1_addr.next = self.fb_addr.val();
             self.ch1_count.next = self.fb_count.val();
-            self.ch2_addr.next = self.fa_addr.val();
-            self.ch2_count.next = self.fa_count.val();
+        }
+        if self.first_c.val() {
+            self.ch1_sel.next = self.k_two2.val();
+            self.ch1_addr.next = self.c_base.val() + self.wf.layout.val();
+            self.ch1_count.next = self.wf.count.val();
+        }
+        self.ch2_sel.next = self.k_zero2.val();
+        self.ch2_addr.next = self.fa_addr.val();
+        self.ch2_count.next = self.fa_count.val();
+        if self.sec_b.val() {
+            self.ch2_sel.next = self.k_one2.val();
+            self.ch2_addr.next = self.fb_addr.val();
+            self.ch2_count.next = self.fb_count.val();
+        }
+        if self.sec_c.val() {
+            self.ch2_sel.next = self.k_two2.val();
+            self.ch2_addr.next = self.c_base.val() + self.wf.layout.val();
+            self.ch2_count.next = self.wf.count.val();
+        }
+        self.ch3_sel.next = self.k_zero2.val();
+        self.ch3_addr.next = self.fa_addr.val();
+        self.ch3_count.next = self.fa_count.val();
+        if self.thr_b.val() {
+            self.ch3_sel.next = self.k_one2.val();
+            self.ch3_addr.next = self.fb_addr.val();
+            self.ch3_count.next = self.fb_count.val();
+        }
+        if self.thr_c.val() {
+            self.ch3_sel.next = self.k_two2.val();
+            self.ch3_addr.next = self.c_base.val() + self.wf.layout.val();
+            self.ch3_count.next = self.wf.count.val();
         }
         self.acc1.next = self.ch1_valid.val() & self.ready1.val();
         self.acc2.next = self.ch2_valid.val() & self.ready2.val();
-        self.fa_go.next =
-            (self.acc1.val() & self.a_first.val()) | (self.acc2.val() & !self.a_first.val());
-        self.fb_go.next =
-            (self.acc1.val() & !self.a_first.val()) | (self.acc2.val() & self.a_first.val());
+        self.acc3.next = self.ch3_valid.val() & self.ready3.val();
+        self.fa_go.next = (self.first_a.val() & self.acc1.val())
+            | (self.sec_a.val() & self.acc2.val())
+            | (self.thr_a.val() & self.acc3.val());
+        self.fb_go.next = (self.first_b.val() & self.acc1.val())
+            | (self.sec_b.val() & self.acc2.val())
+            | (self.thr_b.val() & self.acc3.val());
+        self.fc_go.next = (self.first_c.val() & self.acc1.val())
+            | (self.sec_c.val() & self.acc2.val())
+            | (self.thr_c.val() & self.acc3.val());
+        self.wf.step.next = self.fc_go.val();
+        // A refetched row lands through C's DMA write port unless the array writes its bank.
+        self.land.next = self.resp_c.val()
+            & !(self.c_we.val() & !self.hold.val() & (self.ww.bank.val() == self.wl.bank.val()));
+        self.wl.step.next = self.land.val();
+        self.l_addr.next = self.wl.addr.val();
+        self.wd.step.next = self.spill.val() & self.dr.val();
         self.fa_step.next = self.fa_go.val();
         self.fb_step.next = self.fb_go.val();
 
@@ -633,13 +962,24 @@ impl Logic for Dma {
         if self.fb_go.val() {
             self.ev_dram_b.next = bit_cast::<16, 8>(self.fb_count.val());
         }
+        self.ev_cl_elems.next = self.k_zero16.val();
+        if self.land.val() {
+            self.ev_cl_elems.next = bit_cast::<16, 8>(self.resp_c_count.val());
+        }
+        self.ev_dram_cr.next = self.k_zero16.val();
+        if self.fc_go.val() {
+            self.ev_dram_cr.next = bit_cast::<16, 8>(self.wf.count.val())
+                + bit_cast::<16, 8>(self.wf.count.val())
+                + bit_cast::<16, 8>(self.wf.count.val())
+                + bit_cast::<16, 8>(self.wf.count.val());
+        }
         self.ev_dram_c.next = self.k_zero16.val();
         self.ev_c_words.next = self.k_zero16.val();
         self.ev_c_elems.next = self.k_zero16.val();
         if self.dr.val() {
             self.ev_dram_c.next =
-                self.d_count.val() + self.d_count.val() + self.d_count.val() + self.d_count.val();
-            self.ev_c_elems.next = self.d_count.val();
+                self.d_cnt_e.val() + self.d_cnt_e.val() + self.d_cnt_e.val() + self.d_cnt_e.val();
+            self.ev_c_elems.next = self.d_cnt_e.val();
             for l in 0..self.words_upto.len() {
                 if self.ch0_count.val() > self.lane_idx[l].val() {
                     self.ev_c_words.next = self.words_upto[l].val();
@@ -699,6 +1039,10 @@ impl Logic for Dma {
         if self.r_bank.val() {
             self.r_addr.next = self.r_sum.val() + self.k_half16.val();
         }
+        if self.spill.val() {
+            self.w_addr.next = self.ww.addr.val();
+            self.r_addr.next = self.wr.addr.val();
+        }
         // Buffers A and B: without a ring a vector lands at its layout address and is read
         // there; a ring's fetch `q` lands in slot `q mod depth`, and a fetching read takes the
         // slots in the same order. A column tile of B (OS, reuse per run) is fetched by its first
@@ -743,6 +1087,10 @@ impl Logic for Dma {
             + self.d_ct_base.q.val()
             + self.d_rt_base.q.val()
             + self.d_row_in.val();
+        if self.spill.val() {
+            self.d_raddr.next = self.wd.addr.val();
+            self.ch0_addr.next = self.c_base.val() + self.wd.layout.val();
+        }
 
         // State.
         if self.launch.val() {
@@ -780,6 +1128,9 @@ impl Logic for Dma {
             self.cb1.d.next = self.k_zero16.val();
             self.dp0.d.next = self.k_zero16.val();
             self.dp1.d.next = self.k_zero16.val();
+            self.rf_written.d.next = self.k_zero17.val();
+            self.rf_needed.d.next = self.k_zero17.val();
+            self.d_out.d.next = self.k_zero17.val();
             if self.os.val() {
                 self.d_rows.d.next = self.d_ru0.val();
             } else {
@@ -848,6 +1199,16 @@ impl Logic for Dma {
             }
             if self.fin.val() {
                 self.fin_w.d.next = self.fin_w.q.val() + self.k_one17.val();
+            }
+            // Spill: landings, read-backs of refetched rows, drains whose data has left C.
+            if self.land.val() {
+                self.rf_written.d.next = self.rf_written.q.val() + self.k_one17.val();
+            }
+            if self.spill.val() & self.c_re.val() & !self.hold.val() {
+                self.rf_needed.d.next = self.rf_needed.q.val() + self.k_one17.val();
+            }
+            if self.wvalid.val() {
+                self.d_out.d.next = self.d_out.q.val() + self.k_one17.val();
             }
             // A new row: the bank's next row (a ring); a column tile's first row is its base.
             if self.claim.val() {

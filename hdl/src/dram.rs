@@ -5,11 +5,14 @@
 //! Verilog below, which does the same arithmetic in byte slots; the cross-backend tests hold the
 //! three to each other and to the fast model.
 //!
-//! Per cycle: the request channels 0 (a C drain of `4 x count` bytes), 1 and 2 (fetches of
-//! `count` bytes) are accepted in order while the bus can take a request (`ready0..2`); each
-//! accepted fetch's vector is returned once its bytes have crossed the bus, one per buffer per
-//! cycle, oldest first (`resp_a`, `resp_b` with the address, lanes and data); `writes_idle` says
-//! that every drained byte has left.
+//! Per cycle: the request channels 0 (a C drain of `4 x count` bytes), 1, 2 and 3 (fetches of
+//! `count` bytes of A or B, or `4 x count` of a spilled row of C) are accepted in order while the
+//! bus can take a request (`ready0..3`); each accepted fetch's vector is returned once its bytes
+//! have crossed the bus, one per buffer per cycle, oldest first (`resp_a`, `resp_b` with the
+//! address, lanes and data; `resp_c` with lanes and data, shown until the DMA takes it);
+//! `writes_idle` says that every drained byte has left. A fetch's data is read from its image
+//! when the request is accepted (C's image changes during a spilling run: the DMA asks for a row
+//! only once its drain's data has reached the image).
 
 use std::collections::VecDeque;
 
@@ -22,7 +25,8 @@ use crate::netlist::vec_of;
 /// Vectors of each image: every 16-bit address.
 const VECTORS: usize = 1 << 16;
 
-/// A request on a channel: (valid, bytes, for a fetch its (image, address, lanes)).
+/// A request on a channel: (valid, bytes, for a fetch its (image 0 A / 1 B / 2 C, address,
+/// lanes)).
 type Request = (bool, u64, Option<(usize, u16, u8)>);
 
 /// The DRAM model (see the module doc).
@@ -45,22 +49,40 @@ pub struct DramModel {
     pub host_re: Signal<In, Bit>,
     /// Lane `host_lane` of the row last read.
     pub host_rdata: Signal<Out, Signed<32>>,
-    /// Channel 1: fetch of `ch1_count` lanes at `ch1_addr` of A (or B when `ch1_b`).
+    /// Channel 1: fetch of `ch1_count` lanes at `ch1_addr` of A (`ch1_sel` 0), B (1) or C (2).
     pub ch1_valid: Signal<In, Bit>,
-    /// Buffer B.
-    pub ch1_b: Signal<In, Bit>,
+    /// Image.
+    pub ch1_sel: Signal<In, Bits<2>>,
     /// Address.
     pub ch1_addr: Signal<In, Bits<16>>,
     /// Lanes.
     pub ch1_count: Signal<In, Bits<8>>,
     /// Channel 2: a second fetch.
     pub ch2_valid: Signal<In, Bit>,
-    /// Buffer B.
-    pub ch2_b: Signal<In, Bit>,
+    /// Image.
+    pub ch2_sel: Signal<In, Bits<2>>,
     /// Address.
     pub ch2_addr: Signal<In, Bits<16>>,
     /// Lanes.
     pub ch2_count: Signal<In, Bits<8>>,
+    /// Channel 3: a third fetch.
+    pub ch3_valid: Signal<In, Bit>,
+    /// Image.
+    pub ch3_sel: Signal<In, Bits<2>>,
+    /// Address.
+    pub ch3_addr: Signal<In, Bits<16>>,
+    /// Lanes.
+    pub ch3_count: Signal<In, Bits<8>>,
+    /// Channel 3 accepted.
+    pub ready3: Signal<Out, Bit>,
+    /// A fetched row of C is shown (until taken).
+    pub resp_c: Signal<Out, Bit>,
+    /// Its lanes.
+    pub resp_c_count: Signal<Out, Bits<8>>,
+    /// Its data.
+    pub resp_c_data: Vec<Signal<Out, Signed<32>>>,
+    /// The DMA takes the shown row of C this cycle.
+    pub take_c: Signal<In, Bit>,
     /// Channel 0 accepted (when valid).
     pub ready0: Signal<Out, Bit>,
     /// Channel 1 accepted.
@@ -106,6 +128,7 @@ pub struct DramModel {
     _hrow: Vec<i32>,
     _lat_c: u32,
     _queue: [VecDeque<(u64, u16, u8)>; 2],
+    _queue_c: VecDeque<(u64, u8, Vec<i32>)>,
     _now: u64,
     _writes_done: u64,
 }
@@ -127,13 +150,22 @@ impl DramModel {
             host_re: Default::default(),
             host_rdata: Default::default(),
             ch1_valid: Default::default(),
-            ch1_b: Default::default(),
+            ch1_sel: Default::default(),
             ch1_addr: Default::default(),
             ch1_count: Default::default(),
             ch2_valid: Default::default(),
-            ch2_b: Default::default(),
+            ch2_sel: Default::default(),
             ch2_addr: Default::default(),
             ch2_count: Default::default(),
+            ch3_valid: Default::default(),
+            ch3_sel: Default::default(),
+            ch3_addr: Default::default(),
+            ch3_count: Default::default(),
+            ready3: Default::default(),
+            resp_c: Default::default(),
+            resp_c_count: Default::default(),
+            resp_c_data: vec_of(cfg.array.cols as usize),
+            take_c: Default::default(),
             ready0: Default::default(),
             ready1: Default::default(),
             ready2: Default::default(),
@@ -165,6 +197,7 @@ impl DramModel {
             _hrow: vec![0; cfg.array.cols as usize],
             _lat_c: cfg.buffers.c.read_latency,
             _queue: Default::default(),
+            _queue_c: VecDeque::new(),
             _now: 0,
             _writes_done: 0,
         }
@@ -184,10 +217,11 @@ impl DramModel {
     }
 
     /// The requests of this cycle as (valid, bytes, image of a fetch), in channel order.
-    fn requests(&self) -> [Request; 3] {
-        let fetch = |v: bool, b: bool, addr: Bits<16>, count: Bits<8>| {
-            let n = count.to_u64();
-            (v, n, Some((usize::from(b), addr.to_u64() as u16, n as u8)))
+    fn requests(&self) -> [Request; 4] {
+        let fetch = |v: bool, sel: Bits<2>, addr: Bits<16>, count: Bits<8>| {
+            let (n, img) = (count.to_u64(), sel.to_u64() as usize);
+            let bytes = if img == 2 { 4 * n } else { n };
+            (v, bytes, Some((img, addr.to_u64() as u16, n as u8)))
         };
         [
             (
@@ -197,15 +231,21 @@ impl DramModel {
             ),
             fetch(
                 self.ch1_valid.val(),
-                self.ch1_b.val(),
+                self.ch1_sel.val(),
                 self.ch1_addr.val(),
                 self.ch1_count.val(),
             ),
             fetch(
                 self.ch2_valid.val(),
-                self.ch2_b.val(),
+                self.ch2_sel.val(),
                 self.ch2_addr.val(),
                 self.ch2_count.val(),
+            ),
+            fetch(
+                self.ch3_valid.val(),
+                self.ch3_sel.val(),
+                self.ch3_addr.val(),
+                self.ch3_count.val(),
             ),
         ]
     }
@@ -253,6 +293,9 @@ impl Logic for DramModel {
                     q.pop_front();
                 }
             }
+            if self.take_c.val() && self._queue_c.front().is_some_and(|x| x.0 <= t) {
+                self._queue_c.pop_front();
+            }
             // Accepted requests, in channel order.
             for (valid, bytes, fetch) in reqs {
                 if !valid {
@@ -263,6 +306,19 @@ impl Logic for DramModel {
                 }
                 let done = self._bus.issue(t, bytes);
                 match fetch {
+                    Some((2, addr, count)) => {
+                        let a = usize::from(addr) * self._lanes_c;
+                        let row = (0..self._lanes_c)
+                            .map(|l| {
+                                if l < usize::from(count) {
+                                    self._img_c.get(a + l).copied().unwrap_or_default()
+                                } else {
+                                    0
+                                }
+                            })
+                            .collect();
+                        self._queue_c.push_back((done, count, row));
+                    }
                     Some((b, addr, count)) => self._queue[b].push_back((done, addr, count)),
                     None => {
                         self._writes_done = self._writes_done.max(done);
@@ -278,7 +334,7 @@ impl Logic for DramModel {
         // Combinational outputs from the state and this cycle's requests.
         let t = self._now;
         let mut bus = self._bus.clone();
-        let mut ready = [false; 3];
+        let mut ready = [false; 4];
         let mut open = true;
         for (k, (valid, bytes, _)) in reqs.into_iter().enumerate() {
             ready[k] = open && bus.can_issue(t);
@@ -291,6 +347,14 @@ impl Logic for DramModel {
         self.ready0.next = ready[0];
         self.ready1.next = ready[1];
         self.ready2.next = ready[2];
+        self.ready3.next = ready[3];
+        let front_c = self._queue_c.front().filter(|x| x.0 <= t);
+        self.resp_c.next = front_c.is_some();
+        self.resp_c_count.next = Bits::from(front_c.map_or(0, |x| u64::from(x.1)));
+        for (l, d) in self.resp_c_data.iter_mut().enumerate() {
+            let v = front_c.map_or(0, |x| x.2[l]);
+            d.next = Signed::from(i64::from(v));
+        }
         let lanes = self._lanes;
         for b in 0..2 {
             let front = self._queue[b]
@@ -335,6 +399,12 @@ impl Logic for DramModel {
         self.ready0.connect();
         self.ready1.connect();
         self.ready2.connect();
+        self.ready3.connect();
+        self.resp_c.connect();
+        self.resp_c_count.connect();
+        for d in self.resp_c_data.iter_mut() {
+            d.connect();
+        }
         self.resp_a.connect();
         self.resp_a_addr.connect();
         self.resp_a_count.connect();
@@ -357,8 +427,8 @@ impl Logic for DramModel {
         let (bpc, lat) = (u64::from(self._bytes_per_cycle), u64::from(self._latency));
         // Requests in flight per image: at most one is issued per image per cycle, and each is
         // delivered within the latency plus the bus's booking window (one cycle of requests, at
-        // most 255 bytes each) plus the one-per-cycle delivery queue.
-        let qn = (lat + 2 * (255 / bpc + 2) + 16).next_power_of_two();
+        // most 1,020 bytes each) plus the one-per-cycle delivery queue.
+        let qn = (lat + 2 * (1020 / bpc + 2) + 16).next_power_of_two();
         let depth = |b: usize| self._img[b].len().max(1);
         let lanes_c = self._lanes_c;
         // Drains awaiting their data: at most one per cycle for L_C cycles.
@@ -378,29 +448,48 @@ impl Logic for DramModel {
                 "      if (8'd{l} < p_cnt[p_h[{pbits}:0]]) img_c[{{16'd0, p_addr[p_h[{pbits}:0]]}} * {lanes_c} + {l}] <= wdata${l};\n"
             );
         }
-        // A fetch's data is read from the image when the request is accepted (the images do not
-        // change during a run) and waits in its queue entry: a combinational read of a large
-        // array would make Icarus's `always @(*)` sensitive to every word of it.
+        // A fetch's data is read from the image when the request is accepted and waits in its
+        // queue entry: a combinational read of a large array would make Icarus's `always @(*)`
+        // sensitive to every word of it.
         let qbits = qn.trailing_zeros().max(1) - 1;
         let (mut data, mut qdata, mut capture) = (String::new(), String::new(), String::new());
-        for x in ["a", "b"] {
-            for l in 0..lanes {
-                qdata += &format!("reg [7:0] q{x}_d{l} [0:QN-1];\n");
+        for (x, w, n) in [("a", 8, lanes), ("b", 8, lanes), ("c", 32, lanes_c)] {
+            for l in 0..n {
+                qdata += &format!("reg [{}:0] q{x}_d{l} [0:QN-1];\n", w - 1);
                 data += &format!(
-                    "   resp_{x}_data${l} = (resp_{x} && 8'd{l} < q{x}_cnt[q{x}_h[{qbits}:0]]) ? q{x}_d{l}[q{x}_h[{qbits}:0]] : 8'd0;\n"
+                    "   resp_{x}_data${l} = (resp_{x} && 8'd{l} < q{x}_cnt[q{x}_h[{qbits}:0]]) ? q{x}_d{l}[q{x}_h[{qbits}:0]] : {w}'d0;\n"
                 );
             }
         }
-        for (ch, slot) in [(1, 1), (2, 2)] {
-            for (x, cond) in [("a", "!"), ("b", "")] {
-                capture += &format!("   if (acc{ch} && {cond}ch{ch}_b) begin\n");
-                for l in 0..lanes {
-                    capture += &format!(
-                        "      q{x}_d{l}[q{x}_{slot}] <= img_{x}[{{16'd0, ch{ch}_addr}} * {lanes} + {l}];\n"
-                    );
-                }
-                capture += "   end\n";
+        for x in ["a", "b"] {
+            capture += &format!("   if (f{x}) begin\n");
+            for l in 0..lanes {
+                capture += &format!(
+                    "      q{x}_d{l}[q{x}_t[{qbits}:0]] <= img_{x}[{{16'd0, f{x}_addr}} * {lanes} + {l}];\n"
+                );
             }
+            capture += "   end\n";
+        }
+        let mut capture_c = String::new();
+        for l in 0..lanes_c {
+            capture_c += &format!(
+                "      qc_d{l}[qc_t[{qbits}:0]] <= img_c[{{16'd0, fc_addr}} * {lanes_c} + {l}];\n"
+            );
+        }
+        // Per image: the channel (at most one per cycle) that fetches from it.
+        let mut pick = String::new();
+        for (x, sel) in [("a", 0), ("b", 1), ("c", 2)] {
+            pick += &format!(
+                "\
+   h{x}1 = acc1 && ch1_sel == 2'd{sel};
+   h{x}2 = acc2 && ch2_sel == 2'd{sel};
+   h{x}3 = acc3 && ch3_sel == 2'd{sel};
+   f{x} = h{x}1 || h{x}2 || h{x}3;
+   f{x}_addr = h{x}1 ? ch1_addr : (h{x}2 ? ch2_addr : ch3_addr);
+   f{x}_cnt = h{x}1 ? ch1_count : (h{x}2 ? ch2_count : ch3_count);
+   f{x}_end = h{x}1 ? e1 : (h{x}2 ? e2 : e3);
+"
+            );
         }
         Verilog::Custom(format!(
             "\
@@ -422,13 +511,19 @@ reg [7:0] qa_cnt [0:QN-1];
 reg [63:0] qb_at [0:QN-1];
 reg [15:0] qb_addr [0:QN-1];
 reg [7:0] qb_cnt [0:QN-1];
-reg [31:0] qa_h, qa_t, qb_h, qb_t;
+reg [63:0] qc_at [0:QN-1];
+reg [7:0] qc_cnt [0:QN-1];
+reg [31:0] qa_h, qa_t, qb_h, qb_t, qc_h, qc_t;
 {qdata}reg [63:0] now, booked, wdone;
-reg [63:0] lim, floor, e0, e1, e2, b1, b2, b3;
-reg acc0, acc1, acc2;
-reg [{qbits}:0] qa_1, qa_2, qb_1, qb_2;
+reg [63:0] lim, floor, e0, e1, e2, e3, b1, b2, b3, b4;
+reg acc0, acc1, acc2, acc3;
+reg ha1, ha2, ha3, hb1, hb2, hb3, hc1, hc2, hc3, fa, fb, fc;
+reg [15:0] fa_addr, fb_addr, fc_addr;
+reg [7:0] fa_cnt, fb_cnt, fc_cnt;
+reg [63:0] fa_end, fb_end, fc_end;
 initial begin
-   qa_h = 0; qa_t = 0; qb_h = 0; qb_t = 0; now = 0; booked = 0; wdone = 0; p_h = 0; p_t = 0;
+   qa_h = 0; qa_t = 0; qb_h = 0; qb_t = 0; qc_h = 0; qc_t = 0;
+   now = 0; booked = 0; wdone = 0; p_h = 0; p_t = 0;
 end
 // A request of `bytes` booked after slot `b`: it starts no earlier than the latency allows.
 function [63:0] book;
@@ -436,6 +531,12 @@ function [63:0] book;
    input [63:0] fl;
    input [63:0] bytes;
    book = ((b > fl) ? b : fl) + bytes;
+endfunction
+// Bytes of a fetch: one per lane of A or B, four per lane of C.
+function [63:0] fbytes;
+   input [1:0] sel;
+   input [7:0] count;
+   fbytes = (sel == 2'd2) ? {{54'd0, count, 2'd0}} : {{56'd0, count}};
 endfunction
 always @(*) begin
    lim = (now + LAT + 64'd1) * BPC;
@@ -447,23 +548,24 @@ always @(*) begin
    b1 = acc0 ? e0 : booked;
    ready1 = (!ch0_valid || ready0) && (b1 < lim);
    acc1 = ch1_valid && ready1;
-   e1 = book(b1, floor, {{56'd0, ch1_count}});
+   e1 = book(b1, floor, fbytes(ch1_sel, ch1_count));
    b2 = acc1 ? e1 : b1;
    ready2 = (!ch0_valid || ready0) && (!ch1_valid || ready1) && (b2 < lim);
    acc2 = ch2_valid && ready2;
-   e2 = book(b2, floor, {{56'd0, ch2_count}});
+   e2 = book(b2, floor, fbytes(ch2_sel, ch2_count));
    b3 = acc2 ? e2 : b2;
-   // Queue slots of the fetches accepted on channels 1 and 2.
-   qa_1 = qa_t[{qbits}:0];
-   qb_1 = qb_t[{qbits}:0];
-   qa_2 = qa_t[{qbits}:0] + {{{{{qbits}{{1'b0}}}}, acc1 && !ch1_b}};
-   qb_2 = qb_t[{qbits}:0] + {{{{{qbits}{{1'b0}}}}, acc1 && ch1_b}};
-   resp_a = (qa_h != qa_t) && (qa_at[qa_h[{qbits}:0]] <= now);
+   ready3 = (!ch0_valid || ready0) && (!ch1_valid || ready1) && (!ch2_valid || ready2) && (b3 < lim);
+   acc3 = ch3_valid && ready3;
+   e3 = book(b3, floor, fbytes(ch3_sel, ch3_count));
+   b4 = acc3 ? e3 : b3;
+{pick}   resp_a = (qa_h != qa_t) && (qa_at[qa_h[{qbits}:0]] <= now);
    resp_b = (qb_h != qb_t) && (qb_at[qb_h[{qbits}:0]] <= now);
+   resp_c = (qc_h != qc_t) && (qc_at[qc_h[{qbits}:0]] <= now);
    resp_a_addr = resp_a ? qa_addr[qa_h[{qbits}:0]] : 16'd0;
    resp_a_count = resp_a ? qa_cnt[qa_h[{qbits}:0]] : 8'd0;
    resp_b_addr = resp_b ? qb_addr[qb_h[{qbits}:0]] : 16'd0;
    resp_b_count = resp_b ? qb_cnt[qb_h[{qbits}:0]] : 8'd0;
+   resp_c_count = resp_c ? qc_cnt[qc_h[{qbits}:0]] : 8'd0;
 {data}   writes_idle = wdone <= now;
 end
 // The host reads a row of C's image (registered: the array is large), then its lanes.
@@ -477,6 +579,7 @@ always @(posedge clock) begin
    if (host_we && host_sel == 2'd2) img_b[{{16'd0, host_addr}} * {lanes} + {{24'd0, host_lane}}] <= host_data;
    if (resp_a) qa_h <= qa_h + 32'd1;
    if (resp_b) qb_h <= qb_h + 32'd1;
+   if (resp_c && take_c) qc_h <= qc_h + 32'd1;
    if (acc0 && (e0 + BPC - 64'd1) / BPC > wdone) wdone <= (e0 + BPC - 64'd1) / BPC;
    // A drain's address waits for its data, L_C cycles behind.
    if (acc0) begin
@@ -485,25 +588,23 @@ always @(posedge clock) begin
    if (wvalid) begin
 {wstore}      p_h <= p_h + 32'd1;
    end
-   if (acc1 && ch1_b) begin
-      qb_at[qb_1] <= (e1 + BPC - 64'd1) / BPC; qb_addr[qb_1] <= ch1_addr; qb_cnt[qb_1] <= ch1_count;
+   if (fa) begin
+      qa_at[qa_t[{qbits}:0]] <= (fa_end + BPC - 64'd1) / BPC; qa_addr[qa_t[{qbits}:0]] <= fa_addr;
+      qa_cnt[qa_t[{qbits}:0]] <= fa_cnt; qa_t <= qa_t + 32'd1;
    end
-   if (acc1 && !ch1_b) begin
-      qa_at[qa_1] <= (e1 + BPC - 64'd1) / BPC; qa_addr[qa_1] <= ch1_addr; qa_cnt[qa_1] <= ch1_count;
+   if (fb) begin
+      qb_at[qb_t[{qbits}:0]] <= (fb_end + BPC - 64'd1) / BPC; qb_addr[qb_t[{qbits}:0]] <= fb_addr;
+      qb_cnt[qb_t[{qbits}:0]] <= fb_cnt; qb_t <= qb_t + 32'd1;
    end
-   if (acc2 && ch2_b) begin
-      qb_at[qb_2] <= (e2 + BPC - 64'd1) / BPC; qb_addr[qb_2] <= ch2_addr; qb_cnt[qb_2] <= ch2_count;
-   end
-   if (acc2 && !ch2_b) begin
-      qa_at[qa_2] <= (e2 + BPC - 64'd1) / BPC; qa_addr[qa_2] <= ch2_addr; qa_cnt[qa_2] <= ch2_count;
-   end
-{capture}   qa_t <= qa_t + {{31'd0, acc1 && !ch1_b}} + {{31'd0, acc2 && !ch2_b}};
-   qb_t <= qb_t + {{31'd0, acc1 && ch1_b}} + {{31'd0, acc2 && ch2_b}};
-   if (qa_t - qa_h > QN - 4 || qb_t - qb_h > QN - 4) begin
+   if (fc) begin
+      qc_at[qc_t[{qbits}:0]] <= (fc_end + BPC - 64'd1) / BPC; qc_cnt[qc_t[{qbits}:0]] <= fc_cnt;
+      qc_t <= qc_t + 32'd1;
+{capture_c}   end
+{capture}   if (qa_t - qa_h > QN - 4 || qb_t - qb_h > QN - 4 || qc_t - qc_h > QN - 4) begin
       $display(\"internal error: the DRAM model's response queue overflowed\");
       $finish;
    end
-   booked <= b3;
+   booked <= b4;
    now <= now + 64'd1;
 end
 ",

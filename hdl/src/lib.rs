@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod chunk_walk;
 pub mod controller;
 pub mod cosim;
 pub mod counters;
@@ -114,7 +115,7 @@ pub fn check_rtl_at(
     bases: Bases,
 ) -> Result<GemmShape, HdlError> {
     use systole_sim::config::BufferId;
-    use systole_sim::memory::dma::{OutputMode, Reuse};
+    use systole_sim::memory::dma::Reuse;
     let unsupported = |s: String| Err(HdlError::Unsupported(s));
     check_arch(cfg)?;
     for (d, v) in [("M", m), ("N", n), ("K", k)] {
@@ -186,21 +187,13 @@ pub fn check_rtl_at(
             _ => {}
         }
     }
-    if let Some(plan) = plan {
+    if plan.is_some() {
         // C's two banks of buffer_depth(C) / 2 rows live in the physical C.
         let banks = cfg.buffer_depth(BufferId::C) / 2 * 2;
         if banks > g.depth_c as u64 {
             return unsupported(format!(
                 "buffer C's two banks hold {banks} rows of {} lanes by its capacity and word width, but the RTL's C has {} rows of {} int32 lanes (at most 2^16): give buffer C words of at least 32 x {} bits, or less capacity",
                 cfg.array.cols, g.depth_c, cfg.array.cols, cfg.array.cols
-            ));
-        }
-        // The RTL's DMA covers every reuse of A and B, and C's drain and accumulate modes.
-        if plan.c == OutputMode::Spill {
-            return unsupported(format!(
-                "{m}x{n}x{k} in {df} on {} has the memory plan {}; the RTL's DMA does not spill partial sums to DRAM yet (each bank of C must hold a column tile's rows): run the fast backend, or give buffer C room",
-                cfg.name,
-                plan.describe(),
             ));
         }
     }
@@ -210,23 +203,45 @@ pub fn check_rtl_at(
     Ok(shape)
 }
 
-/// The start command's reuse codes of A and B (`cmd_a_reuse`, `cmd_b_reuse`): the fast model's
-/// memory plan, as a driver would work it out from the sizes (0 whole, 1 per run, 2 per fold;
-/// 0 with the ideal memory model).
-pub fn reuse_codes(
+/// The memory part of the start command, as a driver would work it out from the sizes (the
+/// fast model's memory plan), the way Gemmini's software chooses its tiling.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MemoryCommand {
+    /// `cmd_a_reuse`: 0 whole, 1 per run, 2 per fold (0 with the ideal memory model).
+    pub a_reuse: u64,
+    /// `cmd_b_reuse`.
+    pub b_reuse: u64,
+    /// `cmd_c_chunks`: chunks per fold when C spills partial sums to DRAM, else 0.
+    pub c_chunks: u64,
+    /// `cmd_c_chunk`: rows of a chunk (`T / chunks`).
+    pub c_chunk: u64,
+    /// `cmd_c_chunk_rem`: how many of a fold's chunks have one row more (`T mod chunks`).
+    pub c_chunk_rem: u64,
+}
+
+/// The start command's memory fields for a run ([`MemoryCommand`]).
+pub fn memory_command(
     cfg: &ArchConfig,
     df: Dataflow,
     shape: GemmShape,
-) -> Result<(u64, u64), HdlError> {
+) -> Result<MemoryCommand, HdlError> {
     use systole_sim::memory::dma::Reuse;
     let code = |r: Reuse| match r {
         Reuse::Whole => 0,
         Reuse::PerRun => 1,
         Reuse::PerFold => 2,
     };
-    Ok(match systole_sim::array::memory_plan(cfg, df, shape)? {
-        Some((plan, _)) => (code(plan.a), code(plan.b)),
-        None => (0, 0),
+    let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? else {
+        return Ok(MemoryCommand::default());
+    };
+    let (c_chunks, c_chunk, c_chunk_rem) =
+        systole_sim::array::spill_chunks(cfg, df, shape)?.unwrap_or_default();
+    Ok(MemoryCommand {
+        a_reuse: code(plan.a),
+        b_reuse: code(plan.b),
+        c_chunks,
+        c_chunk,
+        c_chunk_rem,
     })
 }
 

@@ -40,7 +40,17 @@ pub struct LaneMem<T: Synth> {
     pub raddr2: Signal<In, Bits<16>>,
     /// The DMA's read data, `latency` cycles after `re2`.
     pub rdata2: Signal<Out, T>,
+    /// The DMA's write port (C's refetched partial sums); the DMA never writes the bank the
+    /// datapath writes in the same cycle.
+    pub we2: Signal<In, Bit>,
+    /// The DMA's write address.
+    pub waddr2: Signal<In, Bits<16>>,
+    /// The DMA's write data.
+    pub wdata2: Signal<In, T>,
     _mem: Vec<T>,
+    /// Banked (C with DRAM): rows `0..split` and `split..` are two RAMs, each with one write
+    /// port that the datapath and the DMA share; 0: one RAM without the DMA's write port.
+    _split: usize,
     _stages: Vec<T>,
     _stages2: Vec<T>,
 }
@@ -48,7 +58,13 @@ pub struct LaneMem<T: Synth> {
 impl<T: Synth> LaneMem<T> {
     /// A lane of `depth` words and read latency `latency` (at least 1).
     pub fn new(depth: usize, latency: usize) -> Self {
-        assert!(latency >= 1 && depth >= 1);
+        Self::banked(depth, latency, 0)
+    }
+
+    /// A lane in two banks, rows `0..split` and `split..depth`, with the DMA's write port
+    /// (`split` 0: one bank, no DMA write port).
+    pub fn banked(depth: usize, latency: usize, split: usize) -> Self {
+        assert!(latency >= 1 && depth >= 1 && split < depth);
         LaneMem {
             clock: Default::default(),
             en: Default::default(),
@@ -62,7 +78,11 @@ impl<T: Synth> LaneMem<T> {
             re2: Default::default(),
             raddr2: Default::default(),
             rdata2: Default::default(),
+            we2: Default::default(),
+            waddr2: Default::default(),
+            wdata2: Default::default(),
             _mem: vec![T::default(); depth],
+            _split: split,
             _stages: vec![T::default(); latency],
             _stages2: vec![T::default(); latency],
         }
@@ -107,6 +127,12 @@ impl<T: Synth> Logic for LaneMem<T> {
                     self._mem[a] = self.wdata.val();
                 }
             }
+            if self._split > 0 && self.we2.val() {
+                let a = self.waddr2.val().index();
+                if a < self._mem.len() {
+                    self._mem[a] = self.wdata2.val();
+                }
+            }
         }
         let last = self._stages[self._stages.len() - 1];
         self.rdata.next = if self.out_en.val() {
@@ -137,8 +163,22 @@ impl<T: Synth> Logic for LaneMem<T> {
             shifts += &format!("   stage{s} <= stage{};\n", s - 1);
             shifts2 += &format!("   dstage{s} <= dstage{};\n", s - 1);
         }
-        Verilog::Custom(format!(
+        let tail = format!(
             "\
+always @(posedge clock) if (en) begin
+{shifts}end
+always @(posedge clock) begin
+{shifts2}end
+always @(*) rdata = out_en ? stage{out} : {w}'d0;
+always @(*) rdata2 = dstage{out};
+",
+            out = n - 1,
+        );
+        let msb = w - 1;
+        let split = self._split;
+        if split == 0 {
+            return Verilog::Custom(format!(
+                "\
 reg [{msb}:0] mem [0:{last_addr}];
 reg [{msb}:0] stage0;
 initial stage0 = 0;
@@ -147,20 +187,48 @@ always @(posedge clock) begin
    if (re & en) stage0 <= mem[raddr];
    if (we) mem[waddr] <= wdata;
 end
-always @(posedge clock) if (en) begin
-{shifts}end
 // The DMA's read port and its own pipeline, which a stall does not hold.
 reg [{msb}:0] dstage0;
 initial dstage0 = 0;
 always @(posedge clock) begin
    if (re2) dstage0 <= mem[raddr2];
-{shifts2}end
-always @(*) rdata = out_en ? stage{out} : {w}'d0;
-always @(*) rdata2 = dstage{out};
-",
-            msb = w - 1,
-            last_addr = depth - 1,
-            out = n - 1,
+end
+{tail}",
+                last_addr = depth - 1,
+            ));
+        }
+        // Two banks, each one RAM with one write port (the datapath's or, when the datapath
+        // does not write that bank, the DMA's) and two read ports (the datapath's and the
+        // DMA's), read-first; a read takes both banks' words and picks one a cycle later.
+        Verilog::Custom(format!(
+            "\
+reg [{msb}:0] mem0 [0:{last0}];
+reg [{msb}:0] mem1 [0:{last1}];
+reg [{msb}:0] r0, r1, d0, d1;
+reg rsel, dsel;
+initial begin r0 = 0; r1 = 0; d0 = 0; d1 = 0; rsel = 0; dsel = 0; end
+wire [15:0] raddr1 = raddr - 16'd{split};
+wire [15:0] raddr21 = raddr2 - 16'd{split};
+wire w0p = we && waddr < 16'd{split};
+wire w1p = we && waddr >= 16'd{split};
+wire w0d = we2 && waddr2 < 16'd{split};
+wire w1d = we2 && waddr2 >= 16'd{split};
+wire [15:0] wa0 = w0p ? waddr : waddr2;
+wire [15:0] wa1 = (w1p ? waddr : waddr2) - 16'd{split};
+wire [{msb}:0] wd0 = w0p ? wdata : wdata2;
+wire [{msb}:0] wd1 = w1p ? wdata : wdata2;
+always @(posedge clock) begin
+   if (re & en) begin r0 <= mem0[raddr]; r1 <= mem1[raddr1]; rsel <= raddr >= 16'd{split}; end
+   if (re2) begin d0 <= mem0[raddr2]; d1 <= mem1[raddr21]; dsel <= raddr2 >= 16'd{split}; end
+   if (w0p | w0d) mem0[wa0] <= wd0;
+   if (w1p | w1d) mem1[wa1] <= wd1;
+end
+wire [{msb}:0] stage0 = rsel ? r1 : r0;
+wire [{msb}:0] dstage0 = dsel ? d1 : d0;
+{regs}
+{tail}",
+            last0 = split - 1,
+            last1 = depth - split - 1,
         ))
     }
 }
@@ -219,6 +287,16 @@ pub struct Buffer<T: Synth> {
     pub rdata2: Vec<Signal<Out, T>>,
     /// `rdata2` holds a read issued `L` cycles ago.
     pub rvalid2: Signal<Out, Bit>,
+    /// The DMA's write port (a banked buffer: C's refetched partial sums): lanes `0..wcount2`.
+    pub we2: Signal<In, Bit>,
+    /// The DMA's write address.
+    pub waddr2: Signal<In, Bits<16>>,
+    /// Valid lanes of the DMA's write.
+    pub wcount2: Signal<In, Bits<8>>,
+    /// The DMA's write data.
+    pub wdata2: Vec<Signal<In, T>>,
+    /// Bank words touched by this cycle's DMA write.
+    pub wwords2: Signal<Out, Bits<16>>,
     mems: Vec<LaneMem<T>>,
     sb_valid2: Vec<DFF<Bit>>,
     sb_count: Vec<DFF<Bits<8>>>,
@@ -236,6 +314,18 @@ impl<T: Synth> Buffer<T> {
     /// A buffer of `lanes` lanes of `depth` vectors, read latency `latency`, whose bank words are
     /// `word_bits` wide.
     pub fn new(lanes: usize, depth: usize, latency: usize, word_bits: usize) -> Self {
+        Self::banked(lanes, depth, latency, word_bits, 0)
+    }
+
+    /// The same in two banks, rows `0..split` and `split..depth`, with the DMA's write port
+    /// (`split` 0: one bank, no DMA write port).
+    pub fn banked(
+        lanes: usize,
+        depth: usize,
+        latency: usize,
+        word_bits: usize,
+        split: usize,
+    ) -> Self {
         let elem = T::BITS;
         Buffer {
             clock: Default::default(),
@@ -262,8 +352,15 @@ impl<T: Synth> Buffer<T> {
             raddr2: Default::default(),
             rdata2: vec_of(lanes),
             rvalid2: Default::default(),
+            we2: Default::default(),
+            waddr2: Default::default(),
+            wcount2: Default::default(),
+            wdata2: vec_of(lanes),
+            wwords2: Default::default(),
             sb_valid2: vec_of(latency),
-            mems: (0..lanes).map(|_| LaneMem::new(depth, latency)).collect(),
+            mems: (0..lanes)
+                .map(|_| LaneMem::banked(depth, latency, split))
+                .collect(),
             sb_count: vec_of(latency),
             sb_flags: vec_of(latency),
             sb_tag: vec_of(latency),
@@ -341,6 +438,7 @@ impl<T: Synth> Logic for Buffer<T> {
 
         self.rwords.next = self.k_zero16.val();
         self.wwords.next = self.k_zero16.val();
+        self.wwords2.next = self.k_zero16.val();
         for l in 0..self.mems.len() {
             self.mems[l].clock.next = self.clock.val();
             self.mems[l].en.next = self.en.val();
@@ -355,6 +453,12 @@ impl<T: Synth> Logic for Buffer<T> {
                 self.mems[l].we.next = true;
             }
             self.mems[l].out_en.next = self.count_out.val() > self.lane_idx[l].val();
+            self.mems[l].we2.next = self.we2.val() & (self.wcount2.val() > self.lane_idx[l].val());
+            self.mems[l].waddr2.next = self.waddr2.val();
+            self.mems[l].wdata2.next = self.wdata2[l].val();
+            if self.we2.val() & (self.wcount2.val() > self.lane_idx[l].val()) {
+                self.wwords2.next = self.words_upto[l].val();
+            }
             self.mems[l].re2.next = self.re2.val();
             self.mems[l].raddr2.next = self.raddr2.val();
             self.rdata2[l].next = self.mems[l].rdata2.val();

@@ -250,9 +250,12 @@ impl RtlSession {
         uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
         uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
         uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
-        let (a_reuse, b_reuse) = crate::reuse_codes(cfg, df, shape)?;
-        uut.cmd_a_reuse.next = Bits::from(a_reuse);
-        uut.cmd_b_reuse.next = Bits::from(b_reuse);
+        let mc = crate::memory_command(cfg, df, shape)?;
+        uut.cmd_a_reuse.next = Bits::from(mc.a_reuse);
+        uut.cmd_b_reuse.next = Bits::from(mc.b_reuse);
+        uut.cmd_c_chunks.next = Bits::from(mc.c_chunks);
+        uut.cmd_c_chunk.next = Bits::from(mc.c_chunk);
+        uut.cmd_c_chunk_rem.next = Bits::from(mc.c_chunk_rem);
         uut.start.next = true;
         settle(uut)?;
         tick(uut, &mut trace)?;

@@ -35,6 +35,12 @@ pub struct SimTop {
     pub cmd_a_reuse: Signal<In, Bits<2>>,
     /// Reuse of B.
     pub cmd_b_reuse: Signal<In, Bits<2>>,
+    /// Spill: chunks per fold (0: none).
+    pub cmd_c_chunks: Signal<In, Bits<16>>,
+    /// Spill: rows per chunk.
+    pub cmd_c_chunk: Signal<In, Bits<16>>,
+    /// Spill: chunks with one row more.
+    pub cmd_c_chunk_rem: Signal<In, Bits<16>>,
     /// Host port: buffer (or DRAM image) select.
     pub host_sel: Signal<In, Bits<2>>,
     /// Host port: write.
@@ -88,6 +94,9 @@ impl SimTop {
             cmd_c_base: Default::default(),
             cmd_a_reuse: Default::default(),
             cmd_b_reuse: Default::default(),
+            cmd_c_chunks: Default::default(),
+            cmd_c_chunk: Default::default(),
+            cmd_c_chunk_rem: Default::default(),
             host_sel: Default::default(),
             host_we: Default::default(),
             host_addr: Default::default(),
@@ -131,18 +140,26 @@ fn memory_port(
         ("mem_ch0_addr", "ch0_addr"),
         ("mem_wvalid", "wvalid"),
         ("mem_ch1_valid", "ch1_valid"),
-        ("mem_ch1_b", "ch1_b"),
+        ("mem_ch1_sel", "ch1_sel"),
         ("mem_ch1_addr", "ch1_addr"),
         ("mem_ch1_count", "ch1_count"),
         ("mem_ch2_valid", "ch2_valid"),
-        ("mem_ch2_b", "ch2_b"),
+        ("mem_ch2_sel", "ch2_sel"),
         ("mem_ch2_addr", "ch2_addr"),
         ("mem_ch2_count", "ch2_count"),
+        ("mem_ch3_valid", "ch3_valid"),
+        ("mem_ch3_sel", "ch3_sel"),
+        ("mem_ch3_addr", "ch3_addr"),
+        ("mem_ch3_count", "ch3_count"),
+        ("mem_take_c", "take_c"),
     ];
     let mut resp: Vec<(String, String)> = [
         "ready0",
         "ready1",
         "ready2",
+        "ready3",
+        "resp_c",
+        "resp_c_count",
         "resp_a",
         "resp_a_addr",
         "resp_a_count",
@@ -161,6 +178,9 @@ fn memory_port(
                 format!("resp_{x}_data${l}"),
             ));
         }
+    }
+    for l in 0..lanes_c {
+        resp.push((format!("mem_resp_c_data${l}"), format!("resp_c_data${l}")));
     }
     (req, wdata, resp)
 }
@@ -181,6 +201,9 @@ impl Logic for SimTop {
         a.cmd_c_base.next = self.cmd_c_base.val();
         a.cmd_a_reuse.next = self.cmd_a_reuse.val();
         a.cmd_b_reuse.next = self.cmd_b_reuse.val();
+        a.cmd_c_chunks.next = self.cmd_c_chunks.val();
+        a.cmd_c_chunk.next = self.cmd_c_chunk.val();
+        a.cmd_c_chunk_rem.next = self.cmd_c_chunk_rem.val();
         a.host_sel.next = self.host_sel.val();
         // With DRAM, the host's operands go to DRAM and the run fetches them.
         a.host_we.next = self.host_we.val() && !self._dram;
@@ -205,16 +228,27 @@ impl Logic for SimTop {
             x.next = y.val();
         }
         d.ch1_valid.next = a.mem_ch1_valid.val();
-        d.ch1_b.next = a.mem_ch1_b.val();
+        d.ch1_sel.next = a.mem_ch1_sel.val();
         d.ch1_addr.next = a.mem_ch1_addr.val();
         d.ch1_count.next = a.mem_ch1_count.val();
         d.ch2_valid.next = a.mem_ch2_valid.val();
-        d.ch2_b.next = a.mem_ch2_b.val();
+        d.ch2_sel.next = a.mem_ch2_sel.val();
         d.ch2_addr.next = a.mem_ch2_addr.val();
         d.ch2_count.next = a.mem_ch2_count.val();
+        d.ch3_valid.next = a.mem_ch3_valid.val();
+        d.ch3_sel.next = a.mem_ch3_sel.val();
+        d.ch3_addr.next = a.mem_ch3_addr.val();
+        d.ch3_count.next = a.mem_ch3_count.val();
+        d.take_c.next = a.mem_take_c.val();
         a.mem_ready0.next = d.ready0.val();
         a.mem_ready1.next = d.ready1.val();
         a.mem_ready2.next = d.ready2.val();
+        a.mem_ready3.next = d.ready3.val();
+        a.mem_resp_c.next = d.resp_c.val();
+        a.mem_resp_c_count.next = d.resp_c_count.val();
+        for (x, y) in a.mem_resp_c_data.iter_mut().zip(&d.resp_c_data) {
+            x.next = y.val();
+        }
         a.mem_resp_a.next = d.resp_a.val();
         a.mem_resp_a_addr.next = d.resp_a_addr.val();
         a.mem_resp_a_count.next = d.resp_a_count.val();
@@ -256,6 +290,9 @@ impl Logic for SimTop {
             &mut a.cmd_c_base,
             &mut a.cmd_a_reuse,
             &mut a.cmd_b_reuse,
+            &mut a.cmd_c_chunks,
+            &mut a.cmd_c_chunk,
+            &mut a.cmd_c_chunk_rem,
             &mut a.host_sel,
             &mut a.host_we,
             &mut a.host_addr,
@@ -267,6 +304,9 @@ impl Logic for SimTop {
             &mut a.mem_ready0,
             &mut a.mem_ready1,
             &mut a.mem_ready2,
+            &mut a.mem_ready3,
+            &mut a.mem_resp_c,
+            &mut a.mem_resp_c_count,
             &mut a.mem_resp_a,
             &mut a.mem_resp_a_addr,
             &mut a.mem_resp_a_count,
@@ -284,6 +324,9 @@ impl Logic for SimTop {
         {
             x.connect();
         }
+        for x in a.mem_resp_c_data.iter_mut() {
+            x.connect();
+        }
         let d = &mut self.dram;
         for x in [
             &mut d.clock as &mut dyn Block,
@@ -292,13 +335,18 @@ impl Logic for SimTop {
             &mut d.ch0_addr,
             &mut d.wvalid,
             &mut d.ch1_valid,
-            &mut d.ch1_b,
+            &mut d.ch1_sel,
             &mut d.ch1_addr,
             &mut d.ch1_count,
             &mut d.ch2_valid,
-            &mut d.ch2_b,
+            &mut d.ch2_sel,
             &mut d.ch2_addr,
             &mut d.ch2_count,
+            &mut d.ch3_valid,
+            &mut d.ch3_sel,
+            &mut d.ch3_addr,
+            &mut d.ch3_count,
+            &mut d.take_c,
             &mut d.host_we,
             &mut d.host_sel,
             &mut d.host_addr,

@@ -17,9 +17,8 @@ use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, Kernel};
 
 /// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the
 /// memory system's cycle counts (`stall_cycles`, `load_cycles`, `writeback_cycles`). Events not
-/// listed are derived (`idle_pe_cycles = cycles x R x C - macs`) or zero in this version
-/// (`dram_c_read_bytes`: no spills).
-pub const COUNTERS: [&str; 28] = [
+/// listed are derived (`idle_pe_cycles = cycles x R x C - macs`).
+pub const COUNTERS: [&str; 29] = [
     "cycles",
     "macs",
     "h_operand_hops",
@@ -44,6 +43,7 @@ pub const COUNTERS: [&str; 28] = [
     "b_buf_write_elems",
     "dram_a_read_bytes",
     "dram_b_read_bytes",
+    "dram_c_read_bytes",
     "dram_c_write_bytes",
     "stall_cycles",
     "load_cycles",
@@ -54,7 +54,7 @@ pub const COUNTERS: [&str; 28] = [
 pub const CYCLE_COUNTERS: [&str; 3] = ["stall_cycles", "load_cycles", "writeback_cycles"];
 
 /// The top module's ports other than `clock`: name, input (true) or output, width.
-pub const TOP_PORTS: [(&str, bool, usize); 25] = [
+pub const TOP_PORTS: [(&str, bool, usize); 28] = [
     ("start", true, 1),
     ("cmd_m", true, 16),
     ("cmd_n", true, 16),
@@ -65,6 +65,9 @@ pub const TOP_PORTS: [(&str, bool, usize); 25] = [
     ("cmd_c_base", true, 16),
     ("cmd_a_reuse", true, 2),
     ("cmd_b_reuse", true, 2),
+    ("cmd_c_chunks", true, 16),
+    ("cmd_c_chunk", true, 16),
+    ("cmd_c_chunk_rem", true, 16),
     ("host_sel", true, 2),
     ("host_we", true, 1),
     ("host_addr", true, 16),
@@ -91,23 +94,34 @@ pub fn memory_ports(lanes: usize, lanes_c: usize) -> Vec<(String, bool, usize)> 
         ("mem_ch0_addr", false, 16),
         ("mem_wvalid", false, 1),
         ("mem_ch1_valid", false, 1),
-        ("mem_ch1_b", false, 1),
+        ("mem_ch1_sel", false, 2),
         ("mem_ch1_addr", false, 16),
         ("mem_ch1_count", false, 8),
         ("mem_ch2_valid", false, 1),
-        ("mem_ch2_b", false, 1),
+        ("mem_ch2_sel", false, 2),
         ("mem_ch2_addr", false, 16),
         ("mem_ch2_count", false, 8),
+        ("mem_ch3_valid", false, 1),
+        ("mem_ch3_sel", false, 2),
+        ("mem_ch3_addr", false, 16),
+        ("mem_ch3_count", false, 8),
         ("mem_ready0", true, 1),
         ("mem_ready1", true, 1),
         ("mem_ready2", true, 1),
+        ("mem_ready3", true, 1),
         ("mem_writes_idle", true, 1),
+        ("mem_resp_c", true, 1),
+        ("mem_resp_c_count", true, 8),
+        ("mem_take_c", false, 1),
     ]
     .iter()
     .map(|&(n, i, w)| (n.to_string(), i, w))
     .collect();
     for l in 0..lanes_c {
         p.push((format!("mem_wdata${l}"), false, 32));
+    }
+    for l in 0..lanes_c {
+        p.push((format!("mem_resp_c_data${l}"), true, 32));
     }
     for x in ["a", "b"] {
         p.push((format!("mem_resp_{x}"), true, 1));
@@ -182,6 +196,15 @@ pub struct Accelerator {
     pub cmd_a_reuse: Signal<In, Bits<2>>,
     /// Start command: B's reuse, as `cmd_a_reuse`.
     pub cmd_b_reuse: Signal<In, Bits<2>>,
+    /// Start command: when buffer C spills WS/IS partial sums to DRAM, the chunks each fold's
+    /// rows are cut into (0: no spill), rows per chunk, and how many chunks have one row more.
+    /// The host's driver takes them from the memory plan
+    /// (`systole_sim::array::spill_chunks`). Ignored with the ideal memory model.
+    pub cmd_c_chunks: Signal<In, Bits<16>>,
+    /// Rows per chunk.
+    pub cmd_c_chunk: Signal<In, Bits<16>>,
+    /// Chunks with one row more.
+    pub cmd_c_chunk_rem: Signal<In, Bits<16>>,
     /// Stall: while high in a cycle of the run (cycle 0 to the last C write), every register of
     /// the datapath and the controller holds its value at the clock edge, no buffer read or C
     /// write is done, and no event is counted except the cycle. Ignored outside the run.
@@ -225,23 +248,42 @@ pub struct Accelerator {
     pub mem_wvalid: Signal<Out, Bit>,
     /// The drained row's lanes (lanes beyond its count are don't-care).
     pub mem_wdata: Vec<Signal<Out, Signed<32>>>,
-    /// Request channel 1: fetch `mem_ch1_count` lanes (1 byte each) at `mem_ch1_addr` of A, or of
-    /// B when `mem_ch1_b`.
+    /// Request channel 1, the most urgent fetch: `mem_ch1_count` lanes at `mem_ch1_addr` of A
+    /// (`mem_ch1_sel` 0, 1 byte each), B (1) or C (2: a spilled row of partial sums, 4 bytes
+    /// each).
     pub mem_ch1_valid: Signal<Out, Bit>,
-    /// The fetch is for B.
-    pub mem_ch1_b: Signal<Out, Bit>,
+    /// Which operand.
+    pub mem_ch1_sel: Signal<Out, Bits<2>>,
     /// Vector address.
     pub mem_ch1_addr: Signal<Out, Bits<16>>,
     /// Lanes.
     pub mem_ch1_count: Signal<Out, Bits<8>>,
     /// Request channel 2: a second fetch in the same cycle.
     pub mem_ch2_valid: Signal<Out, Bit>,
-    /// The fetch is for B.
-    pub mem_ch2_b: Signal<Out, Bit>,
+    /// Which operand.
+    pub mem_ch2_sel: Signal<Out, Bits<2>>,
     /// Vector address.
     pub mem_ch2_addr: Signal<Out, Bits<16>>,
     /// Lanes.
     pub mem_ch2_count: Signal<Out, Bits<8>>,
+    /// Request channel 3: a third fetch in the same cycle.
+    pub mem_ch3_valid: Signal<Out, Bit>,
+    /// Which operand.
+    pub mem_ch3_sel: Signal<Out, Bits<2>>,
+    /// Vector address.
+    pub mem_ch3_addr: Signal<Out, Bits<16>>,
+    /// Lanes.
+    pub mem_ch3_count: Signal<Out, Bits<8>>,
+    /// The port accepts channel 3.
+    pub mem_ready3: Signal<In, Bit>,
+    /// Response: a refetched row of C (in request order), shown until taken.
+    pub mem_resp_c: Signal<In, Bit>,
+    /// Its lanes.
+    pub mem_resp_c_count: Signal<In, Bits<8>>,
+    /// Its data.
+    pub mem_resp_c_data: Vec<Signal<In, Signed<32>>>,
+    /// The shown C response is taken this cycle (written into C).
+    pub mem_take_c: Signal<Out, Bit>,
     /// The port accepts channel 0 (channels are accepted in order: a prefix of the valid ones).
     pub mem_ready0: Signal<In, Bit>,
     /// The port accepts channel 1.
@@ -307,6 +349,9 @@ impl Accelerator {
             cmd_c_base: Default::default(),
             cmd_a_reuse: Default::default(),
             cmd_b_reuse: Default::default(),
+            cmd_c_chunks: Default::default(),
+            cmd_c_chunk: Default::default(),
+            cmd_c_chunk_rem: Default::default(),
             stall: Default::default(),
             host_sel: Default::default(),
             host_we: Default::default(),
@@ -328,13 +373,22 @@ impl Accelerator {
             mem_wvalid: Default::default(),
             mem_wdata: vec_of(c),
             mem_ch1_valid: Default::default(),
-            mem_ch1_b: Default::default(),
+            mem_ch1_sel: Default::default(),
             mem_ch1_addr: Default::default(),
             mem_ch1_count: Default::default(),
             mem_ch2_valid: Default::default(),
-            mem_ch2_b: Default::default(),
+            mem_ch2_sel: Default::default(),
             mem_ch2_addr: Default::default(),
             mem_ch2_count: Default::default(),
+            mem_ch3_valid: Default::default(),
+            mem_ch3_sel: Default::default(),
+            mem_ch3_addr: Default::default(),
+            mem_ch3_count: Default::default(),
+            mem_ready3: Default::default(),
+            mem_resp_c: Default::default(),
+            mem_resp_c_count: Default::default(),
+            mem_resp_c_data: vec_of(c),
+            mem_take_c: Default::default(),
             mem_ready0: Default::default(),
             mem_ready1: Default::default(),
             mem_ready2: Default::default(),
@@ -361,11 +415,19 @@ impl Accelerator {
                 lat(cfg.buffers.b.read_latency),
                 cfg.buffers.b.word_bits as usize,
             ),
-            buf_c: Buffer::new(
+            // With DRAM, C is two banks of RAM (the DMA's), each with its own write port.
+            buf_c: Buffer::banked(
                 c,
                 g.depth_c,
                 lat(cfg.buffers.c.read_latency),
                 cfg.buffers.c.word_bits as usize,
+                if cfg.memory == systole_sim::config::MemoryModel::Dram {
+                    crate::dma::c_bank_rows(cfg)
+                        .min(g.depth_c as u64 / 2)
+                        .max(1) as usize
+                } else {
+                    0
+                },
             ),
             skew_l: Skew::new(r),
             skew_t: Skew::new(c),
@@ -421,6 +483,9 @@ impl Logic for Accelerator {
         ct.cmd_c_base.next = self.cmd_c_base.val();
         ct.cmd_a_reuse.next = self.cmd_a_reuse.val();
         ct.cmd_b_reuse.next = self.cmd_b_reuse.val();
+        ct.cmd_c_chunks.next = self.cmd_c_chunks.val();
+        ct.cmd_c_chunk.next = self.cmd_c_chunk.val();
+        ct.cmd_c_chunk_rem.next = self.cmd_c_chunk_rem.val();
         // The run stalls when the host asks or when the DMA must wait for DRAM.
         ct.stall.next = self.stall.val() || self.dma.stall.val();
         ct.fa_step.next = self.dma.fa_step.val();
@@ -568,6 +633,14 @@ impl Logic for Accelerator {
             ct.c_waddr.val()
         };
         bc.wcount.next = ct.c_wcount.val();
+        // The DMA's refetched partial sums land through C's DMA write port.
+        bc.we2.next = self.dma.land.val();
+        bc.waddr2.next = self.dma.l_addr.val();
+        bc.wcount2.next = self.mem_resp_c_count.val();
+        for (w, x) in bc.wdata2.iter_mut().zip(&self.mem_resp_c_data) {
+            w.next = x.val();
+        }
+        self.mem_take_c.next = self.dma.land.val();
         // The DMA's drains read C through its own port.
         bc.re2.next = self.dma.drain_go.val();
         bc.raddr2.next = self.dma.d_raddr.val();
@@ -633,6 +706,16 @@ impl Logic for Accelerator {
         d.w_row.next = ct.w_row.val();
         d.r_row.next = ct.r_row.val();
         d.c_base.next = ct.o_c_base.val();
+        d.c_chunks.next = ct.o_c_chunks.val();
+        d.c_chunk.next = ct.o_c_chunk.val();
+        d.c_chunk_rem.next = ct.o_c_chunk_rem.val();
+        d.wfirst.next = ct.o_wfirst.val();
+        d.interval.next = ct.o_interval.val();
+        d.r_issue.next = ct.r_issue.val();
+        d.wvalid.next = self.buf_c.rvalid2.val();
+        d.resp_c.next = self.mem_resp_c.val();
+        d.resp_c_count.next = self.mem_resp_c_count.val();
+        d.ready3.next = self.mem_ready3.val();
         d.ready0.next = self.mem_ready0.val();
         d.ready1.next = self.mem_ready1.val();
         d.ready2.next = self.mem_ready2.val();
@@ -643,19 +726,23 @@ impl Logic for Accelerator {
         self.mem_ch0_count.next = d.ch0_count.val();
         self.mem_ch0_addr.next = d.ch0_addr.val();
         self.mem_ch1_valid.next = d.ch1_valid.val();
-        self.mem_ch1_b.next = d.ch1_b.val();
+        self.mem_ch1_sel.next = d.ch1_sel.val();
         self.mem_ch1_addr.next = d.ch1_addr.val();
         self.mem_ch1_count.next = d.ch1_count.val();
         self.mem_ch2_valid.next = d.ch2_valid.val();
-        self.mem_ch2_b.next = d.ch2_b.val();
+        self.mem_ch2_sel.next = d.ch2_sel.val();
         self.mem_ch2_addr.next = d.ch2_addr.val();
         self.mem_ch2_count.next = d.ch2_count.val();
+        self.mem_ch3_valid.next = d.ch3_valid.val();
+        self.mem_ch3_sel.next = d.ch3_sel.val();
+        self.mem_ch3_addr.next = d.ch3_addr.val();
+        self.mem_ch3_count.next = d.ch3_count.val();
         let bc = &self.buf_c;
 
         // Counters.
         let ev = |e: usize| self.mesh.ev[e].val();
         let w8 = |x: Bits<8>| b16(x.to_u64());
-        let incs: [Bits<16>; 28] = [
+        let incs: [Bits<16>; 29] = [
             b16(1),
             ev(0),
             ev(2),
@@ -688,6 +775,7 @@ impl Logic for Accelerator {
             }),
             d.ev_dram_a.val(),
             d.ev_dram_b.val(),
+            d.ev_dram_cr.val(),
             d.ev_dram_c.val(),
             b16(1),
             b16(1),
@@ -697,6 +785,7 @@ impl Logic for Accelerator {
         let running = ct.running.val();
         let loading = d.loading.val();
         let (c_words, c_elems) = (d.ev_c_words.val(), d.ev_c_elems.val());
+        let (l_words, l_elems) = (bc.wwords2.val(), d.ev_cl_elems.val());
         for (k, mut inc) in incs.into_iter().enumerate() {
             let x = &mut self.ctrs[k];
             x.clock.next = clk;
@@ -706,15 +795,22 @@ impl Logic for Accelerator {
             // reads include the DMA's drains.
             x.en.next = match k {
                 0 => running && !loading,
-                14 | 15 | 18..=24 => true,
-                25 => running && hold && !loading,
-                26 => loading,
-                27 => d.writeback.val(),
+                14..=25 => true,
+                26 => running && hold && !loading,
+                27 => loading,
+                28 => d.writeback.val(),
                 _ => running && !hold,
             };
-            if k == 14 || k == 15 {
+            // C's reads and writes add the DMA's (drains, refetch landings) to the datapath's.
+            if (14..=17).contains(&k) {
                 let own = if running && !hold { inc } else { b16(0) };
-                inc = own + if k == 14 { c_words } else { c_elems };
+                inc = own
+                    + match k {
+                        14 => c_words,
+                        15 => c_elems,
+                        16 => l_words,
+                        _ => l_elems,
+                    };
             }
             x.inc.next = inc;
         }
@@ -740,6 +836,9 @@ impl Logic for Accelerator {
         ct.cmd_c_base.connect();
         ct.cmd_a_reuse.connect();
         ct.cmd_b_reuse.connect();
+        ct.cmd_c_chunks.connect();
+        ct.cmd_c_chunk.connect();
+        ct.cmd_c_chunk_rem.connect();
         ct.stall.connect();
         ct.fa_step.connect();
         ct.fb_step.connect();
@@ -793,18 +892,33 @@ impl Logic for Accelerator {
             &mut d.w_row,
             &mut d.r_row,
             &mut d.c_base,
+            &mut d.c_chunks,
+            &mut d.c_chunk,
+            &mut d.c_chunk_rem,
+            &mut d.wfirst,
+            &mut d.interval,
+            &mut d.r_issue,
+            &mut d.wvalid,
+            &mut d.resp_c,
+            &mut d.resp_c_count,
+            &mut d.ready3,
+            &mut self.mem_take_c,
             &mut self.mem_ch0_valid,
             &mut self.mem_ch0_count,
             &mut self.mem_ch0_addr,
             &mut self.mem_wvalid,
             &mut self.mem_ch1_valid,
-            &mut self.mem_ch1_b,
+            &mut self.mem_ch1_sel,
             &mut self.mem_ch1_addr,
             &mut self.mem_ch1_count,
             &mut self.mem_ch2_valid,
-            &mut self.mem_ch2_b,
+            &mut self.mem_ch2_sel,
             &mut self.mem_ch2_addr,
             &mut self.mem_ch2_count,
+            &mut self.mem_ch3_valid,
+            &mut self.mem_ch3_sel,
+            &mut self.mem_ch3_addr,
+            &mut self.mem_ch3_count,
         ] {
             x.connect();
         }
@@ -876,6 +990,9 @@ impl Logic for Accelerator {
             "cmd_c_base",
             "cmd_a_reuse",
             "cmd_b_reuse",
+            "cmd_c_chunks",
+            "cmd_c_chunk",
+            "cmd_c_chunk_rem",
         ] {
             k.assign(format!("ctrl${p}"), sig(p));
         }
@@ -907,6 +1024,21 @@ impl Logic for Accelerator {
             k.assign(format!("dma${p}"), sig(format!("ctrl${p}")));
         }
         k.assign("dma$c_base", sig("ctrl$o_c_base"));
+        for (p, from) in [
+            ("c_chunks", "ctrl$o_c_chunks"),
+            ("c_chunk", "ctrl$o_c_chunk"),
+            ("c_chunk_rem", "ctrl$o_c_chunk_rem"),
+            ("wfirst", "ctrl$o_wfirst"),
+            ("interval", "ctrl$o_interval"),
+            ("r_issue", "ctrl$r_issue"),
+            ("wvalid", "buf_c$rvalid2"),
+            ("resp_c", "mem_resp_c"),
+            ("resp_c_count", "mem_resp_c_count"),
+            ("ready3", "mem_ready3"),
+        ] {
+            k.assign(format!("dma${p}"), sig(from));
+        }
+        k.assign("mem_take_c", sig("dma$land"));
         for (p, port) in [
             ("ready0", "mem_ready0"),
             ("ready1", "mem_ready1"),
@@ -924,13 +1056,17 @@ impl Logic for Accelerator {
             "ch0_count",
             "ch0_addr",
             "ch1_valid",
-            "ch1_b",
+            "ch1_sel",
             "ch1_addr",
             "ch1_count",
             "ch2_valid",
-            "ch2_b",
+            "ch2_sel",
             "ch2_addr",
             "ch2_count",
+            "ch3_valid",
+            "ch3_sel",
+            "ch3_addr",
+            "ch3_count",
         ] {
             k.assign(format!("mem_{p}"), sig(format!("dma${p}")));
         }
@@ -948,6 +1084,12 @@ impl Logic for Accelerator {
             k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
             k.assign(format!("{b}$re2"), lit(0, 1));
             k.assign(format!("{b}$raddr2"), lit(0, 16));
+            k.assign(format!("{b}$we2"), lit(0, 1));
+            k.assign(format!("{b}$waddr2"), lit(0, 16));
+            k.assign(format!("{b}$wcount2"), lit(0, 8));
+            for l in 0..lanes_ab {
+                k.assign(format!("{b}$wdata2${l}"), lit(0, 8));
+            }
             // With the ideal memory model the memory port is unused: its write port is tied off.
             k.assign(
                 format!("{b}$we"),
@@ -1059,6 +1201,15 @@ impl Logic for Accelerator {
         k.assign("buf_c$rtag", lit(0, 8));
         k.assign("buf_c$we", and(sig("ctrl$c_we"), not(sig("ctrl$hold"))));
         k.assign("buf_c$waddr", sig(c_waddr));
+        k.assign("buf_c$we2", sig("dma$land"));
+        k.assign("buf_c$waddr2", sig("dma$l_addr"));
+        k.assign("buf_c$wcount2", sig("mem_resp_c_count"));
+        for j in 0..c {
+            k.assign(
+                format!("buf_c$wdata2${j}"),
+                sig(format!("mem_resp_c_data${j}")),
+            );
+        }
         k.assign("buf_c$re2", sig("dma$drain_go"));
         k.assign("buf_c$raddr2", sig("dma$d_raddr"));
         k.assign("mem_wvalid", sig("buf_c$rvalid2"));
@@ -1086,7 +1237,7 @@ impl Logic for Accelerator {
             k.when(eq(sig("host_lane"), lit(j as u64, 8)), pick);
         }
 
-        let incs: [crate::netlist::Expr; 28] = [
+        let incs: [crate::netlist::Expr; 29] = [
             lit(1, 16),
             sig("mesh$ev$0"),
             sig("mesh$ev$2"),
@@ -1119,6 +1270,7 @@ impl Logic for Accelerator {
             },
             sig("dma$ev_dram_a"),
             sig("dma$ev_dram_b"),
+            sig("dma$ev_dram_cr"),
             sig("dma$ev_dram_c"),
             lit(1, 16),
             lit(1, 16),
@@ -1133,22 +1285,24 @@ impl Logic for Accelerator {
             );
             let en = match n {
                 0 => and(sig("ctrl$running"), not(sig("dma$loading"))),
-                14 | 15 | 18..=24 => lit(1, 1),
-                25 => and(
+                14..=25 => lit(1, 1),
+                26 => and(
                     and(sig("ctrl$running"), sig("ctrl$hold")),
                     not(sig("dma$loading")),
                 ),
-                26 => sig("dma$loading"),
-                27 => sig("dma$writeback"),
+                27 => sig("dma$loading"),
+                28 => sig("dma$writeback"),
                 _ => active(),
             };
             k.assign(format!("ctrs${n}$en"), en);
-            if n == 14 || n == 15 {
-                // C's reads: the datapath's (not in a stalled cycle) plus the DMA's drains.
-                let dma = sig(if n == 14 {
-                    "dma$ev_c_words"
-                } else {
-                    "dma$ev_c_elems"
+            if (14..=17).contains(&n) {
+                // C's reads and writes: the datapath's (not in a stalled cycle) plus the DMA's
+                // (drains, refetch landings).
+                let dma = sig(match n {
+                    14 => "dma$ev_c_words",
+                    15 => "dma$ev_c_elems",
+                    16 => "buf_c$wwords2",
+                    _ => "dma$ev_cl_elems",
                 });
                 let mut own = Kernel::default();
                 own.assign(format!("ctrs${n}$inc"), add(inc, dma.clone()));
@@ -1191,4 +1345,10 @@ fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
     b.host_data.connect();
     b.re2.connect();
     b.raddr2.connect();
+    b.we2.connect();
+    b.waddr2.connect();
+    b.wcount2.connect();
+    for w in b.wdata2.iter_mut() {
+        w.connect();
+    }
 }

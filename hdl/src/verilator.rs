@@ -42,11 +42,12 @@ int main(int argc, char** argv) {{
         while (std::fscanf(sf, "%u", &bit) == 1) stall_pat.push_back(bit ? 1 : 0);
         std::fclose(sf);
     }}
-    unsigned m, n, k, mode, areuse, breuse, loads, cvec, clanes, lc;
+    unsigned m, n, k, mode, areuse, breuse, cchunks, cchunk, crem, loads, cvec, clanes, lc;
     unsigned long long limit;
     FILE* rf = std::fopen(argv[1], "r");
-    if (!rf || std::fscanf(rf, "%u %u %u %u %u %u %u %u %u %u %llu", &m, &n, &k, &mode, &areuse,
-                           &breuse, &loads, &cvec, &clanes, &lc, &limit) != 11) {{
+    if (!rf || std::fscanf(rf, "%u %u %u %u %u %u %u %u %u %u %u %u %u %llu", &m, &n, &k, &mode,
+                           &areuse, &breuse, &cchunks, &cchunk, &crem, &loads, &cvec, &clanes,
+                           &lc, &limit) != 14) {{
         std::fprintf(stderr, "cannot read %s\n", argv[1]);
         return 2;
     }}
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {{
     top.cmd_m = m; top.cmd_n = n; top.cmd_k = k; top.cmd_mode = mode;
     top.cmd_a_base = 0; top.cmd_b_base = 0; top.cmd_c_base = 0;
     top.cmd_a_reuse = areuse; top.cmd_b_reuse = breuse;
+    top.cmd_c_chunks = cchunks; top.cmd_c_chunk = cchunk; top.cmd_c_chunk_rem = crem;
     top.stall = 0;
     top.start = 1;
     tick();
@@ -224,13 +226,16 @@ pub fn run_verilator_stalled(
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", work.display()));
     std::fs::create_dir_all(work).map_err(io)?;
     let run = format!(
-        "{} {} {} {} {} {} {} {} {} {} {}\n",
+        "{} {} {} {} {} {} {} {} {} {} {} {} {} {}\n",
         p.shape.m,
         p.shape.n,
         p.shape.k,
         p.mode,
-        p.reuse.0,
-        p.reuse.1,
+        p.mem.a_reuse,
+        p.mem.b_reuse,
+        p.mem.c_chunks,
+        p.mem.c_chunk,
+        p.mem.c_chunk_rem,
         p.loads,
         p.c_vectors,
         p.c_lanes,

@@ -127,6 +127,22 @@ pub fn memory_plan(
     })
 }
 
+/// The chunking of a spilling run's output rows (`docs/microarchitecture.md`, "Memory system"):
+/// `Some((n, q, r))` when buffer C spills partial sums (each fold's `T` rows in `n` chunks of `q`
+/// rows, the first `r` of them one row longer), `None` otherwise.
+pub fn spill_chunks(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+) -> Result<Option<(u64, u64, u64)>, RunError> {
+    check_gemm(cfg, df, shape)?;
+    if cfg.memory == MemoryModel::Ideal {
+        return Ok(None);
+    }
+    let plan = Plan::new(cfg, df, shape);
+    Ok(MemorySystem::new(cfg, &plan)?.spill_chunks(&plan))
+}
+
 /// Checks that the hardware described by `cfg` supports dataflow `df` (`array.dataflows`).
 pub fn check_dataflow(cfg: &ArchConfig, df: Dataflow) -> Result<(), RunError> {
     if cfg.supports(df) {

@@ -549,6 +549,12 @@ impl MemorySystem {
         }
     }
 
+    /// Spill: chunks per fold, rows per chunk, and how many chunks have one row more.
+    pub(crate) fn spill_chunks(&self, plan: &Plan) -> Option<(u64, u64, u64)> {
+        let (n, t) = (self.c.chunks, plan.stream_len as u64);
+        (self.c.mode == OutputMode::Spill).then_some((n, t / n, t % n))
+    }
+
     fn operand(&self, buf: BufferId) -> &OperandStream {
         if buf == BufferId::A {
             &self.a
@@ -670,6 +676,9 @@ impl MemorySystem {
             self.c.out_at.pop_front();
             self.c.drained_out += 1;
         }
+        // A refetch may go out if its place was free before this cycle's drain (the hardware
+        // compares registered counts).
+        let rf_due = self.c.rf_deadline(plan);
         // Arrivals: one vector per buffer per cycle through its write port.
         for buf in [BufferId::A, BufferId::B] {
             let s = self.operand_mut(buf);
@@ -727,7 +736,7 @@ impl MemorySystem {
         }
         // Fetches, earliest deadline first (ties: C, A, B).
         let mut cands: Vec<(i64, Stream)> = Vec::with_capacity(3);
-        if let Some(d) = self.c.rf_deadline(plan) {
+        if let Some(d) = rf_due {
             cands.push((d, Stream::C));
         }
         if let Some(d) = self.a.deadline(plan) {
