@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/systole
+bin=${CARGO_TARGET_DIR:-target}/release/systole
 arch=reports/fpga/fpga-small.toml
 out=reports/fpga/README.md
 tmp=$(mktemp)

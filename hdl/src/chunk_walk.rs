@@ -54,7 +54,8 @@ pub struct ChunkWalk {
     pub count: Signal<Out, Bits<8>>,
     /// Rows remain to walk.
     pub valid: Signal<Out, Bit>,
-    /// The cycle in which the controller reads the row back.
+    /// The cycle in which the controller reads the row back (a `later` walk's; a walk of every
+    /// row starts from fold 1's time too, so its `due` means nothing).
     pub due: Signal<Out, Bits<32>>,
     gc: DFF<Bits<17>>,
     ic: DFF<Bits<16>>,

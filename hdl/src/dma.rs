@@ -260,6 +260,7 @@ pub struct Dma {
     k_lc32: Constant<Bits<32>>,
     k_four17: Constant<Bits<17>>,
     spill: Signal<Local, Bit>,
+    k_spills: Constant<Bit>,
     due1: Signal<Local, Bits<32>>,
     dw: Signal<Local, Bits<17>>,
     df: Signal<Local, Bits<17>>,
@@ -514,6 +515,13 @@ impl Dma {
             k_lc32: Constant::new(Bits::<32>::from(u64::from(cfg.buffers.c.read_latency))),
             k_four17: b17(4),
             spill: Default::default(),
+            // Only WS and IS accumulate partial sums: an OS-only design never spills, and
+            // synthesis removes the spill logic.
+            k_spills: Constant::new(
+                cfg.memory == MemoryModel::Dram
+                    && (cfg.supports(systole_sim::config::Dataflow::Ws)
+                        || cfg.supports(systole_sim::config::Dataflow::Is)),
+            ),
             due1: Default::default(),
             dw: Default::default(),
             df: Default::default(),
@@ -660,7 +668,7 @@ impl Logic for Dma {
         );
         // Spill: where each row of C lives, for the array's writes and read-backs, the drains,
         // the refetches and their landings (`ChunkWalk`).
-        self.spill.next = self.k_dram.val() & (self.c_chunks.val() != self.k_zero16.val());
+        self.spill.next = self.k_spills.val() & (self.c_chunks.val() != self.k_zero16.val());
         self.ww.clock.next = self.clock.val();
         self.wr.clock.next = self.clock.val();
         self.wd.clock.next = self.clock.val();
@@ -937,7 +945,9 @@ impl Logic for Dma {
             | (self.thr_c.val() & self.acc3.val());
         self.wf.step.next = self.fc_go.val();
         // A refetched row lands through C's DMA write port unless the array writes its bank.
-        self.land.next = self.resp_c.val()
+        self.land.next = self.live_now.val()
+            & self.spill.val()
+            & self.resp_c.val()
             & !(self.c_we.val() & !self.hold.val() & (self.ww.bank.val() == self.wl.bank.val()));
         self.wl.step.next = self.land.val();
         self.l_addr.next = self.wl.addr.val();

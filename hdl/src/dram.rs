@@ -129,6 +129,7 @@ pub struct DramModel {
     _lat_c: u32,
     _queue: [VecDeque<(u64, u16, u8)>; 2],
     _queue_c: VecDeque<(u64, u8, Vec<i32>)>,
+    _half: u64,
     _now: u64,
     _writes_done: u64,
 }
@@ -198,6 +199,7 @@ impl DramModel {
             _lat_c: cfg.buffers.c.read_latency,
             _queue: Default::default(),
             _queue_c: VecDeque::new(),
+            _half: crate::dma::c_bank_rows(cfg),
             _now: 0,
             _writes_done: 0,
         }
@@ -276,17 +278,6 @@ impl Logic for DramModel {
                     self._hrow.copy_from_slice(row);
                 }
             }
-            // A drain's data arrives L_C cycles after its request.
-            if self.wvalid.val() {
-                if let Some((addr, count)) = self._pending.pop_front() {
-                    for l in 0..usize::from(count).min(self._lanes_c) {
-                        if let Some(x) = self._img_c.get_mut(usize::from(addr) * self._lanes_c + l)
-                        {
-                            *x = crate::rtl::signed_i32(self.wdata[l].val());
-                        }
-                    }
-                }
-            }
             // Deliveries shown this cycle leave their queues.
             for q in self._queue.iter_mut() {
                 if q.front().is_some_and(|&(at, _, _)| at <= t) {
@@ -326,6 +317,18 @@ impl Logic for DramModel {
                             self.ch0_addr.val().to_u64() as u16,
                             self.ch0_count.val().to_u64() as u8,
                         ));
+                    }
+                }
+            }
+            // A drain's data arrives L_C cycles after its request (after this cycle's fetches
+            // have read the image, as the Verilog's non-blocking writes do).
+            if self.wvalid.val() {
+                if let Some((addr, count)) = self._pending.pop_front() {
+                    for l in 0..usize::from(count).min(self._lanes_c) {
+                        if let Some(x) = self._img_c.get_mut(usize::from(addr) * self._lanes_c + l)
+                        {
+                            *x = crate::rtl::signed_i32(self.wdata[l].val());
+                        }
                     }
                 }
             }
@@ -428,7 +431,9 @@ impl Logic for DramModel {
         // Requests in flight per image: at most one is issued per image per cycle, and each is
         // delivered within the latency plus the bus's booking window (one cycle of requests, at
         // most 1,020 bytes each) plus the one-per-cycle delivery queue.
-        let qn = (lat + 2 * (1020 / bpc + 2) + 16).next_power_of_two();
+        // C's refetched rows wait while the array writes their bank: up to a quarter of C (a
+        // chunk) more.
+        let qn = (lat + 2 * (1020 / bpc + 2) + 16 + self._half / 2).next_power_of_two();
         let depth = |b: usize| self._img[b].len().max(1);
         let lanes_c = self._lanes_c;
         // Drains awaiting their data: at most one per cycle for L_C cycles.

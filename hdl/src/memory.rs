@@ -129,6 +129,11 @@ impl<T: Synth> Logic for LaneMem<T> {
             }
             if self._split > 0 && self.we2.val() {
                 let a = self.waddr2.val().index();
+                let bank = |x: usize| x >= self._split;
+                debug_assert!(
+                    !self.we.val() || bank(self.waddr.val().index()) != bank(a),
+                    "internal error: the datapath and the DMA write the same bank of a buffer in one cycle"
+                );
                 if a < self._mem.len() {
                     self._mem[a] = self.wdata2.val();
                 }

@@ -478,9 +478,9 @@ fn runs_back_to_back_on_one_instance_match_fresh_runs() {
 }
 
 /// 4x8 with a 1 KiB C (two banks of 16 rows, quarters of 8) and DRAM of `bpc` bytes per cycle.
-/// The spilling runs below have column tiles of 20, 40 and 44 rows over three K folds, which do
-/// not fit a bank, so every fold's partial sums go to DRAM in chunks (7, 7, 6; five of 8; 8, 8
-/// and four of 7) and come back for the next. From five chunks a fold on, a refetch can find
+/// The spilling runs below have column tiles of 20, 40, 44 and 32 rows over two or three K
+/// folds, which do not fit a bank, so every fold's partial sums go to DRAM in chunks (7, 7, 6;
+/// five of 8; 8, 8 and four of 7; four of 8) and come back for the next. From five chunks a fold on, a refetch can find
 /// the previous fold's row in DRAM before its own place in C is free.
 fn spill_cfg(bpc: u32, latency: u32) -> ArchConfig {
     let mut cfg = arch(4, 8, bpc, latency);
@@ -489,11 +489,13 @@ fn spill_cfg(bpc: u32, latency: u32) -> ArchConfig {
     cfg
 }
 
-const SPILLS: [(Dataflow, usize, usize, usize); 4] = [
+const SPILLS: [(Dataflow, usize, usize, usize); 5] = [
     (Dataflow::Ws, 20, 12, 10),
     (Dataflow::Is, 12, 20, 10),
     (Dataflow::Ws, 40, 8, 9),
     (Dataflow::Is, 9, 44, 10),
+    // Four chunks of 8 and two row tiles: a place's previous row is the previous fold's.
+    (Dataflow::Ws, 32, 8, 8),
 ];
 
 fn assert_spills(cfg: &ArchConfig, df: Dataflow, (m, n, k): (usize, usize, usize)) {
@@ -517,6 +519,14 @@ fn spilled_partial_sums_go_to_dram_and_come_back() {
         }
     }
     assert!(stalled >= 2, "only {stalled} spilling runs stalled");
+    // A C read latency of 3: deadlines, "in DRAM" and the chunk-size guard move with it.
+    let mut slow_c = spill_cfg(8, 5);
+    slow_c.buffers.c.read_latency = 3;
+    slow_c.validate().unwrap();
+    for (df, m, n, k) in SPILLS {
+        assert_spills(&slow_c, df, (m, n, k));
+        lockstep(&slow_c, df, m, n, k, 3);
+    }
 }
 
 #[test]
@@ -537,4 +547,24 @@ fn icarus_and_verilator_spill_partial_sums_like_the_fast_model() {
         );
     }
     let _ = std::fs::remove_dir_all(&work);
+}
+
+#[test]
+fn the_dram_model_holds_refetched_rows_while_the_array_writes_their_bank() {
+    // tiny-4x4 (C: banks of 256 rows, quarters of 128), WS 500x4x8: four chunks of 125 rows.
+    // A refetch four chunks ahead lands in the bank the array is writing, so its response waits
+    // up to a chunk's worth of cycles; the Verilog model's C queue was once sized for responses
+    // taken as soon as they arrive, and this run overflowed it.
+    let cfg = arch(4, 4, 64, 3);
+    let (m, n, k) = (500, 4, 8);
+    assert_spills(&cfg, Dataflow::Ws, (m, n, k));
+    let a = Matrix::<i8>::random(m, k, 5);
+    let b = Matrix::<i8>::random(k, n, 6);
+    let fast = systole_sim::array::simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap();
+    let dir = std::env::temp_dir().join(format!("systole-spill-queue-{}", std::process::id()));
+    let ica = systole_hdl::cosim::run_icarus(&cfg, Dataflow::Ws, &a, &b, &dir)
+        .unwrap_or_else(|e| panic!("Icarus: {e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(fast.c, ica.run.c, "C");
+    assert_eq!(fast.stats, ica.run.stats, "stats");
 }

@@ -325,8 +325,6 @@ struct OutputStream {
     latency: i64,
     /// Rows held in each bank (written or being refetched, not yet drained).
     occupied: [u64; 2],
-    /// Rows the array has written.
-    writes: u64,
     /// Rows waiting to be drained, in write order: (first cycle the DMA may read it, bank, lanes).
     finals: VecDeque<(u64, usize, u32)>,
     drained: u64,
@@ -388,7 +386,6 @@ impl OutputStream {
             last_row_tile: plan.row_tiles - 1,
             latency: plan.lat_c,
             occupied: [0; 2],
-            writes: 0,
             finals: VecDeque::new(),
             drained: 0,
             drain_done: 0,
@@ -407,8 +404,8 @@ impl OutputStream {
 
     /// The bank of output row `op`: folds alternate (Drain), column tiles do (Accumulate: a
     /// column tile's partial sums stay in one bank across its K folds), or a fold's chunks do
-    /// (Spill: the array works on one chunk while the DMA drains the previous one and fetches the
-    /// next one back in the other bank).
+    /// (Spill: the array works on one chunk while the DMA drains the ones before it and fetches
+    /// later ones back as their places in C free up).
     fn bank(&self, plan: &Plan, op: &OutOp) -> usize {
         match self.mode {
             OutputMode::Drain => op.fold % 2,
@@ -635,7 +632,6 @@ impl MemorySystem {
         if c.claims(plan, op.fold) {
             c.occupied[bank] += 1;
         }
-        c.writes += 1;
         let last = match c.mode {
             OutputMode::Drain | OutputMode::Spill => true,
             OutputMode::Accumulate => plan.fold(op.fold).row_tile == c.last_row_tile,
