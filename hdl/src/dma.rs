@@ -35,7 +35,9 @@
 //! order its rows were taken, read through C's own DMA read port (which a stall does not hold),
 //! and their data follows the request on the memory port `L_C` cycles later. With spills
 //! (`cmd_c_chunks` > 0) every row has a fixed place, quarter `g mod 4` of C for global chunk `g`,
-//! which five [`ChunkWalk`]s follow (`docs/rtl.md`, "Spill").
+//! which five [`ChunkWalk`]s follow (`docs/rtl.md`, "Spill"); the rings' pointers (`wp*`,
+//! `cb*`, `dp*`), the occupancy counts and the drain cursor's bank and column registers then go
+//! unused (the last wraps harmlessly).
 
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
@@ -249,11 +251,9 @@ pub struct Dma {
     pub ev_c_elems: Signal<Out, Bits<16>>,
     /// Elements of C written by a refetch landing.
     pub ev_cl_elems: Signal<Out, Bits<16>>,
-    ww: ChunkWalk,
-    wr: ChunkWalk,
-    wd: ChunkWalk,
-    wf: ChunkWalk,
-    wl: ChunkWalk,
+    /// Spill: the row walks ([`ChunkWalk`]), by index: 0 the array's C writes, 1 its read-backs,
+    /// 2 the drains, 3 the refetches, 4 their landings (3 and 4 walk only later K folds).
+    walks: Vec<ChunkWalk>,
     rf_written: DFF<Bits<17>>,
     rf_needed: DFF<Bits<17>>,
     d_out: DFF<Bits<17>>,
@@ -262,6 +262,7 @@ pub struct Dma {
     spill: Signal<Local, Bit>,
     k_spills: Constant<Bit>,
     due1: Signal<Local, Bits<32>>,
+    rf_addr: Signal<Local, Bits<16>>,
     dw: Signal<Local, Bits<17>>,
     df: Signal<Local, Bits<17>>,
     free_w: Signal<Local, Bit>,
@@ -504,11 +505,7 @@ impl Dma {
             ev_c_words: Default::default(),
             ev_c_elems: Default::default(),
             ev_cl_elems: Default::default(),
-            ww: ChunkWalk::new(r, c as u64, half),
-            wr: ChunkWalk::new(r, c as u64, half),
-            wd: ChunkWalk::new(r, c as u64, half),
-            wf: ChunkWalk::new(r, c as u64, half),
-            wl: ChunkWalk::new(r, c as u64, half),
+            walks: (0..5).map(|_| ChunkWalk::new(r, c as u64, half)).collect(),
             rf_written: Default::default(),
             rf_needed: Default::default(),
             d_out: Default::default(),
@@ -523,6 +520,7 @@ impl Dma {
                         || cfg.supports(systole_sim::config::Dataflow::Is)),
             ),
             due1: Default::default(),
+            rf_addr: Default::default(),
             dw: Default::default(),
             df: Default::default(),
             free_w: Default::default(),
@@ -669,76 +667,44 @@ impl Logic for Dma {
         // Spill: where each row of C lives, for the array's writes and read-backs, the drains,
         // the refetches and their landings (`ChunkWalk`).
         self.spill.next = self.k_spills.val() & (self.c_chunks.val() != self.k_zero16.val());
-        self.ww.clock.next = self.clock.val();
-        self.wr.clock.next = self.clock.val();
-        self.wd.clock.next = self.clock.val();
-        self.wf.clock.next = self.clock.val();
-        self.wl.clock.next = self.clock.val();
-        self.ww.start.next = self.launch.val();
-        self.wr.start.next = self.launch.val();
-        self.wd.start.next = self.launch.val();
-        self.wf.start.next = self.launch.val();
-        self.wl.start.next = self.launch.val();
-        self.ww.later.next = false;
-        self.wr.later.next = false;
-        self.wd.later.next = false;
-        self.wf.later.next = true;
-        self.wl.later.next = true;
-        self.ww.chunks.next = self.c_chunks.val();
-        self.wr.chunks.next = self.c_chunks.val();
-        self.wd.chunks.next = self.c_chunks.val();
-        self.wf.chunks.next = self.c_chunks.val();
-        self.wl.chunks.next = self.c_chunks.val();
-        self.ww.chunk.next = self.c_chunk.val();
-        self.wr.chunk.next = self.c_chunk.val();
-        self.wd.chunk.next = self.c_chunk.val();
-        self.wf.chunk.next = self.c_chunk.val();
-        self.wl.chunk.next = self.c_chunk.val();
-        self.ww.chunk_rem.next = self.c_chunk_rem.val();
-        self.wr.chunk_rem.next = self.c_chunk_rem.val();
-        self.wd.chunk_rem.next = self.c_chunk_rem.val();
-        self.wf.chunk_rem.next = self.c_chunk_rem.val();
-        self.wl.chunk_rem.next = self.c_chunk_rem.val();
-        self.ww.tlen.next = self.tlen.val();
-        self.wr.tlen.next = self.tlen.val();
-        self.wd.tlen.next = self.tlen.val();
-        self.wf.tlen.next = self.tlen.val();
-        self.wl.tlen.next = self.tlen.val();
-        self.ww.row_dim.next = self.row_dim.val();
-        self.wr.row_dim.next = self.row_dim.val();
-        self.wd.row_dim.next = self.row_dim.val();
-        self.wf.row_dim.next = self.row_dim.val();
-        self.wl.row_dim.next = self.row_dim.val();
-        self.ww.col_dim.next = self.col_dim.val();
-        self.wr.col_dim.next = self.col_dim.val();
-        self.wd.col_dim.next = self.col_dim.val();
-        self.wf.col_dim.next = self.col_dim.val();
-        self.wl.col_dim.next = self.col_dim.val();
         // Fold 1's first read-back: its write's cycle less L_C.
         self.due1.next = self.wfirst.val() + self.interval.val() - self.k_lc32.val();
-        self.wf.due_first.next = self.due1.val();
-        self.ww.due_first.next = self.due1.val();
-        self.wr.due_first.next = self.due1.val();
-        self.wd.due_first.next = self.due1.val();
-        self.wl.due_first.next = self.due1.val();
-        self.ww.interval.next = self.interval.val();
-        self.wr.interval.next = self.interval.val();
-        self.wd.interval.next = self.interval.val();
-        self.wf.interval.next = self.interval.val();
-        self.wl.interval.next = self.interval.val();
-        self.ww.step.next = self.spill.val() & self.c_we.val() & !self.hold.val();
-        self.wr.step.next = self.spill.val() & self.r_issue.val() & !self.hold.val();
+        for w in 0..self.walks.len() {
+            self.walks[w].clock.next = self.clock.val();
+            self.walks[w].start.next = self.launch.val();
+            self.walks[w].chunks.next = self.c_chunks.val();
+            self.walks[w].chunk.next = self.c_chunk.val();
+            self.walks[w].chunk_rem.next = self.c_chunk_rem.val();
+            self.walks[w].tlen.next = self.tlen.val();
+            self.walks[w].row_dim.next = self.row_dim.val();
+            self.walks[w].col_dim.next = self.col_dim.val();
+            self.walks[w].due_first.next = self.due1.val();
+            self.walks[w].interval.next = self.interval.val();
+        }
+        // Each child input is written once: Icarus propagates every write to a child's port at
+        // once, so a default overridden later in this block (`later = 0; later = 1;`) glitches
+        // the walk's outputs, which this block reads, and the simulation never settles.
+        for w in 0..3 {
+            self.walks[w].later.next = false;
+        }
+        for w in 3..5 {
+            self.walks[w].later.next = true;
+        }
+        self.walks[0].step.next = self.spill.val() & self.c_we.val() & !self.hold.val();
+        self.walks[1].step.next = self.spill.val() & self.r_issue.val() & !self.hold.val();
         // A row's place in C is free once the drains have passed row i of the chunk four back
         // (the quarter's previous chunk); the walks' chunks are compared by difference.
-        self.dw.next = self.ww.g.val() - self.wd.g.val();
+        self.dw.next = self.walks[0].g.val() - self.walks[2].g.val();
         self.free_w.next = (self.dw.val() < self.k_four17.val())
-            | ((self.dw.val() == self.k_four17.val()) & (self.wd.i.val() > self.ww.i.val()));
-        self.df.next = self.wf.g.val() - self.wd.g.val();
+            | ((self.dw.val() == self.k_four17.val())
+                & (self.walks[2].i.val() > self.walks[0].i.val()));
+        self.df.next = self.walks[3].g.val() - self.walks[2].g.val();
         self.free_f.next = (self.df.val() < self.k_four17.val())
-            | ((self.df.val() == self.k_four17.val()) & (self.wd.i.val() > self.wf.i.val()));
+            | ((self.df.val() == self.k_four17.val())
+                & (self.walks[2].i.val() > self.walks[3].i.val()));
         // The previous fold's value of the row is in DRAM (its drain has read it out of C).
         self.in_dram.next =
-            (self.wf.v.val() - self.d_out.q.val()) < bit_cast::<17, 16>(self.tlen.val());
+            (self.walks[3].v.val() - self.d_out.q.val()) < bit_cast::<17, 16>(self.tlen.val());
         // The DMA's time starts with the run's first cycle and ends when the last drain is out.
         self.live_now.next = self.k_dram.val() & (self.live.q.val() | self.run.val());
         // A ring has room for a fetch while fewer than `depth` of its fetches are unretired
@@ -827,8 +793,8 @@ impl Logic for Dma {
         self.d_bank_e.next = self.d_bank.q.val();
         self.r_bank_e.next = self.r_bank.val();
         if self.spill.val() {
-            self.d_bank_e.next = self.wd.bank.val();
-            self.r_bank_e.next = self.wr.bank.val();
+            self.d_bank_e.next = self.walks[2].bank.val();
+            self.r_bank_e.next = self.walks[1].bank.val();
         }
         self.ch0_valid.next = self.live_now.val()
             & self.d_pend.val()
@@ -839,7 +805,7 @@ impl Logic for Dma {
         }
         self.d_cnt_e.next = self.d_count.val();
         if self.spill.val() {
-            self.d_cnt_e.next = bit_cast::<16, 8>(self.wd.count.val());
+            self.d_cnt_e.next = bit_cast::<16, 8>(self.walks[2].count.val());
         }
         self.ch0_count.next = bit_cast::<8, 16>(self.d_cnt_e.val());
         self.dr.next = self.ch0_valid.val() & self.ready0.val();
@@ -849,11 +815,12 @@ impl Logic for Dma {
         self.b_cand.next = self.live_now.val() & self.fb_valid.val() & self.b_room.val();
         self.c_cand.next = self.live_now.val()
             & self.spill.val()
-            & self.wf.valid.val()
+            & self.walks[3].valid.val()
             & self.free_f.val()
             & self.in_dram.val();
-        self.dca.next = self.wf.due.val() <= self.fa_due.val();
-        self.dcb.next = self.wf.due.val() <= self.fb_due.val();
+        self.rf_addr.next = self.c_base.val() + self.walks[3].layout.val();
+        self.dca.next = self.walks[3].due.val() <= self.fa_due.val();
+        self.dcb.next = self.walks[3].due.val() <= self.fb_due.val();
         self.dab.next = self.fa_due.val() <= self.fb_due.val();
         self.first_c.next = self.c_cand.val()
             & (!self.a_cand.val() | self.dca.val())
@@ -902,8 +869,8 @@ impl Logic for Dma {
         }
         if self.first_c.val() {
             self.ch1_sel.next = self.k_two2.val();
-            self.ch1_addr.next = self.c_base.val() + self.wf.layout.val();
-            self.ch1_count.next = self.wf.count.val();
+            self.ch1_addr.next = self.rf_addr.val();
+            self.ch1_count.next = self.walks[3].count.val();
         }
         self.ch2_sel.next = self.k_zero2.val();
         self.ch2_addr.next = self.fa_addr.val();
@@ -915,8 +882,8 @@ impl Logic for Dma {
         }
         if self.sec_c.val() {
             self.ch2_sel.next = self.k_two2.val();
-            self.ch2_addr.next = self.c_base.val() + self.wf.layout.val();
-            self.ch2_count.next = self.wf.count.val();
+            self.ch2_addr.next = self.rf_addr.val();
+            self.ch2_count.next = self.walks[3].count.val();
         }
         self.ch3_sel.next = self.k_zero2.val();
         self.ch3_addr.next = self.fa_addr.val();
@@ -928,8 +895,8 @@ impl Logic for Dma {
         }
         if self.thr_c.val() {
             self.ch3_sel.next = self.k_two2.val();
-            self.ch3_addr.next = self.c_base.val() + self.wf.layout.val();
-            self.ch3_count.next = self.wf.count.val();
+            self.ch3_addr.next = self.rf_addr.val();
+            self.ch3_count.next = self.walks[3].count.val();
         }
         self.acc1.next = self.ch1_valid.val() & self.ready1.val();
         self.acc2.next = self.ch2_valid.val() & self.ready2.val();
@@ -943,15 +910,17 @@ impl Logic for Dma {
         self.fc_go.next = (self.first_c.val() & self.acc1.val())
             | (self.sec_c.val() & self.acc2.val())
             | (self.thr_c.val() & self.acc3.val());
-        self.wf.step.next = self.fc_go.val();
+        self.walks[3].step.next = self.fc_go.val();
         // A refetched row lands through C's DMA write port unless the array writes its bank.
         self.land.next = self.live_now.val()
             & self.spill.val()
             & self.resp_c.val()
-            & !(self.c_we.val() & !self.hold.val() & (self.ww.bank.val() == self.wl.bank.val()));
-        self.wl.step.next = self.land.val();
-        self.l_addr.next = self.wl.addr.val();
-        self.wd.step.next = self.spill.val() & self.dr.val();
+            & !(self.c_we.val()
+                & !self.hold.val()
+                & (self.walks[0].bank.val() == self.walks[4].bank.val()));
+        self.walks[4].step.next = self.land.val();
+        self.l_addr.next = self.walks[4].addr.val();
+        self.walks[2].step.next = self.spill.val() & self.dr.val();
         self.fa_step.next = self.fa_go.val();
         self.fb_step.next = self.fb_go.val();
 
@@ -978,10 +947,10 @@ impl Logic for Dma {
         }
         self.ev_dram_cr.next = self.k_zero16.val();
         if self.fc_go.val() {
-            self.ev_dram_cr.next = bit_cast::<16, 8>(self.wf.count.val())
-                + bit_cast::<16, 8>(self.wf.count.val())
-                + bit_cast::<16, 8>(self.wf.count.val())
-                + bit_cast::<16, 8>(self.wf.count.val());
+            self.ev_dram_cr.next = bit_cast::<16, 8>(self.walks[3].count.val())
+                + bit_cast::<16, 8>(self.walks[3].count.val())
+                + bit_cast::<16, 8>(self.walks[3].count.val())
+                + bit_cast::<16, 8>(self.walks[3].count.val());
         }
         self.ev_dram_c.next = self.k_zero16.val();
         self.ev_c_words.next = self.k_zero16.val();
@@ -1050,8 +1019,8 @@ impl Logic for Dma {
             self.r_addr.next = self.r_sum.val() + self.k_half16.val();
         }
         if self.spill.val() {
-            self.w_addr.next = self.ww.addr.val();
-            self.r_addr.next = self.wr.addr.val();
+            self.w_addr.next = self.walks[0].addr.val();
+            self.r_addr.next = self.walks[1].addr.val();
         }
         // Buffers A and B: without a ring a vector lands at its layout address and is read
         // there; a ring's fetch `q` lands in slot `q mod depth`, and a fetching read takes the
@@ -1098,8 +1067,8 @@ impl Logic for Dma {
             + self.d_rt_base.q.val()
             + self.d_row_in.val();
         if self.spill.val() {
-            self.d_raddr.next = self.wd.addr.val();
-            self.ch0_addr.next = self.c_base.val() + self.wd.layout.val();
+            self.d_raddr.next = self.walks[2].addr.val();
+            self.ch0_addr.next = self.c_base.val() + self.walks[2].layout.val();
         }
 
         // State.
