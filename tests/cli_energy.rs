@@ -479,14 +479,16 @@ fn run_csv_has_one_parsable_row_per_dataflow_and_layer() {
         let (df, layer) = (r[0], r[1]);
         assert!(["os", "ws", "is"].contains(&df), "{r:?}");
         assert!(seen.insert((df, layer)), "duplicate row {df} {layer}");
-        let num: Vec<f64> = r[2..]
+        // The layer as described; every later column is a number.
+        assert!(r[2].starts_with("gemm "), "{r:?}");
+        let num: Vec<f64> = r[3..]
             .iter()
             .map(|c| {
                 c.parse::<f64>()
                     .unwrap_or_else(|_| panic!("`{c}` does not parse: {r:?}"))
             })
             .collect();
-        let get = |name: &str| num[col[name] - 2];
+        let get = |name: &str| num[col[name] - 3];
         let (_, m, n, k, repeat) = LAYERS.iter().find(|l| l.0 == layer).unwrap();
         assert_eq!(get("repeat"), *repeat as f64, "{r:?}");
         assert_eq!(

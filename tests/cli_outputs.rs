@@ -228,7 +228,7 @@ fn no_arguments_runs_the_main_job() {
     let out = systole().output().unwrap();
     assert!(out.status.success());
     let s = String::from_utf8(out.stdout).unwrap();
-    assert!(s.contains("bert-base") && s.contains("edge-16x16"), "{s}");
+    assert!(s.contains("resnet18") && s.contains("edge-16x16"), "{s}");
     for df in ["OS", "WS", "IS"] {
         assert!(s.lines().any(|l| l.starts_with(df)), "{df} row: {s}");
     }

@@ -31,6 +31,7 @@ pub mod memory;
 pub mod npy;
 pub mod report;
 pub mod run;
+pub mod scalesim;
 pub mod stats;
 pub mod workload;
 

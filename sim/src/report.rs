@@ -454,6 +454,9 @@ pub fn workload_text(run: &WorkloadRun) -> String {
     if !run.source.is_empty() {
         let _ = writeln!(o, "{}", run.source);
     }
+    for n in &run.input_notes {
+        let _ = writeln!(o, "note: {n}");
+    }
     let _ = writeln!(o);
     o.push_str(&text_table(SUMMARY_HEADER, &summary_rows(run)));
     let _ = writeln!(o, "({NOTE})");
@@ -480,6 +483,9 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
     let _ = writeln!(o, "{}.", headline(run));
     if !run.source.is_empty() {
         let _ = writeln!(o, "Shapes: {}.", run.source);
+    }
+    for n in &run.input_notes {
+        let _ = writeln!(o, "\nNote: {n}");
     }
     let _ = writeln!(o, "\n## Dataflows\n");
     o.push_str(&markdown_table(SUMMARY_HEADER, &summary_rows(run)));
@@ -580,6 +586,7 @@ fn memory_plan_rows(run: &WorkloadRun) -> Option<Vec<Row>> {
 pub const CSV_COLUMNS: &[&str] = &[
     "dataflow",
     "layer",
+    "shape",
     "repeat",
     "m",
     "n",
@@ -616,6 +623,7 @@ pub fn workload_csv(run: &WorkloadRun) -> String {
             let mut cells = vec![
                 d.dataflow.name().to_string(),
                 csv_field(&l.name),
+                csv_field(&l.layer),
                 l.repeat.to_string(),
                 s.m.to_string(),
                 s.n.to_string(),
@@ -671,26 +679,15 @@ mod tests {
 
     fn workload_run() -> WorkloadRun {
         use crate::config::Dataflow;
-        use crate::workload::{GemmLayer, Workload};
+        use crate::workload::{Layer, Workload};
         let cfg = ArchConfig::preset("tiny-4x4").unwrap();
         let w = Workload {
             name: "t".into(),
             source: "test".into(),
+            notes: vec![],
             layers: vec![
-                GemmLayer {
-                    name: "big".into(),
-                    m: 8,
-                    n: 8,
-                    k: 40,
-                    repeat: 3,
-                },
-                GemmLayer {
-                    name: "small".into(),
-                    m: 2,
-                    n: 9,
-                    k: 3,
-                    repeat: 1,
-                },
+                Layer::gemm("big", 8, 8, 40).times(3),
+                Layer::gemm("small", 2, 9, 3).times(1),
             ],
         };
         crate::run::run_workload(

@@ -7,14 +7,14 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::array::simulate_gemm;
+use crate::array::simulate_gemm_with_probe;
 use crate::config::{ArchConfig, Dataflow};
 use crate::energy::{
     estimate, ActionEnergy, Efficiency, EnergyBreakdown, EnergyModel, RegisterConvention,
 };
 use crate::error::RunError;
 use crate::matrix::{reference_matmul, Matrix};
-use crate::stats::{RunStats, Totals};
+use crate::stats::{AccessWindows, RunStats, Totals};
 use crate::workload::Workload;
 
 /// One layer of a workload run in one dataflow. Everything is for one run of the layer.
@@ -22,9 +22,12 @@ use crate::workload::Workload;
 pub struct LayerRun {
     /// Layer name.
     pub name: String,
+    /// The layer as described (kind and shape), e.g. `conv 56x56x64 3x3/1 p1 -> 56x56x64`.
+    pub layer: String,
     /// The dataflow.
     pub dataflow: Dataflow,
-    /// How many times the layer runs; everything else is for one run.
+    /// How many times the layer's GEMM runs (the layer's `repeat`, times its groups for a
+    /// grouped or depthwise convolution); everything else is for one run.
     pub repeat: u64,
     /// Multiply-accumulates of one run.
     pub macs: u64,
@@ -34,6 +37,8 @@ pub struct LayerRun {
     pub efficiency: Efficiency,
     /// Statistics of one run of the layer.
     pub stats: RunStats,
+    /// First and last cycle of each kind of access (for SCALE-Sim's detailed access report).
+    pub windows: AccessWindows,
 }
 
 /// A whole workload in one dataflow.
@@ -60,6 +65,9 @@ pub struct WorkloadRun {
     pub workload: String,
     /// Where the workload's shapes come from.
     pub source: String,
+    /// What the inputs (workload, architecture files) said that systole does not model.
+    #[serde(default)]
+    pub input_notes: Vec<String>,
     /// The architecture.
     pub arch: ArchConfig,
     /// The technology table the energies come from.
@@ -119,10 +127,14 @@ pub fn run_workload(
             })?;
             let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
             let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
-            let run = simulate_gemm(cfg, df, &a, &b).map_err(|e| WorkloadRunError::Layer {
-                layer: layer.name.clone(),
-                reason: e,
+            let mut windows = AccessWindows::default();
+            let run = simulate_gemm_with_probe(cfg, df, &a, &b, &mut windows).map_err(|e| {
+                WorkloadRunError::Layer {
+                    layer: layer.name.clone(),
+                    reason: e,
+                }
             })?;
+            windows.finish(run.stats.load_cycles);
             if check && run.c != reference_matmul(&a, &b) {
                 return Err(WorkloadRunError::Mismatch {
                     layer: layer.name.clone(),
@@ -133,8 +145,9 @@ pub fn run_workload(
             let e = estimate(cfg, &run.stats.events, run.stats.latency_cycles, energy).energy_pj;
             Ok(LayerRun {
                 name: layer.name.clone(),
+                layer: layer.op.describe(),
                 dataflow: df,
-                repeat: layer.repeat,
+                repeat: layer.runs(),
                 macs: run.stats.macs,
                 energy_pj: e,
                 efficiency: Efficiency::of(
@@ -144,6 +157,7 @@ pub fn run_workload(
                     cfg.clock_mhz,
                 ),
                 stats: run.stats,
+                windows,
             })
         })
         .collect();
@@ -179,6 +193,7 @@ pub fn run_workload(
     Ok(WorkloadRun {
         workload: workload.name.clone(),
         source: workload.source.clone(),
+        input_notes: workload.notes.clone(),
         arch: cfg.clone(),
         tech: energy.tech.name.clone(),
         register_convention: energy.convention,
@@ -190,7 +205,7 @@ pub fn run_workload(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::GemmLayer;
+    use crate::workload::Layer;
 
     #[test]
     fn totals_count_repeats_and_results_are_checked() {
@@ -198,21 +213,10 @@ mod tests {
         let w = Workload {
             name: "t".into(),
             source: String::new(),
+            notes: vec![],
             layers: vec![
-                GemmLayer {
-                    name: "a".into(),
-                    m: 5,
-                    n: 6,
-                    k: 7,
-                    repeat: 3,
-                },
-                GemmLayer {
-                    name: "b".into(),
-                    m: 9,
-                    n: 2,
-                    k: 4,
-                    repeat: 1,
-                },
+                Layer::gemm("a", 5, 6, 7).times(3),
+                Layer::gemm("b", 9, 2, 4).times(1),
             ],
         };
         let run = run_workload(

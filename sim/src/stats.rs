@@ -3,7 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::array::schedule::GemmShape;
-use crate::config::Dataflow;
+use crate::array::Probe;
+use crate::config::{BufferId, Dataflow};
 use crate::events::EventCounts;
 
 /// A run of consecutive folds that took the same number of cycles (fold cycles are stored
@@ -164,5 +165,76 @@ mod tests {
             ]
         );
         assert!(encode_fold_cycles([]).is_empty());
+    }
+}
+
+/// The first and last cycle of each kind of access in one run, in contract cycles (cycle 0 is
+/// the first buffer read; DMA requests of the prologue are negative), as SCALE-Sim's
+/// `DETAILED_ACCESS_REPORT.csv` gives them. `None`: no such access.
+///
+/// Collected by observing the run (it is a [`Probe`]): SRAM windows are the array's own buffer
+/// accesses (reads of A and B, writes of C); DRAM windows are the cycles in which the DMA issued
+/// its requests (reads into A and B, drains and spills out of C).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessWindows {
+    /// Buffer A reads by the array.
+    pub sram_a_read: Option<(i64, i64)>,
+    /// Buffer B reads by the array.
+    pub sram_b_read: Option<(i64, i64)>,
+    /// Buffer C writes by the array.
+    pub sram_c_write: Option<(i64, i64)>,
+    /// DRAM reads into A.
+    pub dram_a_read: Option<(i64, i64)>,
+    /// DRAM reads into B.
+    pub dram_b_read: Option<(i64, i64)>,
+    /// DRAM writes out of C.
+    pub dram_c_write: Option<(i64, i64)>,
+    /// The DMA's request windows in its own cycles (A, B, C), until [`AccessWindows::finish`].
+    #[serde(skip)]
+    wall_dram: [Option<(u64, u64)>; 3],
+}
+
+fn widen<T: Copy + Ord>(w: &mut Option<(T, T)>, at: T) {
+    *w = Some(match *w {
+        None => (at, at),
+        Some((a, b)) => (a.min(at), b.max(at)),
+    });
+}
+
+impl AccessWindows {
+    /// Converts the DMA's cycles (counted from the start command) into contract cycles once the
+    /// run's prologue length is known.
+    pub fn finish(&mut self, load_cycles: u64) {
+        let conv = |w: Option<(u64, u64)>| {
+            w.map(|(a, b)| (a as i64 - load_cycles as i64, b as i64 - load_cycles as i64))
+        };
+        self.dram_a_read = conv(self.wall_dram[0]);
+        self.dram_b_read = conv(self.wall_dram[1]);
+        self.dram_c_write = conv(self.wall_dram[2]);
+    }
+}
+
+impl Probe for AccessWindows {
+    fn buffer_read(&mut self, cycle: u64, buf: BufferId, _addr: usize, _lanes: usize) {
+        match buf {
+            BufferId::A => widen(&mut self.sram_a_read, cycle as i64),
+            BufferId::B => widen(&mut self.sram_b_read, cycle as i64),
+            BufferId::C => {}
+        }
+    }
+
+    fn buffer_write(&mut self, cycle: u64, buf: BufferId, _addr: usize, _values: &[i32]) {
+        if buf == BufferId::C {
+            widen(&mut self.sram_c_write, cycle as i64);
+        }
+    }
+
+    fn dram_request(&mut self, wall: u64, buf: BufferId, write: bool, _bytes: u64) {
+        match (buf, write) {
+            (BufferId::A, false) => widen(&mut self.wall_dram[0], wall),
+            (BufferId::B, false) => widen(&mut self.wall_dram[1], wall),
+            (BufferId::C, true) => widen(&mut self.wall_dram[2], wall),
+            _ => {}
+        }
     }
 }

@@ -4,6 +4,7 @@ mod gemm;
 mod run;
 mod synth;
 mod verilog;
+mod workloads;
 
 use clap::{Args, Parser, Subcommand};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel, DEFAULT_PRESET};
@@ -23,6 +24,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run one GEMM C = A x B on explicit NumPy data or seeded random data.
     Gemm(gemm::GemmArgs),
+    /// List the built-in workloads (layers, MACs, sources), or the layers of one workload.
+    Workloads(workloads::WorkloadsArgs),
     /// Write the accelerator's Verilog (top.v), its lint waivers and its port description.
     Verilog(verilog::VerilogArgs),
     /// Synthesize the accelerator for an FPGA with Yosys and nextpnr and report its resources.
@@ -94,11 +97,20 @@ pub enum MemoryArg {
 impl ArchArgs {
     /// Loads, overrides and validates the architecture.
     pub fn load(&self) -> anyhow::Result<ArchConfig> {
+        self.load_onto(Ok)
+    }
+
+    /// Loads `--arch`, passes it through `f` (e.g. a SCALE-Sim .cfg applied onto it), then
+    /// applies the override flags and validates.
+    pub fn load_onto(
+        &self,
+        f: impl FnOnce(ArchConfig) -> anyhow::Result<ArchConfig>,
+    ) -> anyhow::Result<ArchConfig> {
         let memory = self.memory.map(|m| match m {
             MemoryArg::Dram => MemoryModel::Dram,
             MemoryArg::Ideal => MemoryModel::Ideal,
         });
-        Ok(ArchConfig::load(&self.arch)?
+        Ok(f(ArchConfig::load(&self.arch)?)?
             .with_shape(self.rows, self.cols)?
             .with_memory(self.dram_bytes_per_cycle, memory)?)
     }
@@ -116,6 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Gemm(a)) => gemm::run(a),
         Some(Command::Verilog(a)) => verilog::run(a),
         Some(Command::Synth(a)) => synth::run(a),
+        Some(Command::Workloads(a)) => workloads::run(a),
         // No subcommand: `systole run` with clap's defaults (one place states them).
         None => match Cli::parse_from(["systole", "run"]).command {
             Some(Command::Run(a)) => run::run(a),

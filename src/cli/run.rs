@@ -9,6 +9,8 @@ use systole_sim::array::check_dataflow;
 use systole_sim::config::Dataflow;
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
 use systole_sim::run::run_workload;
+use systole_sim::scalesim::reports::reports as scalesim_reports;
+use systole_sim::scalesim::{read_cfg, read_topology};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
 use super::{ArchArgs, EnergyArgs};
@@ -20,12 +22,24 @@ pub struct RunArgs {
     arch: ArchArgs,
     #[command(flatten)]
     energy: EnergyArgs,
-    /// A built-in workload (bert-base) or a TOML file of GEMM layers.
-    #[arg(long, default_value = DEFAULT_WORKLOAD, value_name = "NAME|FILE")]
+    /// A built-in workload (`systole workloads` lists them), a TOML file of layers or a
+    /// SCALE-Sim topology CSV (`.csv`).
+    #[arg(long, default_value = DEFAULT_WORKLOAD, value_name = "NAME|FILE", conflicts_with = "topology")]
     workload: String,
-    /// Dataflow to run: os, ws, is or all.
-    #[arg(long, default_value = "all", value_parser = parse_dataflows)]
-    dataflow: DataflowChoice,
+    /// A SCALE-Sim topology CSV, conv or GEMM form, read as SCALE-Sim reads it.
+    #[arg(long, value_name = "FILE.csv")]
+    topology: Option<PathBuf>,
+    /// A SCALE-Sim .cfg: its array, SRAM sizes, bandwidth and dataflow replace those of --arch
+    /// (which supplies what SCALE-Sim has no key for); SCALE-Sim-shaped CSVs are written.
+    #[arg(long, value_name = "FILE.cfg")]
+    scalesim_cfg: Option<PathBuf>,
+    /// Also write SCALE-Sim-shaped CSVs (COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv,
+    /// DETAILED_ACCESS_REPORT.csv) for this run (implied by --scalesim-cfg).
+    #[arg(long)]
+    scalesim_csv: bool,
+    /// Dataflow to run: os, ws, is or all [default: all, or the --scalesim-cfg's Dataflow].
+    #[arg(long, value_parser = parse_dataflows)]
+    dataflow: Option<DataflowChoice>,
     /// Compare every layer's C with a plain reference matrix product (slower).
     #[arg(long)]
     check: bool,
@@ -60,10 +74,34 @@ fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
-    let cfg = args.arch.load()?;
+    let mut cfg_notes = Vec::new();
+    let mut cfg_dataflow = None;
+    let mut run_name = None;
+    let cfg = match &args.scalesim_cfg {
+        None => args.arch.load()?,
+        Some(path) => args.arch.load_onto(|base| {
+            let s = read_cfg(path, &base)?;
+            cfg_notes = s
+                .notes
+                .iter()
+                .map(|n| format!("{}: {n}", path.display()))
+                .collect();
+            cfg_dataflow = Some(s.dataflow);
+            run_name = Some(s.run_name);
+            Ok(s.arch)
+        })?,
+    };
     let energy = args.energy.load()?;
-    let workload = Workload::load(&args.workload)?;
-    let dataflows = args.dataflow.0;
+    let mut workload = match &args.topology {
+        Some(path) => read_topology(path)?,
+        None => Workload::load(&args.workload)?,
+    };
+    workload.notes.extend(cfg_notes);
+    let dataflows = match (args.dataflow, cfg_dataflow) {
+        (Some(d), _) => d.0,
+        (None, Some(df)) => vec![df],
+        (None, None) => Dataflow::ALL.to_vec(),
+    };
     for &df in &dataflows {
         check_dataflow(&cfg, df)?;
     }
@@ -76,7 +114,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         bar.inc(1)
     });
     bar.finish_and_clear();
-    let result = result.with_context(|| format!("workload {}", args.workload))?;
+    // Name the workload as it was given (a file's path says where to look).
+    let given = match &args.topology {
+        Some(p) => p.display().to_string(),
+        None => args.workload.clone(),
+    };
+    let result = result.with_context(|| format!("workload {given}"))?;
 
     if args.json {
         println!(
@@ -113,6 +156,32 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
                 "\nreport written to {} (summary.md, results.json, results.csv, plots as PNG and SVG)",
                 dir.display()
             );
+        }
+    }
+    if args.scalesim_cfg.is_some() || args.scalesim_csv {
+        // As SCALE-Sim does: `<dir>/<run_name>/`, the directory `-p` (here --out, else `.`).
+        let top = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
+        let name = run_name.unwrap_or_else(|| format!("{}_{}", workload.name, cfg.name));
+        for d in &result.dataflows {
+            let dir = if result.dataflows.len() == 1 {
+                top.join(&name)
+            } else {
+                top.join(format!("{name}-{}", d.dataflow.name()))
+            };
+            std::fs::create_dir_all(&dir)
+                .with_context(|| format!("{}: cannot create", dir.display()))?;
+            for (file, text) in scalesim_reports(&cfg, d) {
+                let p = dir.join(file);
+                std::fs::write(&p, text)
+                    .with_context(|| format!("{}: cannot write", p.display()))?;
+            }
+            if !args.json && !args.csv {
+                println!(
+                    "SCALE-Sim reports ({}) written to {} (COMPUTE_REPORT.csv, BANDWIDTH_REPORT.csv, DETAILED_ACCESS_REPORT.csv)",
+                    d.dataflow,
+                    dir.display()
+                );
+            }
         }
     }
     Ok(())

@@ -39,6 +39,12 @@ pub trait Probe {
     fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
         let _ = (cycle, buf, addr, values);
     }
+    /// The DMA issued a DRAM request of `bytes` for buffer `buf` (a read into it, or with
+    /// `write` a drain or spill out of it) in cycle `wall` counted from the start command, the
+    /// DMA's prologue included (contract cycle = `wall - load_cycles`).
+    fn dram_request(&mut self, wall: u64, buf: BufferId, write: bool, bytes: u64) {
+        let _ = (wall, buf, write, bytes);
+    }
 }
 
 /// A probe that observes nothing.
@@ -477,7 +483,7 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                 }
                 let loading = t == 0 && stall_cycles == 0 && !mem.started();
                 let mut waited = 1;
-                if !mem.step(cfg, plan, wall, None, None, &mut ev) {
+                if !mem.step(cfg, plan, wall, (None, None), &mut ev, probe) {
                     // Nothing can move before the next arrival or bus slot: skip to it.
                     let next = mem.next_event(plan, wall).unwrap_or_else(|| {
                         panic!(
@@ -619,7 +625,7 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
         let finished = pending.is_empty() && next_out.is_none();
         core.step(&skew_left.out, &skew_top.out, &mut ev);
         if let Some(mem) = mem.as_mut() {
-            mem.step(cfg, plan, wall, c_read, c_write, &mut ev);
+            mem.step(cfg, plan, wall, (c_read, c_write), &mut ev, probe);
         }
         wall += 1;
         if finished {
@@ -637,7 +643,7 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
     if let Some(mem) = mem.as_mut() {
         let end = wall;
         while !mem.drained() {
-            if mem.step(cfg, plan, wall, None, None, &mut ev) {
+            if mem.step(cfg, plan, wall, (None, None), &mut ev, probe) {
                 wall += 1;
             } else {
                 wall = mem

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::dram::DramBus;
 use crate::array::schedule::{EdgeOp, OutOp, Plan, Port};
+use crate::array::Probe;
 use crate::config::{ArchConfig, BufferId, Dataflow};
 use crate::error::RunError;
 use crate::events::EventCounts;
@@ -655,16 +656,16 @@ impl MemorySystem {
     /// One cycle of the DMA, after the datapath's: data that has arrived is written into the
     /// buffers, a finished row of C is drained, and new fetches are issued, most urgent first.
     /// Returns whether anything moved.
-    /// `c_read`/`c_write`: the slots of C the datapath read or wrote this cycle; the DMA uses a
+    /// `(c_read, c_write)`: the banks of C the datapath read or wrote this cycle; the DMA uses a
     /// bank of C only when the datapath does not use that port of that bank.
     pub(crate) fn step(
         &mut self,
         cfg: &ArchConfig,
         plan: &Plan,
         t: u64,
-        c_read: Option<usize>,
-        c_write: Option<usize>,
+        (c_read, c_write): (Option<usize>, Option<usize>),
         ev: &mut EventCounts,
+        probe: &mut dyn Probe,
     ) -> bool {
         let free = |busy: Option<usize>, bank: usize| busy != Some(bank);
         let mut moved = false;
@@ -728,6 +729,7 @@ impl MemorySystem {
             ev.c_buf_reads += cfg.words_for(BufferId::C, lanes);
             ev.c_buf_read_elems += u64::from(lanes);
             ev.dram_c_write_bytes += bytes;
+            probe.dram_request(t, BufferId::C, true, bytes);
             moved = true;
         }
         // Fetches, earliest deadline first (ties: C, A, B).
@@ -755,6 +757,7 @@ impl MemorySystem {
                     self.c.occupied[bank] += 1;
                     self.c.rf_inflight.push_back((at, bank, op.count as u32));
                     ev.dram_c_read_bytes += bytes;
+                    probe.dram_request(t, BufferId::C, false, bytes);
                     self.c.advance(plan);
                 }
                 Stream::A | Stream::B => {
@@ -776,6 +779,7 @@ impl MemorySystem {
                     s.shadow.fetch(s.issued, op.addr);
                     s.issued += 1;
                     s.advance(plan);
+                    probe.dram_request(t, buf, false, bytes);
                     if buf == BufferId::A {
                         ev.dram_a_read_bytes += bytes;
                     } else {

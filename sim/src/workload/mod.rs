@@ -1,19 +1,41 @@
-//! Workloads: named lists of GEMM layers, built in or read from a TOML file.
+//! Workloads: named lists of layers, built in ([`networks`]), read from our TOML format, or read
+//! from SCALE-Sim topology CSVs ([`crate::scalesim`]).
 //!
 //! A layer may repeat (the 12 attention heads of a transformer layer are one layer with
 //! `repeat = 12`); runs are identical for identical shapes, so a repeated layer is simulated once
-//! and its statistics counted `repeat` times.
+//! and its statistics counted `repeat` times. [`layer`] says how each kind of layer maps onto the
+//! GEMM the array runs.
 //!
-//! File format (TOML):
+//! File format (TOML); `kind` is `gemm` (the default), `conv`, `depthwise` or `fc`:
 //! ```toml
 //! name = "my-net"
 //! [[layer]]
-//! name = "fc1"
-//! m = 1        # rows of A and C (output pixels / tokens)
-//! n = 4096     # columns of B and C (output channels)
-//! k = 9216     # reduction (input channels x filter area)
-//! repeat = 1   # optional, default 1
+//! name = "conv1"
+//! kind = "conv"
+//! ifmap = [224, 224]   # height, width (or ifmap_h, ifmap_w)
+//! channels = 3
+//! filter = [7, 7]      # height, width (or filter_h, filter_w)
+//! filters = 64
+//! stride = 2           # or [h, w], or stride_h, stride_w; default 1
+//! padding = 3          # or [top, bottom, left, right], or pad_top, ...; default 0
+//! batch = 1            # optional, default 1
+//! [[layer]]
+//! name = "fc"
+//! kind = "fc"
+//! inputs = 512
+//! outputs = 1000
+//! [[layer]]
+//! name = "qkv"
+//! m = 128              # rows of A and C (output pixels / tokens)
+//! n = 2304             # columns of B and C (output channels)
+//! k = 768              # reduction (input channels x filter area)
+//! repeat = 1           # optional, default 1
 //! ```
+//! A `depthwise` layer takes `multiplier` (default 1) instead of `filters`; a `conv` layer may
+//! take `groups` (default 1).
+
+pub mod layer;
+pub mod networks;
 
 use std::path::Path;
 
@@ -22,67 +44,322 @@ use serde::{Deserialize, Serialize};
 use crate::array::schedule::GemmShape;
 use crate::config::line_col;
 use crate::error::WorkloadError;
+pub use layer::{Conv, LayerOp};
 
-/// One GEMM layer of a workload.
+/// One layer of a workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GemmLayer {
+pub struct Layer {
     /// Layer name.
     pub name: String,
-    /// Rows of A and C.
-    pub m: usize,
-    /// Columns of B and C.
-    pub n: usize,
-    /// The reduction dimension.
-    pub k: usize,
+    /// What it computes.
+    pub op: LayerOp,
     /// How many times the layer runs (default 1).
-    #[serde(default = "one")]
     pub repeat: u64,
 }
 
-fn one() -> u64 {
-    1
-}
-
-impl GemmLayer {
-    /// The layer's GEMM shape.
-    pub fn shape(&self) -> GemmShape {
-        GemmShape {
-            m: self.m,
-            n: self.n,
-            k: self.k,
+impl Layer {
+    /// A layer that runs once.
+    pub fn new(name: impl Into<String>, op: LayerOp) -> Layer {
+        Layer {
+            name: name.into(),
+            op,
+            repeat: 1,
         }
     }
 
-    /// MACs of all repeats (saturating).
+    /// A plain GEMM layer.
+    pub fn gemm(name: impl Into<String>, m: usize, n: usize, k: usize) -> Layer {
+        Layer::new(name, LayerOp::Gemm { m, n, k })
+    }
+
+    /// The same layer run `repeat` times.
+    pub fn times(mut self, repeat: u64) -> Layer {
+        self.repeat = repeat;
+        self
+    }
+
+    /// The GEMM the array runs for the layer.
+    pub fn shape(&self) -> GemmShape {
+        self.op.gemm().0
+    }
+
+    /// How many times that GEMM runs for the whole layer: `repeat`, times the channels of a
+    /// depthwise layer (saturating).
+    pub fn runs(&self) -> u64 {
+        self.op.gemm().1.saturating_mul(self.repeat)
+    }
+
+    /// MACs of all runs (saturating).
     pub fn macs(&self) -> u64 {
-        self.shape().macs().saturating_mul(self.repeat)
+        self.shape().macs().saturating_mul(self.runs())
     }
 }
 
 /// A named list of layers that run one after another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Workload {
     /// Workload name.
     pub name: String,
     /// Where the shapes come from.
-    #[serde(default)]
     pub source: String,
     /// The layers, in execution order.
-    #[serde(rename = "layer")]
-    pub layers: Vec<GemmLayer>,
+    pub layers: Vec<Layer>,
+    /// What the source said that systole does not model (e.g. a SCALE-Sim sparsity column).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 /// Largest `repeat` a layer may have.
 pub const MAX_REPEAT: u64 = 1_000_000;
 
 /// The workload `systole run` uses when none is given.
-pub const DEFAULT_WORKLOAD: &str = "bert-base";
+pub const DEFAULT_WORKLOAD: &str = "resnet18";
 
 /// Names of the built-in workloads.
 pub fn builtin_names() -> Vec<&'static str> {
-    vec!["bert-base"]
+    networks::NAMES.to_vec()
+}
+
+/// A layer as written in a TOML workload file: every field of every kind, checked on conversion.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLayer {
+    name: toml::Spanned<String>,
+    kind: Option<String>,
+    m: Option<usize>,
+    n: Option<usize>,
+    k: Option<usize>,
+    ifmap: Option<[usize; 2]>,
+    ifmap_h: Option<usize>,
+    ifmap_w: Option<usize>,
+    channels: Option<usize>,
+    filter: Option<[usize; 2]>,
+    filter_h: Option<usize>,
+    filter_w: Option<usize>,
+    filters: Option<usize>,
+    multiplier: Option<usize>,
+    groups: Option<usize>,
+    stride: Option<OneOrMany>,
+    stride_h: Option<usize>,
+    stride_w: Option<usize>,
+    padding: Option<OneOrMany>,
+    pad_top: Option<usize>,
+    pad_bottom: Option<usize>,
+    pad_left: Option<usize>,
+    pad_right: Option<usize>,
+    batch: Option<usize>,
+    inputs: Option<usize>,
+    outputs: Option<usize>,
+    repeat: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(usize),
+    Many(Vec<usize>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkload {
+    name: String,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    layer: Vec<RawLayer>,
+}
+
+/// Which fields each kind takes (for "does not take" errors).
+const FIELDS: &[(&str, &[&str])] = &[
+    ("gemm", &["m", "n", "k"]),
+    (
+        "conv",
+        &[
+            "ifmap",
+            "ifmap_h",
+            "ifmap_w",
+            "channels",
+            "filter",
+            "filter_h",
+            "filter_w",
+            "filters",
+            "groups",
+            "stride",
+            "stride_h",
+            "stride_w",
+            "padding",
+            "pad_top",
+            "pad_bottom",
+            "pad_left",
+            "pad_right",
+            "batch",
+        ],
+    ),
+    (
+        "depthwise",
+        &[
+            "ifmap",
+            "ifmap_h",
+            "ifmap_w",
+            "channels",
+            "filter",
+            "filter_h",
+            "filter_w",
+            "multiplier",
+            "stride",
+            "stride_h",
+            "stride_w",
+            "padding",
+            "pad_top",
+            "pad_bottom",
+            "pad_left",
+            "pad_right",
+            "batch",
+        ],
+    ),
+    ("fc", &["inputs", "outputs", "batch"]),
+];
+
+impl RawLayer {
+    /// The fields given, by name.
+    fn given(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        macro_rules! given {
+            ($($f:ident),*) => { $( if self.$f.is_some() { v.push(stringify!($f)); } )* };
+        }
+        given!(
+            m, n, k, ifmap, ifmap_h, ifmap_w, channels, filter, filter_h, filter_w, filters,
+            multiplier, groups, stride, stride_h, stride_w, padding, pad_top, pad_bottom, pad_left,
+            pad_right, batch, inputs, outputs
+        );
+        v
+    }
+
+    fn into_layer(self) -> Result<Layer, String> {
+        let kind = self.kind.clone().unwrap_or_else(|| "gemm".to_string());
+        let Some(&(_, takes)) = FIELDS.iter().find(|(k, _)| *k == kind) else {
+            return Err(format!(
+                "kind = \"{kind}\": use gemm, conv, depthwise or fc"
+            ));
+        };
+        if let Some(f) = self.given().into_iter().find(|f| !takes.contains(f)) {
+            return Err(format!("a {kind} layer does not take `{f}`"));
+        }
+        let need = |v: Option<usize>, name: &str| v.ok_or_else(|| format!("missing `{name}`"));
+        let pair = |both: Option<[usize; 2]>,
+                    a: Option<usize>,
+                    b: Option<usize>,
+                    names: (&str, &str, &str)|
+         -> Result<(usize, usize), String> {
+            match (both, a, b) {
+                (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(format!(
+                    "give `{}` or `{}`/`{}`, not both",
+                    names.0, names.1, names.2
+                )),
+                (Some([x, y]), None, None) => Ok((x, y)),
+                (None, a, b) => Ok((need(a, names.1)?, need(b, names.2)?)),
+            }
+        };
+        let op = match kind.as_str() {
+            "gemm" => LayerOp::Gemm {
+                m: need(self.m, "m")?,
+                n: need(self.n, "n")?,
+                k: need(self.k, "k")?,
+            },
+            "fc" => LayerOp::Fc {
+                batch: self.batch.unwrap_or(1),
+                inputs: need(self.inputs, "inputs")?,
+                outputs: need(self.outputs, "outputs")?,
+            },
+            _ => {
+                let (ifmap_h, ifmap_w) = pair(
+                    self.ifmap,
+                    self.ifmap_h,
+                    self.ifmap_w,
+                    ("ifmap", "ifmap_h", "ifmap_w"),
+                )?;
+                let (filter_h, filter_w) = pair(
+                    self.filter,
+                    self.filter_h,
+                    self.filter_w,
+                    ("filter", "filter_h", "filter_w"),
+                )?;
+                let channels = need(self.channels, "channels")?;
+                let (stride_h, stride_w) = match (&self.stride, self.stride_h, self.stride_w) {
+                    (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+                        return Err("give `stride` or `stride_h`/`stride_w`, not both".into())
+                    }
+                    (Some(OneOrMany::One(s)), None, None) => (*s, *s),
+                    (Some(OneOrMany::Many(v)), None, None) if v.len() == 2 => (v[0], v[1]),
+                    (Some(OneOrMany::Many(v)), None, None) => {
+                        return Err(format!(
+                            "stride has {} values: give one, or [height, width]",
+                            v.len()
+                        ))
+                    }
+                    (None, h, w) => (h.unwrap_or(1), w.unwrap_or(1)),
+                };
+                let sides = [self.pad_top, self.pad_bottom, self.pad_left, self.pad_right];
+                let pads = match &self.padding {
+                    Some(_) if sides.iter().any(Option::is_some) => {
+                        return Err("give `padding` or `pad_top`/... , not both".into())
+                    }
+                    Some(OneOrMany::One(p)) => [*p; 4],
+                    Some(OneOrMany::Many(v)) if v.len() == 2 => [v[0], v[0], v[1], v[1]],
+                    Some(OneOrMany::Many(v)) if v.len() == 4 => [v[0], v[1], v[2], v[3]],
+                    Some(OneOrMany::Many(v)) => {
+                        return Err(format!(
+                            "padding has {} values: give one, [vertical, horizontal] or [top, bottom, left, right]",
+                            v.len()
+                        ))
+                    }
+                    None => sides.map(|p| p.unwrap_or(0)),
+                };
+                let depthwise = kind == "depthwise";
+                let filters = if depthwise {
+                    channels.saturating_mul(self.multiplier.unwrap_or(1))
+                } else {
+                    need(self.filters, "filters")?
+                };
+                if depthwise && self.multiplier == Some(0) {
+                    return Err("multiplier = 0: must be at least 1".into());
+                }
+                LayerOp::Conv(Conv {
+                    batch: self.batch.unwrap_or(1),
+                    ifmap_h,
+                    ifmap_w,
+                    channels,
+                    filter_h,
+                    filter_w,
+                    filters,
+                    stride_h,
+                    stride_w,
+                    pad_top: pads[0],
+                    pad_bottom: pads[1],
+                    pad_left: pads[2],
+                    pad_right: pads[3],
+                    groups: if depthwise {
+                        channels
+                    } else {
+                        self.groups.unwrap_or(1)
+                    },
+                })
+            }
+        };
+        op.check()?;
+        let repeat = self.repeat.unwrap_or(1);
+        if repeat == 0 || repeat > MAX_REPEAT {
+            return Err(format!(
+                "repeat = {repeat}: must be between 1 and {MAX_REPEAT}"
+            ));
+        }
+        Ok(Layer {
+            name: self.name.into_inner(),
+            op,
+            repeat,
+        })
+    }
 }
 
 impl Workload {
@@ -95,13 +372,10 @@ impl Workload {
 
     /// A built-in workload.
     pub fn builtin(name: &str) -> Option<Workload> {
-        match name {
-            "bert-base" => Some(bert_base_layer(128)),
-            _ => None,
-        }
+        networks::builtin(name)
     }
 
-    /// A built-in name or the path of a TOML workload file.
+    /// A built-in name, a TOML workload file or a SCALE-Sim topology CSV (`.csv`).
     pub fn load(name_or_path: &str) -> Result<Workload, WorkloadError> {
         if let Some(w) = Workload::builtin(name_or_path) {
             return Ok(w);
@@ -112,6 +386,12 @@ impl Workload {
                 name: name_or_path.to_string(),
                 builtins: builtin_names().join(", "),
             });
+        }
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+        {
+            return crate::scalesim::read_topology(path);
         }
         Workload::from_file(path)
     }
@@ -125,81 +405,34 @@ impl Workload {
         };
         let text =
             std::fs::read_to_string(path).map_err(|e| err(None, format!("cannot read: {e}")))?;
-        let w: Workload = toml::from_str(&text).map_err(|e| {
+        let raw: RawWorkload = toml::from_str(&text).map_err(|e| {
             let line = e.span().map(|s| line_col(&text, s.start).0);
             err(line, e.message().trim().to_string())
         })?;
-        if w.layers.is_empty() {
+        if raw.layer.is_empty() {
             return Err(err(None, "has no [[layer]]".into()));
         }
-        for (i, l) in w.layers.iter().enumerate() {
-            for (dim, v) in [("m", l.m), ("n", l.n), ("k", l.k)] {
-                if v == 0 {
-                    return Err(err(
-                        None,
-                        format!(
-                            "layer {} (`{}`): {dim} = 0: must be at least 1",
-                            i + 1,
-                            l.name
-                        ),
-                    ));
-                }
-            }
-            if l.repeat == 0 || l.repeat > MAX_REPEAT {
-                return Err(err(
-                    None,
-                    format!(
-                        "layer {} (`{}`): repeat = {}: must be between 1 and {MAX_REPEAT}",
-                        i + 1,
-                        l.name,
-                        l.repeat
-                    ),
-                ));
-            }
+        let mut layers = Vec::new();
+        for (i, l) in raw.layer.into_iter().enumerate() {
+            let line = line_col(&text, l.name.span().start).0;
+            let name = l.name.get_ref().clone();
+            let layer = l
+                .into_layer()
+                .map_err(|m| err(Some(line), format!("layer {} (`{name}`): {m}", i + 1)))?;
+            layers.push(layer);
         }
-        Ok(w)
-    }
-}
-
-/// The GEMMs of one BERT-base encoder layer (Devlin et al., 2019: hidden 768, 12 heads of 64,
-/// feed-forward 3072) on a sequence of `seq` tokens. A (ifmap) holds activations, B the weights;
-/// in the two attention products both operands are activations.
-pub fn bert_base_layer(seq: usize) -> Workload {
-    let (h, heads, dh, ff) = (768, 12, 64, 3072);
-    let l = |name: &str, m, n, k, repeat| GemmLayer {
-        name: name.to_string(),
-        m,
-        n,
-        k,
-        repeat,
-    };
-    Workload {
-        name: "bert-base".to_string(),
-        source: format!(
-            "one BERT-base encoder layer, sequence {seq} (Devlin et al., NAACL 2019: hidden 768, 12 heads, FFN 3072)"
-        ),
-        layers: vec![
-            l("qkv_proj", seq, h, h, 3),
-            l("attn_scores", seq, seq, dh, heads),
-            l("attn_context", seq, dh, seq, heads),
-            l("attn_out_proj", seq, h, h, 1),
-            l("ffn_up", seq, ff, h, 1),
-            l("ffn_down", seq, h, ff, 1),
-        ],
+        Ok(Workload {
+            name: raw.name,
+            source: raw.source,
+            layers,
+            notes: Vec::new(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bert_base_macs() {
-        let w = Workload::builtin("bert-base").unwrap();
-        // 4 x 128x768x768 + 2 x 12 x 128x128x64 + 2 x 128x768x3072
-        let want = 4 * 128 * 768 * 768 + 2 * 12 * 128 * 128 * 64 + 2 * 128 * 768 * 3072;
-        assert_eq!(w.macs(), want as u64);
-    }
 
     #[test]
     fn file_errors_name_file_and_line() {
@@ -238,5 +471,115 @@ mod tests {
             Workload::load("no-such-net"),
             Err(WorkloadError::Unknown { .. })
         ));
+    }
+
+    #[test]
+    fn conv_fc_and_depthwise_layers_read_from_toml() {
+        let dir = std::env::temp_dir().join(format!("systole-wl-conv-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("net.toml");
+        std::fs::write(
+            &p,
+            r#"name = "net"
+[[layer]]
+name = "stem"
+kind = "conv"
+ifmap = [224, 224]
+channels = 3
+filter = [7, 7]
+filters = 64
+stride = 2
+padding = 3
+[[layer]]
+name = "dw"
+kind = "depthwise"
+ifmap_h = 56
+ifmap_w = 56
+channels = 32
+filter = [3, 3]
+multiplier = 2
+stride = [2, 1]
+padding = [1, 1, 0, 2]
+batch = 4
+[[layer]]
+name = "grouped"
+kind = "conv"
+ifmap = [13, 13]
+channels = 384
+filter = [3, 3]
+filters = 256
+groups = 2
+padding = 1
+[[layer]]
+name = "fc"
+kind = "fc"
+inputs = 512
+outputs = 1000
+batch = 8
+repeat = 2
+"#,
+        )
+        .unwrap();
+        let w = Workload::from_file(&p).unwrap();
+        let g: Vec<_> = w
+            .layers
+            .iter()
+            .map(|l| (l.shape().m, l.shape().n, l.shape().k, l.runs()))
+            .collect();
+        assert_eq!(
+            g,
+            vec![
+                (112 * 112, 64, 147, 1),
+                // h: (56 + 2 - 3) / 2 + 1 = 28; w: (56 + 2 - 3) / 1 + 1 = 56; 4 images.
+                (4 * 28 * 56, 2, 9, 32),
+                (169, 128, 9 * 192, 2),
+                (8, 1000, 512, 2),
+            ]
+        );
+        let errors = [
+            (
+                "kind = \"conv\"",
+                "kind = \"pool\"",
+                "net.toml:3: layer 1 (`stem`): kind = \"pool\"",
+            ),
+            ("filters = 64\n", "", "layer 1 (`stem`): missing `filters`"),
+            (
+                "inputs = 512",
+                "inputs = 512\nchannels = 3",
+                "layer 4 (`fc`): a fc layer does not take `channels`",
+            ),
+            (
+                "padding = [1, 1, 0, 2]",
+                "padding = [1, 2, 3]",
+                "padding has 3 values",
+            ),
+            (
+                "stride = 2\n",
+                "stride = 2\nstride_w = 1\n",
+                "give `stride` or `stride_h`/`stride_w`, not both",
+            ),
+            (
+                "groups = 2",
+                "groups = 5",
+                "groups = 5: must divide channels = 384",
+            ),
+            (
+                "filter = [7, 7]",
+                "filter = [7, 7]\nfilter_h = 7",
+                "give `filter` or `filter_h`/`filter_w`, not both",
+            ),
+            (
+                "filter = [7, 7]",
+                "filter = [231, 7]",
+                "filter_h = 231 is taller than the padded ifmap (224 + 3 + 3 rows)",
+            ),
+        ];
+        let good = std::fs::read_to_string(&p).unwrap();
+        for (from, to, want) in errors {
+            assert!(good.contains(from), "{from}");
+            std::fs::write(&p, good.replacen(from, to, 1)).unwrap();
+            let e = Workload::from_file(&p).unwrap_err().to_string();
+            assert!(e.contains(want), "want `{want}` in `{e}`");
+        }
     }
 }

@@ -1,0 +1,487 @@
+//! SCALE-Sim's files, read as they are: topology CSVs (conv and GEMM forms) become a
+//! [`Workload`], `.cfg` files become an [`ArchConfig`] plus the dataflow they ask for, and
+//! [`reports`] writes SCALE-Sim-shaped CSVs of a run.
+//!
+//! What each SCALE-Sim field means and how systole maps it is in `docs/scalesim.md`.
+
+pub mod reports;
+
+use std::path::Path;
+
+use crate::config::{ArchConfig, Dataflow};
+use crate::error::{ConfigError, WorkloadError};
+use crate::workload::{Conv, Layer, LayerOp, Workload};
+
+/// Column names of the conv form, in order (SCALE-Sim's header, v3's sparsity column last).
+const CONV_COLUMNS: [&str; 9] = [
+    "Layer name",
+    "IFMAP Height",
+    "IFMAP Width",
+    "Filter Height",
+    "Filter Width",
+    "Channels",
+    "Num Filter",
+    "Strides",
+    "Sparsity",
+];
+
+/// Column names of the GEMM form.
+const GEMM_COLUMNS: [&str; 5] = ["Layer Name", "M", "N", "K", "Sparsity"];
+
+/// The fields of one CSV line: split at commas and trimmed. As SCALE-Sim drops whatever follows
+/// the last comma, a last field that is empty or a `#` comment is dropped.
+fn fields(line: &str) -> Vec<&str> {
+    let mut f: Vec<&str> = line.split(',').map(str::trim).collect();
+    if f.len() > 1 && f.last().is_some_and(|l| l.is_empty() || l.starts_with('#')) {
+        f.pop();
+    }
+    f
+}
+
+/// Reads a SCALE-Sim topology CSV, conv form (`Layer name, IFMAP Height, IFMAP Width, Filter
+/// Height, Filter Width, Channels, Num Filter, Strides,` and v3's optional `Sparsity`) or GEMM form
+/// (`Layer Name, M, N, K,`), told apart by the header line. A layer with `DP` in its name is
+/// depthwise (SCALE-Sim runs it as one layer per channel, each with `Num Filter` filters).
+/// Errors name the file, the line and the column.
+pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
+    let err = |line: usize, message: String| WorkloadError::File {
+        path: path.to_path_buf(),
+        line: Some(line),
+        message,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| WorkloadError::File {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty());
+    let Some((hline, header)) = lines.next() else {
+        return Err(WorkloadError::File {
+            path: path.to_path_buf(),
+            line: None,
+            message: "is empty: a SCALE-Sim topology has a header line and one line per layer"
+                .into(),
+        });
+    };
+    let head = fields(header);
+    if head.get(1).is_some_and(|f| f.parse::<i64>().is_ok()) {
+        return Err(err(
+            hline,
+            "the first line is a layer, not a header: SCALE-Sim skips the first line, so add \
+             `Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,` \
+             (or `Layer Name, M, N, K,`) above it"
+                .into(),
+        ));
+    }
+    let gemm = head.len() >= 4
+        && head[1].eq_ignore_ascii_case("M")
+        && head[2].eq_ignore_ascii_case("N")
+        && head[3].eq_ignore_ascii_case("K");
+    let conv = head
+        .get(1)
+        .is_some_and(|h| h.to_ascii_lowercase().contains("ifmap"));
+    if !gemm && !conv {
+        return Err(err(
+            hline,
+            format!(
+                "header `{}` is neither SCALE-Sim's conv form (Layer name, IFMAP Height, ...) nor its GEMM form (Layer Name, M, N, K)",
+                header.trim()
+            ),
+        ));
+    }
+    let columns: &[&str] = if gemm { &GEMM_COLUMNS } else { &CONV_COLUMNS };
+    let mut layers = Vec::new();
+    let mut notes = Vec::new();
+    for (ln, line) in lines {
+        let f = fields(line);
+        let int_cols = columns.len() - 2; // everything but the name and the sparsity
+        if f.len() < int_cols + 1 {
+            return Err(err(
+                ln,
+                format!(
+                    "has {} fields, needs {}: column {} ({}) is missing",
+                    f.len(),
+                    int_cols + 1,
+                    f.len() + 1,
+                    columns[f.len()]
+                ),
+            ));
+        }
+        let name = f[0].to_string();
+        if name.is_empty() {
+            return Err(err(ln, format!("column 1 ({}) is empty", columns[0])));
+        }
+        let mut v = Vec::with_capacity(int_cols);
+        for (i, &cell) in f.iter().enumerate().take(int_cols + 1).skip(1) {
+            let x: usize = cell.parse().ok().filter(|&x| x > 0).ok_or_else(|| {
+                err(
+                    ln,
+                    format!(
+                        "column {} ({}) = `{cell}`: must be a whole number of at least 1",
+                        i + 1,
+                        columns[i]
+                    ),
+                )
+            })?;
+            v.push(x);
+        }
+        // Optional trailing columns: SCALE-Sim 2's stride width (conv), v3's N:M sparsity.
+        let mut stride_w = None;
+        let mut sparsity = None;
+        for (i, &cell) in f.iter().enumerate().skip(int_cols + 1) {
+            if let Some((n, m)) = cell.split_once(':') {
+                let nm = (n.trim().parse::<u32>(), m.trim().parse::<u32>());
+                match nm {
+                    (Ok(n), Ok(m)) if n >= 1 && n <= m && sparsity.is_none() => {
+                        sparsity = Some((n, m))
+                    }
+                    _ => {
+                        return Err(err(
+                            ln,
+                            format!(
+                                "column {} (Sparsity) = `{cell}`: must be N:M with 1 <= N <= M",
+                                i + 1
+                            ),
+                        ))
+                    }
+                }
+            } else if !gemm && i == int_cols + 1 {
+                stride_w = Some(cell.parse::<usize>().ok().filter(|&x| x > 0).ok_or_else(
+                    || {
+                        err(
+                            ln,
+                            format!(
+                                "column {} (stride width, as SCALE-Sim 2 reads it) = `{cell}`: must be a whole number of at least 1",
+                                i + 1
+                            ),
+                        )
+                    },
+                )?);
+            } else {
+                return Err(err(
+                    ln,
+                    format!(
+                        "column {} = `{cell}`: unexpected (the last column is {})",
+                        i + 1,
+                        columns[columns.len() - 1]
+                    ),
+                ));
+            }
+        }
+        if let Some((n, m)) = sparsity.filter(|&(n, m)| n != m) {
+            notes.push(format!(
+                "line {ln} (`{name}`): sparsity {n}:{m} is read but not modelled: systole runs every layer dense"
+            ));
+        }
+        let op = if gemm {
+            LayerOp::Gemm {
+                m: v[0],
+                n: v[1],
+                k: v[2],
+            }
+        } else {
+            let (h, w, r, s, c, nf, stride) = (v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+            for (i, fl, im) in [(3, r, h), (4, s, w)] {
+                if fl > im {
+                    return Err(err(
+                        ln,
+                        format!(
+                            "column {} ({}) = {fl} is larger than column {} ({}) = {im}",
+                            i + 1,
+                            columns[i],
+                            i - 1,
+                            columns[i - 2]
+                        ),
+                    ));
+                }
+            }
+            let sw = stride_w.unwrap_or(stride);
+            let mut conv = Conv::unpadded((h, w), (r, s), c, nf, stride);
+            conv.stride_w = sw;
+            // SCALE-Sim's ofmap is ceil((H - R + S) / S) rows: a last window that runs past the
+            // edge still counts (its missing ifmap rows read as nothing). That is bottom/right
+            // zero padding here.
+            let oh = (h - r).div_ceil(stride) + 1;
+            let ow = (w - s).div_ceil(sw) + 1;
+            conv.pad_bottom = (oh - 1) * stride + r - h;
+            conv.pad_right = (ow - 1) * sw + s - w;
+            if name.contains("DP") {
+                conv = conv.depthwise(nf);
+            }
+            LayerOp::Conv(conv)
+        };
+        op.check().map_err(|m| err(ln, format!("`{name}`: {m}")))?;
+        layers.push(Layer::new(name, op));
+    }
+    if layers.is_empty() {
+        return Err(err(hline, "has a header but no layers".into()));
+    }
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "topology".into());
+    Ok(Workload {
+        name,
+        source: format!(
+            "SCALE-Sim topology {} ({} form)",
+            path.display(),
+            if gemm { "GEMM" } else { "conv" }
+        ),
+        layers,
+        notes,
+    })
+}
+
+/// A SCALE-Sim `.cfg` file mapped onto systole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleSimConfig {
+    /// The architecture: the base config with the cfg's array, SRAM sizes and bandwidth.
+    pub arch: ArchConfig,
+    /// The dataflow the cfg asks for.
+    pub dataflow: Dataflow,
+    /// `[general] run_name`: the folder SCALE-Sim writes its reports into.
+    pub run_name: String,
+    /// What the cfg says that systole does not model, key by key.
+    pub notes: Vec<String>,
+}
+
+/// One `key: value` of an INI file, with where it is.
+struct Entry {
+    section: String,
+    key: String,
+    value: String,
+    line: usize,
+}
+
+/// Python-configparser-style INI: `[section]`, `key: value` or `key = value`, `#`/`;` comments,
+/// keys case-insensitive.
+fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix('[') {
+            let Some(name) = rest.strip_suffix(']') else {
+                return Err(ConfigError::Parse {
+                    origin: origin.to_string(),
+                    line: i + 1,
+                    col: 1,
+                    message: "a section header must end with `]`".into(),
+                });
+            };
+            section = name.trim().to_string();
+            continue;
+        }
+        let Some(at) = line.find([':', '=']) else {
+            return Err(ConfigError::Parse {
+                origin: origin.to_string(),
+                line: i + 1,
+                col: 1,
+                message: format!("`{line}` is neither `[section]` nor `key: value`"),
+            });
+        };
+        if section.is_empty() {
+            return Err(ConfigError::Parse {
+                origin: origin.to_string(),
+                line: i + 1,
+                col: 1,
+                message: "a key before any [section]".into(),
+            });
+        }
+        out.push(Entry {
+            section: section.clone(),
+            key: line[..at].trim().to_ascii_lowercase(),
+            value: line[at + 1..].trim().to_string(),
+            line: i + 1,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads a SCALE-Sim `.cfg` onto `base` (which supplies everything SCALE-Sim has no key for:
+/// widths, banks, read latency, DRAM latency and kind, clock). Errors name the file, the line
+/// and the key.
+pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, ConfigError> {
+    let origin = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let entries = parse_ini(&text, &origin)?;
+    let invalid = |e: &Entry, message: String| ConfigError::Invalid {
+        origin: origin.clone(),
+        line: Some(e.line),
+        field: format!("[{}] {}", e.section, e.key),
+        message,
+    };
+    let find = |section: &str, key: &str| {
+        entries
+            .iter()
+            .find(|e| e.section == section && e.key == key.to_ascii_lowercase())
+    };
+    let need = |section: &str, key: &str| {
+        find(section, key).ok_or_else(|| ConfigError::Invalid {
+            origin: origin.clone(),
+            line: None,
+            field: format!("[{section}] {key}"),
+            message: "missing (SCALE-Sim requires it)".into(),
+        })
+    };
+    let number = |e: &Entry, max: u64| -> Result<u64, ConfigError> {
+        e.value
+            .parse::<u64>()
+            .ok()
+            .filter(|v| (1..=max).contains(v))
+            .ok_or_else(|| {
+                invalid(
+                    e,
+                    format!("`{}`: must be a whole number from 1 to {max}", e.value),
+                )
+            })
+    };
+    const AP: &str = "architecture_presets";
+    let rows_e = need(AP, "ArrayHeight")?;
+    let cols_e = need(AP, "ArrayWidth")?;
+    let rows = number(rows_e, u64::from(crate::config::MAX_ARRAY_EDGE))? as u32;
+    let cols = number(cols_e, u64::from(crate::config::MAX_ARRAY_EDGE))? as u32;
+    let mut arch = base
+        .clone()
+        .with_shape(Some(rows), Some(cols))
+        .map_err(|e| {
+            invalid(
+                rows_e,
+                format!("{rows}x{cols} does not fit the base config: {e}"),
+            )
+        })?;
+    let mut size_lines = Vec::new();
+    for (key, buf) in [
+        ("IfmapSramSzkB", 0),
+        ("FilterSramSzkB", 1),
+        ("OfmapSramSzkB", 2),
+    ] {
+        let e = need(AP, key)?;
+        let kib = number(e, u64::from(u32::MAX))? as u32;
+        match buf {
+            0 => arch.buffers.a.capacity_kib = kib,
+            1 => arch.buffers.b.capacity_kib = kib,
+            _ => arch.buffers.c.capacity_kib = kib,
+        }
+        size_lines.push(e);
+    }
+    let df_e = need(AP, "Dataflow")?;
+    let dataflow = Dataflow::parse(&df_e.value)
+        .ok_or_else(|| invalid(df_e, format!("`{}`: must be os, ws or is", df_e.value)))?;
+    let mut notes = Vec::new();
+    let mode = find("run_presets", "InterfaceBandwidth");
+    match mode.map(|e| e.value.as_str()) {
+        Some("USER") => {
+            let bw = need(AP, "Bandwidth")?;
+            let first = bw.value.split(',').next().unwrap_or("").trim().to_string();
+            let v = first
+                .parse::<u32>()
+                .ok()
+                .filter(|v| (1..=crate::config::MAX_DRAM_BYTES_PER_CYCLE).contains(v))
+                .ok_or_else(|| {
+                    invalid(
+                        bw,
+                        format!(
+                            "`{}`: the first value must be a whole number of words (bytes) per cycle, 1 to {}",
+                            bw.value,
+                            crate::config::MAX_DRAM_BYTES_PER_CYCLE
+                        ),
+                    )
+                })?;
+            arch.dram.bytes_per_cycle = v;
+            if bw.value.contains(',') {
+                notes.push(format!(
+                    "line {}: Bandwidth `{}`: one DRAM port is modelled, at the first value ({v} B/cycle)",
+                    bw.line, bw.value
+                ));
+            }
+        }
+        Some("CALC") | None => notes.push(format!(
+            "InterfaceBandwidth {}: SCALE-Sim computes the bandwidth that avoids stalls; systole models a real DRAM port at {} B/cycle (from {}; change it with --dram-bytes-per-cycle)",
+            mode.map_or("absent", |e| e.value.as_str()),
+            arch.dram.bytes_per_cycle,
+            base.name
+        )),
+        Some(other) => {
+            return Err(invalid(
+                mode.expect("matched"),
+                format!("`{other}`: must be USER or CALC"),
+            ))
+        }
+    }
+    arch.name = find("general", "run_name")
+        .map(|e| e.value.clone())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scalesim".into())
+        });
+    let run_name = arch.name.clone();
+    arch.validate().map_err(|v| {
+        let e = match v.field.as_str() {
+            f if f.starts_with("buffers.a") => size_lines[0],
+            f if f.starts_with("buffers.b") => size_lines[1],
+            f if f.starts_with("buffers.c") => size_lines[2],
+            _ => rows_e,
+        };
+        invalid(e, format!("{}: {}", v.field, v.message))
+    })?;
+    // Everything else: said once, so that nobody believes it is modelled.
+    let used = [
+        "arrayheight",
+        "arraywidth",
+        "ifmapsramszkb",
+        "filtersramszkb",
+        "ofmapsramszkb",
+        "dataflow",
+        "bandwidth",
+        "interfacebandwidth",
+        "run_name",
+    ];
+    for e in &entries {
+        if used.contains(&e.key.as_str()) {
+            continue;
+        }
+        let why = match e.key.as_str() {
+            "ifmapoffset" | "filteroffset" | "ofmapoffset" => {
+                "trace addresses only; systole's operands start at address 0"
+            }
+            "memorybanks" | "onchipmemorybanks" | "onchipmemorybankports" => {
+                "not read by SCALE-Sim 2.0.2 or 3.0.0 either; banks come from the base config"
+            }
+            "readrequestbuffer" | "writerequestbuffer" | "useramulatortrace" => {
+                "Ramulator's request queues: systole's DRAM is a bandwidth and a latency"
+            }
+            "sparsitysupport" if e.value.eq_ignore_ascii_case("true") => {
+                "sparsity is not modelled: systole runs every layer dense"
+            }
+            _ if e.section == "layout" => "SRAM layouts and bank conflicts are not modelled",
+            _ if e.section == "sparsity" => "sparsity is not modelled",
+            _ => "no counterpart in systole",
+        };
+        notes.push(format!(
+            "line {}: [{}] {} = {}: ignored ({why})",
+            e.line, e.section, e.key, e.value
+        ));
+    }
+    Ok(ScaleSimConfig {
+        arch,
+        dataflow,
+        run_name,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests;
