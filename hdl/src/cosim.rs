@@ -328,12 +328,17 @@ pub(crate) fn spawn_tool(
         .args(args)
         .current_dir(dir)
         .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => HdlError::ToolMissing {
-                tool: program.to_string(),
-            },
-            _ => HdlError::Sim(format!("could not run {program}: {e}")),
-        })
+        .map_err(|e| spawn_error(program, e))
+}
+
+/// Why `program` could not be started: missing (named with how to install it) or another error.
+fn spawn_error(program: &str, e: std::io::Error) -> HdlError {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => HdlError::ToolMissing {
+            tool: program.to_string(),
+        },
+        _ => HdlError::Sim(format!("could not run {program}: {e}")),
+    }
 }
 
 /// [`spawn_tool`], requiring success; returns the tool's standard output.
@@ -407,12 +412,7 @@ fn run_watched(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => HdlError::ToolMissing {
-                tool: program.to_string(),
-            },
-            _ => HdlError::Sim(format!("could not run {program}: {e}")),
-        })?;
+        .map_err(|e| spawn_error(program, e))?;
     let stdout = child.stdout.take().expect("piped");
     let mut stderr = child.stderr.take().expect("piped");
     let err_reader = std::thread::spawn(move || {

@@ -392,9 +392,24 @@ impl ArchConfig {
                 }
             }
         }
-        self.array.rows = rows.unwrap_or(self.array.rows);
-        self.array.cols = cols.unwrap_or(self.array.cols);
+        self.set_shape(
+            rows.unwrap_or(self.array.rows),
+            cols.unwrap_or(self.array.cols),
+        );
         self.name = format!("{}@{}x{}", self.name, self.array.rows, self.array.cols);
+        self.validate().map_err(|v| ConfigError::Flag {
+            flag: "--rows/--cols".to_string(),
+            message: format!("{}: {}", v.field, v.message),
+        })?;
+        Ok(self)
+    }
+
+    /// Sets the array shape and re-derives the bank count of each buffer so that it still
+    /// delivers one edge vector per cycle, without validating (the caller validates once every
+    /// field it changes is in place).
+    pub fn set_shape(&mut self, rows: u32, cols: u32) {
+        self.array.rows = rows;
+        self.array.cols = cols;
         for id in [BufferId::A, BufferId::B, BufferId::C] {
             let need = u64::from(self.vector_lanes(id)) * u64::from(self.element_bits(id));
             let word = u64::from(self.buffer(id).word_bits).max(1);
@@ -406,11 +421,6 @@ impl ArchConfig {
             };
             buf.banks = u32::try_from(banks).unwrap_or(u32::MAX);
         }
-        self.validate().map_err(|v| ConfigError::Flag {
-            flag: "--rows/--cols".to_string(),
-            message: format!("{}: {}", v.field, v.message),
-        })?;
-        Ok(self)
     }
 
     /// Applies the memory flags (`--dram-bytes-per-cycle`, `--memory`) and validates.

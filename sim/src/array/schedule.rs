@@ -25,9 +25,11 @@ pub struct GemmShape {
 pub const MAX_FOOTPRINT_BYTES: u64 = 8 << 30;
 
 impl GemmShape {
-    /// `M x N x K` multiply-accumulates.
+    /// `M x N x K` multiply-accumulates (saturating: a shape from a file may be absurd).
     pub fn macs(&self) -> u64 {
-        self.m as u64 * self.n as u64 * self.k as u64
+        (self.m as u64)
+            .saturating_mul(self.n as u64)
+            .saturating_mul(self.k as u64)
     }
 
     /// Host bytes of the operands and the result as matrices (int8 A and B, int32 C); the

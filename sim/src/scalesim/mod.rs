@@ -136,9 +136,13 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
             if let Some((n, m)) = cell.split_once(':') {
                 let nm = (n.trim().parse::<u32>(), m.trim().parse::<u32>());
                 match nm {
-                    (Ok(n), Ok(m)) if n >= 1 && n <= m && sparsity.is_none() => {
-                        sparsity = Some((n, m))
+                    _ if sparsity.is_some() => {
+                        return Err(err(
+                            ln,
+                            format!("column {} = `{cell}`: a second Sparsity column", i + 1),
+                        ))
                     }
+                    (Ok(n), Ok(m)) if n >= 1 && n <= m => sparsity = Some((n, m)),
                     _ => {
                         return Err(err(
                             ln,
@@ -205,10 +209,9 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
             // SCALE-Sim's ofmap is ceil((H - R + S) / S) rows: a last window that runs past the
             // edge still counts (its missing ifmap rows read as nothing). That is bottom/right
             // zero padding here.
-            let oh = (h - r).div_ceil(stride) + 1;
-            let ow = (w - s).div_ceil(sw) + 1;
-            conv.pad_bottom = (oh - 1) * stride + r - h;
-            conv.pad_right = (ow - 1) * sw + s - w;
+            // Rows past the edge: (oh - 1) x stride + R - H, written so that nothing overflows.
+            conv.pad_bottom = (stride - (h - r) % stride) % stride;
+            conv.pad_right = (sw - (w - s) % sw) % sw;
             if name.contains("DP") {
                 conv = conv.depthwise(nf);
             }
@@ -351,15 +354,9 @@ pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, Config
     let cols_e = need(AP, "ArrayWidth")?;
     let rows = number(rows_e, u64::from(crate::config::MAX_ARRAY_EDGE))? as u32;
     let cols = number(cols_e, u64::from(crate::config::MAX_ARRAY_EDGE))? as u32;
-    let mut arch = base
-        .clone()
-        .with_shape(Some(rows), Some(cols))
-        .map_err(|e| {
-            invalid(
-                rows_e,
-                format!("{rows}x{cols} does not fit the base config: {e}"),
-            )
-        })?;
+    // Validated once, below, when the SRAM sizes are in place too.
+    let mut arch = base.clone();
+    arch.set_shape(rows, cols);
     let mut size_lines = Vec::new();
     for (key, buf) in [
         ("IfmapSramSzkB", 0),

@@ -142,6 +142,14 @@ fn topology_errors_name_the_line_and_the_column() {
         ),
         (H.to_string(), "has a header but no layers"),
         (
+            format!("{H}a, 8, 8, 3, 3, 1, 1, 1, 1:2, 1:4,\n"),
+            "column 10 = `1:4`: a second Sparsity column",
+        ),
+        (
+            format!("{H}a, 99999999999, 99999999999, 1, 1, 1, 1, 1,\n"),
+            "bad.csv:2: `a`: too large",
+        ),
+        (
             "Layer Name, M, N, K,\nq, 4, 0, 2,\n".to_string(),
             "column 3 (N) = `0`",
         ),
@@ -231,4 +239,20 @@ fn cfg_errors_name_the_line_and_the_key() {
         let e = read_cfg(&p, &base).unwrap_err().to_string();
         assert!(e.contains(want), "want `{want}` in `{e}`");
     }
+}
+
+#[test]
+fn cfg_sizes_apply_before_the_shape_is_checked() {
+    // tiny-4x4's 4 KiB buffers cannot feed a 128x128 array, but the cfg's own 4 MiB can: the
+    // cfg is checked as a whole, not its shape against the base's sizes.
+    let base = ArchConfig::preset("tiny-4x4").unwrap();
+    let p = temp(
+        "big.cfg",
+        "[architecture_presets]\nArrayHeight: 128\nArrayWidth: 128\nIfmapSramSzkB: 4096\nFilterSramSzkB: 4096\nOfmapSramSzkB: 4096\nDataflow: ws\n",
+    );
+    let s = read_cfg(&p, &base).unwrap();
+    assert_eq!(
+        (s.arch.array.rows, s.arch.buffers.a.capacity_kib),
+        (128, 4096)
+    );
 }

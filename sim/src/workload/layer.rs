@@ -128,24 +128,50 @@ impl Conv {
         self.groups == self.channels && self.groups > 1
     }
 
+    // Sizes saturate rather than overflow: a layer read from a file may be absurd, and
+    // [`Conv::check`] refuses one whose sizes do not fit.
+
     /// Padded ifmap height.
     pub fn padded_h(&self) -> usize {
-        self.ifmap_h + self.pad_top + self.pad_bottom
+        self.ifmap_h
+            .saturating_add(self.pad_top)
+            .saturating_add(self.pad_bottom)
     }
 
     /// Padded ifmap width.
     pub fn padded_w(&self) -> usize {
-        self.ifmap_w + self.pad_left + self.pad_right
+        self.ifmap_w
+            .saturating_add(self.pad_left)
+            .saturating_add(self.pad_right)
     }
 
     /// Ofmap height: `(H + pad_top + pad_bottom - R) / stride_h + 1`, rounded down.
     pub fn ofmap_h(&self) -> usize {
-        (self.padded_h() - self.filter_h) / self.stride_h + 1
+        self.padded_h().saturating_sub(self.filter_h) / self.stride_h.max(1) + 1
     }
 
     /// Ofmap width: `(W + pad_left + pad_right - S) / stride_w + 1`, rounded down.
     pub fn ofmap_w(&self) -> usize {
-        (self.padded_w() - self.filter_w) / self.stride_w + 1
+        self.padded_w().saturating_sub(self.filter_w) / self.stride_w.max(1) + 1
+    }
+
+    /// `(M, N, K)` of one group's GEMM, `None` when a size overflows.
+    fn checked_gemm(&self) -> Option<(usize, usize, usize)> {
+        self.ifmap_h
+            .checked_add(self.pad_top)?
+            .checked_add(self.pad_bottom)?;
+        self.ifmap_w
+            .checked_add(self.pad_left)?
+            .checked_add(self.pad_right)?;
+        let m = self
+            .batch
+            .checked_mul(self.ofmap_h())?
+            .checked_mul(self.ofmap_w())?;
+        let k = self
+            .filter_h
+            .checked_mul(self.filter_w)?
+            .checked_mul(self.channels / self.groups.max(1))?;
+        Some((m, self.filters / self.groups.max(1), k))
     }
 
     /// Checks the geometry; the message names the offending field.
@@ -184,23 +210,41 @@ impl Conv {
                 self.groups, self.channels, self.filters
             ));
         }
+        if self.checked_gemm().is_none() {
+            return Err(format!(
+                "too large: the padded ifmap, M = batch x ofmap pixels ({} x {} x {}) or K = filter area x channels does not fit in {} bits",
+                self.batch,
+                self.ofmap_h(),
+                self.ofmap_w(),
+                usize::BITS
+            ));
+        }
         Ok(())
     }
 
     /// The GEMM one run of the array computes and how many such GEMMs the layer needs (one per
     /// group).
     pub fn gemm(&self) -> (GemmShape, u64) {
+        let g = self.groups.max(1);
         let shape = GemmShape {
-            m: self.batch * self.ofmap_h() * self.ofmap_w(),
-            n: self.filters / self.groups,
-            k: self.filter_h * self.filter_w * (self.channels / self.groups),
+            m: self
+                .batch
+                .saturating_mul(self.ofmap_h())
+                .saturating_mul(self.ofmap_w()),
+            n: self.filters / g,
+            k: self
+                .filter_h
+                .saturating_mul(self.filter_w)
+                .saturating_mul(self.channels / g),
         };
-        (shape, self.groups as u64)
+        (shape, g as u64)
     }
 
-    /// Bytes of the (unpadded) int8 ifmap tensor, the whole batch.
+    /// Bytes of the (unpadded) int8 ifmap tensor, the whole batch (saturating).
     pub fn ifmap_bytes(&self) -> u64 {
-        (self.batch * self.ifmap_h * self.ifmap_w * self.channels) as u64
+        [self.ifmap_h, self.ifmap_w, self.channels]
+            .iter()
+            .fold(self.batch as u64, |acc, &x| acc.saturating_mul(x as u64))
     }
 }
 
@@ -229,7 +273,10 @@ impl LayerOp {
     pub fn check(&self) -> Result<(), String> {
         let dims: Vec<(&str, usize)> = match *self {
             LayerOp::Gemm { m, n, k } => vec![("m", m), ("n", n), ("k", k)],
-            LayerOp::Conv(c) => return c.check(),
+            LayerOp::Conv(c) => {
+                c.check()?;
+                vec![]
+            }
             LayerOp::Fc {
                 batch,
                 inputs,
@@ -240,6 +287,17 @@ impl LayerOp {
             if v == 0 {
                 return Err(format!("{name} = 0: must be at least 1"));
             }
+        }
+        let g = self.gemm().0;
+        if (g.m as u64)
+            .checked_mul(g.n as u64)
+            .and_then(|x| x.checked_mul(g.k as u64))
+            .is_none()
+        {
+            return Err(format!(
+                "too large: the GEMM {}x{}x{} has more than 2^64 MACs",
+                g.m, g.n, g.k
+            ));
         }
         Ok(())
     }
@@ -387,6 +445,24 @@ mod tests {
             outputs: 4,
         };
         assert!(fc.check().unwrap_err().starts_with("batch = 0"));
+    }
+
+    #[test]
+    fn absurd_sizes_are_refused_and_never_overflow() {
+        // 10^10 x 10^10 output pixels: M overflows 64 bits.
+        let c = Conv::unpadded((10_000_000_000, 10_000_000_000), (1, 1), 1, 1, 1);
+        assert!(c.check().unwrap_err().starts_with("too large"));
+        assert_eq!(c.gemm().0.m, usize::MAX);
+        let mut p = Conv::unpadded((8, 8), (3, 3), 1, 1, 1);
+        p.pad_top = usize::MAX;
+        assert!(p.check().unwrap_err().starts_with("too large"));
+        let huge = LayerOp::Gemm {
+            m: 10_000_000,
+            n: 10_000_000,
+            k: 10_000_000,
+        };
+        assert_eq!(huge.gemm().0.macs(), u64::MAX);
+        assert!(huge.check().unwrap_err().contains("more than 2^64 MACs"));
     }
 
     #[test]
