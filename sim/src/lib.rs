@@ -33,6 +33,7 @@ pub mod report;
 pub mod run;
 pub mod scalesim;
 pub mod stats;
+pub mod sweep;
 pub mod workload;
 
 pub use array::schedule::GemmShape;

@@ -142,36 +142,93 @@ pub fn run_workload(
                 });
             }
             on_done();
-            let e = estimate(cfg, &run.stats.events, run.stats.latency_cycles, energy).energy_pj;
-            Ok(LayerRun {
-                name: layer.name.clone(),
-                layer: layer.op.describe(),
-                dataflow: df,
-                repeat: layer.runs(),
-                macs: run.stats.macs,
-                energy_pj: e,
-                efficiency: Efficiency::of(
-                    run.stats.macs,
-                    e.total,
-                    run.stats.latency_cycles,
-                    cfg.clock_mhz,
-                ),
-                stats: run.stats,
-                windows,
-            })
+            Ok(charged(
+                cfg,
+                LayerRun {
+                    name: layer.name.clone(),
+                    layer: layer.op.describe(),
+                    dataflow: df,
+                    repeat: layer.runs(),
+                    macs: run.stats.macs,
+                    energy_pj: EnergyBreakdown::default(),
+                    efficiency: Efficiency::default(),
+                    stats: run.stats,
+                    windows,
+                },
+                energy,
+            ))
         })
         .collect();
     let mut results = results.into_iter();
-    let mut out = Vec::new();
-    for &df in dataflows {
+    let mut per_dataflow = Vec::new();
+    for _ in dataflows {
         let mut layers = Vec::new();
+        for _ in &workload.layers {
+            layers.push(results.next().expect("one result per job")?);
+        }
+        per_dataflow.push(layers);
+    }
+    Ok(assemble(
+        cfg,
+        workload.name.clone(),
+        workload.source.clone(),
+        workload.notes.clone(),
+        dataflows,
+        per_dataflow,
+        energy,
+    ))
+}
+
+/// The same run charged with another energy model (a technology table or register convention):
+/// energy depends only on the event counts and cycles, so nothing is simulated again.
+pub fn recharge(run: &WorkloadRun, energy: &EnergyModel) -> WorkloadRun {
+    let dataflows: Vec<Dataflow> = run.dataflows.iter().map(|d| d.dataflow).collect();
+    let layers = run
+        .dataflows
+        .iter()
+        .map(|d| {
+            d.layers
+                .iter()
+                .map(|l| charged(&run.arch, l.clone(), energy))
+                .collect()
+        })
+        .collect();
+    assemble(
+        &run.arch,
+        run.workload.clone(),
+        run.source.clone(),
+        run.input_notes.clone(),
+        &dataflows,
+        layers,
+        energy,
+    )
+}
+
+/// A layer run with its energy and figures of merit charged from its statistics.
+fn charged(cfg: &ArchConfig, mut lr: LayerRun, energy: &EnergyModel) -> LayerRun {
+    let s = &lr.stats;
+    lr.energy_pj = estimate(cfg, &s.events, s.latency_cycles, energy).energy_pj;
+    lr.efficiency = Efficiency::of(s.macs, lr.energy_pj.total, s.latency_cycles, cfg.clock_mhz);
+    lr
+}
+
+/// Sums charged layer runs (one list per dataflow, in `dataflows` order) into a workload run.
+fn assemble(
+    cfg: &ArchConfig,
+    workload: String,
+    source: String,
+    input_notes: Vec<String>,
+    dataflows: &[Dataflow],
+    layers: Vec<Vec<LayerRun>>,
+    energy: &EnergyModel,
+) -> WorkloadRun {
+    let mut out = Vec::new();
+    for (&df, layers) in dataflows.iter().zip(layers) {
         let mut total = Totals::default();
         let mut energy_pj = EnergyBreakdown::default();
-        for _ in &workload.layers {
-            let lr = results.next().expect("one result per job")?;
+        for lr in &layers {
             total.add(&lr.stats, lr.repeat);
             energy_pj.add_scaled(&lr.energy_pj, lr.repeat);
-            layers.push(lr);
         }
         // The model is linear in the counts and the cycles, so the actions of the sums are the
         // sums of the actions.
@@ -190,16 +247,16 @@ pub fn run_workload(
             energy_actions,
         });
     }
-    Ok(WorkloadRun {
-        workload: workload.name.clone(),
-        source: workload.source.clone(),
-        input_notes: workload.notes.clone(),
+    WorkloadRun {
+        workload,
+        source,
+        input_notes,
         arch: cfg.clone(),
         tech: energy.tech.name.clone(),
         register_convention: energy.convention,
         energy_notes: estimate(cfg, &Default::default(), 0, energy).notes,
         dataflows: out,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -256,5 +313,31 @@ mod tests {
             let actions: f64 = d.energy_actions.iter().map(|a| a.pj).sum();
             assert!((actions - d.energy_pj.total).abs() < 1e-6 * layer_sum);
         }
+    }
+
+    /// Charging a run again with another table gives what running with that table gives, and
+    /// charging with the same table changes nothing.
+    #[test]
+    fn recharge_equals_a_run_with_that_table() {
+        let cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        let w = Workload {
+            name: "t".into(),
+            source: String::new(),
+            notes: vec![],
+            layers: vec![
+                Layer::gemm("a", 9, 6, 7).times(2),
+                Layer::gemm("b", 4, 5, 3),
+            ],
+        };
+        let m45 = EnergyModel::default();
+        let m7 = EnergyModel {
+            tech: crate::energy::TechTable::load("7nm").unwrap(),
+            convention: RegisterConvention::ReadWrite,
+        };
+        let at45 = run_workload(&cfg, &w, &Dataflow::ALL, false, &m45, &|| {}).unwrap();
+        let at7 = run_workload(&cfg, &w, &Dataflow::ALL, false, &m7, &|| {}).unwrap();
+        assert_ne!(at45, at7);
+        assert_eq!(recharge(&at45, &m7), at7);
+        assert_eq!(recharge(&at45, &m45), at45);
     }
 }

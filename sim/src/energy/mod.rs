@@ -8,6 +8,7 @@
 //! edge skew/deskew registers), `buffer_a`, `buffer_b`, `buffer_c` (SRAM accesses, the DMA's
 //! included), `dram` (bytes moved over the DRAM port) and `leakage` (static power over the run).
 
+pub mod area;
 pub mod tech;
 
 use serde::{Deserialize, Serialize};

@@ -112,6 +112,9 @@ pub struct TechTable {
     pub dram: DramEnergy,
     /// Static power.
     pub leakage: LeakagePower,
+    /// Unit areas for the area estimate ([`super::area`]); a table without them gives no area.
+    #[serde(default)]
+    pub area: Option<super::area::AreaTable>,
 }
 
 /// The built-in tables: (name, TOML text).
@@ -184,6 +187,28 @@ impl TechTable {
                 ));
             }
         }
+        if let Some(a) = &t.area {
+            for (field, v) in [
+                ("area.mult8_um2", a.mult8_um2),
+                ("area.add32_um2", a.add32_um2),
+                ("area.register_um2_per_bit", a.register_um2_per_bit),
+                ("area.sram_bitcell_um2", a.sram_bitcell_um2),
+            ] {
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(invalid(
+                        field,
+                        format!("{v}: must be a finite number of at least 0"),
+                    ));
+                }
+            }
+            let e = a.sram_array_efficiency;
+            if !(e.is_finite() && 0.0 < e && e <= 1.0) {
+                return Err(invalid(
+                    "area.sram_array_efficiency",
+                    format!("{e}: must be a fraction in (0, 1]"),
+                ));
+            }
+        }
         let [lo, hi] = t.sram.valid_kib;
         if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo <= hi) {
             return Err(invalid(
@@ -248,6 +273,29 @@ mod tests {
         for (kib, pj) in [(8.0, 10.0), (32.0, 20.0), (1024.0, 100.0)] {
             let got = t.sram.read_pj(kib, 64);
             assert!((got - pj).abs() / pj < 0.065, "{kib} KiB: {got} pJ vs {pj}");
+        }
+    }
+
+    /// Every scaled table's logic areas are the 45 nm ones times hwcomponents' area factor of
+    /// its node (28 nm interpolated between 32 and 20 nm), as the files say.
+    #[test]
+    fn scaled_areas_follow_the_stated_factors() {
+        let base = TechTable::load("45nm").unwrap().area.unwrap();
+        for (name, f) in [("28nm", 0.377), ("16nm", 0.19), ("7nm", 0.059)] {
+            let a = TechTable::load(name).unwrap().area.unwrap();
+            for (got, want) in [
+                (a.mult8_um2, base.mult8_um2),
+                (a.add32_um2, base.add32_um2),
+                (a.register_um2_per_bit, base.register_um2_per_bit),
+            ] {
+                assert!(
+                    (got - want * f).abs() <= 1e-4 * want,
+                    "{name}: {got} vs {}",
+                    want * f
+                );
+            }
+            assert_eq!(a.sram_array_efficiency, base.sram_array_efficiency);
+            assert!(a.sram_bitcell_um2 < base.sram_bitcell_um2, "{name}");
         }
     }
 

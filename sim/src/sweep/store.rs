@@ -1,0 +1,475 @@
+//! A sweep's directory: `sweep.json` (the spec, and the shard when there is one) and `sweep.csv`
+//! (the rows).
+//!
+//! Rows are appended one job at a time, in one write, each point's summary row after its layer
+//! rows, so the summary marks a point complete: a process killed mid-write leaves at most a torn
+//! tail, which [`Store::open`] drops with any point that has no summary. When the sweep ends,
+//! [`Store::finish`] rewrites `sweep.csv` in point order (through a temporary file and a rename),
+//! so the file does not depend on the thread count, on where a run was interrupted, or on how it
+//! was sharded.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Job, Scope, Shard, SweepRow, SweepSpec};
+
+/// The spec file in a sweep directory.
+pub const SPEC_FILE: &str = "sweep.json";
+/// The results file in a sweep directory.
+pub const CSV_FILE: &str = "sweep.csv";
+
+/// What `sweep.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepFile {
+    /// The shard this directory holds; absent for a whole sweep or a merge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// The sweep.
+    pub spec: SweepSpec,
+}
+
+/// What went wrong with a sweep's files.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    /// A file cannot be read or written.
+    #[error("{}: {message}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The system's message.
+        message: String,
+    },
+    /// A file's content is not what a sweep writes.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Content {
+        /// The file.
+        path: PathBuf,
+        /// The line, when one is to blame.
+        line: Option<u64>,
+        /// What is wrong.
+        message: String,
+    },
+    /// The directory holds results, and resuming was not asked for.
+    #[error("{}: already holds a sweep; add --resume to continue it, or choose another --out", path.display())]
+    Exists {
+        /// The results file.
+        path: PathBuf,
+    },
+    /// Shards to merge do not cover every point.
+    #[error("the shards hold {have} of {want} points; missing points {missing} (run their shards, then merge again)")]
+    Incomplete {
+        /// Points found.
+        have: u64,
+        /// Points in the grid.
+        want: u64,
+        /// The first missing point numbers.
+        missing: String,
+    },
+}
+
+fn io(path: &Path) -> impl Fn(std::io::Error) -> SweepError + '_ {
+    move |e| SweepError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// An open sweep directory that rows are appended to.
+pub struct Store {
+    csv_path: PathBuf,
+    file: Mutex<File>,
+    done: HashSet<u64>,
+}
+
+impl Store {
+    /// Opens `dir` for the sweep in `file`, creating it. A directory that already holds results is
+    /// refused unless `resume`; with `resume`, its spec must be this one, and its complete points
+    /// are kept (and skipped by [`Store::job_done`]) while any incomplete tail is dropped.
+    pub fn open(dir: &Path, file: &SweepFile, resume: bool) -> Result<Store, SweepError> {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let csv_path = dir.join(CSV_FILE);
+        let spec_path = dir.join(SPEC_FILE);
+        let mut done = HashSet::new();
+        if csv_path.exists() || spec_path.exists() {
+            if !resume {
+                return Err(SweepError::Exists { path: csv_path });
+            }
+            let stored = read_spec_file(&spec_path)?;
+            compare_specs(&spec_path, &stored, file)?;
+            let rows = if csv_path.exists() {
+                read_rows(&csv_path, &file.spec)?
+            } else {
+                Vec::new()
+            };
+            done = rows.iter().map(|r| r.point).collect();
+            // Keep what is complete, in the order it was written.
+            write_rows(&csv_path, &rows)?;
+        } else {
+            write_spec_file(&spec_path, file)?;
+            write_rows(&csv_path, &[])?;
+        }
+        let handle = OpenOptions::new()
+            .append(true)
+            .open(&csv_path)
+            .map_err(io(&csv_path))?;
+        Ok(Store {
+            csv_path,
+            file: Mutex::new(handle),
+            done,
+        })
+    }
+
+    /// Whether every point of `job` is already in the file.
+    pub fn job_done(&self, spec: &SweepSpec, job: &Job) -> bool {
+        (0..spec.techs.len()).all(|t| self.done.contains(&spec.point_index(job, t)))
+    }
+
+    /// Points already complete when the store was opened.
+    pub fn points_done(&self) -> u64 {
+        self.done.len() as u64
+    }
+
+    /// Appends one job's rows in a single write and flushes them.
+    pub fn append(&self, rows: &[SweepRow]) -> Result<(), SweepError> {
+        let bytes = to_csv(rows, false);
+        let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        f.write_all(&bytes).map_err(io(&self.csv_path))?;
+        f.flush().map_err(io(&self.csv_path))
+    }
+
+    /// Rewrites the file in point order and returns its rows.
+    pub fn finish(self, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepError> {
+        drop(self.file);
+        let rows = sorted(read_rows(&self.csv_path, spec)?);
+        write_rows(&self.csv_path, &rows)?;
+        Ok(rows)
+    }
+}
+
+/// Rows in point order; a point's rows keep their order (layers, then the summary).
+fn sorted(mut rows: Vec<SweepRow>) -> Vec<SweepRow> {
+    rows.sort_by_key(|r| r.point);
+    rows
+}
+
+/// Reads `sweep.json`.
+pub fn read_spec_file(path: &Path) -> Result<SweepFile, SweepError> {
+    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    serde_json::from_str(&text).map_err(|e| SweepError::Content {
+        path: path.to_path_buf(),
+        line: Some(e.line() as u64),
+        message: format!("not a sweep spec of this systole version: {e}"),
+    })
+}
+
+fn write_spec_file(path: &Path, file: &SweepFile) -> Result<(), SweepError> {
+    let text = serde_json::to_string_pretty(file).expect("a spec serialises");
+    atomic_write(path, format!("{text}\n").as_bytes())
+}
+
+/// Refuses a stored sweep that is not `want`, naming the first field that differs.
+fn compare_specs(path: &Path, stored: &SweepFile, want: &SweepFile) -> Result<(), SweepError> {
+    if stored.shard != want.shard {
+        let name =
+            |s: Option<Shard>| s.map_or("the whole sweep".to_string(), |s| format!("shard {s}"));
+        return Err(SweepError::Content {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!(
+                "this directory holds {}, the command runs {}",
+                name(stored.shard),
+                name(want.shard)
+            ),
+        });
+    }
+    spec_difference(&stored.spec, &want.spec).map_or(Ok(()), |d| {
+        Err(SweepError::Content {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("a different sweep: {d}"),
+        })
+    })
+}
+
+/// The first top-level field in which two specs differ, described; `None` when they are equal.
+pub fn spec_difference(stored: &SweepSpec, want: &SweepSpec) -> Option<String> {
+    let (a, b) = (
+        serde_json::to_value(stored).expect("a spec serialises"),
+        serde_json::to_value(want).expect("a spec serialises"),
+    );
+    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
+        return None;
+    };
+    let short = |v: Option<&serde_json::Value>| {
+        let s = v.map(|v| v.to_string()).unwrap_or_default();
+        if s.len() > 60 {
+            format!(
+                "{}...",
+                &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]
+            )
+        } else {
+            s
+        }
+    };
+    a.keys()
+        .chain(b.keys())
+        .find(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            format!(
+                "`{k}` is {} there and {} here",
+                short(a.get(k)),
+                short(b.get(k))
+            )
+        })
+}
+
+/// The CSV text of `rows`, after the header line when `header`.
+fn to_csv(rows: &[SweepRow], header: bool) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    if header {
+        w.write_record(COLUMNS).expect("writing to memory");
+    }
+    for r in rows {
+        w.serialize(r).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
+/// The columns of `sweep.csv`: the fields of [`SweepRow`], in order (a test keeps them so).
+pub const COLUMNS: &[&str] = &[
+    "point",
+    "scope",
+    "status",
+    "rows",
+    "cols",
+    "buffer_a_kib",
+    "buffer_b_kib",
+    "buffer_c_kib",
+    "dram_bytes_per_cycle",
+    "dataflow",
+    "tech",
+    "layer",
+    "shape",
+    "repeat",
+    "macs",
+    "latency_cycles",
+    "total_cycles",
+    "stall_cycles",
+    "utilization",
+    "dram_read_bytes",
+    "dram_write_bytes",
+    "energy_pj",
+    "mac_pj",
+    "registers_pj",
+    "buffer_a_pj",
+    "buffer_b_pj",
+    "buffer_c_pj",
+    "dram_pj",
+    "leakage_pj",
+    "pj_per_mac",
+    "tops_per_watt",
+    "edp_js",
+    "area_mm2",
+    "reason",
+];
+
+fn write_rows(path: &Path, rows: &[SweepRow]) -> Result<(), SweepError> {
+    atomic_write(path, &to_csv(rows, true))
+}
+
+/// Writes through a temporary file and a rename, so a reader never sees half a file.
+fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io(path))
+}
+
+/// Reads `sweep.csv` and returns the rows of its complete points, in file order. A torn last line
+/// (a write cut short) and the rows of points without a summary are dropped; a row that does not
+/// belong to `spec`'s grid, or a point found twice, is an error naming the line.
+pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepError> {
+    let mut bytes = std::fs::read(path).map_err(io(path))?;
+    // Whatever follows the last line break is a torn write.
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    bytes.truncate(keep);
+    let content = |line: Option<u64>, message: String| SweepError::Content {
+        path: path.to_path_buf(),
+        line,
+        message,
+    };
+    let mut rd = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
+    let header: Vec<String> = rd
+        .headers()
+        .map_err(|e| content(Some(1), e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if header != COLUMNS {
+        return Err(content(
+            Some(1),
+            "the header is not that of a sweep.csv of this systole version".into(),
+        ));
+    }
+    let jobs = spec.jobs();
+    let techs = spec.techs.len() as u64;
+    let mut rows: Vec<(u64, SweepRow)> = Vec::new();
+    let mut complete = HashSet::new();
+    for rec in rd.records() {
+        let rec = rec.map_err(|e| {
+            content(
+                e.position().map(|p| p.line()),
+                format!("unreadable row: {e}"),
+            )
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let row: SweepRow = rec
+            .deserialize(Some(&csv::StringRecord::from(header.clone())))
+            .map_err(|e| content(Some(line), format!("unreadable row: {e}")))?;
+        let job = jobs
+            .get((row.point / techs) as usize)
+            .filter(|_| row.point < spec.point_count());
+        let expect = job
+            .map(|j| SweepRow::blank(spec, j, (row.point % techs) as usize, row.scope, row.status));
+        let matches = expect.is_some_and(|e| {
+            (
+                e.rows,
+                e.cols,
+                e.buffer_a_kib,
+                e.buffer_b_kib,
+                e.buffer_c_kib,
+            ) == (
+                row.rows,
+                row.cols,
+                row.buffer_a_kib,
+                row.buffer_b_kib,
+                row.buffer_c_kib,
+            ) && (e.dram_bytes_per_cycle, e.dataflow, &e.tech)
+                == (row.dram_bytes_per_cycle, row.dataflow, &row.tech)
+        });
+        if !matches {
+            return Err(content(
+                Some(line),
+                format!(
+                    "point {} is not that point of this sweep's grid ({}x{}, {}:{}:{} KiB, {} B/cycle, {}, {})",
+                    row.point,
+                    row.rows,
+                    row.cols,
+                    row.buffer_a_kib,
+                    row.buffer_b_kib,
+                    row.buffer_c_kib,
+                    row.dram_bytes_per_cycle,
+                    row.dataflow,
+                    row.tech
+                ),
+            ));
+        }
+        if row.scope == Scope::Point && !complete.insert(row.point) {
+            return Err(content(
+                Some(line),
+                format!("point {} appears twice", row.point),
+            ));
+        }
+        rows.push((line, row));
+    }
+    Ok(rows
+        .into_iter()
+        .filter(|(_, r)| complete.contains(&r.point))
+        .map(|(_, r)| r)
+        .collect())
+}
+
+/// Joins the shard directories `inputs` into `out`: their specs must be the same sweep, together
+/// they must hold every point, and a point found in two of them must have the same rows. Writes
+/// `out/sweep.json` and `out/sweep.csv` as one unsharded run writes them, and returns the spec
+/// and rows.
+pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<(SweepSpec, Vec<SweepRow>), SweepError> {
+    let mut spec: Option<(PathBuf, SweepSpec)> = None;
+    let mut by_point: BTreeMap<u64, (PathBuf, Vec<SweepRow>)> = BTreeMap::new();
+    for dir in inputs {
+        let spec_path = dir.join(SPEC_FILE);
+        let file = read_spec_file(&spec_path)?;
+        if let Some((first, s)) = &spec {
+            if let Some(d) = spec_difference(s, &file.spec) {
+                return Err(SweepError::Content {
+                    path: spec_path,
+                    line: None,
+                    message: format!("not the sweep of {}: {d}", first.display()),
+                });
+            }
+        } else {
+            spec = Some((spec_path.clone(), file.spec.clone()));
+        }
+        let csv_path = dir.join(CSV_FILE);
+        let mut mine: BTreeMap<u64, Vec<SweepRow>> = BTreeMap::new();
+        for r in read_rows(&csv_path, &file.spec)? {
+            mine.entry(r.point).or_default().push(r);
+        }
+        for (p, rows) in mine {
+            match by_point.get(&p) {
+                Some((other, theirs)) if *theirs != rows => {
+                    return Err(SweepError::Content {
+                        path: csv_path,
+                        line: None,
+                        message: format!("point {p} differs from its rows in {}", other.display()),
+                    })
+                }
+                Some(_) => {}
+                None => {
+                    by_point.insert(p, (csv_path.clone(), rows));
+                }
+            }
+        }
+    }
+    let Some((_, spec)) = spec else {
+        return Err(SweepError::Content {
+            path: out.to_path_buf(),
+            line: None,
+            message: "no shard directories to merge".into(),
+        });
+    };
+    let want = spec.point_count();
+    if by_point.len() as u64 != want {
+        let missing: Vec<String> = (0..want)
+            .filter(|p| !by_point.contains_key(p))
+            .take(8)
+            .map(|p| p.to_string())
+            .collect();
+        return Err(SweepError::Incomplete {
+            have: by_point.len() as u64,
+            want,
+            missing: format!(
+                "{}{}",
+                missing.join(", "),
+                if want - by_point.len() as u64 > 8 {
+                    ", ..."
+                } else {
+                    ""
+                }
+            ),
+        });
+    }
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let csv_path = out.join(CSV_FILE);
+    if csv_path.exists() {
+        return Err(SweepError::Exists { path: csv_path });
+    }
+    let rows: Vec<SweepRow> = by_point.into_values().flat_map(|(_, r)| r).collect();
+    write_spec_file(
+        &out.join(SPEC_FILE),
+        &SweepFile {
+            shard: None,
+            spec: spec.clone(),
+        },
+    )?;
+    write_rows(&csv_path, &rows)?;
+    Ok((spec, rows))
+}
