@@ -1,6 +1,7 @@
 //! The report's plots (plotters, PNG and SVG): energy by component per dataflow, cycles and stalls
 //! per layer per dataflow, and DRAM traffic per dataflow and operand.
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Once;
 
@@ -11,6 +12,9 @@ use plotters::style::FontStyle;
 use systole_sim::energy::EnergyBreakdown;
 use systole_sim::report::memory_wait;
 use systole_sim::run::WorkloadRun;
+use systole_sim::sweep::pareto::{front, ok_points, LATENCY};
+use systole_sim::sweep::report::FRONTS;
+use systole_sim::sweep::{SweepRow, SweepSpec};
 
 /// The plots of a report: (title, file name without extension).
 pub const PLOTS: [(&str, &str); 3] = [
@@ -310,6 +314,16 @@ pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A 1-2-5 tick value without trailing zeros (`0.02`, `5`, `20,000`).
+fn tick_number(v: f64) -> String {
+    if v >= 1.0 {
+        systole_sim::report::count(v.round() as u64)
+    } else {
+        let s = format!("{v:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
 /// An axis or bar value: thousands separated above 100, else three significant digits.
 fn axis_number(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -323,4 +337,269 @@ fn axis_number(v: f64) -> String {
 
 fn energy_uj(e: &EnergyBreakdown) -> Vec<f64> {
     e.values().iter().map(|v| v / 1e6).collect()
+}
+
+/// A scatter of design points with their Pareto front: every point coloured by its dataflow, the
+/// front's points ringed and joined. An axis whose values span more than 10x is logarithmic.
+struct Scatter {
+    title: String,
+    x_label: String,
+    y_label: String,
+    /// (x, y, series index, on the front).
+    points: Vec<(f64, f64, usize, bool)>,
+    series: Vec<String>,
+}
+
+/// One axis: its range in plot units and whether plot units are log10 of the values.
+struct Axis {
+    log: bool,
+    lo: f64,
+    hi: f64,
+}
+
+impl Axis {
+    fn of(values: impl Iterator<Item = f64>) -> Axis {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values {
+            lo = lo.min(v);
+            hi = hi.max(v);
+        }
+        if !lo.is_finite() {
+            return Axis {
+                log: false,
+                lo: 0.0,
+                hi: 1.0,
+            };
+        }
+        let log = lo > 0.0 && hi / lo > 10.0;
+        let (lo, hi) = if log {
+            (lo.log10(), hi.log10())
+        } else {
+            (lo, hi)
+        };
+        let pad = if hi > lo {
+            (hi - lo) * 0.06
+        } else {
+            hi.abs().max(1.0) * 0.1
+        };
+        let lo = if log { lo - pad } else { (lo - pad).max(0.0) };
+        Axis {
+            log,
+            lo,
+            hi: hi + pad,
+        }
+    }
+
+    /// Room above the data (for the legend): the range grows by `share` of itself.
+    fn with_headroom(mut self, share: f64) -> Axis {
+        self.hi += (self.hi - self.lo) * share;
+        self
+    }
+
+    /// Tick values of a log axis: 1, 2 and 5 times the powers of ten in range (only the powers
+    /// when that makes too many).
+    fn log_ticks(&self) -> Vec<f64> {
+        let (lo, hi) = (self.lo.floor() as i32, self.hi.ceil() as i32);
+        let pick = |mults: &[f64]| -> Vec<f64> {
+            (lo..=hi)
+                .flat_map(|k| mults.iter().map(move |m| m * 10f64.powi(k)))
+                .filter(|v| (self.lo..=self.hi).contains(&v.log10()))
+                .collect()
+        };
+        let all = pick(&[1.0, 2.0, 5.0]);
+        if all.len() > 12 {
+            pick(&[1.0])
+        } else {
+            all
+        }
+    }
+
+    fn to_plot(&self, v: f64) -> f64 {
+        if self.log {
+            v.log10()
+        } else {
+            v
+        }
+    }
+
+    fn label(&self, p: f64) -> String {
+        axis_number(if self.log { 10f64.powf(p) } else { p })
+    }
+
+    fn describe(&self, label: &str) -> String {
+        if self.log {
+            format!("{label} (log scale)")
+        } else {
+            label.to_string()
+        }
+    }
+}
+
+impl Scatter {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static,
+    {
+        let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow!("drawing: {e:?}");
+        root.fill(&WHITE).map_err(err)?;
+        let xa = Axis::of(self.points.iter().map(|p| p.0));
+        let ya = Axis::of(self.points.iter().map(|p| p.1)).with_headroom(0.2);
+        let mut chart = ChartBuilder::on(root)
+            .caption(&self.title, ("sans-serif", 24))
+            .margin(16)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(xa.lo..xa.hi, ya.lo..ya.hi)
+            .map_err(err)?;
+        // A log axis gets its ticks at 1-2-5 values, drawn below; a linear one plotters' own.
+        chart
+            .configure_mesh()
+            .x_labels(if xa.log { 0 } else { 10 })
+            .y_labels(if ya.log { 0 } else { 10 })
+            .x_label_formatter(&|v| xa.label(*v))
+            .y_label_formatter(&|v| ya.label(*v))
+            .x_desc(xa.describe(&self.x_label))
+            .y_desc(ya.describe(&self.y_label))
+            .label_style(("sans-serif", 16))
+            .axis_desc_style(("sans-serif", 18))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()
+            .map_err(err)?;
+        let grid = RGBColor(200, 200, 200);
+        let font = ("sans-serif", 16).into_font();
+        use plotters::style::text_anchor::{HPos, Pos, VPos};
+        if xa.log {
+            for v in xa.log_ticks() {
+                let p = v.log10();
+                chart
+                    .draw_series(LineSeries::new([(p, ya.lo), (p, ya.hi)], grid))
+                    .map_err(err)?;
+                let (px, py) = chart.backend_coord(&(p, ya.lo));
+                let style = TextStyle::from(font.clone()).pos(Pos::new(HPos::Center, VPos::Top));
+                root.draw(&Text::new(tick_number(v), (px, py + 8), style))
+                    .map_err(err)?;
+            }
+        }
+        if ya.log {
+            for v in ya.log_ticks() {
+                let p = v.log10();
+                chart
+                    .draw_series(LineSeries::new([(xa.lo, p), (xa.hi, p)], grid))
+                    .map_err(err)?;
+                let (px, py) = chart.backend_coord(&(xa.lo, p));
+                let style = TextStyle::from(font.clone()).pos(Pos::new(HPos::Right, VPos::Center));
+                root.draw(&Text::new(tick_number(v), (px - 8, py), style))
+                    .map_err(err)?;
+            }
+        }
+        for (k, name) in self.series.iter().enumerate() {
+            let color = PALETTE[k % PALETTE.len()];
+            chart
+                .draw_series(self.points.iter().filter(|p| p.2 == k).map(|p| {
+                    Circle::new(
+                        (xa.to_plot(p.0), ya.to_plot(p.1)),
+                        4,
+                        color.mix(0.6).filled(),
+                    )
+                }))
+                .map_err(err)?
+                .label(name.clone())
+                .legend(move |(x, y)| Circle::new((x + 7, y), 5, color.filled()));
+        }
+        let mut front: Vec<(f64, f64)> = self
+            .points
+            .iter()
+            .filter(|p| p.3)
+            .map(|p| (xa.to_plot(p.0), ya.to_plot(p.1)))
+            .collect();
+        front.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        chart
+            .draw_series(LineSeries::new(
+                front.iter().copied(),
+                BLACK.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label("Pareto front")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], BLACK.stroke_width(2)));
+        chart
+            .draw_series(
+                front
+                    .iter()
+                    .map(|&p| Circle::new(p, 7, BLACK.stroke_width(2))),
+            )
+            .map_err(err)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 16))
+            .draw()
+            .map_err(err)?;
+        root.present().map_err(err)?;
+        Ok(())
+    }
+
+    /// Writes `<dir>/<name>.png` and `<dir>/<name>.svg`.
+    fn write(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        register_font();
+        let size = (1000, 700);
+        let png = dir.join(format!("{name}.png"));
+        self.draw(&BitMapBackend::new(&png, size).into_drawing_area())
+            .with_context(|| format!("{}", png.display()))?;
+        let svg = dir.join(format!("{name}.svg"));
+        self.draw(&SVGBackend::new(&svg, size).into_drawing_area())
+            .with_context(|| format!("{}", svg.display()))?;
+        Ok(())
+    }
+}
+
+/// Writes a sweep's front plots into `dir` and returns the (title, file stem) of each written;
+/// the area plot is left out when no point has an area.
+pub fn write_sweep_plots(
+    spec: &SweepSpec,
+    rows: &[SweepRow],
+    dir: &Path,
+) -> anyhow::Result<Vec<(&'static str, &'static str)>> {
+    let pts = ok_points(rows);
+    let mut written = Vec::new();
+    for (title, stem, x, y) in FRONTS {
+        let on: HashSet<u64> = front(&pts, x, y).iter().map(|r| r.point).collect();
+        let (xs, x_label) = if x.column == LATENCY.column {
+            // Latency as time at the base clock.
+            let mhz = spec.base_arch.clock_mhz;
+            (
+                pts.iter()
+                    .map(|r| r.latency_cycles.map(|c| c as f64 / mhz / 1e3))
+                    .collect::<Vec<_>>(),
+                "latency per inference (ms)",
+            )
+        } else {
+            (
+                pts.iter().map(|r| (x.get)(r)).collect(),
+                "area estimate (mm²)",
+            )
+        };
+        let points: Vec<(f64, f64, usize, bool)> = pts
+            .iter()
+            .zip(xs)
+            .filter_map(|(r, xv)| {
+                let df = spec.dataflows.iter().position(|&d| d == r.dataflow)?;
+                Some((xv?, (y.get)(r)? / 1e6, df, on.contains(&r.point)))
+            })
+            .collect();
+        if points.is_empty() {
+            continue;
+        }
+        Scatter {
+            title: format!("{title}: {} ({} points)", spec.workload.name, points.len()),
+            x_label: x_label.into(),
+            y_label: "energy per inference (µJ)".into(),
+            points,
+            series: spec.dataflows.iter().map(|d| d.to_string()).collect(),
+        }
+        .write(dir, stem)?;
+        written.push((title, stem));
+    }
+    Ok(written)
 }

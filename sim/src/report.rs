@@ -172,12 +172,12 @@ pub fn gemm_text(cfg: &ArchConfig, s: &RunStats, energy: Option<&EnergyReport>) 
     o
 }
 
-struct Row {
-    cells: Vec<String>,
+pub(crate) struct Row {
+    pub(crate) cells: Vec<String>,
 }
 
 /// Renders rows as an aligned text table (first column left-aligned, the rest right-aligned).
-fn text_table(header: &[&str], rows: &[Row]) -> String {
+pub(crate) fn text_table(header: &[&str], rows: &[Row]) -> String {
     let n = header.len();
     let mut width: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
@@ -206,7 +206,7 @@ fn text_table(header: &[&str], rows: &[Row]) -> String {
 }
 
 /// Renders rows as a Markdown table.
-fn markdown_table(header: &[&str], rows: &[Row]) -> String {
+pub(crate) fn markdown_table(header: &[&str], rows: &[Row]) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "| {} |", header.join(" | "));
     let seps: Vec<&str> = (0..header.len())
@@ -240,12 +240,12 @@ pub fn memory_wait(s: &RunStats) -> u64 {
 }
 
 /// Megabytes (10^6 bytes).
-fn mb(bytes: u64) -> String {
+pub(crate) fn mb(bytes: u64) -> String {
     format!("{:.2}", bytes as f64 / 1e6)
 }
 
 /// Energy in microjoules from pJ, 4 significant digits.
-fn uj(pj: f64) -> String {
+pub(crate) fn uj(pj: f64) -> String {
     sig(pj / 1e6)
 }
 

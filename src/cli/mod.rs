@@ -2,6 +2,7 @@
 
 mod gemm;
 mod run;
+mod sweep;
 mod synth;
 mod verilog;
 mod workloads;
@@ -24,6 +25,9 @@ enum Command {
     Run(run::RunArgs),
     /// Run one GEMM C = A x B on explicit NumPy data or seeded random data.
     Gemm(gemm::GemmArgs),
+    /// Explore a grid of array shapes, buffer sizes, DRAM bandwidths, dataflows and technology
+    /// tables on a workload, in parallel, resumably; Pareto fronts of energy vs latency and area.
+    Sweep(sweep::SweepArgs),
     /// List the built-in workloads (layers, MACs, sources), or the layers of one workload.
     Workloads(workloads::WorkloadsArgs),
     /// Write the accelerator's Verilog (top.v), its lint waivers and its port description.
@@ -129,6 +133,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Verilog(a)) => verilog::run(a),
         Some(Command::Synth(a)) => synth::run(a),
         Some(Command::Workloads(a)) => workloads::run(a),
+        Some(Command::Sweep(a)) => sweep::run(a),
         // No subcommand: `systole run` with clap's defaults (one place states them).
         None => match Cli::parse_from(["systole", "run"]).command {
             Some(Command::Run(a)) => run::run(a),

@@ -13,6 +13,7 @@
 //!   [`pareto`] finds the Pareto fronts and the best point per metric.
 
 pub mod pareto;
+pub mod report;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

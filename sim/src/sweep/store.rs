@@ -229,7 +229,7 @@ pub fn spec_difference(stored: &SweepSpec, want: &SweepSpec) -> Option<String> {
 }
 
 /// The CSV text of `rows`, after the header line when `header`.
-fn to_csv(rows: &[SweepRow], header: bool) -> Vec<u8> {
+pub(crate) fn to_csv<'a>(rows: impl IntoIterator<Item = &'a SweepRow>, header: bool) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());

@@ -1,0 +1,251 @@
+//! `systole sweep`: a grid of design points on a workload, in parallel, resumable and shardable;
+//! `systole sweep merge` joins shards.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context};
+use clap::{Args, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
+use systole_sim::energy::{RegisterConvention, TechTable, DEFAULT_TECH};
+use systole_sim::sweep::report::{front_csv, sweep_markdown, sweep_text, FRONTS};
+use systole_sim::sweep::store::{merge, Store, SweepFile, CSV_FILE};
+use systole_sim::sweep::{run_job, Shard, SweepRow, SweepSpec, SWEEP_FORMAT};
+use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
+
+use super::ConventionArg;
+use crate::plots::write_sweep_plots;
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SweepArgs {
+    #[command(subcommand)]
+    command: Option<SweepCommand>,
+    #[command(flatten)]
+    grid: GridArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum SweepCommand {
+    /// Join the directories of a sharded sweep into the result one run gives.
+    Merge(MergeArgs),
+}
+
+#[derive(Debug, Args)]
+struct MergeArgs {
+    /// Where to write the merged sweep.csv, the fronts and the report.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// The shards' output directories.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    shards: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct GridArgs {
+    /// A built-in workload (`systole workloads`), a TOML file of layers or a SCALE-Sim topology.
+    #[arg(long, default_value = DEFAULT_WORKLOAD, value_name = "NAME|FILE")]
+    workload: String,
+    /// The architecture every point starts from: a preset or a TOML file.
+    #[arg(long, default_value = DEFAULT_PRESET, value_name = "PRESET|FILE")]
+    arch: String,
+    /// PE rows to try [default: the base architecture's].
+    #[arg(long, value_delimiter = ',', value_name = "R,..")]
+    rows: Vec<u32>,
+    /// PE columns to try [default: the base architecture's].
+    #[arg(long, value_delimiter = ',', value_name = "C,..")]
+    cols: Vec<u32>,
+    /// Buffer capacities to try, KiB: `N` gives each of A, B and C N KiB, `A:B:C` sets them
+    /// apart [default: the base architecture's].
+    #[arg(long, value_delimiter = ',', value_parser = parse_buffers, value_name = "KIB,..")]
+    buffer_kib: Vec<[u32; 3]>,
+    /// DRAM bandwidths to try, bytes per cycle [default: the base architecture's].
+    #[arg(long, value_delimiter = ',', value_name = "B,..")]
+    dram_bytes_per_cycle: Vec<u32>,
+    /// Dataflows: os, ws, is (comma-separated) or all.
+    #[arg(long, default_value = "all", value_name = "DF,..|all")]
+    dataflow: String,
+    /// Technology tables: built-in nodes (45nm, 28nm, 16nm, 7nm) or TOML files.
+    #[arg(long, value_delimiter = ',', default_value = DEFAULT_TECH, value_name = "NODE,..")]
+    tech: Vec<String>,
+    /// How pipeline registers are charged: write-once or read-write.
+    #[arg(long, value_enum, default_value_t = ConventionArg::WriteOnce, value_name = "CONVENTION")]
+    register_convention: ConventionArg,
+    /// The output directory: sweep.json, sweep.csv, the fronts, summary.md and the plots.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Continue the sweep already in --out: finished points are kept and skipped.
+    #[arg(long)]
+    resume: bool,
+    /// Run only shard i of n (1-based; jobs are dealt round-robin), for a cluster job array.
+    #[arg(long, value_parser = Shard::parse, value_name = "i/n")]
+    shard: Option<Shard>,
+    /// Threads [default: one per core].
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+}
+
+fn parse_buffers(s: &str) -> Result<[u32; 3], String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let num = |p: &str| {
+        p.trim()
+            .parse::<u32>()
+            .map_err(|_| format!("`{p}` is not a whole number of KiB"))
+    };
+    match parts.as_slice() {
+        [n] => Ok([num(n)?; 3]),
+        [a, b, c] => Ok([num(a)?, num(b)?, num(c)?]),
+        _ => Err(format!("`{s}`: give N (each buffer) or A:B:C")),
+    }
+}
+
+fn parse_dataflows(s: &str) -> anyhow::Result<Vec<Dataflow>> {
+    if s.eq_ignore_ascii_case("all") {
+        return Ok(Dataflow::ALL.to_vec());
+    }
+    let mut v = Vec::new();
+    for part in s.split(',') {
+        let df = Dataflow::parse(part.trim()).with_context(|| {
+            format!("--dataflow: `{part}` is not a dataflow: use os, ws, is or all")
+        })?;
+        if !v.contains(&df) {
+            v.push(df);
+        }
+    }
+    Ok(v)
+}
+
+/// The values of an axis, or the base architecture's one value when none is given.
+fn axis<T: Clone>(given: &[T], base: T) -> Vec<T> {
+    if given.is_empty() {
+        vec![base]
+    } else {
+        given.to_vec()
+    }
+}
+
+impl GridArgs {
+    fn spec(&self) -> anyhow::Result<SweepSpec> {
+        let base = ArchConfig::load(&self.arch)?;
+        let b = &base.buffers;
+        let spec = SweepSpec {
+            format: SWEEP_FORMAT,
+            workload: Workload::load(&self.workload)
+                .with_context(|| format!("workload {}", self.workload))?,
+            rows: axis(&self.rows, base.array.rows),
+            cols: axis(&self.cols, base.array.cols),
+            buffer_kib: axis(
+                &self.buffer_kib,
+                [b.a.capacity_kib, b.b.capacity_kib, b.c.capacity_kib],
+            ),
+            dram_bytes_per_cycle: axis(&self.dram_bytes_per_cycle, base.dram.bytes_per_cycle),
+            dataflows: parse_dataflows(&self.dataflow)?,
+            techs: self
+                .tech
+                .iter()
+                .map(|t| TechTable::load(t))
+                .collect::<Result<_, _>>()?,
+            register_convention: match self.register_convention {
+                ConventionArg::WriteOnce => RegisterConvention::WriteOnce,
+                ConventionArg::ReadWrite => RegisterConvention::ReadWrite,
+            },
+            base_arch: base,
+        };
+        spec.check().map_err(anyhow::Error::msg)?;
+        Ok(spec)
+    }
+}
+
+pub fn run(args: SweepArgs) -> anyhow::Result<()> {
+    match args.command {
+        Some(SweepCommand::Merge(m)) => run_merge(m),
+        None => run_grid(args.grid),
+    }
+}
+
+fn run_grid(g: GridArgs) -> anyhow::Result<()> {
+    let Some(out) = g.out.clone() else {
+        bail!("--out DIR is required: the sweep writes its results there as points finish");
+    };
+    let spec = g.spec()?;
+    let file = SweepFile {
+        shard: g.shard,
+        spec: spec.clone(),
+    };
+    let store = Store::open(&out, &file, g.resume)?;
+    let jobs: Vec<_> = spec
+        .jobs()
+        .into_iter()
+        .filter(|j| g.shard.is_none_or(|s| s.owns(j.index)))
+        .collect();
+    let techs = spec.techs.len() as u64;
+    let mine = jobs.len() as u64 * techs;
+    let pending: Vec<_> = jobs
+        .into_iter()
+        .filter(|j| !store.job_done(&spec, j))
+        .collect();
+    let already = mine - pending.len() as u64 * techs;
+    if already > 0 {
+        eprintln!(
+            "resuming: {already} of {mine} points already in {}",
+            out.join(CSV_FILE).display()
+        );
+    }
+    let bar = ProgressBar::new(mine).with_position(already).with_style(
+        ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} points  {per_sec}  {elapsed} (eta {eta})",
+        )
+        .expect("valid template"),
+    );
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(g.jobs.unwrap_or(0))
+        .build()
+        .context("starting the thread pool")?;
+    let appended = pool.install(|| {
+        pending.par_iter().try_for_each(|j| {
+            store.append(&run_job(&spec, j))?;
+            bar.inc(techs);
+            Ok::<_, systole_sim::sweep::store::SweepError>(())
+        })
+    });
+    bar.finish_and_clear();
+    appended?;
+    let rows = store.finish(&spec)?;
+    if let Some(s) = g.shard {
+        println!(
+            "shard {s}: {mine} points in {}; when every shard has run: systole sweep merge --out DIR SHARD_DIR...",
+            out.join(CSV_FILE).display()
+        );
+        return Ok(());
+    }
+    write_report(&spec, &rows, &out)
+}
+
+fn run_merge(m: MergeArgs) -> anyhow::Result<()> {
+    let (spec, rows) = merge(&m.out, &m.shards)?;
+    write_report(&spec, &rows, &m.out)
+}
+
+/// Writes the fronts, the plots and summary.md into `dir`, and prints the report.
+fn write_report(spec: &SweepSpec, rows: &[SweepRow], dir: &Path) -> anyhow::Result<()> {
+    let command = std::iter::once("systole".to_string())
+        .chain(std::env::args().skip(1))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let write = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).with_context(|| format!("{}: cannot write", p.display()))
+    };
+    for (_, stem, x, y) in FRONTS {
+        write(&format!("{stem}.csv"), &front_csv(rows, x, y))?;
+    }
+    let plots = write_sweep_plots(spec, rows, dir)?;
+    write("summary.md", &sweep_markdown(spec, rows, &command, &plots))?;
+    print!("{}", sweep_text(spec, rows));
+    println!(
+        "\nresults in {} (sweep.csv, pareto_*.csv, summary.md, plots as PNG and SVG)",
+        dir.display()
+    );
+    Ok(())
+}

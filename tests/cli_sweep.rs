@@ -1,0 +1,256 @@
+//! `systole sweep` end to end: a sweep killed half-way and resumed, and a sweep run as shards and
+//! merged, give the files of one uninterrupted run; bad grids and directories are refused.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{fails_with, systole};
+
+const WORKLOAD: &str = r#"name = "sweep-test"
+[[layer]]
+name = "conv"
+kind = "conv"
+ifmap = [20, 20]
+channels = 32
+filter = [3, 3]
+filters = 32
+[[layer]]
+name = "fc"
+m = 40
+n = 50
+k = 60
+repeat = 2
+"#;
+
+/// 2 x 2 shapes x 2 buffer sizes (one too small for every point) x 3 dataflows x 2 tables =
+/// 48 points.
+fn grid(workload: &Path, out: &Path) -> Vec<String> {
+    [
+        "sweep",
+        "--arch",
+        "tiny-4x4",
+        "--workload",
+        workload.to_str().unwrap(),
+        "--rows",
+        "4,8",
+        "--cols",
+        "4,8",
+        "--buffer-kib",
+        "0:4:4,8",
+        "--dataflow",
+        "all",
+        "--tech",
+        "45nm,7nm",
+        "--out",
+        out.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let w = tmp.path().join("w.toml");
+    std::fs::write(&w, WORKLOAD).unwrap();
+    (tmp, w)
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn point_rows(csv: &str) -> usize {
+    csv.lines()
+        .filter(|l| l.split(',').nth(1) == Some("point"))
+        .count()
+}
+
+/// The files that must not depend on how the sweep was run.
+const SAME: [&str; 4] = [
+    "sweep.csv",
+    "sweep.json",
+    "pareto_energy_latency.csv",
+    "pareto_energy_area.csv",
+];
+
+fn assert_same(a: &Path, b: &Path) {
+    for f in SAME {
+        assert_eq!(read(&a.join(f)), read(&b.join(f)), "{f} differs");
+    }
+}
+
+#[test]
+fn a_killed_sweep_resumes_to_the_same_result() {
+    let (tmp, w) = setup();
+    let whole = tmp.path().join("whole");
+    let out = systole()
+        .args(grid(&w, &whole))
+        .args(["--jobs", "2"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("48 points, 24 ran, 24 invalid"), "{stdout}");
+    assert!(
+        stdout.contains("24 x buffers.a"),
+        "invalid points are reported: {stdout}"
+    );
+    assert!(
+        stdout.contains("Pareto front: energy vs latency"),
+        "{stdout}"
+    );
+    assert_eq!(point_rows(&read(&whole.join("sweep.csv"))), 48);
+    for f in [
+        "summary.md",
+        "pareto_energy_latency.png",
+        "pareto_energy_area.svg",
+    ] {
+        assert!(whole.join(f).exists(), "{f}");
+    }
+
+    // One thread, killed once some points are in the file.
+    let cut = tmp.path().join("cut");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("systole"))
+        .args(grid(&w, &cut))
+        .args(["--jobs", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    let csv = cut.join("sweep.csv");
+    loop {
+        let n = std::fs::read_to_string(&csv).map_or(0, |t| point_rows(&t));
+        if n >= 10 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no points written in 120 s"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let done = point_rows(&read(&csv));
+    assert!(
+        done < 48,
+        "the sweep finished before it was killed; the test needs a slower grid"
+    );
+
+    // Without --resume the directory is refused; with it the rest runs.
+    fails_with(
+        &grid(&w, &cut)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        &["already holds a sweep", "--resume"],
+    );
+    let out = systole()
+        .args(grid(&w, &cut))
+        .arg("--resume")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("resuming:"), "{stderr}");
+    assert_same(&whole, &cut);
+}
+
+#[test]
+fn shards_merged_give_the_result_of_one_run() {
+    let (tmp, w) = setup();
+    let whole = tmp.path().join("whole");
+    systole().args(grid(&w, &whole)).assert().success();
+    let shards: Vec<PathBuf> = (1..=3)
+        .map(|i| {
+            let d = tmp.path().join(format!("s{i}"));
+            let out = systole()
+                .args(grid(&w, &d))
+                .args(["--shard", &format!("{i}/3")])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("shard {i}/3")));
+            d
+        })
+        .collect();
+    let n: usize = shards
+        .iter()
+        .map(|d| point_rows(&read(&d.join("sweep.csv"))))
+        .sum();
+    assert_eq!(n, 48, "the shards split the points");
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["sweep".to_string(), "merge".into(), "--out".into()];
+    args.push(merged.to_str().unwrap().into());
+    args.extend(shards.iter().map(|d| d.to_str().unwrap().to_string()));
+    systole().args(&args).assert().success();
+    assert_same(&whole, &merged);
+
+    // Two of three shards: refused, saying what is missing.
+    let partial = tmp.path().join("partial");
+    let a: Vec<&str> = vec![
+        "sweep",
+        "merge",
+        "--out",
+        partial.to_str().unwrap(),
+        shards[0].to_str().unwrap(),
+        shards[1].to_str().unwrap(),
+    ];
+    fails_with(
+        &a,
+        &["the shards hold 32 of 48 points", "missing points 4, 5"],
+    );
+    // A shard directory resumed as another shard is refused.
+    let mut again = grid(&w, &shards[0]);
+    again.extend(["--shard".into(), "2/3".into(), "--resume".into()]);
+    fails_with(
+        &again.iter().map(String::as_str).collect::<Vec<_>>(),
+        &["holds shard 1/3, the command runs shard 2/3"],
+    );
+}
+
+#[test]
+fn bad_grids_are_refused() {
+    let (tmp, w) = setup();
+    let out = tmp.path().join("o");
+    let o = out.to_str().unwrap();
+    let wl = w.to_str().unwrap();
+    fails_with(&["sweep", "--workload", wl], &["--out DIR is required"]);
+    fails_with(
+        &["sweep", "--workload", wl, "--out", o, "--buffer-kib", "4:4"],
+        &["--buffer-kib", "A:B:C"],
+    );
+    fails_with(
+        &["sweep", "--workload", wl, "--out", o, "--shard", "4/3"],
+        &["--shard", "1 to n"],
+    );
+    fails_with(
+        &["sweep", "--workload", wl, "--out", o, "--dataflow", "xs"],
+        &["`xs` is not a dataflow"],
+    );
+    fails_with(
+        &["sweep", "--workload", wl, "--out", o, "--tech", "3nm"],
+        &["--tech", "3nm"],
+    );
+    fails_with(
+        &["sweep", "--workload", wl, "--out", o, "--rows", "4,x"],
+        &["--rows", "x"],
+    );
+}
