@@ -423,7 +423,12 @@ impl Axis {
     }
 
     fn label(&self, p: f64) -> String {
-        axis_number(if self.log { 10f64.powf(p) } else { p })
+        let s = axis_number(if self.log { 10f64.powf(p) } else { p });
+        if s.contains('.') && !s.contains('e') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 
     fn describe(&self, label: &str) -> String {

@@ -128,4 +128,15 @@ mod tests {
         cfg.set_shape(8, 4);
         assert_eq!(estimate_area(&cfg, &t).array_mm2, 2.0 * e8.array_mm2);
     }
+
+    /// The worked example of docs/energy.md: edge-16x16 at 45 nm.
+    #[test]
+    fn edge_at_45nm_as_documented() {
+        let cfg = ArchConfig::preset("edge-16x16").unwrap();
+        let t = crate::energy::TechTable::load("45nm").unwrap();
+        let e = estimate_area(&cfg, t.area.as_ref().unwrap());
+        assert!((e.pe_um2 - 997.816).abs() < 1e-9);
+        assert!((e.array_mm2 - 0.2815).abs() < 5e-5, "{}", e.array_mm2);
+        assert!((e.total_mm2 - 1.793).abs() < 5e-4, "{}", e.total_mm2);
+    }
 }
