@@ -590,7 +590,9 @@ pub fn write_sweep_plots(
             .zip(xs)
             .filter_map(|(r, xv)| {
                 let df = spec.dataflows.iter().position(|&d| d == r.dataflow)?;
-                Some((xv?, (y.get)(r)? / 1e6, df, on.contains(&r.point)))
+                let tech = spec.techs.iter().position(|t| t.name == r.tech)?;
+                let series = df * spec.techs.len() + tech;
+                Some((xv?, (y.get)(r)? / 1e6, series, on.contains(&r.point)))
             })
             .collect();
         if points.is_empty() {
@@ -601,7 +603,20 @@ pub fn write_sweep_plots(
             x_label: x_label.into(),
             y_label: "energy per inference (µJ)".into(),
             points,
-            series: spec.dataflows.iter().map(|d| d.to_string()).collect(),
+            // One series per dataflow, and per table when there are several.
+            series: spec
+                .dataflows
+                .iter()
+                .flat_map(|d| {
+                    spec.techs.iter().map(move |t| {
+                        if spec.techs.len() > 1 {
+                            format!("{d} {}", t.name)
+                        } else {
+                            d.to_string()
+                        }
+                    })
+                })
+                .collect(),
         }
         .write(dir, stem)?;
         written.push((title, stem));

@@ -1,7 +1,9 @@
 //! `systole sweep`: a grid of design points on a workload, in parallel, resumable and shardable;
 //! `systole sweep merge` joins shards.
 
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
@@ -11,7 +13,7 @@ use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
 use systole_sim::energy::{RegisterConvention, TechTable, DEFAULT_TECH};
 use systole_sim::sweep::report::{front_csv, sweep_markdown, sweep_text, FRONTS};
 use systole_sim::sweep::store::{merge, Store, SweepFile, CSV_FILE};
-use systole_sim::sweep::{run_job, Shard, SweepRow, SweepSpec, SWEEP_FORMAT};
+use systole_sim::sweep::{invalid_rows, run_job, Job, Shard, SweepRow, SweepSpec, SWEEP_FORMAT};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
 use super::ConventionArg;
@@ -106,12 +108,9 @@ fn parse_dataflows(s: &str) -> anyhow::Result<Vec<Dataflow>> {
     }
     let mut v = Vec::new();
     for part in s.split(',') {
-        let df = Dataflow::parse(part.trim()).with_context(|| {
+        v.push(Dataflow::parse(part.trim()).with_context(|| {
             format!("--dataflow: `{part}` is not a dataflow: use os, ws, is or all")
-        })?;
-        if !v.contains(&df) {
-            v.push(df);
-        }
+        })?);
     }
     Ok(v)
 }
@@ -202,9 +201,20 @@ fn run_grid(g: GridArgs) -> anyhow::Result<()> {
         .num_threads(g.jobs.unwrap_or(0))
         .build()
         .context("starting the thread pool")?;
+    // Testing aid (tests/cli_sweep.rs): abort the process in the middle of writing the job
+    // after this many, as a kill would.
+    let abort_after: Option<u64> = std::env::var("SYSTOLE_TEST_ABORT_AFTER_JOBS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let finished = AtomicU64::new(0);
     let appended = pool.install(|| {
         pending.par_iter().try_for_each(|j| {
-            store.append(&run_job(&spec, j))?;
+            let rows = run_job_caught(&spec, j);
+            if abort_after.is_some_and(|n| finished.fetch_add(1, Ordering::SeqCst) == n) {
+                let _ = store.append_torn(&rows);
+                std::process::abort();
+            }
+            store.append(&rows)?;
             bar.inc(techs);
             Ok::<_, systole_sim::sweep::store::SweepError>(())
         })
@@ -220,6 +230,23 @@ fn run_grid(g: GridArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     write_report(&spec, &rows, &out)
+}
+
+/// [`run_job`], with a panic (a systole bug) recorded as the point's reason instead of ending
+/// the sweep; the panic message is also printed by the default hook.
+fn run_job_caught(spec: &SweepSpec, job: &Job) -> Vec<SweepRow> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| run_job(spec, job))).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        invalid_rows(
+            spec,
+            job,
+            &format!("internal error (a systole bug, please report it): {msg}"),
+        )
+    })
 }
 
 fn run_merge(m: MergeArgs) -> anyhow::Result<()> {
@@ -247,5 +274,8 @@ fn write_report(spec: &SweepSpec, rows: &[SweepRow], dir: &Path) -> anyhow::Resu
         "\nresults in {} (sweep.csv, pareto_*.csv, summary.md, plots as PNG and SVG)",
         dir.display()
     );
+    if !rows.iter().any(SweepRow::is_ok_point) {
+        bail!("no point of the grid could run (the reasons are listed above)");
+    }
     Ok(())
 }

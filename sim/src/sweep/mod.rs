@@ -176,14 +176,16 @@ impl SweepSpec {
             "{}@{}x{}/{ka}:{kb}:{kc}KiB/{}B",
             self.base_arch.name, job.rows, job.cols, job.dram_bytes_per_cycle
         );
-        a.validate()
-            .map_err(|v| format!("{}: {}", v.field, v.message))?;
         if !a.supports(job.dataflow) {
             return Err(format!(
-                "the architecture does not support {} (array.dataflows)",
+                "the base architecture does not support {} (array.dataflows)",
                 job.dataflow
             ));
         }
+        // The point is a machine for its one dataflow: the buffers need only fit its folds.
+        a.array.dataflows = vec![job.dataflow];
+        a.validate()
+            .map_err(|v| format!("{}: {}", v.field, v.message))?;
         Ok(a)
     }
 
@@ -201,6 +203,19 @@ impl SweepSpec {
                 return Err(format!("--{axis}: no values"));
             }
         }
+        fn twice<T: PartialEq + std::fmt::Debug>(axis: &str, v: &[T]) -> Result<(), String> {
+            match v.iter().enumerate().find(|(i, x)| v[..*i].contains(x)) {
+                Some((_, x)) => Err(format!("--{axis}: {x:?} is given twice")),
+                None => Ok(()),
+            }
+        }
+        twice("rows", &self.rows)?;
+        twice("cols", &self.cols)?;
+        twice("buffer-kib", &self.buffer_kib)?;
+        twice("dram-bytes-per-cycle", &self.dram_bytes_per_cycle)?;
+        twice("dataflow", &self.dataflows)?;
+        let names: Vec<&str> = self.techs.iter().map(|t| t.name.as_str()).collect();
+        twice("tech", &names)?;
         if self.workload.layers.is_empty() {
             return Err(format!("workload `{}` has no layers", self.workload.name));
         }
@@ -364,14 +379,7 @@ impl SweepRow {
 /// Runs `job` and returns its rows: for each technology table, the layer rows then the point's
 /// summary; or, for a job that cannot run, one invalid summary per table.
 pub fn run_job(spec: &SweepSpec, job: &Job) -> Vec<SweepRow> {
-    let invalid = |reason: String| {
-        (0..spec.techs.len())
-            .map(|t| SweepRow {
-                reason: reason.clone(),
-                ..SweepRow::blank(spec, job, t, Scope::Point, Status::Invalid)
-            })
-            .collect()
-    };
+    let invalid = |reason: String| invalid_rows(spec, job, &reason);
     let cfg = match spec.arch(job) {
         Ok(c) => c,
         Err(reason) => return invalid(reason),
@@ -405,6 +413,16 @@ pub fn run_job(spec: &SweepSpec, job: &Job) -> Vec<SweepRow> {
         rows.extend(rows_of(spec, job, t, &run.dataflows[0], area));
     }
     rows
+}
+
+/// The rows of a job that cannot run: one invalid summary per technology table.
+pub fn invalid_rows(spec: &SweepSpec, job: &Job, reason: &str) -> Vec<SweepRow> {
+    (0..spec.techs.len())
+        .map(|t| SweepRow {
+            reason: reason.to_string(),
+            ..SweepRow::blank(spec, job, t, Scope::Point, Status::Invalid)
+        })
+        .collect()
 }
 
 /// The layer rows and the summary row of one dataflow run.

@@ -136,10 +136,34 @@ impl Store {
 
     /// Appends one job's rows in a single write and flushes them.
     pub fn append(&self, rows: &[SweepRow]) -> Result<(), SweepError> {
-        let bytes = to_csv(rows, false);
+        self.append_bytes(&to_csv(rows, false))
+    }
+
+    /// Appends `bytes`; a write that fails part-way is cut back off, so that the file still ends
+    /// at a job's boundary for the other threads and for a later resume.
+    fn append_bytes(&self, bytes: &[u8]) -> Result<(), SweepError> {
         let mut f = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        f.write_all(&bytes).map_err(io(&self.csv_path))?;
-        f.flush().map_err(io(&self.csv_path))
+        let before = f.metadata().map_err(io(&self.csv_path))?.len();
+        let written = f.write_all(bytes).and_then(|_| f.flush());
+        if let Err(e) = written {
+            let _ = f.set_len(before);
+            return Err(io(&self.csv_path)(e));
+        }
+        Ok(())
+    }
+
+    /// Testing aid: appends a job's rows as a process killed in the middle of the write leaves
+    /// them at the worst place: the first point complete, summary included, then half of the
+    /// rest (a torn line).
+    pub fn append_torn(&self, rows: &[SweepRow]) -> Result<(), SweepError> {
+        let first = rows
+            .iter()
+            .position(|r| r.scope == Scope::Point)
+            .map_or(rows.len(), |i| i + 1);
+        let mut bytes = to_csv(&rows[..first], false);
+        let rest = to_csv(&rows[first..], false);
+        bytes.extend_from_slice(&rest[..rest.len() / 2]);
+        self.append_bytes(&bytes)
     }
 
     /// Rewrites the file in point order and returns its rows.
@@ -160,11 +184,25 @@ fn sorted(mut rows: Vec<SweepRow>) -> Vec<SweepRow> {
 /// Reads `sweep.json`.
 pub fn read_spec_file(path: &Path) -> Result<SweepFile, SweepError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
-    serde_json::from_str(&text).map_err(|e| SweepError::Content {
+    let file: SweepFile = serde_json::from_str(&text).map_err(|e| SweepError::Content {
         path: path.to_path_buf(),
         line: Some(e.line() as u64),
         message: format!("not a sweep spec of this systole version: {e}"),
-    })
+    })?;
+    let content = |message: String| SweepError::Content {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    };
+    if file.spec.format != super::SWEEP_FORMAT {
+        return Err(content(format!(
+            "format {} (this systole writes format {})",
+            file.spec.format,
+            super::SWEEP_FORMAT
+        )));
+    }
+    file.spec.check().map_err(content)?;
+    Ok(file)
 }
 
 fn write_spec_file(path: &Path, file: &SweepFile) -> Result<(), SweepError> {
@@ -196,36 +234,48 @@ fn compare_specs(path: &Path, stored: &SweepFile, want: &SweepFile) -> Result<()
     })
 }
 
-/// The first top-level field in which two specs differ, described; `None` when they are equal.
+/// The first field (a dotted path, e.g. `base_arch.clock_mhz`) in which two specs differ,
+/// described; `None` when they are equal.
 pub fn spec_difference(stored: &SweepSpec, want: &SweepSpec) -> Option<String> {
+    use serde_json::Value;
+    fn first(path: String, a: &Value, b: &Value) -> Option<(String, String, String)> {
+        match (a, b) {
+            _ if a == b => None,
+            (Value::Object(x), Value::Object(y)) => {
+                x.keys()
+                    .chain(y.keys())
+                    .find_map(|k| match (x.get(k), y.get(k)) {
+                        (Some(p), Some(q)) => first(join(&path, k), p, q),
+                        (p, q) => (p != q).then(|| (join(&path, k), show(p), show(q))),
+                    })
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+                .iter()
+                .zip(y)
+                .enumerate()
+                .find_map(|(i, (p, q))| first(format!("{path}[{i}]"), p, q)),
+            _ => Some((path, show(Some(a)), show(Some(b)))),
+        }
+    }
+    fn join(path: &str, k: &str) -> String {
+        if path.is_empty() {
+            k.to_string()
+        } else {
+            format!("{path}.{k}")
+        }
+    }
+    fn show(v: Option<&Value>) -> String {
+        let s = v.map_or("absent".to_string(), |v| v.to_string());
+        match s.char_indices().nth(60) {
+            Some((i, _)) => format!("{}...", &s[..i]),
+            None => s,
+        }
+    }
     let (a, b) = (
         serde_json::to_value(stored).expect("a spec serialises"),
         serde_json::to_value(want).expect("a spec serialises"),
     );
-    let (Some(a), Some(b)) = (a.as_object(), b.as_object()) else {
-        return None;
-    };
-    let short = |v: Option<&serde_json::Value>| {
-        let s = v.map(|v| v.to_string()).unwrap_or_default();
-        if s.len() > 60 {
-            format!(
-                "{}...",
-                &s[..s.char_indices().nth(57).map_or(s.len(), |(i, _)| i)]
-            )
-        } else {
-            s
-        }
-    };
-    a.keys()
-        .chain(b.keys())
-        .find(|k| a.get(*k) != b.get(*k))
-        .map(|k| {
-            format!(
-                "`{k}` is {} there and {} here",
-                short(a.get(k)),
-                short(b.get(k))
-            )
-        })
+    first(String::new(), &a, &b).map(|(k, x, y)| format!("`{k}` is {x} there and {y} here"))
 }
 
 /// The CSV text of `rows`, after the header line when `header`.
@@ -291,8 +341,8 @@ fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), SweepError> {
     std::fs::rename(&tmp, path).map_err(io(path))
 }
 
-/// Reads `sweep.csv` and returns the rows of its complete points, in file order. A torn last line
-/// (a write cut short) and the rows of points without a summary are dropped; a row that does not
+/// Reads `sweep.csv` and returns the rows of its complete jobs, in file order. A torn last line
+/// (a write cut short) and the rows of jobs without every summary are dropped; a row that does not
 /// belong to `spec`'s grid, or a point found twice, is an error naming the line.
 pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepError> {
     let mut bytes = std::fs::read(path).map_err(io(path))?;
@@ -380,9 +430,13 @@ pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepEr
         }
         rows.push((line, row));
     }
+    // A job's rows are written in one go, so a point counts only when every table of its job
+    // has its summary (a write cut short after one table's summary would otherwise be kept,
+    // and the job run again would write that point twice).
+    let job_complete = |p: u64| (0..techs).all(|t| complete.contains(&(p / techs * techs + t)));
     Ok(rows
         .into_iter()
-        .filter(|(_, r)| complete.contains(&r.point))
+        .filter(|(_, r)| job_complete(r.point))
         .map(|(_, r)| r)
         .collect())
 }
@@ -460,7 +514,11 @@ pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<(SweepSpec, Vec<SweepRow>
     std::fs::create_dir_all(out).map_err(io(out))?;
     let csv_path = out.join(CSV_FILE);
     if csv_path.exists() {
-        return Err(SweepError::Exists { path: csv_path });
+        return Err(SweepError::Content {
+            path: csv_path,
+            line: None,
+            message: "already holds a sweep; merge into a new directory".into(),
+        });
     }
     let rows: Vec<SweepRow> = by_point.into_values().flat_map(|(_, r)| r).collect();
     write_spec_file(

@@ -198,6 +198,43 @@ fn resumed_and_reordered_runs_write_the_same_file() {
     ));
     run_into(&cut, &s, None, true);
     assert_eq!(std::fs::read(cut.join(CSV_FILE)).unwrap(), want);
+
+    // Cut after the first table's summary of a job: the whole job is run again, and its first
+    // point is not written twice.
+    let cut2 = tmp.join("cut2");
+    let store = Store::open(&cut2, &file(&s, None), false).unwrap();
+    let rows = run_job(&s, &jobs[2]);
+    let first_summary = rows.iter().position(|r| r.scope == Scope::Point).unwrap();
+    store.append(&rows[..=first_summary]).unwrap();
+    drop(store);
+    assert!(read_rows(&cut2.join(CSV_FILE), &s).unwrap().is_empty());
+    run_into(&cut2, &s, None, true);
+    assert_eq!(std::fs::read(cut2.join(CSV_FILE)).unwrap(), want);
+}
+
+/// A point needs buffers for its own dataflow only, not for every dataflow of the base.
+#[test]
+fn a_point_is_checked_for_its_own_dataflow() {
+    let mut s = spec();
+    s.base_arch = ArchConfig::preset("edge-16x16").unwrap();
+    s.rows = vec![32];
+    s.cols = vec![32];
+    s.buffer_kib = vec![[2, 2, 2]];
+    s.dataflows = vec![Dataflow::Ws, Dataflow::Os];
+    let jobs = s.jobs();
+    assert!(s.arch(&jobs[0]).is_ok(), "{:?}", s.arch(&jobs[0]));
+    let os = s.arch(&jobs[1]).unwrap_err();
+    assert!(os.contains("OS"), "{os}");
+}
+
+#[test]
+fn repeated_axis_values_are_refused() {
+    let mut s = spec();
+    s.rows = vec![4, 8, 4];
+    assert_eq!(s.check().unwrap_err(), "--rows: 4 is given twice");
+    let mut s = spec();
+    s.techs.push(TechTable::load("45nm").unwrap());
+    assert_eq!(s.check().unwrap_err(), "--tech: \"45nm\" is given twice");
 }
 
 /// Shards run separately and merged give the files of one run; a missing shard is reported.
@@ -252,6 +289,16 @@ fn resume_refuses_another_sweep() {
         .unwrap()
         .to_string();
     assert!(err.contains("`rows` is [4,8] there and [4] here"), "{err}");
+    let mut other = s.clone();
+    other.base_arch.clock_mhz = 1000.0;
+    let err = Store::open(&d, &file(&other, None), true)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("`base_arch.clock_mhz` is 100.0 there and 1000.0 here"),
+        "{err}"
+    );
     let err = Store::open(&d, &file(&s, Some(Shard { index: 1, count: 2 })), true)
         .err()
         .unwrap()
