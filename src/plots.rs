@@ -118,7 +118,13 @@ impl Bars {
         chart
             .configure_mesh()
             .disable_x_mesh()
-            .x_labels(if single { 0 } else { self.groups.len() * 2 + 1 })
+            // Rotated names are drawn below (plotters centres a rotated label on its tick, so
+            // half of it would sit behind the bars).
+            .x_labels(if single || rotate {
+                0
+            } else {
+                self.groups.len() * 2 + 1
+            })
             .x_label_formatter(&label)
             .y_label_formatter(&|v| axis_number(*v))
             .x_label_style(x_style)
@@ -128,6 +134,20 @@ impl Bars {
             .draw()
             .map_err(err)?;
 
+        if rotate {
+            use plotters::style::text_anchor::{HPos, Pos, VPos};
+            let style = TextStyle::from(
+                ("sans-serif", 14)
+                    .into_font()
+                    .transform(FontTransform::Rotate90),
+            )
+            .pos(Pos::new(HPos::Left, VPos::Center));
+            for (g, name) in self.groups.iter().enumerate() {
+                let (px, py) = chart.backend_coord(&(g as f64, 0.0));
+                root.draw(&Text::new(name.clone(), (px, py + 8), style.clone()))
+                    .map_err(err)?;
+            }
+        }
         let slots = self.slots.len().max(1) as f64;
         let width = 0.8 / slots;
         for (g, group) in self.values.iter().enumerate() {
