@@ -91,6 +91,15 @@ fn invalid_groups(rows: &[SweepRow]) -> BTreeMap<&str, Vec<u64>> {
     g
 }
 
+/// `1 point`, `9 points`.
+fn points(n: usize) -> String {
+    if n == 1 {
+        "1 point".into()
+    } else {
+        format!("{n} points")
+    }
+}
+
 fn point_list(points: &[u64]) -> String {
     let shown: Vec<String> = points.iter().take(12).map(u64::to_string).collect();
     let more = if points.len() > 12 { ", ..." } else { "" };
@@ -143,7 +152,7 @@ pub fn sweep_text(spec: &SweepSpec, rows: &[SweepRow]) -> String {
         if f.is_empty() {
             continue;
         }
-        let _ = writeln!(o, "\n{title} ({} points, by {}):", f.len(), x.label);
+        let _ = writeln!(o, "\n{title} ({}, by {}):", points(f.len()), x.label);
         o.push_str(&text_table(POINT_HEADER, &point_rows(spec, &f)));
     }
     let groups = invalid_groups(rows);
@@ -191,7 +200,7 @@ pub fn sweep_markdown(
         if let Some((t, s)) = plots.iter().find(|(_, s)| *s == stem) {
             let _ = writeln!(o, "![{t}]({s}.png)\n");
         }
-        let _ = writeln!(o, "{} points, by {}:\n", f.len(), x.label);
+        let _ = writeln!(o, "{}, by {}:\n", points(f.len()), x.label);
         o.push_str(&markdown_table(POINT_HEADER, &point_rows(spec, &f)));
     }
     let groups = invalid_groups(rows);
