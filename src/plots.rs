@@ -60,7 +60,32 @@ struct Bars {
     light: Vec<bool>,
 }
 
-impl Bars {
+/// A plot drawn the same way on any plotters backend, written as PNG and SVG.
+trait Plot {
+    /// Width and height in pixels.
+    const SIZE: (u32, u32);
+
+    /// Draws the plot on `root`.
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+    where
+        DB::ErrorType: 'static;
+
+    /// Writes `<dir>/<name>.png` and `<dir>/<name>.svg`.
+    fn write(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
+        register_font();
+        let png = dir.join(format!("{name}.png"));
+        self.draw(&BitMapBackend::new(&png, Self::SIZE).into_drawing_area())
+            .with_context(|| format!("{}", png.display()))?;
+        let svg = dir.join(format!("{name}.svg"));
+        self.draw(&SVGBackend::new(&svg, Self::SIZE).into_drawing_area())
+            .with_context(|| format!("{}", svg.display()))?;
+        Ok(())
+    }
+}
+
+impl Plot for Bars {
+    const SIZE: (u32, u32) = (1100, 620);
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
@@ -221,19 +246,6 @@ impl Bars {
             .draw()
             .map_err(err)?;
         root.present().map_err(err)?;
-        Ok(())
-    }
-
-    /// Writes `<dir>/<name>.png` and `<dir>/<name>.svg`.
-    fn write(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
-        register_font();
-        let size = (1100, 620);
-        let png = dir.join(format!("{name}.png"));
-        self.draw(&BitMapBackend::new(&png, size).into_drawing_area())
-            .with_context(|| format!("{}", png.display()))?;
-        let svg = dir.join(format!("{name}.svg"));
-        self.draw(&SVGBackend::new(&svg, size).into_drawing_area())
-            .with_context(|| format!("{}", svg.display()))?;
         Ok(())
     }
 }
@@ -460,7 +472,9 @@ impl Axis {
     }
 }
 
-impl Scatter {
+impl Plot for Scatter {
+    const SIZE: (u32, u32) = (1000, 700);
+
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
@@ -562,19 +576,6 @@ impl Scatter {
             .draw()
             .map_err(err)?;
         root.present().map_err(err)?;
-        Ok(())
-    }
-
-    /// Writes `<dir>/<name>.png` and `<dir>/<name>.svg`.
-    fn write(&self, dir: &Path, name: &str) -> anyhow::Result<()> {
-        register_font();
-        let size = (1000, 700);
-        let png = dir.join(format!("{name}.png"));
-        self.draw(&BitMapBackend::new(&png, size).into_drawing_area())
-            .with_context(|| format!("{}", png.display()))?;
-        let svg = dir.join(format!("{name}.svg"));
-        self.draw(&SVGBackend::new(&svg, size).into_drawing_area())
-            .with_context(|| format!("{}", svg.display()))?;
         Ok(())
     }
 }

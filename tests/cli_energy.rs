@@ -9,7 +9,7 @@ use serde_json::Value;
 use systole_sim::report::CSV_COLUMNS;
 
 mod common;
-use common::{fails_with, systole};
+use common::{fails_with, succeeds, systole};
 
 /// The GEMM most tests run: small enough that every operand fits in tiny-4x4's buffers.
 const M: u64 = 20;
@@ -29,14 +29,7 @@ const COMPONENTS: [&str; 7] = [
 
 /// Runs `systole args...`, expects success and returns stdout.
 fn ok(args: &[&str]) -> String {
-    let out = systole().args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "args {args:?}: exit {:?}, stderr {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8(succeeds(systole().args(args)).stdout).unwrap()
 }
 
 /// `systole gemm --arch tiny-4x4 --m 20 --n 12 --k 30 --json` plus `extra`, parsed.

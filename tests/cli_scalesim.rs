@@ -1,13 +1,12 @@
 //! SCALE-Sim's files through the CLI, and the built-in workloads: `systole run --scalesim-cfg
 //! X.cfg --topology Y.csv` writes SCALE-Sim-shaped CSVs beside systole's own report.
 
-use assert_cmd::Command;
+mod common;
+
 use serde_json::Value;
 use systole_sim::scalesim::reports::{BANDWIDTH_HEADER, COMPUTE_HEADER, DETAILED_ACCESS_HEADER};
 
-fn systole() -> Command {
-    Command::cargo_bin("systole").unwrap()
-}
+use common::{succeeds, systole};
 
 const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/scalesim");
 
@@ -23,22 +22,17 @@ fn cells(line: &str) -> Vec<&str> {
 #[test]
 fn a_scalesim_cfg_and_topology_run_unchanged_and_write_scalesim_reports() {
     let d = tempfile::tempdir().unwrap();
-    let out = systole()
-        .args([
-            "run",
-            "--scalesim-cfg",
-            &format!("{DATA}/edge_os.cfg"),
-            "--topology",
-            &format!("{DATA}/mobilenet_dp.csv"),
-            "--out",
-        ])
-        .arg(d.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        systole()
+            .args([
+                "run",
+                "--scalesim-cfg",
+                &format!("{DATA}/edge_os.cfg"),
+                "--topology",
+                &format!("{DATA}/mobilenet_dp.csv"),
+                "--out",
+            ])
+            .arg(d.path()),
     );
     let text = String::from_utf8(out.stdout).unwrap();
     // The cfg's dataflow only, its notes and the topology's sparsity note are printed.
@@ -136,8 +130,7 @@ fn scalesim_file_errors_name_file_line_and_column() {
 
 #[test]
 fn workloads_lists_every_builtin_network_with_its_macs() {
-    let out = systole().args(["workloads", "--json"]).output().unwrap();
-    assert!(out.status.success());
+    let out = succeeds(systole().args(["workloads", "--json"]));
     let js: Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = js
         .as_array()

@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{fails_with, systole};
+use common::{fails_with, succeeds, systole};
 
 const WORKLOAD: &str = r#"name = "sweep-test"
 [[layer]]
@@ -89,16 +89,7 @@ fn assert_same(a: &Path, b: &Path) {
 fn a_killed_sweep_resumes_to_the_same_result() {
     let (tmp, w) = setup();
     let whole = tmp.path().join("whole");
-    let out = systole()
-        .args(grid(&w, &whole))
-        .args(["--jobs", "2"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(systole().args(grid(&w, &whole)).args(["--jobs", "2"]));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("48 points, 24 ran, 24 invalid"), "{stdout}");
     assert!(
@@ -143,16 +134,7 @@ fn a_killed_sweep_resumes_to_the_same_result() {
             .collect::<Vec<_>>(),
         &["already holds a sweep", "--resume"],
     );
-    let out = systole()
-        .args(grid(&w, &cut))
-        .arg("--resume")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeeds(systole().args(grid(&w, &cut)).arg("--resume"));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("resuming:"), "{stderr}");
     assert_same(&whole, &cut);
@@ -166,15 +148,10 @@ fn shards_merged_give_the_result_of_one_run() {
     let shards: Vec<PathBuf> = (1..=3)
         .map(|i| {
             let d = tmp.path().join(format!("s{i}"));
-            let out = systole()
-                .args(grid(&w, &d))
-                .args(["--shard", &format!("{i}/3")])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
+            let out = succeeds(
+                systole()
+                    .args(grid(&w, &d))
+                    .args(["--shard", &format!("{i}/3")]),
             );
             assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("shard {i}/3")));
             d

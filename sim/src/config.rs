@@ -16,6 +16,8 @@ use crate::error::ConfigError;
 pub const MAX_ARRAY_EDGE: u32 = 1024;
 /// Largest SRAM read latency accepted, in cycles.
 pub const MAX_READ_LATENCY: u32 = 64;
+/// Largest buffer capacity accepted, KiB (1 GiB: beyond any on-chip SRAM).
+pub const MAX_BUFFER_KIB: u32 = 1 << 20;
 
 /// A dataflow: which operand stays in the processing elements while the others move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -514,8 +516,14 @@ impl ArchConfig {
         for id in [BufferId::A, BufferId::B, BufferId::C] {
             let b = self.buffer(id);
             let f = |k: &str| format!("buffers.{}.{}", id.name(), k);
-            if b.capacity_kib == 0 {
-                return bad(&f("capacity_kib"), "0: must be at least 1 KiB".into());
+            if b.capacity_kib == 0 || b.capacity_kib > MAX_BUFFER_KIB {
+                return bad(
+                    &f("capacity_kib"),
+                    format!(
+                        "{}: must be between 1 and {MAX_BUFFER_KIB} KiB",
+                        b.capacity_kib
+                    ),
+                );
             }
             if b.word_bits == 0 || b.word_bits % 8 != 0 || b.word_bits > 4096 {
                 return bad(
@@ -813,5 +821,21 @@ mod tests {
     fn line_col_counts_from_one() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    /// A buffer beyond any on-chip SRAM is refused (a sweep's `--buffer-kib 4294967295` ran).
+    #[test]
+    fn absurd_buffer_capacity_is_refused() {
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        cfg.buffers.b.capacity_kib = MAX_BUFFER_KIB;
+        assert!(cfg.validate().is_ok());
+        cfg.buffers.b.capacity_kib = MAX_BUFFER_KIB + 1;
+        let v = cfg.validate().unwrap_err();
+        assert_eq!(v.field, "buffers.b.capacity_kib");
+        assert!(
+            v.message.contains("between 1 and 1048576 KiB"),
+            "{}",
+            v.message
+        );
     }
 }

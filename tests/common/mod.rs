@@ -1,4 +1,7 @@
-//! Helpers shared by the CLI tests.
+//! Helpers shared by the CLI tests (each test file uses some of them).
+#![allow(dead_code)]
+
+use std::process::Output;
 
 use assert_cmd::Command;
 
@@ -20,4 +23,17 @@ pub fn fails_with(args: &[&str], needles: &[&str]) {
     for n in needles {
         assert!(stderr.contains(n), "`{n}` missing for {args:?}: {stderr}");
     }
+}
+
+/// Runs `cmd`, expects it to succeed (else fails with its exit code and stderr) and returns its
+/// output.
+pub fn succeeds(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?}: exit {:?}, stderr {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }

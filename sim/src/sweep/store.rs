@@ -129,11 +129,6 @@ impl Store {
         (0..spec.techs.len()).all(|t| self.done.contains(&spec.point_index(job, t)))
     }
 
-    /// Points already complete when the store was opened.
-    pub fn points_done(&self) -> u64 {
-        self.done.len() as u64
-    }
-
     /// Appends one job's rows in a single write and flushes them.
     pub fn append(&self, rows: &[SweepRow]) -> Result<(), SweepError> {
         self.append_bytes(&to_csv(rows, false))
@@ -357,13 +352,11 @@ pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepEr
     let mut rd = csv::ReaderBuilder::new()
         .has_headers(true)
         .from_reader(bytes.as_slice());
-    let header: Vec<String> = rd
+    let header = rd
         .headers()
         .map_err(|e| content(Some(1), e.to_string()))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if header != COLUMNS {
+        .clone();
+    if !header.iter().eq(COLUMNS.iter().copied()) {
         return Err(content(
             Some(1),
             "the header is not that of a sweep.csv of this systole version".into(),
@@ -382,7 +375,7 @@ pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepEr
         })?;
         let line = rec.position().map_or(0, |p| p.line());
         let row: SweepRow = rec
-            .deserialize(Some(&csv::StringRecord::from(header.clone())))
+            .deserialize(Some(&header))
             .map_err(|e| content(Some(line), format!("unreadable row: {e}")))?;
         let job = jobs
             .get((row.point / techs) as usize)
