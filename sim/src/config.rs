@@ -186,6 +186,32 @@ pub struct ArchConfig {
     /// How the buffers are fed: `dram` (the default) or `ideal`.
     #[serde(default)]
     pub memory: MemoryModel,
+    /// What buffer A holds for a convolution: `ifmap` (the default) or `expanded`.
+    #[serde(default)]
+    pub conv_input: ConvInput,
+}
+
+/// What buffer A holds for a convolution (`docs/microarchitecture.md`, "Convolutions").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConvInput {
+    /// The input feature map, read through the im2col address unit: the DMA fetches each ifmap
+    /// row once per window pass, so DRAM bytes and buffer fills are the ifmap's, not the expanded
+    /// matrix's (fast model only; the RTL runs GEMMs).
+    #[default]
+    Ifmap,
+    /// The im2col matrix, expanded in DRAM, as SCALE-Sim models a convolution.
+    Expanded,
+}
+
+impl ConvInput {
+    /// `ifmap` or `expanded`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConvInput::Ifmap => "ifmap",
+            ConvInput::Expanded => "expanded",
+        }
+    }
 }
 
 /// Which buffer (A = ifmap, B = filter, C = ofmap/accumulator).

@@ -7,7 +7,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::array::simulate_gemm_with_probe;
+use crate::array::{simulate_conv_with_probe, simulate_gemm_with_probe};
 use crate::config::{ArchConfig, Dataflow};
 use crate::energy::{
     estimate, ActionEnergy, Efficiency, EnergyBreakdown, EnergyModel, RegisterConvention,
@@ -15,7 +15,7 @@ use crate::energy::{
 use crate::error::RunError;
 use crate::matrix::{reference_matmul, Matrix};
 use crate::stats::{AccessWindows, RunStats, Totals};
-use crate::workload::Workload;
+use crate::workload::{LayerOp, Workload};
 
 /// One layer of a workload run in one dataflow. Everything is for one run of the layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,14 +125,31 @@ pub fn run_workload(
                 layer: layer.name.clone(),
                 reason: e,
             })?;
-            let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
             let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
             let mut windows = AccessWindows::default();
-            let run = simulate_gemm_with_probe(cfg, df, &a, &b, &mut windows).map_err(|e| {
-                WorkloadRunError::Layer {
-                    layer: layer.name.clone(),
-                    reason: e,
+            let (a, run) = match layer.op {
+                // A convolution's A is the im2col matrix of a random ifmap (padding zeros
+                // included), read from the ifmap or the expanded matrix as the config says.
+                LayerOp::Conv(conv) => {
+                    let geom = conv.im2col();
+                    let ifmap = Matrix::random(
+                        geom.rows() as usize,
+                        geom.row_elems() as usize,
+                        2 * i as u64 + 1,
+                    );
+                    let a = geom.expand(ifmap.as_slice());
+                    let run = simulate_conv_with_probe(cfg, df, &geom, &a, &b, &mut windows);
+                    (a, run)
                 }
+                _ => {
+                    let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
+                    let run = simulate_gemm_with_probe(cfg, df, &a, &b, &mut windows);
+                    (a, run)
+                }
+            };
+            let run = run.map_err(|e| WorkloadRunError::Layer {
+                layer: layer.name.clone(),
+                reason: e,
             })?;
             windows.finish(run.stats.load_cycles);
             if check && run.c != reference_matmul(&a, &b) {

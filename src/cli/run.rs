@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use systole_sim::array::check_dataflow;
-use systole_sim::config::Dataflow;
+use systole_sim::config::{ConvInput, Dataflow};
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
 use systole_sim::run::run_workload;
 use systole_sim::scalesim::reports::reports as scalesim_reports;
@@ -40,6 +40,12 @@ pub struct RunArgs {
     /// Dataflow to run: os, ws, is or all [default: all, or the --scalesim-cfg's Dataflow].
     #[arg(long, value_parser = parse_dataflows)]
     dataflow: Option<DataflowChoice>,
+    /// What buffer A holds for a convolution: ifmap (the input feature map, read through the
+    /// im2col address unit; DRAM bytes are the ifmap's) or expanded (the im2col matrix, as
+    /// SCALE-Sim models it) [default: the config's `conv_input`: ifmap, or expanded with
+    /// --scalesim-cfg].
+    #[arg(long, value_enum, value_name = "WHAT")]
+    conv_input: Option<ConvInputArg>,
     /// Compare every layer's C with a plain reference matrix product (slower).
     #[arg(long)]
     check: bool,
@@ -53,6 +59,13 @@ pub struct RunArgs {
     /// results.csv, and the plots as PNG and SVG.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+}
+
+/// `--conv-input` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ConvInputArg {
+    Ifmap,
+    Expanded,
 }
 
 #[derive(Debug, Clone)]
@@ -77,7 +90,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     let mut cfg_notes = Vec::new();
     let mut cfg_dataflow = None;
     let mut run_name = None;
-    let cfg = match &args.scalesim_cfg {
+    let mut cfg = match &args.scalesim_cfg {
         None => args.arch.load()?,
         Some(path) => args.arch.load_onto(|base| {
             let s = read_cfg(path, &base)?;
@@ -91,6 +104,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             Ok(s.arch)
         })?,
     };
+    if let Some(c) = args.conv_input {
+        cfg.conv_input = match c {
+            ConvInputArg::Ifmap => ConvInput::Ifmap,
+            ConvInputArg::Expanded => ConvInput::Expanded,
+        };
+    }
     let energy = args.energy.load()?;
     let mut workload = match &args.topology {
         Some(path) => read_topology(path)?,

@@ -23,6 +23,7 @@ use crate::events::EventCounts;
 use crate::matrix::Matrix;
 use crate::memory::buffer::Sram;
 use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
+use crate::memory::im2col::Im2col;
 use crate::stats::{encode_fold_cycles, utilization, RunStats};
 use edge::{Deskew, EdgeLanes, Skew};
 use regs::{popcount, prefix_bits, words};
@@ -127,10 +128,68 @@ pub fn memory_plan(
         MemoryModel::Ideal => None,
         MemoryModel::Dram => {
             let plan = Plan::new(cfg, df, shape);
-            let mem = MemorySystem::new(cfg, &plan)?.plan();
-            Some((mem, DramTraffic::of(&plan, &mem)))
+            let mem = MemorySystem::new(cfg, &plan)?;
+            Some((mem.plan(), mem.traffic(&plan)))
         }
     })
+}
+
+/// [`memory_plan`] for one channel group of a convolution whose ifmap buffer A holds
+/// ([`crate::memory::im2col`]), with `n` filters in the group.
+pub fn conv_memory_plan(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    geom: &Im2col,
+    n: usize,
+) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
+    let shape = conv_shape(geom, n);
+    check_gemm(cfg, df, shape)?;
+    Ok(match cfg.memory {
+        MemoryModel::Ideal => None,
+        MemoryModel::Dram => {
+            let plan = Plan::for_conv(cfg, df, shape, geom);
+            let mem = MemorySystem::new(cfg, &plan)?;
+            Some((mem.plan(), mem.traffic(&plan)))
+        }
+    })
+}
+
+fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
+    let (m, k) = geom.mk();
+    GemmShape { m, n, k }
+}
+
+/// Runs one channel group of a convolution: `a` is the im2col matrix of its ifmap
+/// ([`Im2col::expand`]) and `b` its filters (`K x N`). With `cfg.conv_input` = `ifmap` and the
+/// DRAM memory model, buffer A holds the ifmap and the DMA fetches ifmap rows
+/// ([`crate::memory::im2col`]); the array reads exactly what it reads for the GEMM of `a` and `b`,
+/// so C, the cycles with ideal memory and every array event are the GEMM's.
+pub fn simulate_conv_with_probe<P: Probe>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    geom: &Im2col,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    probe: &mut P,
+) -> Result<GemmRun, RunError> {
+    let shape = check_operands(cfg, df, a, b)?;
+    if shape != conv_shape(geom, b.cols()) {
+        return Err(RunError::Shape(format!(
+            "A is {}x{}, but the convolution's im2col matrix is {}x{}",
+            a.rows(),
+            a.cols(),
+            geom.mk().0,
+            geom.mk().1
+        )));
+    }
+    let plan = Plan::for_conv(cfg, df, shape, geom);
+    let (run, diag) = run_plan(cfg, &plan, a, b, probe);
+    assert_eq!(
+        diag.hazards, 0,
+        "internal error: {} run of the convolution {geom:?} on {} hit {} schedule hazards; please report this",
+        df, cfg.name, diag.hazards
+    );
+    Ok(run)
 }
 
 /// The chunking of a spilling run's output rows (`docs/microarchitecture.md`, "Memory system"):

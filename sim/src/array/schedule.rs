@@ -134,11 +134,29 @@ pub(crate) struct Plan {
     pub(crate) layout_a: VectorLayout,
     pub(crate) layout_b: VectorLayout,
     pub(crate) layout_c: VectorLayout,
+    /// A convolution whose A buffer holds the ifmap ([`crate::memory::im2col`]); `None`: A holds
+    /// the matrix.
+    pub(crate) ifmap: Option<crate::memory::im2col::Im2col>,
 }
 
 impl Plan {
     pub(crate) fn new(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Plan {
         Plan::with_interval(cfg, df, shape, None)
+    }
+
+    /// The plan of one channel group of a convolution: A holds its ifmap when the config says
+    /// so (`conv_input = "ifmap"`).
+    pub(crate) fn for_conv(
+        cfg: &ArchConfig,
+        df: Dataflow,
+        shape: GemmShape,
+        geom: &crate::memory::im2col::Im2col,
+    ) -> Plan {
+        let mut plan = Plan::new(cfg, df, shape);
+        if cfg.conv_input == crate::config::ConvInput::Ifmap {
+            plan.ifmap = Some(*geom);
+        }
+        plan
     }
 
     /// `interval` overrides the fold interval (tests use it to show the contract's interval is
@@ -211,6 +229,7 @@ impl Plan {
             layout_a,
             layout_b,
             layout_c,
+            ifmap: None,
         };
         // Cycle 0 is the first read the controller issues.
         let first_left = plan.stream_edge(0) - lat_left;

@@ -22,6 +22,7 @@ use std::collections::VecDeque;
 use serde::{Deserialize, Serialize};
 
 use super::dram::DramBus;
+use super::im2col::{IfmapStream, Keep};
 use crate::array::schedule::{EdgeOp, OutOp, Plan, Port};
 use crate::array::Probe;
 use crate::config::{ArchConfig, BufferId, Dataflow};
@@ -39,6 +40,11 @@ pub enum Reuse {
     PerRun,
     /// Not even one tile fits: every fold streams its tile through the buffer.
     PerFold,
+    /// A convolution's A: the whole ifmap fits in buffer A, every row fetched once
+    /// ([`super::im2col`]).
+    IfmapWhole,
+    /// A convolution's A: a sliding window of ifmap rows ([`super::im2col`]).
+    IfmapWindow,
 }
 
 impl Reuse {
@@ -48,6 +54,8 @@ impl Reuse {
             Reuse::Whole => "whole",
             Reuse::PerRun => "per-run",
             Reuse::PerFold => "per-fold",
+            Reuse::IfmapWhole => "ifmap-whole",
+            Reuse::IfmapWindow => "ifmap-window",
         }
     }
 }
@@ -271,7 +279,8 @@ impl OperandStream {
                 TileKey::Fold => true,
             },
             Reuse::PerRun => f == 0 || self.tile(plan, f - 1) != self.tile(plan, f),
-            Reuse::PerFold => true,
+            // (The ifmap kinds are never a matrix stream's.)
+            Reuse::PerFold | Reuse::IfmapWhole | Reuse::IfmapWindow => true,
         }
     }
 
@@ -280,7 +289,7 @@ impl OperandStream {
         match self.reuse {
             Reuse::Whole => false,
             Reuse::PerRun => f + 1 == plan.folds() || self.tile(plan, f + 1) != self.tile(plan, f),
-            Reuse::PerFold => true,
+            Reuse::PerFold | Reuse::IfmapWhole | Reuse::IfmapWindow => true,
         }
     }
 
@@ -509,10 +518,19 @@ impl OutputStream {
     }
 }
 
+/// Buffer A: an operand matrix like B, or a convolution's ifmap read through the im2col unit.
+// One per run: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+enum AStream {
+    Matrix(OperandStream),
+    Ifmap(IfmapStream),
+}
+
 /// The memory system of one run: buffers A, B and C, the DMA engine and the DRAM bus.
 #[derive(Debug, Clone)]
 pub(crate) struct MemorySystem {
-    a: OperandStream,
+    a: AStream,
     b: OperandStream,
     c: OutputStream,
     bus: DramBus,
@@ -529,19 +547,35 @@ enum Stream {
 
 impl MemorySystem {
     pub(crate) fn new(cfg: &ArchConfig, plan: &Plan) -> Result<Self, RunError> {
-        Ok(MemorySystem {
-            a: OperandStream::new(cfg, plan, BufferId::A),
+        let mut mem = MemorySystem {
+            a: AStream::Matrix(OperandStream::new(cfg, plan, BufferId::A)),
             b: OperandStream::new(cfg, plan, BufferId::B),
             c: OutputStream::new(cfg, plan)?,
             bus: DramBus::new(cfg.dram.bytes_per_cycle, cfg.dram.latency_cycles),
             started: false,
-        })
+        };
+        // A convolution's ifmap goes in buffer A when its rows fit and move fewer bytes than the
+        // expanded matrix would (whole rows carry every channel and column: a strided 1x1 layer,
+        // or a WS fold that reads a slice of the channels, can cost more than the matrix).
+        if let Some(s) = plan
+            .ifmap
+            .and_then(|geom| IfmapStream::new(cfg, plan, geom))
+        {
+            if s.traffic(plan) <= mem.traffic(plan).a_read {
+                mem.a = AStream::Ifmap(s);
+            }
+        }
+        Ok(mem)
     }
 
     /// The static decisions of this run.
     pub(crate) fn plan(&self) -> MemoryPlan {
         MemoryPlan {
-            a: self.a.reuse,
+            a: match &self.a {
+                AStream::Matrix(s) => s.reuse,
+                AStream::Ifmap(s) if s.keep == Keep::Whole => Reuse::IfmapWhole,
+                AStream::Ifmap(_) => Reuse::IfmapWindow,
+            },
             b: self.b.reuse,
             c: self.c.mode,
         }
@@ -553,19 +587,29 @@ impl MemorySystem {
         (self.c.mode == OutputMode::Spill).then_some((n, t / n, t % n))
     }
 
-    fn operand(&self, buf: BufferId) -> &OperandStream {
-        if buf == BufferId::A {
-            &self.a
-        } else {
-            &self.b
+    /// The closed form of this run's DRAM traffic.
+    pub(crate) fn traffic(&self, plan: &Plan) -> DramTraffic {
+        let mut t = DramTraffic::of(plan, &self.plan());
+        if let AStream::Ifmap(s) = &self.a {
+            t.a_read = s.traffic(plan);
+        }
+        t
+    }
+
+    /// The matrix stream of buffer `buf`, `None` for an ifmap in A.
+    fn operand(&self, buf: BufferId) -> Option<&OperandStream> {
+        match (buf, &self.a) {
+            (BufferId::A, AStream::Matrix(s)) => Some(s),
+            (BufferId::A, AStream::Ifmap(_)) => None,
+            _ => Some(&self.b),
         }
     }
 
-    fn operand_mut(&mut self, buf: BufferId) -> &mut OperandStream {
-        if buf == BufferId::A {
-            &mut self.a
-        } else {
-            &mut self.b
+    fn operand_mut(&mut self, buf: BufferId) -> Option<&mut OperandStream> {
+        match (buf, &mut self.a) {
+            (BufferId::A, AStream::Matrix(s)) => Some(s),
+            (BufferId::A, AStream::Ifmap(_)) => None,
+            _ => Some(&mut self.b),
         }
     }
 
@@ -573,20 +617,31 @@ impl MemorySystem {
     /// buffers are full). Latches once true.
     pub(crate) fn started(&mut self) -> bool {
         if !self.started {
-            self.started = self.a.written >= self.a.prologue && self.b.written >= self.b.prologue;
+            let a = match &self.a {
+                AStream::Matrix(s) => s.written >= s.prologue,
+                AStream::Ifmap(s) => s.written >= s.prologue,
+            };
+            self.started = a && self.b.written >= self.b.prologue;
         }
         self.started
     }
 
     /// Whether a read of buffer `buf` by fold `f` finds its vector.
     pub(crate) fn read_ready(&self, plan: &Plan, buf: BufferId, f: usize) -> bool {
-        let s = self.operand(buf);
-        !s.fetches(plan, f) || s.needed < s.written
+        match self.operand(buf) {
+            Some(s) => !s.fetches(plan, f) || s.needed < s.written,
+            None => matches!(&self.a, AStream::Ifmap(s) if s.ready()),
+        }
     }
 
     /// A read of vector `addr` of buffer `buf` by fold `f` was issued.
     pub(crate) fn on_read(&mut self, plan: &Plan, buf: BufferId, f: usize, addr: usize) {
-        let s = self.operand_mut(buf);
+        let Some(s) = self.operand_mut(buf) else {
+            if let AStream::Ifmap(s) = &mut self.a {
+                s.on_read(plan);
+            }
+            return;
+        };
         #[cfg(debug_assertions)]
         s.shadow.read(addr);
         #[cfg(not(debug_assertions))]
@@ -677,8 +732,13 @@ impl MemorySystem {
         // compares registered counts).
         let rf_due = self.c.rf_deadline(plan);
         // Arrivals: one vector per buffer per cycle through its write port.
+        if let AStream::Ifmap(s) = &mut self.a {
+            moved |= s.land(t, ev);
+        }
         for buf in [BufferId::A, BufferId::B] {
-            let s = self.operand_mut(buf);
+            let Some(s) = self.operand_mut(buf) else {
+                continue;
+            };
             if s.inflight.front().is_some_and(|&(at, _)| at <= t) {
                 let (_, lanes) = s.inflight.pop_front().expect("checked");
                 #[cfg(debug_assertions)]
@@ -737,7 +797,7 @@ impl MemorySystem {
         if let Some(d) = rf_due {
             cands.push((d, Stream::C));
         }
-        if let Some(d) = self.a.deadline(plan) {
+        if let Some(d) = self.a_deadline(plan) {
             cands.push((d, Stream::A));
         }
         if let Some(d) = self.b.deadline(plan) {
@@ -760,16 +820,25 @@ impl MemorySystem {
                     probe.dram_request(t, BufferId::C, false, bytes);
                     self.c.advance(plan);
                 }
+                Stream::A if matches!(self.a, AStream::Ifmap(_)) => {
+                    let AStream::Ifmap(s) = &mut self.a else {
+                        unreachable!("checked")
+                    };
+                    let bytes = s.fetch_bytes();
+                    let at = self.bus.issue(t, bytes);
+                    s.issue(plan, at);
+                    probe.dram_request(t, BufferId::A, false, bytes);
+                    ev.dram_a_read_bytes += bytes;
+                }
                 Stream::A | Stream::B => {
                     let buf = if which == Stream::A {
                         BufferId::A
                     } else {
                         BufferId::B
                     };
-                    let s = if buf == BufferId::A {
-                        &mut self.a
-                    } else {
-                        &mut self.b
+                    let s = match (buf, &mut self.a) {
+                        (BufferId::A, AStream::Matrix(s)) => s,
+                        _ => &mut self.b,
                     };
                     let op = s.next.expect("candidate");
                     let bytes = op.count as u64 * s.elem_bytes;
@@ -792,12 +861,28 @@ impl MemorySystem {
         moved
     }
 
+    fn a_deadline(&self, plan: &Plan) -> Option<i64> {
+        match &self.a {
+            AStream::Matrix(s) => s.deadline(plan),
+            AStream::Ifmap(s) => s.deadline(plan),
+        }
+    }
+
     /// A one-line description of the DMA's state (for internal-error messages).
     pub(crate) fn describe(&self) -> String {
         let c = &self.c;
+        let a = match &self.a {
+            AStream::Matrix(a) => format!(
+                "A issued/written/needed/retired {}/{}/{}/{} depth {}",
+                a.issued, a.written, a.needed, a.retired, a.depth
+            ),
+            AStream::Ifmap(a) => format!(
+                "A (ifmap rows) issued/written/retired {}/{}/{} capacity {}",
+                a.issued, a.written, a.retired, a.capacity
+            ),
+        };
         format!(
-            "A issued/written/needed/retired {}/{}/{}/{} depth {}; B {}/{}/{}/{} depth {}; C {:?} occupied {:?} of {} per bank, {} to drain (front {:?}), drained {}, refetch next {:?} in flight {} written {} needed {}",
-            self.a.issued, self.a.written, self.a.needed, self.a.retired, self.a.depth,
+            "{a}; B {}/{}/{}/{} depth {}; C {:?} occupied {:?} of {} per bank, {} to drain (front {:?}), drained {}, refetch next {:?} in flight {} written {} needed {}",
             self.b.issued, self.b.written, self.b.needed, self.b.retired, self.b.depth,
             c.mode, c.occupied, c.half, c.finals.len(), c.finals.front(), c.drained,
             c.rf_next.map(|(v, op)| (v, op.fold, op.addr)), c.rf_inflight.len(), c.rf_written, c.rf_needed
@@ -809,14 +894,17 @@ impl MemorySystem {
     /// that the simulation can skip the cycles in between. `None`: nothing ever will (a deadlock).
     pub(crate) fn next_event(&self, plan: &Plan, t: u64) -> Option<u64> {
         let arrivals = [
-            self.a.inflight.front().map(|x| x.0),
+            match &self.a {
+                AStream::Matrix(s) => s.inflight.front().map(|x| x.0),
+                AStream::Ifmap(s) => s.next_arrival(),
+            },
             self.b.inflight.front().map(|x| x.0),
             self.c.rf_inflight.front().map(|x| x.0),
             self.c.finals.front().map(|x| x.0),
             self.c.out_at.front().copied(),
         ];
         let wants_bus = !self.c.finals.is_empty()
-            || self.a.deadline(plan).is_some()
+            || self.a_deadline(plan).is_some()
             || self.b.deadline(plan).is_some()
             || self.c.rf_deadline(plan).is_some();
         let bus = wants_bus.then(|| self.bus.accepts_from());
@@ -864,7 +952,8 @@ impl DramTraffic {
         // once per column tile.
         // (With one row tile the whole operand is one tile, so it is `Whole` whenever it fits.)
         let row_tile_factor = |r: Reuse| match r {
-            Reuse::Whole => 1,
+            // (An ifmap's traffic comes from `MemorySystem::traffic`.)
+            Reuse::Whole | Reuse::IfmapWhole | Reuse::IfmapWindow => 1,
             Reuse::PerRun | Reuse::PerFold => col_tiles,
         };
         let (fa, fb) = match plan.df {
@@ -906,7 +995,13 @@ mod tests {
     #[test]
     fn names_are_the_serde_names() {
         let json = |v: serde_json::Value| v.as_str().unwrap().to_string();
-        for r in [Reuse::Whole, Reuse::PerRun, Reuse::PerFold] {
+        for r in [
+            Reuse::Whole,
+            Reuse::PerRun,
+            Reuse::PerFold,
+            Reuse::IfmapWhole,
+            Reuse::IfmapWindow,
+        ] {
             assert_eq!(json(serde_json::to_value(r).unwrap()), r.name());
         }
         for m in [OutputMode::Drain, OutputMode::Accumulate, OutputMode::Spill] {

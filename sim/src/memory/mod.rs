@@ -4,3 +4,4 @@
 pub(crate) mod buffer;
 pub mod dma;
 pub mod dram;
+pub mod im2col;

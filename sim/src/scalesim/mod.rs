@@ -357,6 +357,8 @@ pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, Config
     // Validated once, below, when the SRAM sizes are in place too.
     let mut arch = base.clone();
     arch.set_shape(rows, cols);
+    // SCALE-Sim streams the expanded im2col matrix into its ifmap SRAM.
+    arch.conv_input = crate::config::ConvInput::Expanded;
     let mut size_lines = Vec::new();
     for (key, buf) in [
         ("IfmapSramSzkB", 0),

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::array::schedule::GemmShape;
+use crate::memory::im2col::Im2col;
 
 /// A 2-D convolution (optionally grouped or depthwise) on a batch of ifmaps, NHWC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -238,6 +239,24 @@ impl Conv {
                 .saturating_mul(self.channels / g),
         };
         (shape, g as u64)
+    }
+
+    /// One channel group as the im2col address unit sees it.
+    pub fn im2col(&self) -> Im2col {
+        Im2col {
+            batch: self.batch,
+            ifmap_h: self.ifmap_h,
+            ifmap_w: self.ifmap_w,
+            channels: self.channels / self.groups.max(1),
+            filter_h: self.filter_h,
+            filter_w: self.filter_w,
+            stride_h: self.stride_h,
+            stride_w: self.stride_w,
+            pad_top: self.pad_top,
+            pad_left: self.pad_left,
+            ofmap_h: self.ofmap_h(),
+            ofmap_w: self.ofmap_w(),
+        }
     }
 
     /// Bytes of the (unpadded) int8 ifmap tensor, the whole batch (saturating).

@@ -1,0 +1,705 @@
+//! Buffer A holding a convolution's real input feature map, read through an im2col address unit
+//! (`docs/microarchitecture.md`, "Convolutions: the ifmap in buffer A"). Fast model only: the RTL
+//! runs GEMMs, whose A is a matrix.
+//!
+//! The array reads the same vectors as with the expanded matrix (lane `i` of a read is element
+//! `(m, k)` of the im2col matrix); what changes is what buffer A holds and what crosses the DRAM
+//! port. Buffer A holds whole *ifmap rows*: row `(n, ih)` of the unpadded NHWC ifmap, `W x C`
+//! elements of one channel group. The address unit turns `(m, k)` into the row, column and
+//! channel, and supplies zero for padding. The DMA fetches ifmap rows, one DRAM request per row,
+//! in increasing order, into a ring of `capacity / (W x C)` row slots.
+//!
+//! The reads are grouped into *units*, each of which needs an interval of ifmap rows resident:
+//! - OS (A streams into the rows, lanes over output pixels): a fold (its row tile's pixels, every
+//!   filter row);
+//! - IS (A preloads the stationary tile, lanes over output pixels): a fold (its column tile's
+//!   pixels, the filter rows of its K tile);
+//! - WS (A streams, lanes over K, one output pixel per read): a read.
+//!
+//! A unit may start only when the last row of its interval is written. Between consecutive units
+//! the window slides: rows below the next unit's interval are freed at the end of the unit, rows
+//! above the window are fetched. A unit whose interval starts below the window (a new column tile
+//! in OS, a new fold in WS) restarts the window: every row is freed and fetched again. When the
+//! whole ifmap fits, every row is fetched once and stays. When one unit's interval alone does
+//! not fit, or when whole rows would move more bytes than the expanded matrix (a strided 1x1
+//! layer; a WS fold reading a slice of the channels), the run keeps the expanded matrix in A
+//! (the memory plan says which).
+
+use std::collections::VecDeque;
+
+use crate::array::schedule::{Plan, Port};
+use crate::config::{ArchConfig, BufferId, Dataflow};
+use crate::events::EventCounts;
+use crate::matrix::Matrix;
+
+/// One channel group of a convolution as the im2col address unit sees it: the GEMM is
+/// `M = batch x ofmap_h x ofmap_w` output pixels by `K = filter_h x filter_w x channels`, with
+/// `k = (fh x filter_w + fw) x channels + c`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Im2col {
+    /// Images in the batch.
+    pub batch: usize,
+    /// Ifmap height and width, unpadded.
+    pub ifmap_h: usize,
+    /// Ifmap width, unpadded.
+    pub ifmap_w: usize,
+    /// Channels of this group.
+    pub channels: usize,
+    /// Filter height.
+    pub filter_h: usize,
+    /// Filter width.
+    pub filter_w: usize,
+    /// Vertical stride.
+    pub stride_h: usize,
+    /// Horizontal stride.
+    pub stride_w: usize,
+    /// Zero rows above the ifmap.
+    pub pad_top: usize,
+    /// Zero columns left of the ifmap.
+    pub pad_left: usize,
+    /// Ofmap height.
+    pub ofmap_h: usize,
+    /// Ofmap width.
+    pub ofmap_w: usize,
+}
+
+impl Im2col {
+    /// The GEMM's `(M, K)`.
+    pub fn mk(&self) -> (usize, usize) {
+        (
+            self.batch * self.ofmap_h * self.ofmap_w,
+            self.filter_h * self.filter_w * self.channels,
+        )
+    }
+
+    /// Ifmap rows (`batch x ifmap_h`): the DMA's unit of transfer.
+    pub fn rows(&self) -> u64 {
+        (self.batch * self.ifmap_h) as u64
+    }
+
+    /// Elements of one ifmap row (`ifmap_w x channels`).
+    pub fn row_elems(&self) -> u64 {
+        (self.ifmap_w * self.channels) as u64
+    }
+
+    /// Where element `(m, k)` of the im2col matrix comes from: `(ifmap row, offset in the row)`,
+    /// or `None` for a padding zero.
+    pub fn source(&self, m: usize, k: usize) -> Option<(usize, usize)> {
+        let (n, p) = (
+            m / (self.ofmap_h * self.ofmap_w),
+            m % (self.ofmap_h * self.ofmap_w),
+        );
+        let (oh, ow) = (p / self.ofmap_w, p % self.ofmap_w);
+        let (fh, r) = (
+            k / (self.filter_w * self.channels),
+            k % (self.filter_w * self.channels),
+        );
+        let (fw, c) = (r / self.channels, r % self.channels);
+        let ih = (oh * self.stride_h + fh).checked_sub(self.pad_top)?;
+        let iw = (ow * self.stride_w + fw).checked_sub(self.pad_left)?;
+        (ih < self.ifmap_h && iw < self.ifmap_w)
+            .then_some((n * self.ifmap_h + ih, iw * self.channels + c))
+    }
+
+    /// The im2col matrix of an ifmap given as `rows() x row_elems()` int8 values (NHWC).
+    pub fn expand(&self, ifmap: &[i8]) -> Matrix<i8> {
+        let (m, k) = self.mk();
+        let w = self.row_elems() as usize;
+        Matrix::from_fn(m, k, |i, j| {
+            self.source(i, j)
+                .map_or(0, |(row, off)| ifmap[row * w + off])
+        })
+    }
+
+    /// An interval of ifmap rows holding every row the elements `m0..=m1` x `k0..=k1` read, `None`
+    /// when they all fall in padding rows. Output pixels map monotonically onto rows, so the
+    /// interval runs from the first pixel row with a row inside the image to the last one. Column
+    /// padding is not looked at: an element in a padding column still counts its row, so the
+    /// interval may be wider than the rows actually read (exact without left/right padding).
+    pub(crate) fn need(
+        &self,
+        (m0, m1): (usize, usize),
+        (k0, k1): (usize, usize),
+    ) -> Option<(u64, u64)> {
+        let fw_c = self.filter_w * self.channels;
+        let (fh0, fh1) = ((k0 / fw_c) as i64, (k1 / fw_c) as i64);
+        let (h, oh_n) = (self.ifmap_h as i64, self.ofmap_h);
+        // Pixel row p = n x ofmap_h + oh: its rows inside the image.
+        let rows_of = |p: usize| {
+            let (n, oh) = ((p / oh_n) as i64, (p % oh_n) as i64);
+            let base = oh * self.stride_h as i64 - self.pad_top as i64;
+            let (lo, hi) = ((base + fh0).max(0), (base + fh1).min(h - 1));
+            (lo <= hi).then_some(((n * h + lo) as u64, (n * h + hi) as u64))
+        };
+        let (p0, p1) = (m0 / self.ofmap_w, m1 / self.ofmap_w);
+        let lo = (p0..=p1).find_map(rows_of)?.0;
+        let hi = (p0..=p1).rev().find_map(rows_of)?.1;
+        Some((lo, hi))
+    }
+}
+
+/// How buffer A's ifmap rows are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Keep {
+    /// The whole ifmap fits: every row is fetched once and stays.
+    Whole,
+    /// A sliding window of rows.
+    Window,
+}
+
+/// The window of resident rows, advanced unit by unit. The DMA and the read side each run one
+/// over the same units, so they agree on every row's fetch index.
+#[derive(Debug, Clone)]
+struct Window {
+    keep: Keep,
+    /// Fetches assigned so far.
+    seq: u64,
+    /// The current pass: the fetch index of its first row, and that row.
+    pass_base: u64,
+    base_row: u64,
+    /// Resident rows `lo..=hi` (`hi`: the last row fetched; `None` before the first unit).
+    lo: u64,
+    hi: Option<u64>,
+}
+
+/// What entering a unit does: rows freed at the end of the previous unit, rows to fetch, and the
+/// fetches that must be written before the unit's first read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Enter {
+    retire: u64,
+    fetch: Option<(u64, u64)>,
+    need: u64,
+}
+
+impl Window {
+    fn new(keep: Keep) -> Self {
+        Window {
+            keep,
+            seq: 0,
+            pass_base: 0,
+            base_row: 0,
+            lo: 0,
+            hi: None,
+        }
+    }
+
+    fn enter(&mut self, (lo, hi): (u64, u64)) -> Enter {
+        let (retire, fetch) = match (self.keep, self.hi) {
+            (Keep::Whole, prev) => {
+                let from = prev.map_or(0, |p| p + 1);
+                self.hi = Some(prev.map_or(hi, |p| p.max(hi)));
+                (0, (hi >= from).then_some((from, hi)))
+            }
+            (Keep::Window, Some(whi)) if lo >= self.lo && lo <= whi + 1 => {
+                let retire = lo - self.lo;
+                self.lo = lo;
+                self.hi = Some(whi.max(hi));
+                (retire, (hi > whi).then_some((whi + 1, hi)))
+            }
+            (Keep::Window, prev) => {
+                let retire = prev.map_or(0, |p| p + 1 - self.lo);
+                self.pass_base = self.seq;
+                self.base_row = lo;
+                self.lo = lo;
+                self.hi = Some(hi);
+                (retire, Some((lo, hi)))
+            }
+        };
+        if let Some((a, b)) = fetch {
+            self.seq += b - a + 1;
+        }
+        Enter {
+            retire,
+            fetch,
+            need: self.pass_base + (hi - self.base_row) + 1,
+        }
+    }
+
+    /// Rows resident after the last `enter`.
+    fn resident(&self) -> u64 {
+        self.hi.map_or(0, |h| h + 1 - self.lo)
+    }
+}
+
+/// The units of a run's A reads (see the module documentation).
+#[derive(Debug, Clone, Copy)]
+struct Units {
+    df: Dataflow,
+    geom: Im2col,
+}
+
+impl Units {
+    fn count(&self, plan: &Plan) -> usize {
+        match self.df {
+            Dataflow::Ws => plan.folds() * plan.stream_len,
+            Dataflow::Os | Dataflow::Is => plan.folds(),
+        }
+    }
+
+    /// A reads in unit `u`.
+    fn reads(&self, plan: &Plan, u: usize) -> usize {
+        match self.df {
+            Dataflow::Os => plan.stream_len,
+            Dataflow::Is => plan.fold(u).rows_used,
+            Dataflow::Ws => 1,
+        }
+    }
+
+    /// The `j`-th read of unit `u`: its (fold, step) on A's port and the elements it reads.
+    fn read(
+        &self,
+        plan: &Plan,
+        u: usize,
+        j: usize,
+    ) -> (usize, usize, (usize, usize), (usize, usize)) {
+        match self.df {
+            Dataflow::Os => {
+                let f = plan.fold(u);
+                let m0 = f.row_tile * plan.r;
+                (u, j, (m0, m0 + f.rows_used - 1), (j, j))
+            }
+            Dataflow::Is => {
+                // Preload slot t carries stationary row R-1-t; the used rows come last.
+                let f = plan.fold(u);
+                let t = plan.r - f.rows_used + j;
+                let k = f.row_tile * plan.r + (plan.r - 1 - t);
+                let m0 = f.col_tile * plan.c;
+                (u, t, (m0, m0 + f.cols_used - 1), (k, k))
+            }
+            Dataflow::Ws => {
+                let (fi, t) = (u / plan.stream_len, u % plan.stream_len);
+                let f = plan.fold(fi);
+                let k0 = f.row_tile * plan.r;
+                (fi, t, (t, t), (k0, k0 + f.rows_used - 1))
+            }
+        }
+    }
+
+    /// The rows unit `u` needs.
+    fn need(&self, plan: &Plan, u: usize) -> Option<(u64, u64)> {
+        match self.df {
+            Dataflow::Os => {
+                let f = plan.fold(u);
+                let m0 = f.row_tile * plan.r;
+                self.geom
+                    .need((m0, m0 + f.rows_used - 1), (0, plan.shape.k - 1))
+            }
+            Dataflow::Is => {
+                let f = plan.fold(u);
+                let (m0, k0) = (f.col_tile * plan.c, f.row_tile * plan.r);
+                self.geom
+                    .need((m0, m0 + f.cols_used - 1), (k0, k0 + f.rows_used - 1))
+            }
+            Dataflow::Ws => {
+                let (_, _, m, k) = self.read(plan, u, 0);
+                self.geom.need(m, k)
+            }
+        }
+    }
+
+    /// Edge time of unit `u`'s first read.
+    fn first_edge(&self, plan: &Plan, u: usize) -> i64 {
+        let (f, t, _, _) = self.read(plan, u, 0);
+        let port = if self.df == Dataflow::Is {
+            Port::Top
+        } else {
+            Port::Left
+        };
+        plan.edge_op(port, f, t).edge
+    }
+}
+
+/// What a dry run of the window over every unit finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Survey {
+    /// Rows fetched in all.
+    pub(crate) fetched: u64,
+    /// The most rows resident at once.
+    pub(crate) peak: u64,
+    /// Fetches of the first unit.
+    pub(crate) first: u64,
+}
+
+fn survey(units: &Units, plan: &Plan, keep: Keep) -> Survey {
+    let mut w = Window::new(keep);
+    let (mut peak, mut first) = (0, None);
+    for u in 0..units.count(plan) {
+        if let Some(iv) = units.need(plan, u) {
+            w.enter(iv);
+            first.get_or_insert(w.seq);
+            peak = peak.max(w.resident());
+        }
+    }
+    Survey {
+        fetched: w.seq,
+        peak,
+        first: first.unwrap_or(0),
+    }
+}
+
+/// Buffer A holding the ifmap, seen from the DMA and from the controller's reads.
+#[derive(Debug, Clone)]
+pub(crate) struct IfmapStream {
+    units: Units,
+    pub(crate) keep: Keep,
+    latency: i64,
+    /// Row slots in the buffer.
+    pub(crate) capacity: u64,
+    /// Bytes of one row in DRAM; write-port cycles and SRAM words to write one row.
+    row_bytes: u64,
+    row_cycles: u64,
+    row_words: u64,
+    row_elems: u64,
+    /// The DMA's cursor: its window, the unit it is in and the rows still to fetch for it.
+    dma: Window,
+    dma_unit: usize,
+    dma_rows: Option<(u64, u64)>,
+    /// Fetches issued, their arrival cycles, the write port's next free cycle, rows being written
+    /// (the cycle in which each is complete), and rows written.
+    pub(crate) issued: u64,
+    inflight: VecDeque<u64>,
+    port_free: u64,
+    landing: VecDeque<u64>,
+    pub(crate) written: u64,
+    /// The read side: its window, its unit, reads left in it, and what the unit needs written.
+    reads: Window,
+    read_unit: usize,
+    reads_left: usize,
+    need: u64,
+    pub(crate) retired: u64,
+    /// Fetches that must be written before cycle 0 (the first unit's, at most the capacity).
+    pub(crate) prologue: u64,
+    /// Debug builds: the physical ring of row slots (which row each holds, and whether written).
+    #[cfg(debug_assertions)]
+    shadow: Vec<Option<(u64, bool)>>,
+}
+
+impl IfmapStream {
+    /// Buffer A as an ifmap buffer for this run, or `None` when one unit's rows alone do not fit
+    /// (the run then keeps the expanded matrix in A).
+    pub(crate) fn new(cfg: &ArchConfig, plan: &Plan, geom: Im2col) -> Option<Self> {
+        let units = Units { df: plan.df, geom };
+        let lanes = plan.layout_a.lanes as u64;
+        let capacity = cfg.buffer_depth(BufferId::A) * lanes / geom.row_elems().max(1);
+        let keep = if geom.rows() <= capacity {
+            Keep::Whole
+        } else {
+            Keep::Window
+        };
+        let s = survey(&units, plan, keep);
+        if s.peak > capacity || capacity == 0 {
+            return None;
+        }
+        let row_elems = geom.row_elems();
+        let (full, rem) = (row_elems / lanes, row_elems % lanes);
+        let lane_words = cfg.words_for(BufferId::A, lanes as u32);
+        let mut a = IfmapStream {
+            units,
+            keep,
+            latency: i64::from(cfg.buffer(BufferId::A).read_latency),
+            capacity,
+            row_bytes: row_elems * u64::from(cfg.element_bits(BufferId::A).div_ceil(8)),
+            row_cycles: full + u64::from(rem > 0),
+            row_words: full * lane_words
+                + if rem > 0 {
+                    cfg.words_for(BufferId::A, rem as u32)
+                } else {
+                    0
+                },
+            row_elems,
+            dma: Window::new(keep),
+            dma_unit: 0,
+            dma_rows: None,
+            issued: 0,
+            inflight: VecDeque::new(),
+            port_free: 0,
+            landing: VecDeque::new(),
+            written: 0,
+            reads: Window::new(keep),
+            read_unit: 0,
+            reads_left: units.reads(plan, 0),
+            need: 0,
+            retired: 0,
+            prologue: s.first.min(capacity),
+            #[cfg(debug_assertions)]
+            shadow: if capacity <= 1 << 24 {
+                vec![None; capacity as usize]
+            } else {
+                vec![]
+            },
+        };
+        if let Some(iv) = units.need(plan, 0) {
+            a.need = a.reads.enter(iv).need;
+        }
+        a.dma_unit = usize::MAX;
+        a.advance(plan);
+        Some(a)
+    }
+
+    /// Bytes of A this run reads from DRAM, in closed form (a dry run of the window).
+    pub(crate) fn traffic(&self, plan: &Plan) -> u64 {
+        survey(&self.units, plan, self.keep).fetched * self.row_bytes
+    }
+
+    /// Moves the DMA to the next row to fetch.
+    fn advance(&mut self, plan: &Plan) {
+        if let Some((a, b)) = self.dma_rows {
+            self.dma_rows = (a < b).then_some((a + 1, b));
+            if self.dma_rows.is_some() {
+                return;
+            }
+        }
+        let count = self.units.count(plan);
+        loop {
+            self.dma_unit = self.dma_unit.wrapping_add(1);
+            if self.dma_unit >= count {
+                self.dma_unit = count;
+                return;
+            }
+            if let Some(iv) = self.units.need(plan, self.dma_unit) {
+                if let Some(rows) = self.dma.enter(iv).fetch {
+                    self.dma_rows = Some(rows);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The deadline of the next fetch (the edge time of its unit's first read, as the controller
+    /// counts cycles), if a slot is free for it.
+    pub(crate) fn deadline(&self, plan: &Plan) -> Option<i64> {
+        self.dma_rows?;
+        (self.issued < self.retired + self.capacity)
+            .then(|| self.units.first_edge(plan, self.dma_unit) + plan.delta - self.latency)
+    }
+
+    /// Issues the next fetch, whose data arrives in cycle `at`; returns its bytes.
+    pub(crate) fn issue(&mut self, plan: &Plan, at: u64) {
+        #[cfg(debug_assertions)]
+        if !self.shadow.is_empty() {
+            let row = self.dma_rows.expect("candidate").0;
+            let slot = (self.issued % self.capacity) as usize;
+            self.shadow[slot] = Some((row, false));
+        }
+        self.inflight.push_back(at);
+        self.issued += 1;
+        self.advance(plan);
+    }
+
+    /// Bytes of one fetch.
+    pub(crate) fn fetch_bytes(&self) -> u64 {
+        self.row_bytes
+    }
+
+    /// One cycle of the write port: an arrived row starts its write when the port is free; a row
+    /// whose last vector is written this cycle is readable from the next. Returns whether
+    /// anything moved.
+    pub(crate) fn land(&mut self, t: u64, ev: &mut EventCounts) -> bool {
+        let mut moved = false;
+        if self.inflight.front().is_some_and(|&at| at <= t) && self.port_free <= t {
+            self.inflight.pop_front();
+            self.port_free = t + self.row_cycles;
+            self.landing.push_back(t + self.row_cycles - 1);
+            ev.a_buf_writes += self.row_words;
+            ev.a_buf_write_elems += self.row_elems;
+            moved = true;
+        }
+        while self.landing.front().is_some_and(|&done| done <= t) {
+            self.landing.pop_front();
+            #[cfg(debug_assertions)]
+            if !self.shadow.is_empty() {
+                let slot = (self.written % self.capacity) as usize;
+                if let Some(entry) = &mut self.shadow[slot] {
+                    entry.1 = true;
+                }
+            }
+            self.written += 1;
+            moved = true;
+        }
+        moved
+    }
+
+    /// The next cycle in which a row starts or finishes its write.
+    pub(crate) fn next_arrival(&self) -> Option<u64> {
+        let start = self.inflight.front().map(|&at| at.max(self.port_free));
+        let done = self.landing.front().copied();
+        [start, done].into_iter().flatten().min()
+    }
+
+    /// Whether the next read finds its unit's rows written.
+    pub(crate) fn ready(&self) -> bool {
+        self.written >= self.need
+    }
+
+    /// The controller issued the next read of A.
+    pub(crate) fn on_read(&mut self, plan: &Plan) {
+        #[cfg(debug_assertions)]
+        self.check_read(plan);
+        self.reads_left -= 1;
+        if self.reads_left > 0 {
+            return;
+        }
+        // The unit's last read: on to the next one, freeing the rows it does not need.
+        self.read_unit += 1;
+        if self.read_unit >= self.units.count(plan) {
+            return;
+        }
+        self.reads_left = self.units.reads(plan, self.read_unit);
+        match self.units.need(plan, self.read_unit) {
+            Some(iv) => {
+                let e = self.reads.enter(iv);
+                self.retired += e.retire;
+                self.need = e.need;
+            }
+            None => self.need = 0,
+        }
+    }
+
+    /// Debug builds: every row the read takes an element from is in its slot, written, and not
+    /// overwritten. Which rows those are comes from [`Im2col::source`], element by element.
+    #[cfg(debug_assertions)]
+    fn check_read(&self, plan: &Plan) {
+        if self.shadow.is_empty() {
+            return;
+        }
+        let j = self.units.reads(plan, self.read_unit) - self.reads_left;
+        let (_, _, (m0, m1), (k0, k1)) = self.units.read(plan, self.read_unit, j);
+        for m in m0..=m1 {
+            for k in k0..=k1 {
+                let Some((row, _)) = self.units.geom.source(m, k) else {
+                    continue;
+                };
+                // Its fetch in the read side's pass, and the slot that fetch went to.
+                let row = row as u64;
+                let q = (row >= self.reads.base_row)
+                    .then(|| self.reads.pass_base + row - self.reads.base_row);
+                let found = q.map(|q| self.shadow[(q % self.capacity) as usize]);
+                assert!(
+                    found == Some(Some((row, true))) && q < Some(self.issued),
+                    "internal error: a read of A needs ifmap row {row} (element ({m}, {k})), which is not in buffer A; issued {} written {} retired {} need {}",
+                    self.issued, self.written, self.retired, self.need
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn geom(h: usize, w: usize, c: usize, f: usize, s: usize, p: usize) -> Im2col {
+        Im2col {
+            batch: 2,
+            ifmap_h: h,
+            ifmap_w: w,
+            channels: c,
+            filter_h: f,
+            filter_w: f,
+            stride_h: s,
+            stride_w: s,
+            pad_top: p,
+            pad_left: p,
+            ofmap_h: (h + 2 * p - f) / s + 1,
+            ofmap_w: (w + 2 * p - f) / s + 1,
+        }
+    }
+
+    /// `need` is the smallest interval holding every row the elements read, found element by
+    /// element.
+    #[test]
+    fn need_covers_exactly_the_rows_read() {
+        for g in [
+            geom(5, 4, 2, 3, 1, 1),
+            geom(7, 7, 1, 3, 2, 0),
+            geom(6, 5, 3, 1, 1, 0),
+            geom(4, 4, 2, 3, 2, 2),
+        ] {
+            let (m, k) = g.mk();
+            for (m0, m1, k0, k1) in [
+                (0, m - 1, 0, k - 1),
+                (0, 0, 0, k - 1),
+                (m / 2, m - 1, k / 3, k / 3),
+                (1, m / 3, 0, 0),
+                (m - 1, m - 1, k - 1, k - 1),
+            ] {
+                let rows: Vec<u64> = (m0..=m1)
+                    .flat_map(|i| (k0..=k1).map(move |j| (i, j)))
+                    .filter_map(|(i, j)| g.source(i, j).map(|(r, _)| r as u64))
+                    .collect();
+                let want = rows
+                    .iter()
+                    .min()
+                    .map(|&lo| (lo, *rows.iter().max().unwrap()));
+                let got = g.need((m0, m1), (k0, k1));
+                let what = format!("{g:?} {m0}..{m1} x {k0}..{k1}");
+                if g.pad_left == 0 {
+                    assert_eq!(got, want, "{what}");
+                } else if let Some((lo, hi)) = want {
+                    // Column padding is not looked at: the interval may be wider, never narrower.
+                    let (a, b) = got.expect(&what);
+                    assert!(
+                        a <= lo && hi <= b,
+                        "{what}: {got:?} does not cover {want:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn expand_places_padding_zeros_and_ifmap_values() {
+        let g = geom(3, 3, 1, 3, 1, 1);
+        let ifmap: Vec<i8> = (1..=18).collect();
+        let a = g.expand(&ifmap);
+        assert_eq!(g.mk(), (18, 9));
+        // Output pixel (0, 0) of image 0: the 3x3 window centred on ifmap (0, 0).
+        let row0: Vec<i8> = (0..9).map(|j| a.get(0, j)).collect();
+        assert_eq!(row0, [0, 0, 0, 0, 1, 2, 0, 4, 5]);
+        // Image 1's centre pixel sees its whole 3x3 ifmap.
+        let centre: Vec<i8> = (0..9).map(|j| a.get(9 + 4, j)).collect();
+        assert_eq!(centre, (10..=18).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_window_slides_restarts_and_keeps_everything_when_whole() {
+        let mut w = Window::new(Keep::Window);
+        assert_eq!(
+            w.enter((0, 2)),
+            Enter {
+                retire: 0,
+                fetch: Some((0, 2)),
+                need: 3
+            }
+        );
+        // Slides by one row: frees row 0, fetches row 3.
+        assert_eq!(
+            w.enter((1, 3)),
+            Enter {
+                retire: 1,
+                fetch: Some((3, 3)),
+                need: 4
+            }
+        );
+        // Starts below the window: everything is freed and fetched again.
+        assert_eq!(
+            w.enter((0, 1)),
+            Enter {
+                retire: 3,
+                fetch: Some((0, 1)),
+                need: 6
+            }
+        );
+        let mut w = Window::new(Keep::Whole);
+        w.enter((2, 4));
+        assert_eq!(
+            w.enter((0, 5)),
+            Enter {
+                retire: 0,
+                fetch: Some((5, 5)),
+                need: 6
+            }
+        );
+        assert_eq!(w.seq, 6);
+    }
+}

@@ -1,0 +1,169 @@
+//! Buffer A holding a convolution's ifmap, read through the im2col address unit
+//! (`sim/src/memory/im2col.rs`): the array computes exactly the expanded GEMM, while DRAM bytes
+//! and buffer fills are the ifmap's rows, counted one by one and equal to the closed form.
+
+use proptest::prelude::*;
+use systole_sim::array::{conv_memory_plan, memory_plan, simulate_conv_with_probe, NoProbe};
+use systole_sim::config::{ArchConfig, ConvInput, Dataflow, MemoryModel};
+use systole_sim::matrix::{reference_matmul, Matrix};
+use systole_sim::memory::dma::{DramTraffic, Reuse};
+use systole_sim::stats::RunStats;
+use systole_sim::workload::layer::Conv;
+
+fn traffic(s: &RunStats) -> DramTraffic {
+    DramTraffic {
+        a_read: s.events.dram_a_read_bytes,
+        b_read: s.events.dram_b_read_bytes,
+        c_read: s.events.dram_c_read_bytes,
+        c_write: s.events.dram_c_write_bytes,
+    }
+}
+
+/// Runs one group of `conv` with A as `input`; checks C.
+fn run(cfg: &ArchConfig, df: Dataflow, conv: &Conv, input: ConvInput) -> RunStats {
+    let mut cfg = cfg.clone();
+    cfg.conv_input = input;
+    let geom = conv.im2col();
+    let n = conv.gemm().0.n;
+    let ifmap = Matrix::random(geom.rows() as usize, geom.row_elems() as usize, 3);
+    let a = geom.expand(ifmap.as_slice());
+    let b = Matrix::random(a.cols(), n, 4);
+    let r = simulate_conv_with_probe(&cfg, df, &geom, &a, &b, &mut NoProbe).unwrap();
+    assert_eq!(r.c, reference_matmul(&a, &b), "{df} {conv:?}");
+    r.stats
+}
+
+fn edge(bytes_per_cycle: u32) -> ArchConfig {
+    ArchConfig::preset("edge-16x16")
+        .unwrap()
+        .with_memory(Some(bytes_per_cycle), Some(MemoryModel::Dram))
+        .unwrap()
+}
+
+/// A ResNet-style 3x3 convolution on 28x28x32: its ifmap (25 KiB) fits edge-16x16's A whole,
+/// so every ifmap byte crosses the DRAM port once, against nearly 9x that for the expanded matrix.
+#[test]
+fn a_3x3_convolution_reads_its_ifmap_once() {
+    let conv = Conv::unpadded((28, 28), (3, 3), 32, 32, 1).padded(1);
+    let cfg = edge(16);
+    for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
+        let ifmap = run(&cfg, df, &conv, ConvInput::Ifmap);
+        let expanded = run(&cfg, df, &conv, ConvInput::Expanded);
+        let plan = conv_memory_plan(&cfg, df, &conv.im2col(), 32)
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.0.a, Reuse::IfmapWhole, "{df}");
+        assert_eq!(ifmap.events.dram_a_read_bytes, conv.ifmap_bytes(), "{df}");
+        assert_eq!(
+            expanded.events.dram_a_read_bytes % (28 * 28 * 288),
+            0,
+            "{df}"
+        );
+        assert!(expanded.events.dram_a_read_bytes >= 28 * 28 * 288, "{df}");
+        // Fills are the ifmap's; the array's reads of A are the same gathered vectors.
+        assert_eq!(ifmap.events.a_buf_write_elems, conv.ifmap_bytes(), "{df}");
+        assert_eq!(
+            ifmap.events.a_buf_reads, expanded.events.a_buf_reads,
+            "{df}"
+        );
+        assert_eq!(ifmap.events.macs, expanded.events.macs, "{df}");
+    }
+}
+
+/// An ifmap bigger than buffer A slides a window of rows through it: each row is fetched once per
+/// pass, far less than the expanded matrix, and the counted bytes equal the closed form.
+#[test]
+fn a_large_ifmap_streams_through_a_window() {
+    let conv = Conv::unpadded((112, 112), (3, 3), 16, 16, 1).padded(1);
+    let mut cfg = edge(32);
+    cfg.buffers.a.capacity_kib = 16;
+    let s = run(&cfg, Dataflow::Os, &conv, ConvInput::Ifmap);
+    let (plan, want) = conv_memory_plan(&cfg, Dataflow::Os, &conv.im2col(), 16)
+        .unwrap()
+        .unwrap();
+    assert_eq!(plan.a, Reuse::IfmapWindow);
+    assert_eq!(traffic(&s), want);
+    // One column tile (N = 16): a single pass over the ifmap.
+    assert_eq!(s.events.dram_a_read_bytes, conv.ifmap_bytes());
+    let expanded = memory_plan(&cfg, Dataflow::Os, conv.gemm().0)
+        .unwrap()
+        .unwrap()
+        .1;
+    assert!(expanded.a_read >= 8 * conv.ifmap_bytes());
+}
+
+/// A 1x1 convolution's im2col matrix is its ifmap: both ways move the same bytes.
+#[test]
+fn a_pointwise_convolution_is_its_own_matrix() {
+    let conv = Conv::unpadded((14, 14), (1, 1), 64, 32, 1);
+    let cfg = edge(16);
+    for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
+        let ifmap = run(&cfg, df, &conv, ConvInput::Ifmap);
+        let expanded = run(&cfg, df, &conv, ConvInput::Expanded);
+        assert_eq!(
+            ifmap.events.dram_a_read_bytes, expanded.events.dram_a_read_bytes,
+            "{df}"
+        );
+    }
+}
+
+/// A strided 1x1 convolution reads a quarter of its ifmap's pixels: whole rows would move 4x the
+/// bytes of the matrix, so A keeps the matrix.
+#[test]
+fn a_strided_pointwise_convolution_keeps_the_matrix() {
+    let conv = Conv::unpadded((56, 56), (1, 1), 64, 128, 2);
+    let cfg = edge(16);
+    let (plan, traffic) = conv_memory_plan(&cfg, Dataflow::Os, &conv.im2col(), 128)
+        .unwrap()
+        .unwrap();
+    assert!(!matches!(plan.a, Reuse::IfmapWhole | Reuse::IfmapWindow));
+    let expanded = memory_plan(&cfg, Dataflow::Os, conv.gemm().0)
+        .unwrap()
+        .unwrap();
+    assert_eq!((plan, traffic), expanded);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Any small convolution on any small machine: C is exact, the run ends (no deadlock), every
+    /// read finds its ifmap rows in buffer A (debug builds check each element's row in a physical
+    /// model of the ring), DRAM bytes equal the closed form, and the array's reads and MACs are
+    /// the expanded GEMM's.
+    #[test]
+    fn any_convolution_runs_exactly_from_its_ifmap(
+        (r, c) in (1u32..=8, 1u32..=8),
+        ka in 1u32..=3,
+        (bw, lat) in (1u32..=32, 0u32..=20),
+        df in prop_oneof![Just(Dataflow::Os), Just(Dataflow::Ws), Just(Dataflow::Is)],
+        (batch, h, w, ch) in (1usize..=2, 1usize..=24, 1usize..=24, 1usize..=8),
+        (fh, fw, sh, sw) in (1usize..=4, 1usize..=4, 1usize..=3, 1usize..=3),
+        (pt, pb, pl, pr) in (0usize..=2, 0usize..=2, 0usize..=2, 0usize..=2),
+        filters in 1usize..=20,
+    ) {
+        let conv = Conv {
+            batch, ifmap_h: h, ifmap_w: w, channels: ch, filter_h: fh, filter_w: fw, filters,
+            stride_h: sh, stride_w: sw, pad_top: pt, pad_bottom: pb, pad_left: pl,
+            pad_right: pr, groups: 1,
+        };
+        // Strides up to the filter size: the layers where the ifmap moves fewer bytes than the
+        // matrix (otherwise the run keeps the matrix in A, tested elsewhere).
+        prop_assume!(conv.check().is_ok() && sh <= fh && sw <= fw);
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap().with_shape(Some(r), Some(c)).unwrap();
+        cfg.buffers.a.capacity_kib = ka;
+        cfg.buffers.c.capacity_kib = 4;
+        cfg.dram.bytes_per_cycle = bw;
+        cfg.dram.latency_cycles = lat;
+        prop_assume!(cfg.validate().is_ok());
+        let Ok(Some((_, want))) = conv_memory_plan(&cfg, df, &conv.im2col(), filters) else {
+            prop_assume!(false);
+            unreachable!()
+        };
+        let s = run(&cfg, df, &conv, ConvInput::Ifmap);
+        let e = run(&cfg, df, &conv, ConvInput::Expanded);
+        prop_assert_eq!(traffic(&s), want);
+        prop_assert_eq!(s.events.a_buf_reads, e.events.a_buf_reads);
+        prop_assert_eq!(s.events.macs, e.events.macs);
+        prop_assert_eq!(traffic(&s).b_read, traffic(&e).b_read);
+    }
+}
