@@ -162,3 +162,37 @@ fn workloads_lists_every_builtin_network_with_its_macs() {
         "{text}"
     );
 }
+
+/// `--trace DIR` writes SCALE-Sim's trace files for every layer of a SCALE-Sim run, under
+/// `DIR/<dataflow>/layer<N>/`, one row per cycle (`cycle, addr...`).
+#[test]
+fn trace_writes_scalesim_trace_files_per_layer() {
+    let d = tempfile::tempdir().unwrap();
+    let trace = d.path().join("traces");
+    let out = succeeds(
+        systole()
+            .args([
+                "run",
+                "--arch",
+                "tiny-4x4",
+                "--topology",
+                &format!("{DATA}/mobilenet_dp.csv"),
+                "--dataflow",
+                "ws",
+                "--trace",
+            ])
+            .arg(&trace),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("traces written to"), "{text}");
+    let layers = std::fs::read_dir(trace.join("ws")).unwrap().count();
+    assert!(layers >= 2, "{layers} layer directories");
+    for name in systole_sim::trace::file_names() {
+        let f = trace.join("ws/layer0").join(name);
+        assert!(f.is_file(), "{} missing", f.display());
+    }
+    let first = std::fs::read_to_string(trace.join("ws/layer0/IFMAP_SRAM_TRACE.csv")).unwrap();
+    let row0: Vec<&str> = first.lines().next().unwrap().split(',').collect();
+    // Cycle 0, then one address per lane of buffer A (4 rows of PEs feed from it in WS).
+    assert_eq!((row0[0], row0.len()), ("0", 1 + 4), "{first:.200}");
+}

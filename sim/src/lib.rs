@@ -34,6 +34,7 @@ pub mod run;
 pub mod scalesim;
 pub mod stats;
 pub mod sweep;
+pub mod trace;
 pub mod workload;
 
 pub use array::schedule::GemmShape;

@@ -15,6 +15,7 @@ use crate::energy::{
 use crate::error::RunError;
 use crate::matrix::{reference_matmul, Matrix};
 use crate::stats::{AccessWindows, RunStats, Totals};
+use crate::trace::TraceWriter;
 use crate::workload::{LayerOp, Workload};
 
 /// One layer of a workload run in one dataflow. Everything is for one run of the layer.
@@ -91,6 +92,14 @@ pub enum WorkloadRunError {
         /// Why.
         reason: RunError,
     },
+    /// A trace file could not be written.
+    #[error("{}: cannot write the trace: {message}", path.display())]
+    Trace {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// Why.
+        message: String,
+    },
     /// `check` found a C that differs from the reference product (a model bug).
     #[error("layer `{layer}` ({dataflow}): C differs from the reference product")]
     Mismatch {
@@ -112,6 +121,21 @@ pub fn run_workload(
     energy: &EnergyModel,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<WorkloadRun, WorkloadRunError> {
+    run_workload_traced(cfg, workload, dataflows, check, energy, on_done, None)
+}
+
+/// [`run_workload`], also writing every run's per-cycle traces in SCALE-Sim's layout
+/// ([`crate::trace`]) to `trace/<dataflow>/layer<N>/` (layers numbered from 0, as SCALE-Sim
+/// numbers them; one run of each layer's GEMM).
+pub fn run_workload_traced(
+    cfg: &ArchConfig,
+    workload: &Workload,
+    dataflows: &[Dataflow],
+    check: bool,
+    energy: &EnergyModel,
+    on_done: &(dyn Fn() + Sync),
+    trace: Option<&std::path::Path>,
+) -> Result<WorkloadRun, WorkloadRunError> {
     let jobs: Vec<(Dataflow, usize)> = dataflows
         .iter()
         .flat_map(|&df| (0..workload.layers.len()).map(move |i| (df, i)))
@@ -126,7 +150,26 @@ pub fn run_workload(
                 reason: e,
             })?;
             let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
-            let mut windows = AccessWindows::default();
+            let trace_err = |path: &std::path::Path, e: std::io::Error| WorkloadRunError::Trace {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            };
+            let writer = match trace {
+                Some(dir) => {
+                    let dir = dir.join(df.name()).join(format!("layer{i}"));
+                    let lanes = crate::array::buffer_lanes(cfg, df);
+                    let w = TraceWriter::create(&dir, lanes, cfg.dram.bytes_per_cycle)
+                        .map_err(|e| trace_err(&dir, e))?;
+                    Some(
+                        match crate::array::ifmap_addresses(cfg, df, &layer.op, s.n) {
+                            Some(f) => w.with_ifmap(f),
+                            None => w,
+                        },
+                    )
+                }
+                None => None,
+            };
+            let mut probe = (AccessWindows::default(), writer);
             let (a, run) = match layer.op {
                 // A convolution's A is the im2col matrix of a random ifmap (padding zeros
                 // included), read from the ifmap or the expanded matrix as the config says.
@@ -138,12 +181,12 @@ pub fn run_workload(
                         2 * i as u64 + 1,
                     );
                     let a = geom.expand(ifmap.as_slice());
-                    let run = simulate_conv_with_probe(cfg, df, &geom, &a, &b, &mut windows);
+                    let run = simulate_conv_with_probe(cfg, df, &geom, &a, &b, &mut probe);
                     (a, run)
                 }
                 _ => {
                     let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
-                    let run = simulate_gemm_with_probe(cfg, df, &a, &b, &mut windows);
+                    let run = simulate_gemm_with_probe(cfg, df, &a, &b, &mut probe);
                     (a, run)
                 }
             };
@@ -151,7 +194,11 @@ pub fn run_workload(
                 layer: layer.name.clone(),
                 reason: e,
             })?;
+            let (mut windows, writer) = probe;
             windows.finish(run.stats.load_cycles);
+            if let Some(w) = writer {
+                w.finish().map_err(|(path, e)| trace_err(&path, e))?;
+            }
             if check && run.c != reference_matmul(&a, &b) {
                 return Err(WorkloadRunError::Mismatch {
                     layer: layer.name.clone(),

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::array::schedule::GemmShape;
-use crate::array::Probe;
+use crate::array::{DramRequest, Probe};
 use crate::config::{BufferId, Dataflow};
 use crate::events::EventCounts;
 
@@ -229,11 +229,11 @@ impl Probe for AccessWindows {
         }
     }
 
-    fn dram_request(&mut self, wall: u64, buf: BufferId, write: bool, _bytes: u64) {
-        match (buf, write) {
-            (BufferId::A, false) => widen(&mut self.wall_dram[0], wall),
-            (BufferId::B, false) => widen(&mut self.wall_dram[1], wall),
-            (BufferId::C, true) => widen(&mut self.wall_dram[2], wall),
+    fn dram_request(&mut self, req: &DramRequest) {
+        match (req.buf, req.write) {
+            (BufferId::A, false) => widen(&mut self.wall_dram[0], req.wall),
+            (BufferId::B, false) => widen(&mut self.wall_dram[1], req.wall),
+            (BufferId::C, true) => widen(&mut self.wall_dram[2], req.wall),
             _ => {}
         }
     }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use systole_sim::array::check_dataflow;
 use systole_sim::config::{ConvInput, Dataflow};
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
-use systole_sim::run::run_workload;
+use systole_sim::run::run_workload_traced;
 use systole_sim::scalesim::reports::reports as scalesim_reports;
 use systole_sim::scalesim::{read_cfg, read_topology};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
@@ -46,6 +46,11 @@ pub struct RunArgs {
     /// --scalesim-cfg].
     #[arg(long, value_enum, value_name = "WHAT")]
     conv_input: Option<ConvInputArg>,
+    /// Write per-cycle traces in SCALE-Sim's layout (IFMAP_SRAM_TRACE.csv and the others, one
+    /// row per cycle) to DIR/<dataflow>/layer<N>/. Large: one row per cycle per buffer, so use a
+    /// small workload or one --dataflow.
+    #[arg(long, value_name = "DIR")]
+    trace: Option<PathBuf>,
     /// Compare every layer's C with a plain reference matrix product (slower).
     #[arg(long)]
     check: bool,
@@ -129,9 +134,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} layer runs  {elapsed} (eta {eta})")
             .expect("valid template"),
     );
-    let result = run_workload(&cfg, &workload, &dataflows, args.check, &energy, &|| {
-        bar.inc(1)
-    });
+    let result = run_workload_traced(
+        &cfg,
+        &workload,
+        &dataflows,
+        args.check,
+        &energy,
+        &|| bar.inc(1),
+        args.trace.as_deref(),
+    );
     bar.finish_and_clear();
     // Name the workload as it was given (a file's path says where to look).
     let given = match &args.topology {
@@ -173,6 +184,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         if !args.json && !args.csv {
             println!(
                 "\nreport written to {} (summary.md, results.json, results.csv, plots as PNG and SVG)",
+                dir.display()
+            );
+        }
+    }
+    if let Some(dir) = &args.trace {
+        if !args.json && !args.csv {
+            println!(
+                "traces written to {}/<dataflow>/layer<N>/ (IFMAP_SRAM_TRACE.csv and the others, SCALE-Sim's layout)",
                 dir.display()
             );
         }

@@ -40,12 +40,120 @@ pub trait Probe {
     fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
         let _ = (cycle, buf, addr, values);
     }
-    /// The DMA issued a DRAM request of `bytes` for buffer `buf` (a read into it, or with
-    /// `write` a drain or spill out of it) in cycle `wall` counted from the start command, the
-    /// DMA's prologue included (contract cycle = `wall - load_cycles`).
-    fn dram_request(&mut self, wall: u64, buf: BufferId, write: bool, bytes: u64) {
-        let _ = (wall, buf, write, bytes);
+    /// The DMA issued a DRAM request (a read into a buffer, or a drain or spill out of C).
+    fn dram_request(&mut self, req: &DramRequest) {
+        let _ = req;
     }
+    /// The datapath starts (its cycle 0) after a prologue of `load_cycles` cycles in which the
+    /// DMA filled the buffers; called once, before the first access (0 with ideal memory).
+    fn start(&mut self, load_cycles: u64) {
+        let _ = load_cycles;
+    }
+}
+
+/// One DRAM request, as [`Probe::dram_request`] reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DramRequest {
+    /// The cycle it was issued, counted from the start command, the DMA's prologue included
+    /// (contract cycle = `wall - load_cycles`).
+    pub wall: u64,
+    /// The buffer it fills (a read) or empties (`write`: a drain or spill out of C).
+    pub buf: BufferId,
+    /// A write to DRAM.
+    pub write: bool,
+    /// Its bytes.
+    pub bytes: u64,
+    /// The address of its first element in the operand's DRAM image, in elements: for A, B and
+    /// C the buffer's vector layout (`vector x lanes + lane`, as the SRAM traces number them),
+    /// for an ifmap in A the NHWC ifmap (`row x W x C + offset`); the elements are consecutive.
+    pub first_elem: u64,
+    /// Bytes per element.
+    pub elem_bytes: u64,
+    /// The first byte slot it occupies on the bus (byte `i` moves in cycle
+    /// `(bus_slot + i) / bytes_per_cycle`, counted like `wall`).
+    pub bus_slot: u64,
+}
+
+/// A probe that may be absent.
+impl<P: Probe> Probe for Option<P> {
+    fn buffer_read(&mut self, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
+        if let Some(p) = self {
+            p.buffer_read(cycle, buf, addr, lanes);
+        }
+    }
+    fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
+        if let Some(p) = self {
+            p.buffer_write(cycle, buf, addr, values);
+        }
+    }
+    fn dram_request(&mut self, req: &DramRequest) {
+        if let Some(p) = self {
+            p.dram_request(req);
+        }
+    }
+    fn start(&mut self, load_cycles: u64) {
+        if let Some(p) = self {
+            p.start(load_cycles);
+        }
+    }
+}
+
+/// Two probes observing one run.
+impl<P: Probe, Q: Probe> Probe for (P, Q) {
+    fn buffer_read(&mut self, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
+        self.0.buffer_read(cycle, buf, addr, lanes);
+        self.1.buffer_read(cycle, buf, addr, lanes);
+    }
+    fn buffer_write(&mut self, cycle: u64, buf: BufferId, addr: usize, values: &[i32]) {
+        self.0.buffer_write(cycle, buf, addr, values);
+        self.1.buffer_write(cycle, buf, addr, values);
+    }
+    fn dram_request(&mut self, req: &DramRequest) {
+        self.0.dram_request(req);
+        self.1.dram_request(req);
+    }
+    fn start(&mut self, load_cycles: u64) {
+        self.0.start(load_cycles);
+        self.1.start(load_cycles);
+    }
+}
+
+/// For a layer whose run keeps its ifmap in buffer A: where each lane of each A vector reads in
+/// the ifmap (for traces). `None` when A holds a matrix.
+pub(crate) fn ifmap_addresses(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    op: &crate::workload::LayerOp,
+    n: usize,
+) -> Option<crate::trace::IfmapAddress> {
+    let crate::workload::LayerOp::Conv(conv) = op else {
+        return None;
+    };
+    let geom = conv.im2col();
+    let (plan, _) = conv_memory_plan(cfg, df, &geom, n).ok()??;
+    if !matches!(
+        plan.a,
+        crate::memory::dma::Reuse::IfmapWhole | crate::memory::dma::Reuse::IfmapWindow
+    ) {
+        return None;
+    }
+    let layout = Plan::for_conv(cfg, df, conv_shape(&geom, n), &geom).layout_a;
+    let w = geom.row_elems();
+    Some(Box::new(move |addr, lane| {
+        let (m, k) = layout.element(addr, lane)?;
+        geom.source(m, k)
+            .map(|(row, off)| row as u64 * w + off as u64)
+    }))
+}
+
+/// Lanes of one vector of buffers A, B and C in dataflow `df` (the widths of the SRAM traces).
+pub fn buffer_lanes(cfg: &ArchConfig, df: Dataflow) -> [usize; 3] {
+    let plan = Plan::new(cfg, df, GemmShape { m: 1, n: 1, k: 1 });
+    [
+        plan.layout_a.lanes,
+        plan.layout_b.lanes,
+        plan.layout_c.lanes,
+    ]
 }
 
 /// A probe that observes nothing.
@@ -559,6 +667,9 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
                 }
                 wall += waited;
             }
+        }
+        if t == 0 {
+            probe.start(load_cycles);
         }
         let now = wall - load_cycles;
         // Slots of C the datapath reads and writes this cycle (the DMA avoids their banks).

@@ -69,6 +69,11 @@ impl VectorLayout {
         (r < self.rows && c < self.cols).then_some((r, c))
     }
 
+    /// Matrix coordinates of lane `l` of the vector at `addr`, if inside the matrix.
+    pub(crate) fn element(&self, addr: usize, l: usize) -> Option<(usize, usize)> {
+        self.coords(addr / self.steps(), addr % self.steps(), l)
+    }
+
     /// Vectors of a matrix in address order, lanes outside the matrix zero.
     pub(crate) fn pack<T: Copy + Default>(&self, m: &Matrix<T>) -> Vec<T> {
         debug_assert_eq!((m.rows(), m.cols()), (self.rows, self.cols));

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use super::dram::DramBus;
 use super::im2col::{IfmapStream, Keep};
 use crate::array::schedule::{EdgeOp, OutOp, Plan, Port};
-use crate::array::Probe;
+use crate::array::{DramRequest, Probe};
 use crate::config::{ArchConfig, BufferId, Dataflow};
 use crate::error::RunError;
 use crate::events::EventCounts;
@@ -335,8 +335,9 @@ struct OutputStream {
     latency: i64,
     /// Rows held in each bank (written or being refetched, not yet drained).
     occupied: [u64; 2],
-    /// Rows waiting to be drained, in write order: (first cycle the DMA may read it, bank, lanes).
-    finals: VecDeque<(u64, usize, u32)>,
+    /// Rows waiting to be drained, in write order: (first cycle the DMA may read it, bank, lanes,
+    /// vector address).
+    finals: VecDeque<(u64, usize, u32, usize)>,
     drained: u64,
     /// Cycle from which the last drain has left the chip.
     drain_done: u64,
@@ -693,7 +694,7 @@ impl MemorySystem {
             OutputMode::Accumulate => plan.fold(op.fold).row_tile == c.last_row_tile,
         };
         if last {
-            c.finals.push_back((t + 1, bank, op.count as u32));
+            c.finals.push_back((t + 1, bank, op.count as u32, op.addr));
         }
         bank
     }
@@ -772,12 +773,21 @@ impl MemorySystem {
             .c
             .finals
             .front()
-            .is_some_and(|&(from, bank, _)| from <= t && free(c_read, bank))
+            .is_some_and(|&(from, bank, _, _)| from <= t && free(c_read, bank))
             && self.bus.can_issue(t)
         {
-            let (_, bank, lanes) = self.c.finals.pop_front().expect("checked");
+            let (_, bank, lanes, addr) = self.c.finals.pop_front().expect("checked");
             self.c.occupied[bank] -= 1;
             let bytes = u64::from(lanes) * 4;
+            probe.dram_request(&DramRequest {
+                wall: t,
+                buf: BufferId::C,
+                write: true,
+                bytes,
+                first_elem: (addr * plan.layout_c.lanes) as u64,
+                elem_bytes: 4,
+                bus_slot: self.bus.next_slot(t),
+            });
             // The write is booked as the DMA reads the row; the row cannot leave before its
             // SRAM read completes, L_C cycles later.
             let done = self.bus.issue(t, bytes).max(t + self.c.latency as u64 + 1);
@@ -789,7 +799,6 @@ impl MemorySystem {
             ev.c_buf_reads += cfg.words_for(BufferId::C, lanes);
             ev.c_buf_read_elems += u64::from(lanes);
             ev.dram_c_write_bytes += bytes;
-            probe.dram_request(t, BufferId::C, true, bytes);
             moved = true;
         }
         // Fetches, earliest deadline first (ties: C, A, B).
@@ -812,12 +821,20 @@ impl MemorySystem {
                 Stream::C => {
                     let (_, op) = self.c.rf_next.expect("candidate");
                     let bytes = op.count as u64 * 4;
+                    probe.dram_request(&DramRequest {
+                        wall: t,
+                        buf: BufferId::C,
+                        write: false,
+                        bytes,
+                        first_elem: (op.addr * plan.layout_c.lanes) as u64,
+                        elem_bytes: 4,
+                        bus_slot: self.bus.next_slot(t),
+                    });
                     let at = self.bus.issue(t, bytes);
                     let bank = self.c.bank(plan, &op);
                     self.c.occupied[bank] += 1;
                     self.c.rf_inflight.push_back((at, bank, op.count as u32));
                     ev.dram_c_read_bytes += bytes;
-                    probe.dram_request(t, BufferId::C, false, bytes);
                     self.c.advance(plan);
                 }
                 Stream::A if matches!(self.a, AStream::Ifmap(_)) => {
@@ -825,9 +842,18 @@ impl MemorySystem {
                         unreachable!("checked")
                     };
                     let bytes = s.fetch_bytes();
+                    let bus_slot = self.bus.next_slot(t);
                     let at = self.bus.issue(t, bytes);
-                    s.issue(plan, at);
-                    probe.dram_request(t, BufferId::A, false, bytes);
+                    let first_elem = s.issue(plan, at);
+                    probe.dram_request(&DramRequest {
+                        wall: t,
+                        buf: BufferId::A,
+                        write: false,
+                        bytes,
+                        first_elem,
+                        elem_bytes: s.elem_bytes(),
+                        bus_slot,
+                    });
                     ev.dram_a_read_bytes += bytes;
                 }
                 Stream::A | Stream::B => {
@@ -842,13 +868,26 @@ impl MemorySystem {
                     };
                     let op = s.next.expect("candidate");
                     let bytes = op.count as u64 * s.elem_bytes;
+                    let lanes = if buf == BufferId::A {
+                        plan.layout_a.lanes
+                    } else {
+                        plan.layout_b.lanes
+                    };
+                    probe.dram_request(&DramRequest {
+                        wall: t,
+                        buf,
+                        write: false,
+                        bytes,
+                        first_elem: (op.addr * lanes) as u64,
+                        elem_bytes: s.elem_bytes,
+                        bus_slot: self.bus.next_slot(t),
+                    });
                     let at = self.bus.issue(t, bytes);
                     s.inflight.push_back((at, op.count as u32));
                     #[cfg(debug_assertions)]
                     s.shadow.fetch(s.issued, op.addr);
                     s.issued += 1;
                     s.advance(plan);
-                    probe.dram_request(t, buf, false, bytes);
                     if buf == BufferId::A {
                         ev.dram_a_read_bytes += bytes;
                     } else {

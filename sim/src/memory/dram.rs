@@ -33,10 +33,15 @@ impl DramBus {
         self.booked < (t + self.latency + 1) * self.bytes_per_cycle
     }
 
+    /// The first byte slot a request issued in cycle `t` would occupy.
+    pub fn next_slot(&self, t: u64) -> u64 {
+        self.booked.max((t + self.latency) * self.bytes_per_cycle)
+    }
+
     /// Books a request of `bytes` issued in cycle `t`; returns the first cycle in which its data
     /// is complete.
     pub fn issue(&mut self, t: u64, bytes: u64) -> u64 {
-        let start = self.booked.max((t + self.latency) * self.bytes_per_cycle);
+        let start = self.next_slot(t);
         self.booked = start + bytes;
         self.booked.div_ceil(self.bytes_per_cycle)
     }

@@ -473,17 +473,24 @@ impl IfmapStream {
             .then(|| self.units.first_edge(plan, self.dma_unit) + plan.delta - self.latency)
     }
 
-    /// Issues the next fetch, whose data arrives in cycle `at`; returns its bytes.
-    pub(crate) fn issue(&mut self, plan: &Plan, at: u64) {
+    /// Issues the next fetch, whose data arrives in cycle `at`; returns the address of its first
+    /// element in the ifmap (`row x W x C`).
+    pub(crate) fn issue(&mut self, plan: &Plan, at: u64) -> u64 {
+        let row = self.dma_rows.expect("a fetch to issue").0;
         #[cfg(debug_assertions)]
         if !self.shadow.is_empty() {
-            let row = self.dma_rows.expect("candidate").0;
             let slot = (self.issued % self.capacity) as usize;
             self.shadow[slot] = Some((row, false));
         }
         self.inflight.push_back(at);
         self.issued += 1;
         self.advance(plan);
+        row * self.row_elems
+    }
+
+    /// Bytes per element.
+    pub(crate) fn elem_bytes(&self) -> u64 {
+        self.row_bytes / self.row_elems.max(1)
     }
 
     /// Bytes of one fetch.
