@@ -47,7 +47,7 @@ pub struct RunArgs {
     #[arg(long, value_enum, value_name = "WHAT")]
     conv_input: Option<ConvInputArg>,
     /// Write per-cycle traces in SCALE-Sim's layout (IFMAP_SRAM_TRACE.csv and the others, one
-    /// row per cycle) to DIR/<dataflow>/layer<N>/. Large: one row per cycle per buffer, so use a
+    /// row per cycle) to DIR/DATAFLOW/layerN/. Large: one row per cycle per buffer, so use a
     /// small workload or one --dataflow.
     #[arg(long, value_name = "DIR")]
     trace: Option<PathBuf>,
