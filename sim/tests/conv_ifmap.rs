@@ -60,8 +60,29 @@ fn a_3x3_convolution_reads_its_ifmap_once() {
             "{df}"
         );
         assert!(expanded.events.dram_a_read_bytes >= 28 * 28 * 288, "{df}");
-        // Fills are the ifmap's; the array's reads of A are the same gathered vectors.
+        // Fills are the ifmap's, row by row in whole vectors; the array's reads of A are the same
+        // gathered vectors.
         assert_eq!(ifmap.events.a_buf_write_elems, conv.ifmap_bytes(), "{df}");
+        let lanes = 16u32; // R = C = 16: A vectors have 16 lanes in every dataflow
+        let vectors_per_row = (28 * 32u64).div_ceil(u64::from(lanes));
+        assert_eq!(
+            ifmap.events.a_buf_writes,
+            28 * vectors_per_row * cfg.words_for(systole_sim::config::BufferId::A, lanes),
+            "{df}"
+        );
+        // Before cycle 0 the DMA brings the first unit's rows (at least one 896-byte row at
+        // 16 B/cycle, after the 100-cycle latency).
+        assert!(
+            ifmap.load_cycles >= 100 + 896 / 16,
+            "{df}: {}",
+            ifmap.load_cycles
+        );
+        // The array's schedule is the same: only stalls differ.
+        assert_eq!(
+            ifmap.total_cycles - ifmap.stall_cycles,
+            expanded.total_cycles - expanded.stall_cycles,
+            "{df}"
+        );
         assert_eq!(
             ifmap.events.a_buf_reads, expanded.events.a_buf_reads,
             "{df}"
@@ -92,12 +113,21 @@ fn a_large_ifmap_streams_through_a_window() {
     assert!(expanded.a_read >= 8 * conv.ifmap_bytes());
 }
 
-/// A 1x1 convolution's im2col matrix is its ifmap: both ways move the same bytes.
+/// A 1x1 convolution's im2col matrix is its ifmap: both ways move the same bytes, and the tie
+/// keeps the matrix.
 #[test]
 fn a_pointwise_convolution_is_its_own_matrix() {
     let conv = Conv::unpadded((14, 14), (1, 1), 64, 32, 1);
     let cfg = edge(16);
     for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
+        let plan = conv_memory_plan(&cfg, df, &conv.im2col(), 32)
+            .unwrap()
+            .unwrap()
+            .0;
+        assert!(
+            !matches!(plan.a, Reuse::IfmapWhole | Reuse::IfmapWindow),
+            "{df}"
+        );
         let ifmap = run(&cfg, df, &conv, ConvInput::Ifmap);
         let expanded = run(&cfg, df, &conv, ConvInput::Expanded);
         assert_eq!(
@@ -136,19 +166,20 @@ proptest! {
         ka in 1u32..=3,
         (bw, lat) in (1u32..=32, 0u32..=20),
         df in prop_oneof![Just(Dataflow::Os), Just(Dataflow::Ws), Just(Dataflow::Is)],
-        (batch, h, w, ch) in (1usize..=2, 1usize..=24, 1usize..=24, 1usize..=8),
+        (batch, h, w, ch, groups) in (1usize..=3, 1usize..=24, 1usize..=24, 1usize..=8, 1usize..=2),
         (fh, fw, sh, sw) in (1usize..=4, 1usize..=4, 1usize..=3, 1usize..=3),
         (pt, pb, pl, pr) in (0usize..=2, 0usize..=2, 0usize..=2, 0usize..=2),
         filters in 1usize..=20,
+        any_stride in proptest::bool::weighted(0.2),
     ) {
         let conv = Conv {
-            batch, ifmap_h: h, ifmap_w: w, channels: ch, filter_h: fh, filter_w: fw, filters,
-            stride_h: sh, stride_w: sw, pad_top: pt, pad_bottom: pb, pad_left: pl,
-            pad_right: pr, groups: 1,
+            batch, ifmap_h: h, ifmap_w: w, channels: ch * groups, filter_h: fh, filter_w: fw,
+            filters: filters * groups, stride_h: sh, stride_w: sw, pad_top: pt, pad_bottom: pb,
+            pad_left: pl, pad_right: pr, groups,
         };
-        // Strides up to the filter size: the layers where the ifmap moves fewer bytes than the
-        // matrix (otherwise the run keeps the matrix in A, tested elsewhere).
-        prop_assume!(conv.check().is_ok() && sh <= fh && sw <= fw);
+        // Mostly strides up to the filter size, the layers where the ifmap moves fewer bytes
+        // than the matrix (otherwise the run keeps the matrix in A).
+        prop_assume!(conv.check().is_ok() && (any_stride || (sh <= fh && sw <= fw)));
         let mut cfg = ArchConfig::preset("tiny-4x4").unwrap().with_shape(Some(r), Some(c)).unwrap();
         cfg.buffers.a.capacity_kib = ka;
         cfg.buffers.c.capacity_kib = 4;
@@ -165,5 +196,8 @@ proptest! {
         prop_assert_eq!(s.events.a_buf_reads, e.events.a_buf_reads);
         prop_assert_eq!(s.events.macs, e.events.macs);
         prop_assert_eq!(traffic(&s).b_read, traffic(&e).b_read);
+        // Fills are what came from DRAM; the array's schedule is the same, only stalls differ.
+        prop_assert_eq!(s.events.a_buf_write_elems, s.events.dram_a_read_bytes);
+        prop_assert_eq!(s.total_cycles - s.stall_cycles, e.total_cycles - e.stall_cycles);
     }
 }

@@ -556,13 +556,13 @@ impl MemorySystem {
             started: false,
         };
         // A convolution's ifmap goes in buffer A when its rows fit and move fewer bytes than the
-        // expanded matrix would (whole rows carry every channel and column: a strided 1x1 layer,
+        // expanded matrix would (a tie, as in a 1x1 stride-1 layer, keeps the matrix) (whole rows carry every channel and column: a strided 1x1 layer,
         // or a WS fold that reads a slice of the channels, can cost more than the matrix).
         if let Some(s) = plan
             .ifmap
             .and_then(|geom| IfmapStream::new(cfg, plan, geom))
         {
-            if s.traffic(plan) <= mem.traffic(plan).a_read {
+            if s.traffic(plan) < mem.traffic(plan).a_read {
                 mem.a = AStream::Ifmap(s);
             }
         }
@@ -639,7 +639,7 @@ impl MemorySystem {
     pub(crate) fn on_read(&mut self, plan: &Plan, buf: BufferId, f: usize, addr: usize) {
         let Some(s) = self.operand_mut(buf) else {
             if let AStream::Ifmap(s) = &mut self.a {
-                s.on_read(plan);
+                s.on_read(plan, f, addr);
             }
             return;
         };
@@ -734,7 +734,7 @@ impl MemorySystem {
         let rf_due = self.c.rf_deadline(plan);
         // Arrivals: one vector per buffer per cycle through its write port.
         if let AStream::Ifmap(s) = &mut self.a {
-            moved |= s.land(t, ev);
+            moved |= s.land(cfg, t, ev);
         }
         for buf in [BufferId::A, BufferId::B] {
             let Some(s) = self.operand_mut(buf) else {
@@ -841,10 +841,10 @@ impl MemorySystem {
                     let AStream::Ifmap(s) = &mut self.a else {
                         unreachable!("checked")
                     };
-                    let bytes = s.fetch_bytes();
+                    let (bytes, first_elem) = s.next_burst();
                     let bus_slot = self.bus.next_slot(t);
                     let at = self.bus.issue(t, bytes);
-                    let first_elem = s.issue(plan, at);
+                    s.issue(plan, at);
                     probe.dram_request(&DramRequest {
                         wall: t,
                         buf: BufferId::A,

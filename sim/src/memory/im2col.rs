@@ -6,8 +6,9 @@
 //! `(m, k)` of the im2col matrix); what changes is what buffer A holds and what crosses the DRAM
 //! port. Buffer A holds whole *ifmap rows*: row `(n, ih)` of the unpadded NHWC ifmap, `W x C`
 //! elements of one channel group. The address unit turns `(m, k)` into the row, column and
-//! channel, and supplies zero for padding. The DMA fetches ifmap rows, one DRAM request per row,
-//! in increasing order, into a ring of `capacity / (W x C)` row slots.
+//! channel, and supplies zero for padding. A row starts on a vector boundary and takes whole
+//! vectors; the DMA fetches rows in increasing order, one DRAM request (burst) per vector, into a
+//! ring of row slots.
 //!
 //! The reads are grouped into *units*, each of which needs an interval of ifmap rows resident:
 //! - OS (A streams into the rows, lanes over output pixels): a fold (its row tile's pixels, every
@@ -21,7 +22,7 @@
 //! above the window are fetched. A unit whose interval starts below the window (a new column tile
 //! in OS, a new fold in WS) restarts the window: every row is freed and fetched again. When the
 //! whole ifmap fits, every row is fetched once and stays. When one unit's interval alone does
-//! not fit, or when whole rows would move more bytes than the expanded matrix (a strided 1x1
+//! not fit, or when whole rows would move as many bytes as the expanded matrix or more (a strided 1x1
 //! layer; a WS fold reading a slice of the channels), the run keeps the expanded matrix in A
 //! (the memory plan says which).
 
@@ -343,23 +344,22 @@ pub(crate) struct IfmapStream {
     units: Units,
     pub(crate) keep: Keep,
     latency: i64,
-    /// Row slots in the buffer.
+    /// Row slots in the buffer (a row takes `row_vectors` whole vectors).
     pub(crate) capacity: u64,
-    /// Bytes of one row in DRAM; write-port cycles and SRAM words to write one row.
-    row_bytes: u64,
-    row_cycles: u64,
-    row_words: u64,
+    /// Elements of one row, vectors (bursts) it takes, lanes per vector and bytes per element.
     row_elems: u64,
+    row_vectors: u64,
+    lanes: u64,
+    elem_bytes: u64,
     /// The DMA's cursor: its window, the unit it is in and the rows still to fetch for it.
     dma: Window,
     dma_unit: usize,
     dma_rows: Option<(u64, u64)>,
-    /// Fetches issued, their arrival cycles, the write port's next free cycle, rows being written
-    /// (the cycle in which each is complete), and rows written.
+    /// Rows whose first burst was issued, bursts of the current row still to issue, bursts in
+    /// flight (arrival cycle, elements, last of its row), and rows written.
     pub(crate) issued: u64,
-    inflight: VecDeque<u64>,
-    port_free: u64,
-    landing: VecDeque<u64>,
+    bursts_left: u64,
+    inflight: VecDeque<(u64, u64, bool)>,
     pub(crate) written: u64,
     /// The read side: its window, its unit, reads left in it, and what the unit needs written.
     reads: Window,
@@ -380,7 +380,9 @@ impl IfmapStream {
     pub(crate) fn new(cfg: &ArchConfig, plan: &Plan, geom: Im2col) -> Option<Self> {
         let units = Units { df: plan.df, geom };
         let lanes = plan.layout_a.lanes as u64;
-        let capacity = cfg.buffer_depth(BufferId::A) * lanes / geom.row_elems().max(1);
+        // Rows start on a vector boundary: a row takes whole vectors.
+        let row_vectors = geom.row_elems().div_ceil(lanes).max(1);
+        let capacity = cfg.buffer_depth(BufferId::A) / row_vectors;
         let keep = if geom.rows() <= capacity {
             Keep::Whole
         } else {
@@ -390,30 +392,21 @@ impl IfmapStream {
         if s.peak > capacity || capacity == 0 {
             return None;
         }
-        let row_elems = geom.row_elems();
-        let (full, rem) = (row_elems / lanes, row_elems % lanes);
-        let lane_words = cfg.words_for(BufferId::A, lanes as u32);
         let mut a = IfmapStream {
             units,
             keep,
             latency: i64::from(cfg.buffer(BufferId::A).read_latency),
             capacity,
-            row_bytes: row_elems * u64::from(cfg.element_bits(BufferId::A).div_ceil(8)),
-            row_cycles: full + u64::from(rem > 0),
-            row_words: full * lane_words
-                + if rem > 0 {
-                    cfg.words_for(BufferId::A, rem as u32)
-                } else {
-                    0
-                },
-            row_elems,
+            row_elems: geom.row_elems(),
+            row_vectors,
+            lanes,
+            elem_bytes: u64::from(cfg.element_bits(BufferId::A).div_ceil(8)),
             dma: Window::new(keep),
             dma_unit: 0,
             dma_rows: None,
             issued: 0,
+            bursts_left: 0,
             inflight: VecDeque::new(),
-            port_free: 0,
-            landing: VecDeque::new(),
             written: 0,
             reads: Window::new(keep),
             read_unit: 0,
@@ -438,7 +431,7 @@ impl IfmapStream {
 
     /// Bytes of A this run reads from DRAM, in closed form (a dry run of the window).
     pub(crate) fn traffic(&self, plan: &Plan) -> u64 {
-        survey(&self.units, plan, self.keep).fetched * self.row_bytes
+        survey(&self.units, plan, self.keep).fetched * self.row_elems * self.elem_bytes
     }
 
     /// Moves the DMA to the next row to fetch.
@@ -465,54 +458,69 @@ impl IfmapStream {
         }
     }
 
-    /// The deadline of the next fetch (the edge time of its unit's first read, as the controller
-    /// counts cycles), if a slot is free for it.
+    /// The deadline of the next burst (the edge time of its unit's first read, as the controller
+    /// counts cycles): a row's first burst needs a free row slot, the rest follow it.
     pub(crate) fn deadline(&self, plan: &Plan) -> Option<i64> {
         self.dma_rows?;
-        (self.issued < self.retired + self.capacity)
+        (self.bursts_left > 0 || self.issued < self.retired + self.capacity)
             .then(|| self.units.first_edge(plan, self.dma_unit) + plan.delta - self.latency)
     }
 
-    /// Issues the next fetch, whose data arrives in cycle `at`; returns the address of its first
-    /// element in the ifmap (`row x W x C`).
-    pub(crate) fn issue(&mut self, plan: &Plan, at: u64) -> u64 {
-        let row = self.dma_rows.expect("a fetch to issue").0;
-        #[cfg(debug_assertions)]
-        if !self.shadow.is_empty() {
-            let slot = (self.issued % self.capacity) as usize;
-            self.shadow[slot] = Some((row, false));
+    /// The next burst: its bytes and the ifmap address of its first element (`row x W x C +
+    /// offset`). A row goes out as one burst per vector, so that it never holds the DRAM bus for
+    /// long (other streams' requests interleave).
+    pub(crate) fn next_burst(&self) -> (u64, u64) {
+        let row = self.dma_rows.expect("a burst to issue").0;
+        let b = if self.bursts_left == 0 {
+            0
+        } else {
+            self.row_vectors - self.bursts_left
+        };
+        let elems = (self.row_elems - b * self.lanes).min(self.lanes);
+        (
+            elems * self.elem_bytes,
+            row * self.row_elems + b * self.lanes,
+        )
+    }
+
+    /// Issues the next burst, whose data arrives in cycle `at`.
+    pub(crate) fn issue(&mut self, plan: &Plan, at: u64) {
+        let (bytes, _) = self.next_burst();
+        if self.bursts_left == 0 {
+            #[cfg(debug_assertions)]
+            if !self.shadow.is_empty() {
+                let row = self.dma_rows.expect("a burst to issue").0;
+                let slot = (self.issued % self.capacity) as usize;
+                self.shadow[slot] = Some((row, false));
+            }
+            self.issued += 1;
+            self.bursts_left = self.row_vectors;
         }
-        self.inflight.push_back(at);
-        self.issued += 1;
-        self.advance(plan);
-        row * self.row_elems
+        self.bursts_left -= 1;
+        let last = self.bursts_left == 0;
+        self.inflight
+            .push_back((at, bytes / self.elem_bytes.max(1), last));
+        if last {
+            self.advance(plan);
+        }
     }
 
     /// Bytes per element.
     pub(crate) fn elem_bytes(&self) -> u64 {
-        self.row_bytes / self.row_elems.max(1)
+        self.elem_bytes
     }
 
-    /// Bytes of one fetch.
-    pub(crate) fn fetch_bytes(&self) -> u64 {
-        self.row_bytes
-    }
-
-    /// One cycle of the write port: an arrived row starts its write when the port is free; a row
-    /// whose last vector is written this cycle is readable from the next. Returns whether
-    /// anything moved.
-    pub(crate) fn land(&mut self, t: u64, ev: &mut EventCounts) -> bool {
-        let mut moved = false;
-        if self.inflight.front().is_some_and(|&at| at <= t) && self.port_free <= t {
-            self.inflight.pop_front();
-            self.port_free = t + self.row_cycles;
-            self.landing.push_back(t + self.row_cycles - 1);
-            ev.a_buf_writes += self.row_words;
-            ev.a_buf_write_elems += self.row_elems;
-            moved = true;
+    /// One cycle of the write port: an arrived burst is written (one vector per cycle); a row
+    /// whose last burst is written is readable from the next cycle. Returns whether anything
+    /// moved.
+    pub(crate) fn land(&mut self, cfg: &ArchConfig, t: u64, ev: &mut EventCounts) -> bool {
+        if !self.inflight.front().is_some_and(|&(at, _, _)| at <= t) {
+            return false;
         }
-        while self.landing.front().is_some_and(|&done| done <= t) {
-            self.landing.pop_front();
+        let (_, elems, last) = self.inflight.pop_front().expect("checked");
+        ev.a_buf_writes += cfg.words_for(BufferId::A, elems as u32);
+        ev.a_buf_write_elems += elems;
+        if last {
             #[cfg(debug_assertions)]
             if !self.shadow.is_empty() {
                 let slot = (self.written % self.capacity) as usize;
@@ -521,16 +529,13 @@ impl IfmapStream {
                 }
             }
             self.written += 1;
-            moved = true;
         }
-        moved
+        true
     }
 
-    /// The next cycle in which a row starts or finishes its write.
+    /// The arrival cycle of the next burst.
     pub(crate) fn next_arrival(&self) -> Option<u64> {
-        let start = self.inflight.front().map(|&at| at.max(self.port_free));
-        let done = self.landing.front().copied();
-        [start, done].into_iter().flatten().min()
+        self.inflight.front().map(|x| x.0)
     }
 
     /// Whether the next read finds its unit's rows written.
@@ -539,9 +544,11 @@ impl IfmapStream {
     }
 
     /// The controller issued the next read of A.
-    pub(crate) fn on_read(&mut self, plan: &Plan) {
+    pub(crate) fn on_read(&mut self, plan: &Plan, fold: usize, addr: usize) {
         #[cfg(debug_assertions)]
-        self.check_read(plan);
+        self.check_read(plan, fold, addr);
+        #[cfg(not(debug_assertions))]
+        let _ = (fold, addr);
         self.reads_left -= 1;
         if self.reads_left > 0 {
             return;
@@ -565,12 +572,23 @@ impl IfmapStream {
     /// Debug builds: every row the read takes an element from is in its slot, written, and not
     /// overwritten. Which rows those are comes from [`Im2col::source`], element by element.
     #[cfg(debug_assertions)]
-    fn check_read(&self, plan: &Plan) {
+    fn check_read(&self, plan: &Plan, fold: usize, addr: usize) {
+        let j = self.units.reads(plan, self.read_unit) - self.reads_left;
+        let (f, t, (m0, m1), (k0, k1)) = self.units.read(plan, self.read_unit, j);
+        // The read the units expect is the one the controller issued.
+        let port = if plan.df == Dataflow::Is {
+            Port::Top
+        } else {
+            Port::Left
+        };
+        assert_eq!(
+            (f, plan.edge_op(port, f, t).addr),
+            (fold, addr),
+            "internal error: the ifmap buffer expected another read"
+        );
         if self.shadow.is_empty() {
             return;
         }
-        let j = self.units.reads(plan, self.read_unit) - self.reads_left;
-        let (_, _, (m0, m1), (k0, k1)) = self.units.read(plan, self.read_unit, j);
         for m in m0..=m1 {
             for k in k0..=k1 {
                 let Some((row, _)) = self.units.geom.source(m, k) else {
