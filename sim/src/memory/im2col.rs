@@ -514,7 +514,7 @@ impl IfmapStream {
     /// whose last burst is written is readable from the next cycle. Returns whether anything
     /// moved.
     pub(crate) fn land(&mut self, cfg: &ArchConfig, t: u64, ev: &mut EventCounts) -> bool {
-        if !self.inflight.front().is_some_and(|&(at, _, _)| at <= t) {
+        if self.inflight.front().is_none_or(|&(at, _, _)| at > t) {
             return false;
         }
         let (_, elems, last) = self.inflight.pop_front().expect("checked");
