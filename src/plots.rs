@@ -237,14 +237,7 @@ impl Plot for Bars {
                     Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.filled())
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart).map_err(err)?;
         root.present().map_err(err)?;
         Ok(())
     }
@@ -567,14 +560,7 @@ impl Plot for Scatter {
                     .map(|&p| Circle::new(p, 7, BLACK.stroke_width(2))),
             )
             .map_err(err)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 16))
-            .draw()
-            .map_err(err)?;
+        draw_legend(&mut chart).map_err(err)?;
         root.present().map_err(err)?;
         Ok(())
     }
@@ -643,4 +629,17 @@ pub fn write_sweep_plots(
         written.push((title, stem));
     }
     Ok(written)
+}
+
+/// The legend every chart with series draws: upper right, on a light box.
+fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 16))
+        .draw()
 }

@@ -145,7 +145,11 @@ pub fn run_workload_traced(
         .map(|&(df, i)| {
             let layer = &workload.layers[i];
             let s = layer.shape();
-            crate::array::check_gemm(cfg, df, s).map_err(|e| WorkloadRunError::Layer {
+            match layer.op {
+                LayerOp::Conv(conv) => crate::array::check_conv(cfg, df, &conv.im2col(), s.n),
+                _ => crate::array::check_gemm(cfg, df, s),
+            }
+            .map_err(|e| WorkloadRunError::Layer {
                 layer: layer.name.clone(),
                 reason: e,
             })?;

@@ -13,9 +13,9 @@
 //! traces have one row per cycle from cycle 0 to the buffer's last access (idle cycles, stalls
 //! included, are rows of `-1`), `w` = the buffer's vector lanes, `addr_i` = element address
 //! `vector x lanes + i` in the buffer's layout; when buffer A holds a convolution's ifmap, its
-//! lanes list the NHWC ifmap addresses the im2col unit reads (`-1` for a padding zero). DRAM traces have a row for each cycle in which
-//! the port moves bytes of that operand, `w` = elements per bus cycle; an element is listed in
-//! the cycle that moves its first byte. Cycles are the contract's (cycle 0 = the first buffer
+//! lanes list the NHWC ifmap addresses the im2col unit reads (`-1` for a padding zero). DRAM
+//! traces have a row for each cycle in which the port moves bytes of that operand, `w` =
+//! elements per bus cycle; an element is listed in the cycle that moves its first byte. Cycles are the contract's (cycle 0 = the first buffer
 //! read; the DMA's prologue is negative, as in `DETAILED_ACCESS_REPORT.csv`). Addresses carry
 //! SCALE-Sim's default offsets: ifmap 0, filter 10,000,000, ofmap 20,000,000.
 
@@ -141,9 +141,7 @@ pub type IfmapAddress = Box<dyn Fn(usize, usize) -> Option<u64> + Send>;
 /// Writes a run's traces into one directory (a [`Probe`]). I/O errors are kept and returned by
 /// [`TraceWriter::finish`].
 pub struct TraceWriter {
-    dir: PathBuf,
     ifmap: Option<IfmapAddress>,
-    lanes: [usize; 3],
     bytes_per_cycle: u64,
     sram: Vec<SramTrace>,
     dram: Vec<DramTrace>,
@@ -187,9 +185,7 @@ impl TraceWriter {
             })
             .collect::<std::io::Result<_>>()?;
         Ok(TraceWriter {
-            dir: dir.to_path_buf(),
             ifmap: None,
-            lanes,
             bytes_per_cycle: bpc,
             sram,
             dram,
@@ -231,11 +227,6 @@ impl TraceWriter {
         }
     }
 
-    /// The directory written.
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Records the first error, naming file `i` (SRAM files first, then DRAM files).
     fn keep(&mut self, i: usize, r: std::io::Result<()>) {
         if let Err(e) = r {
@@ -249,11 +240,8 @@ impl TraceWriter {
     }
 
     fn sram(&mut self, i: usize, cycle: u64, buf: BufferId, addr: usize, lanes: usize) {
-        let width = match buf {
-            BufferId::A => self.lanes[0],
-            BufferId::B => self.lanes[1],
-            BufferId::C => self.lanes[2],
-        };
+        // The file is as wide as the buffer's vectors.
+        let width = self.sram[i].file.width;
         let first = (offset(buf) + (addr * width) as u64) as i64;
         let r = match (&self.ifmap, buf) {
             (Some(f), BufferId::A) => self.sram[i].access(

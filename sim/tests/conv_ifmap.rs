@@ -11,12 +11,7 @@ use systole_sim::stats::RunStats;
 use systole_sim::workload::layer::Conv;
 
 fn traffic(s: &RunStats) -> DramTraffic {
-    DramTraffic {
-        a_read: s.events.dram_a_read_bytes,
-        b_read: s.events.dram_b_read_bytes,
-        c_read: s.events.dram_c_read_bytes,
-        c_write: s.events.dram_c_write_bytes,
-    }
+    DramTraffic::counted(&s.events)
 }
 
 /// Runs one group of `conv` with A as `input`; checks C.
@@ -151,6 +146,34 @@ fn a_strided_pointwise_convolution_keeps_the_matrix() {
         .unwrap()
         .unwrap();
     assert_eq!((plan, traffic), expanded);
+}
+
+/// A layer whose stride skips most of a huge ifmap has a tiny GEMM but an ifmap too large for the
+/// in-memory model: an error naming the layer, not an allocation that brings the machine down.
+#[test]
+fn a_huge_ifmap_is_refused_before_it_is_built() {
+    use systole_sim::energy::EnergyModel;
+    use systole_sim::run::run_workload;
+    use systole_sim::workload::{Layer, LayerOp, Workload};
+    let conv = Conv::unpadded((65536, 65536), (1, 1), 4, 8, 65536);
+    assert_eq!(conv.gemm().0.m, 1);
+    let w = Workload {
+        name: "huge".into(),
+        source: "test".into(),
+        layers: vec![Layer::new("sparse", LayerOp::Conv(conv))],
+        notes: vec![],
+    };
+    let e = run_workload(
+        &edge(16),
+        &w,
+        &[Dataflow::Os],
+        false,
+        &EnergyModel::default(),
+        &|| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("sparse") && e.contains("host memory"), "{e}");
 }
 
 proptest! {

@@ -20,12 +20,7 @@ fn run(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize) -> RunStats
 }
 
 fn traffic(s: &RunStats) -> DramTraffic {
-    DramTraffic {
-        a_read: s.events.dram_a_read_bytes,
-        b_read: s.events.dram_b_read_bytes,
-        c_read: s.events.dram_c_read_bytes,
-        c_write: s.events.dram_c_write_bytes,
-    }
+    DramTraffic::counted(&s.events)
 }
 
 fn edge(bytes_per_cycle: u32) -> ArchConfig {

@@ -251,7 +251,7 @@ pub fn conv_memory_plan(
     n: usize,
 ) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
     let shape = conv_shape(geom, n);
-    check_gemm(cfg, df, shape)?;
+    check_conv(cfg, df, geom, n)?;
     Ok(match cfg.memory {
         MemoryModel::Ideal => None,
         MemoryModel::Dram => {
@@ -260,6 +260,16 @@ pub fn conv_memory_plan(
             Some((mem.plan(), mem.traffic(&plan)))
         }
     })
+}
+
+/// [`check_gemm`] for one channel group of a convolution with `n` filters: the host memory the
+/// in-memory model needs counts the ifmap too (a large stride makes it far bigger than the GEMM).
+pub fn check_conv(cfg: &ArchConfig, df: Dataflow, geom: &Im2col, n: usize) -> Result<(), RunError> {
+    let shape = conv_shape(geom, n);
+    check_gemm(cfg, df, shape)?;
+    let ifmap = geom.rows().saturating_mul(geom.row_elems());
+    let plan = Plan::new(cfg, df, shape);
+    schedule::check_footprint(shape, plan.footprint_bytes().saturating_add(ifmap))
 }
 
 fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {

@@ -556,13 +556,14 @@ impl MemorySystem {
             started: false,
         };
         // A convolution's ifmap goes in buffer A when its rows fit and move fewer bytes than the
-        // expanded matrix would (a tie, as in a 1x1 stride-1 layer, keeps the matrix) (whole rows carry every channel and column: a strided 1x1 layer,
-        // or a WS fold that reads a slice of the channels, can cost more than the matrix).
+        // expanded matrix would. Whole rows carry every channel and column, so a strided 1x1
+        // layer, or a WS fold that reads a slice of the channels, can cost more than the matrix;
+        // a tie (a 1x1 stride-1 layer) keeps the matrix.
         if let Some(s) = plan
             .ifmap
             .and_then(|geom| IfmapStream::new(cfg, plan, geom))
         {
-            if s.traffic(plan) < mem.traffic(plan).a_read {
+            if s.traffic() < mem.traffic(plan).a_read {
                 mem.a = AStream::Ifmap(s);
             }
         }
@@ -592,7 +593,7 @@ impl MemorySystem {
     pub(crate) fn traffic(&self, plan: &Plan) -> DramTraffic {
         let mut t = DramTraffic::of(plan, &self.plan());
         if let AStream::Ifmap(s) = &self.a {
-            t.a_read = s.traffic(plan);
+            t.a_read = s.traffic();
         }
         t
     }
@@ -1017,6 +1018,16 @@ impl DramTraffic {
             b_read: fb * base.b_read,
             c_read,
             c_write,
+        }
+    }
+
+    /// The bytes a run counted, one by one, in its events.
+    pub fn counted(ev: &EventCounts) -> DramTraffic {
+        DramTraffic {
+            a_read: ev.dram_a_read_bytes,
+            b_read: ev.dram_b_read_bytes,
+            c_read: ev.dram_c_read_bytes,
+            c_write: ev.dram_c_write_bytes,
         }
     }
 

@@ -75,12 +75,12 @@ impl Im2col {
 
     /// Ifmap rows (`batch x ifmap_h`): the DMA's unit of transfer.
     pub fn rows(&self) -> u64 {
-        (self.batch * self.ifmap_h) as u64
+        (self.batch as u64).saturating_mul(self.ifmap_h as u64)
     }
 
     /// Elements of one ifmap row (`ifmap_w x channels`).
     pub fn row_elems(&self) -> u64 {
-        (self.ifmap_w * self.channels) as u64
+        (self.ifmap_w as u64).saturating_mul(self.channels as u64)
     }
 
     /// Where element `(m, k)` of the im2col matrix comes from: `(ifmap row, offset in the row)`,
@@ -102,14 +102,40 @@ impl Im2col {
             .then_some((n * self.ifmap_h + ih, iw * self.channels + c))
     }
 
-    /// The im2col matrix of an ifmap given as `rows() x row_elems()` int8 values (NHWC).
+    /// The im2col matrix of an ifmap given as `rows() x row_elems()` int8 values (NHWC): each
+    /// output pixel's filter window, one run of `channels` values per filter tap, zeros for
+    /// padding (element by element this is [`Im2col::source`]).
     pub fn expand(&self, ifmap: &[i8]) -> Matrix<i8> {
         let (m, k) = self.mk();
-        let w = self.row_elems() as usize;
-        Matrix::from_fn(m, k, |i, j| {
-            self.source(i, j)
-                .map_or(0, |(row, off)| ifmap[row * w + off])
-        })
+        let c = self.channels;
+        let mut out = vec![0i8; m * k];
+        for (i, row) in out.chunks_exact_mut(k.max(1)).enumerate() {
+            let (n, p) = (
+                i / (self.ofmap_h * self.ofmap_w),
+                i % (self.ofmap_h * self.ofmap_w),
+            );
+            let (oh, ow) = (p / self.ofmap_w, p % self.ofmap_w);
+            for fh in 0..self.filter_h {
+                let Some(ih) = (oh * self.stride_h + fh)
+                    .checked_sub(self.pad_top)
+                    .filter(|&ih| ih < self.ifmap_h)
+                else {
+                    continue;
+                };
+                for fw in 0..self.filter_w {
+                    let Some(iw) = (ow * self.stride_w + fw)
+                        .checked_sub(self.pad_left)
+                        .filter(|&iw| iw < self.ifmap_w)
+                    else {
+                        continue;
+                    };
+                    let from = ((n * self.ifmap_h + ih) * self.ifmap_w + iw) * c;
+                    let to = (fh * self.filter_w + fw) * c;
+                    row[to..to + c].copy_from_slice(&ifmap[from..from + c]);
+                }
+            }
+        }
+        Matrix::from_vec(m, k, out).expect("m x k values")
     }
 
     /// An interval of ifmap rows holding every row the elements `m0..=m1` x `k0..=k1` read, `None`
@@ -346,6 +372,8 @@ pub(crate) struct IfmapStream {
     latency: i64,
     /// Row slots in the buffer (a row takes `row_vectors` whole vectors).
     pub(crate) capacity: u64,
+    /// Rows the whole run fetches (from the dry run).
+    fetched: u64,
     /// Elements of one row, vectors (bursts) it takes, lanes per vector and bytes per element.
     row_elems: u64,
     row_vectors: u64,
@@ -397,6 +425,7 @@ impl IfmapStream {
             keep,
             latency: i64::from(cfg.buffer(BufferId::A).read_latency),
             capacity,
+            fetched: s.fetched,
             row_elems: geom.row_elems(),
             row_vectors,
             lanes,
@@ -430,8 +459,8 @@ impl IfmapStream {
     }
 
     /// Bytes of A this run reads from DRAM, in closed form (a dry run of the window).
-    pub(crate) fn traffic(&self, plan: &Plan) -> u64 {
-        survey(&self.units, plan, self.keep).fetched * self.row_elems * self.elem_bytes
+    pub(crate) fn traffic(&self) -> u64 {
+        self.fetched * self.row_elems * self.elem_bytes
     }
 
     /// Moves the DMA to the next row to fetch.
@@ -684,6 +713,26 @@ mod tests {
         // Image 1's centre pixel sees its whole 3x3 ifmap.
         let centre: Vec<i8> = (0..9).map(|j| a.get(9 + 4, j)).collect();
         assert_eq!(centre, (10..=18).collect::<Vec<_>>());
+        // Every element, for several geometries, is what `source` says it is.
+        for g in [
+            geom(5, 4, 2, 3, 1, 1),
+            geom(7, 7, 3, 3, 2, 0),
+            geom(4, 6, 2, 3, 2, 2),
+        ] {
+            let ifmap: Vec<i8> = (0..g.rows() * g.row_elems())
+                .map(|v| (v % 251) as i8)
+                .collect();
+            let a = g.expand(&ifmap);
+            let (m, k) = g.mk();
+            for i in 0..m {
+                for j in 0..k {
+                    let want = g
+                        .source(i, j)
+                        .map_or(0, |(r, o)| ifmap[r * g.row_elems() as usize + o]);
+                    assert_eq!(a.get(i, j), want, "{g:?} ({i}, {j})");
+                }
+            }
+        }
     }
 
     #[test]
