@@ -265,6 +265,7 @@ pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
             "buffer B (filter)".into(),
             "buffer C (ofmap)".into(),
             "DRAM".into(),
+            "output stage".into(),
             "leakage".into(),
         ],
         values: vec![run

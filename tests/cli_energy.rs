@@ -17,13 +17,14 @@ const N: u64 = 12;
 const K: u64 = 30;
 
 /// The energy components, in report order, and the key of their sum.
-const COMPONENTS: [&str; 7] = [
+const COMPONENTS: [&str; 8] = [
     "mac",
     "registers",
     "buffer_a",
     "buffer_b",
     "buffer_c",
     "dram",
+    "output_stage",
     "leakage",
 ];
 
@@ -374,7 +375,7 @@ fn run_json_has_energy_per_layer_and_per_dataflow() {
         let df = dv["dataflow"].as_str().unwrap();
         let layers = dv["layers"].as_array().unwrap();
         assert_eq!(layers.len(), LAYERS.len(), "{df}");
-        let mut sum = [0.0f64; 8];
+        let mut sum = [0.0f64; 9];
         let mut macs = 0u64;
         for (l, (name, m, n, k, repeat)) in layers.iter().zip(LAYERS) {
             let what = format!("{df} {name}");

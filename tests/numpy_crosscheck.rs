@@ -5,22 +5,9 @@
 //! this test fails with a message saying so (it never passes silently).
 
 use std::path::Path;
-use std::process::Command;
 
-fn python_with_numpy() -> String {
-    let py = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
-    let probe = Command::new(&py)
-        .args(["-c", "import numpy; print(numpy.__version__)"])
-        .output();
-    match probe {
-        Ok(o) if o.status.success() => py,
-        Ok(o) => panic!(
-            "numpy is not importable by `{py}` ({}); run scripts/test.sh, which installs it, or `{py} -m pip install numpy`",
-            String::from_utf8_lossy(&o.stderr).trim()
-        ),
-        Err(e) => panic!("cannot run `{py}`: {e}; python3 with numpy is needed for this test"),
-    }
-}
+mod common;
+use common::{python_with_numpy, run_py};
 
 const GENERATE: &str = r#"
 import sys, numpy as np
@@ -42,21 +29,6 @@ assert c.shape == want.shape, (c.shape, want.shape)
 assert np.array_equal(c, want), f"{df}: {int((c != want).sum())} elements differ"
 print("ok")
 "#;
-
-fn run_py(py: &str, script: &str, args: &[&str]) {
-    let out = Command::new(py)
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "python failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 fn crosscheck(dir: &Path, py: &str, arch: &str, m: usize, n: usize, k: usize, seed: u64) {
     let d = dir.to_str().unwrap();

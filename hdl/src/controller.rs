@@ -189,6 +189,9 @@ pub struct Controller {
     pub dma_launch: Signal<Out, Bit>,
     /// The C write's row within its fold (WS/IS: its stream step).
     pub w_row: Signal<Out, Bits<16>>,
+    /// The C write's first column (its column tile's first column; OS and WS: the channel of
+    /// lane 0 for the output stage).
+    pub w_col: Signal<Out, Bits<16>>,
     /// The C read-back's row within its fold.
     pub r_row: Signal<Out, Bits<16>>,
     /// Base address of C (the command's).
@@ -420,6 +423,7 @@ impl Controller {
             o_tlen: Default::default(),
             dma_launch: Default::default(),
             w_row: Default::default(),
+            w_col: Default::default(),
             r_row: Default::default(),
             o_c_base: Default::default(),
             o_c_chunks: Default::default(),
@@ -771,6 +775,7 @@ impl Logic for Controller {
         self.w_final.next = self.is_os.val() | self.wr.last_rt.val();
         self.r_bank.next = self.rd.ct_odd.val();
         self.w_row.next = self.wr.step_idx.val();
+        self.w_col.next = self.wr.col_done.val();
         self.r_row.next = self.rd.step_idx.val();
         self.o_c_base.next = self.c_base.q.val();
         self.o_c_chunks.next = self.c_chunks.q.val();

@@ -23,13 +23,19 @@ use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
 
 use crate::rtl::{mode_code, stats_from_counters, RtlRun};
-use crate::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B};
+use crate::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
 use crate::{check_rtl, cycle_limit, HdlError};
+use systole_sim::quant::OutputStage;
 
-/// One host write per line: `sel addr lane value` in hex (`sel` 1 = A, 2 = B).
-pub fn load_file(img: &BufferImages) -> (String, usize) {
+/// One host write per line: `sel addr lane value` in hex (`sel` 1 = A, 2 = B, 3 = the output
+/// stage's parameters, [`crate::output_stage::param_writes`]).
+pub fn load_file(img: &BufferImages, stage: Option<&OutputStage>) -> (String, usize) {
     let mut out = String::new();
     let mut n = 0;
+    for (addr, lane, byte) in crate::output_stage::param_writes(stage) {
+        let _ = writeln!(out, "{HOST_SEL_STAGE:x} {addr:x} {lane:x} {byte:x}");
+        n += 1;
+    }
     for (sel, data, lanes) in [
         (HOST_SEL_A, &img.a, img.a_lanes),
         (HOST_SEL_B, &img.b, img.b_lanes),
@@ -75,17 +81,21 @@ pub fn stall_file(pattern: &[bool]) -> String {
         .collect()
 }
 
-/// Checks a GEMM against the RTL's limits and lays out its operands.
+/// Checks a GEMM (and its output stage) against the RTL's limits and lays out its operands.
 pub fn prepare(
     cfg: &ArchConfig,
     df: Dataflow,
     a: &Matrix<i8>,
     b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
     stall_pattern: &[bool],
 ) -> Result<(RunParams, String), HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
     let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
-    let (load, loads) = load_file(&img);
+    if let Some(st) = stage {
+        systole_sim::array::check_output_stage(cfg, shape.n, st)?;
+    }
+    let (load, loads) = load_file(&img, stage);
     Ok((
         RunParams {
             shape,
@@ -364,7 +374,19 @@ pub fn run_icarus(
     b: &Matrix<i8>,
     dir: &Path,
 ) -> Result<RtlRun, HdlError> {
-    run_icarus_stalled(cfg, df, a, b, dir, &[])
+    run_icarus_with(cfg, df, a, b, None, dir, &[])
+}
+
+/// [`run_icarus`] with the output stage loaded with `stage` and enabled.
+pub fn run_icarus_staged(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
+    dir: &Path,
+) -> Result<RtlRun, HdlError> {
+    run_icarus_with(cfg, df, a, b, stage, dir, &[])
 }
 
 /// [`run_icarus`] with `stall` driven by `pattern` (see [`stall_file`]).
@@ -376,7 +398,19 @@ pub fn run_icarus_stalled(
     dir: &Path,
     pattern: &[bool],
 ) -> Result<RtlRun, HdlError> {
-    let (p, load) = prepare(cfg, df, a, b, pattern)?;
+    run_icarus_with(cfg, df, a, b, None, dir, pattern)
+}
+
+fn run_icarus_with(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
+    dir: &Path,
+    pattern: &[bool],
+) -> Result<RtlRun, HdlError> {
+    let (p, load) = prepare(cfg, df, a, b, stage, pattern)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
     std::fs::write(dir.join("stall.txt"), stall_file(pattern)).map_err(io)?;

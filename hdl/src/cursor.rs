@@ -92,6 +92,9 @@ pub struct Cursor {
     pub early: Signal<Out, Bit>,
     /// The current step within the fold.
     pub step_idx: Signal<Out, Bits<16>>,
+    /// Columns of the column dimension in the tiles before the current one (the current
+    /// tile's first column).
+    pub col_done: Signal<Out, Bits<16>>,
     r: Constant<Bits<16>>,
     c: Constant<Bits<16>>,
     r1: Constant<Bits<16>>,
@@ -170,6 +173,7 @@ impl Cursor {
             last_rt: Default::default(),
             early: Default::default(),
             step_idx: Default::default(),
+            col_done: Default::default(),
             r: b16(rows),
             c: b16(cols),
             r1: b16(rows - 1),
@@ -254,6 +258,7 @@ impl Logic for Cursor {
         self.issue.next = self.fire.val();
         self.due.next = self.next_time.q.val();
         self.step_idx.next = self.s.q.val();
+        self.col_done.next = self.col_dim.val() - self.col_rem.q.val();
         self.ct_nz.next = self.ctnz.q.val();
         self.fold_odd.next = self.fodd.q.val();
         self.ct_odd.next = self.codd.q.val();

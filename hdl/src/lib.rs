@@ -18,6 +18,7 @@ pub mod memory;
 pub mod mesh;
 mod mul;
 mod netlist;
+pub mod output_stage;
 pub mod pe;
 pub mod rtl;
 pub mod sim_top;

@@ -13,6 +13,7 @@ use systole_sim::array::{buffer_images, fold_spans, unpack_c, GemmRun, Probe};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow};
 use systole_sim::events::EventCounts;
 use systole_sim::matrix::Matrix;
+use systole_sim::quant::OutputStage;
 use systole_sim::stats::{utilization, RunStats};
 
 use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
@@ -98,10 +99,25 @@ pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
     probe: &mut P,
     vcd: Option<W>,
 ) -> Result<RtlRun, HdlError> {
+    simulate_gemm_rtl_staged(cfg, df, a, b, None, probe, vcd)
+}
+
+/// [`simulate_gemm_rtl_traced`] with the output stage loaded with `stage` (through the host
+/// port, before the start command) and enabled; `None` disables it (C stays int32).
+pub fn simulate_gemm_rtl_staged<P: Probe, W: std::io::Write>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
+    probe: &mut P,
+    vcd: Option<W>,
+) -> Result<RtlRun, HdlError> {
     let drive = Drive {
         vcd,
         stall: &mut |_| false,
         bases: Bases::default(),
+        stage,
     };
     RtlSession::new(cfg)?
         .drive(df, a, b, probe, drive)
@@ -135,6 +151,7 @@ pub fn simulate_gemm_rtl_stalled<P: Probe>(
         vcd: None::<std::io::Sink>,
         stall: &mut stall,
         bases: Bases::default(),
+        stage: None,
     };
     RtlSession::new(cfg)?.drive(df, a, b, probe, drive)
 }
@@ -161,12 +178,13 @@ pub struct RtlSession {
     uut: Box<SimTop>,
 }
 
-/// How a run is driven: a VCD writer, the host's `stall` per cycle after the start edge, and the
-/// start command's base addresses.
+/// How a run is driven: a VCD writer, the host's `stall` per cycle after the start edge, the
+/// start command's base addresses and the output stage's parameters.
 struct Drive<'s, W> {
     vcd: Option<W>,
     stall: &'s mut dyn FnMut(u64) -> bool,
     bases: Bases,
+    stage: Option<&'s OutputStage>,
 }
 
 impl RtlSession {
@@ -194,6 +212,7 @@ impl RtlSession {
             vcd: None::<std::io::Sink>,
             stall: &mut |_| false,
             bases,
+            stage: None,
         };
         self.drive(df, a, b, probe, drive).map(|s| s.rtl)
     }
@@ -204,11 +223,19 @@ impl RtlSession {
         a: &Matrix<i8>,
         b: &Matrix<i8>,
         probe: &mut P,
-        Drive { vcd, stall, bases }: Drive<'_, W>,
+        Drive {
+            vcd,
+            stall,
+            bases,
+            stage,
+        }: Drive<'_, W>,
     ) -> Result<StalledRun, HdlError> {
         let (cfg, uut) = (&self.cfg, &mut *self.uut);
         let img = buffer_images(cfg, df, a, b)?;
         let shape = crate::check_rtl_at(cfg, df, a.rows(), b.cols(), a.cols(), &img, bases)?;
+        if let Some(st) = stage {
+            systole_sim::array::check_output_stage(cfg, shape.n, st)?;
+        }
         let (base_a, base_b, base_c) = (
             usize::from(bases.a),
             usize::from(bases.b),
@@ -243,6 +270,18 @@ impl RtlSession {
             }),
             time: 0,
         };
+        // The output stage's parameters, through the host port (its own table and registers).
+        for (addr, lane, byte) in crate::output_stage::param_writes(stage) {
+            uut.host_sel.next = Bits::from(crate::top::HOST_SEL_STAGE);
+            uut.host_addr.next = Bits::from(addr);
+            uut.host_lane.next = Bits::from(lane);
+            uut.host_wdata.next = Signed::from(i64::from(byte as i8));
+            uut.host_we.next = true;
+            settle(uut)?;
+            tick(uut, &mut trace)?;
+        }
+        uut.host_we.next = false;
+        uut.host_sel.next = Bits::default();
         uut.cmd_m.next = Bits::from(shape.m as u64);
         uut.cmd_n.next = Bits::from(shape.n as u64);
         uut.cmd_k.next = Bits::from(shape.k as u64);

@@ -205,8 +205,10 @@ impl Logic for SimTop {
         a.cmd_c_chunk.next = self.cmd_c_chunk.val();
         a.cmd_c_chunk_rem.next = self.cmd_c_chunk_rem.val();
         a.host_sel.next = self.host_sel.val();
-        // With DRAM, the host's operands go to DRAM and the run fetches them.
-        a.host_we.next = self.host_we.val() && !self._dram;
+        // With DRAM, the host's operands go to DRAM and the run fetches them; the output stage's
+        // parameters always go to the accelerator.
+        a.host_we.next = self.host_we.val()
+            && (!self._dram || self.host_sel.val().to_u64() == crate::top::HOST_SEL_STAGE);
         a.host_addr.next = self.host_addr.val();
         a.host_lane.next = self.host_lane.val();
         a.host_wdata.next = self.host_wdata.val();
@@ -382,7 +384,16 @@ impl Logic for SimTop {
                 ("host_we", _) => {
                     k.assign(
                         "acc$host_we",
-                        and(sig("host_we"), crate::netlist::not(dram.clone())),
+                        and(
+                            sig("host_we"),
+                            crate::netlist::or(
+                                crate::netlist::not(dram.clone()),
+                                crate::netlist::eq(
+                                    sig("host_sel"),
+                                    crate::netlist::lit(crate::top::HOST_SEL_STAGE, 2),
+                                ),
+                            ),
+                        ),
                     );
                     k.assign("dram$host_we", and(sig("host_we"), dram.clone()));
                 }

@@ -14,11 +14,12 @@ use crate::edge::{Deskew, Skew};
 use crate::memory::Buffer;
 use crate::mesh::Mesh;
 use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, Kernel};
+use crate::output_stage::OutputStageBlock;
 
 /// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the
 /// memory system's cycle counts (`stall_cycles`, `load_cycles`, `writeback_cycles`). Events not
 /// listed are derived (`idle_pe_cycles = cycles x R x C - macs`).
-pub const COUNTERS: [&str; 29] = [
+pub const COUNTERS: [&str; 30] = [
     "cycles",
     "macs",
     "h_operand_hops",
@@ -48,6 +49,7 @@ pub const COUNTERS: [&str; 29] = [
     "stall_cycles",
     "load_cycles",
     "writeback_cycles",
+    "output_stage_ops",
 ];
 
 /// Counters that are cycle counts of the run rather than `EventCounts` names.
@@ -138,6 +140,9 @@ pub fn memory_ports(lanes: usize, lanes_c: usize) -> Vec<(String, bool, usize)> 
 pub const HOST_SEL_A: u64 = 1;
 /// Host-port buffer select for B.
 pub const HOST_SEL_B: u64 = 2;
+/// Host-port select for the output stage's parameters and configuration
+/// ([`crate::output_stage::param_writes`]).
+pub const HOST_SEL_STAGE: u64 = 3;
 
 /// Depths (in vectors) and lane counts of the three buffers for a config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,6 +327,7 @@ pub struct Accelerator {
     skew_t: Skew,
     mesh: Mesh,
     deskew: Deskew,
+    out_stage: OutputStageBlock,
     ctrs: Vec<Counter64>,
     k_mode: Constant<Bits<2>>,
     _fixed: bool,
@@ -433,6 +439,10 @@ impl Accelerator {
             skew_t: Skew::new(c),
             mesh: Mesh::new(r, c),
             deskew: Deskew::new(c),
+            out_stage: OutputStageBlock::new(
+                c,
+                cfg.output_stage.as_ref().map_or(0, |o| o.channels as usize),
+            ),
             ctrs: (0..COUNTERS.len()).map(|_| Counter64::new()).collect(),
             k_mode: Constant::new(Bits::<2>::from(
                 crate::controller::fixed_mode(cfg).unwrap_or_default(),
@@ -648,8 +658,20 @@ impl Logic for Accelerator {
         for (w, x) in self.mem_wdata.iter_mut().zip(&bc.rdata2) {
             w.next = x.val();
         }
+        // The output stage: on a row's final write, bias and requantization to int8.
+        let os = &mut self.out_stage;
+        os.clock.next = clk;
+        os.host_we.next = self.host_we.val() && self.host_sel.val().to_u64() == HOST_SEL_STAGE;
+        os.host_addr.next = self.host_addr.val();
+        os.host_lane.next = self.host_lane.val();
+        os.host_wdata.next = self.host_wdata.val();
+        os.fin.next = ct.w_final.val();
+        os.is_mode.next = ct.is.val();
+        os.col_base.next = ct.w_col.val();
+        os.step.next = ct.w_row.val();
         for j in 0..c {
-            bc.wdata[j].next = self.deskew.out_p[j].val() + bc.rdata[j].val();
+            os.sum[j].next = self.deskew.out_p[j].val() + bc.rdata[j].val();
+            bc.wdata[j].next = os.out[j].val();
         }
         bc.host_we.next = false;
         bc.host_lane.next = Bits::default();
@@ -742,7 +764,7 @@ impl Logic for Accelerator {
         // Counters.
         let ev = |e: usize| self.mesh.ev[e].val();
         let w8 = |x: Bits<8>| b16(x.to_u64());
-        let incs: [Bits<16>; 29] = [
+        let incs: [Bits<16>; 30] = [
             b16(1),
             ev(0),
             ev(2),
@@ -780,6 +802,11 @@ impl Logic for Accelerator {
             b16(1),
             b16(1),
             b16(1),
+            if self.out_stage.active.val() {
+                w8(ct.c_wcount.val())
+            } else {
+                b16(0)
+            },
         ];
         let clear = self.start.val() && !busy;
         let running = ct.running.val();
@@ -956,6 +983,19 @@ impl Logic for Accelerator {
         for j in 0..self.deskew.in_p.len() {
             self.deskew.in_p[j].connect();
             self.deskew.in_v[j].connect();
+        }
+        let os = &mut self.out_stage;
+        os.clock.connect();
+        os.host_we.connect();
+        os.host_addr.connect();
+        os.host_lane.connect();
+        os.host_wdata.connect();
+        os.fin.connect();
+        os.is_mode.connect();
+        os.col_base.connect();
+        os.step.connect();
+        for x in os.sum.iter_mut() {
+            x.connect();
         }
         for x in self.ctrs.iter_mut() {
             x.clock.connect();
@@ -1217,13 +1257,29 @@ impl Logic for Accelerator {
             k.assign(format!("mem_wdata${j}"), sig(format!("buf_c$rdata2${j}")));
         }
         k.assign("buf_c$wcount", sig("ctrl$c_wcount"));
+        k.assign("out_stage$clock", sig("clock"));
+        k.assign(
+            "out_stage$host_we",
+            and(sig("host_we"), eq(sig("host_sel"), lit(HOST_SEL_STAGE, 2))),
+        );
+        for p in ["host_addr", "host_lane", "host_wdata"] {
+            k.assign(format!("out_stage${p}"), sig(p));
+        }
+        k.assign("out_stage$fin", sig("ctrl$w_final"));
+        k.assign("out_stage$is_mode", sig("ctrl$is"));
+        k.assign("out_stage$col_base", sig("ctrl$w_col"));
+        k.assign("out_stage$step", sig("ctrl$w_row"));
         for j in 0..c {
             k.assign(
-                format!("buf_c$wdata${j}"),
+                format!("out_stage$sum${j}"),
                 add(
                     sig(format!("deskew$out_p${j}")),
                     sig(format!("buf_c$rdata${j}")),
                 ),
+            );
+            k.assign(
+                format!("buf_c$wdata${j}"),
+                sig(format!("out_stage$out${j}")),
             );
         }
         k.assign("buf_c$host_we", lit(0, 1));
@@ -1237,7 +1293,7 @@ impl Logic for Accelerator {
             k.when(eq(sig("host_lane"), lit(j as u64, 8)), pick);
         }
 
-        let incs: [crate::netlist::Expr; 29] = [
+        let incs: [crate::netlist::Expr; 30] = [
             lit(1, 16),
             sig("mesh$ev$0"),
             sig("mesh$ev$2"),
@@ -1275,6 +1331,8 @@ impl Logic for Accelerator {
             lit(1, 16),
             lit(1, 16),
             lit(1, 16),
+            // output_stage_ops: assigned below (the row's lanes when the stage is active).
+            lit(0, 16),
         ];
         let active = || and(sig("ctrl$running"), not(sig("ctrl$hold")));
         for (n, inc) in incs.into_iter().enumerate() {
@@ -1309,6 +1367,12 @@ impl Logic for Accelerator {
                 let mut none = Kernel::default();
                 none.assign(format!("ctrs${n}$inc"), dma);
                 k.if_else(active(), own, none);
+            } else if n == 29 {
+                let mut on = Kernel::default();
+                on.assign(format!("ctrs${n}$inc"), sig("ctrl$c_wcount"));
+                let mut off = Kernel::default();
+                off.assign(format!("ctrs${n}$inc"), lit(0, 16));
+                k.if_else(sig("out_stage$active"), on, off);
             } else {
                 k.assign(format!("ctrs${n}$inc"), inc);
             }

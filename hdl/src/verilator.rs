@@ -15,6 +15,7 @@ use crate::rtl::RtlRun;
 use crate::top::COUNTERS;
 use crate::verilog::{simulation_verilog, LINT_WAIVERS};
 use crate::HdlError;
+use systole_sim::quant::OutputStage;
 
 /// The C++ harness (design-independent: the design's geometry comes with each run).
 pub fn harness_cpp() -> String {
@@ -209,7 +210,19 @@ pub fn run_verilator(
     b: &Matrix<i8>,
     work: &Path,
 ) -> Result<RtlRun, HdlError> {
-    run_verilator_stalled(cfg, df, a, b, work, &[])
+    run_verilator_with(cfg, df, a, b, None, work, &[])
+}
+
+/// [`run_verilator`] with the output stage loaded with `stage` and enabled.
+pub fn run_verilator_staged(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
+    work: &Path,
+) -> Result<RtlRun, HdlError> {
+    run_verilator_with(cfg, df, a, b, stage, work, &[])
 }
 
 /// [`run_verilator`] with `stall` driven by `pattern` (see [`crate::cosim::stall_file`]).
@@ -221,7 +234,19 @@ pub fn run_verilator_stalled(
     work: &Path,
     pattern: &[bool],
 ) -> Result<RtlRun, HdlError> {
-    let (p, load) = prepare(cfg, df, a, b, pattern)?;
+    run_verilator_with(cfg, df, a, b, None, work, pattern)
+}
+
+fn run_verilator_with(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
+    work: &Path,
+    pattern: &[bool],
+) -> Result<RtlRun, HdlError> {
+    let (p, load) = prepare(cfg, df, a, b, stage, pattern)?;
     let exe = build(cfg)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", work.display()));
     std::fs::create_dir_all(work).map_err(io)?;

@@ -119,7 +119,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "host_sel",
             "in",
             2,
-            "host write target: 1 = buffer A, 2 = buffer B",
+            "host write target: 1 = buffer A, 2 = buffer B, 3 = the output stage (its parameter table and registers, one byte per write; `systole_hdl::output_stage::param_writes`)",
         ),
         (
             "host_we, host_addr, host_lane, host_wdata",
@@ -238,7 +238,10 @@ whenever it works):\n\n| ctr_sel | event |\n|---|---|\n";
 model), or in DRAM at the same addresses, whence the DMA fetches them through the memory port (DRAM\n\
 model). Raise `start` for one cycle with the command; wait for `done`; read C through\n\
 `host_re`/`host_rdata` (ideal), or find it in DRAM at its layout addresses, drained through the\n\
-memory port (DRAM); read the counters through `ctr_sel`. `idle_pe_cycles` is\n\
+memory port (DRAM); read the counters through `ctr_sel`. To requantize C to int8, first write\n\
+the output stage's bias, multiplier and shift per channel and its zero point, clamp and enable\n\
+(`host_sel` 3, before `start`; see docs/quantization.md); the stage stays enabled until a\n\
+write disables it. `idle_pe_cycles` is\n\
 `cycles x R x C - macs`. A stalled cycle counts in `cycles` and `stall_cycles` and in no\n\
 datapath counter; a load cycle (before cycle 0, waiting for the first fetches) only in\n\
 `load_cycles`; a cycle after the last write in which C still drains only in `writeback_cycles`\n\

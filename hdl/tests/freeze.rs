@@ -23,24 +23,7 @@ use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::stats::{utilization, RunStats};
 
 mod common;
-use common::Trace;
-
-/// SplitMix64: a small seeded generator, so that every pattern is reproducible from its seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    /// An integer in `lo..=hi`.
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo + 1)
-    }
-}
+use common::{Rng, Trace};
 
 /// A stall pattern, as a function of the cycle `k` after the start command's edge (the RTL
 /// runner's clock), driven one cycle at a time. Before cycle 0 (setup, launch and the `L_C`

@@ -189,6 +189,23 @@ pub struct ArchConfig {
     /// What buffer A holds for a convolution: `ifmap` (the default) or `expanded`.
     #[serde(default)]
     pub conv_input: ConvInput,
+    /// The output stage that requantizes C to int8 (`docs/quantization.md`); absent: the machine
+    /// has none and C stays int32.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_stage: Option<OutputStageConfig>,
+}
+
+/// Largest output-stage parameter table accepted (channels): channel numbers are 16 bits, and
+/// host address `0xffff` selects the stage's registers.
+pub const MAX_OUTPUT_CHANNELS: u32 = 0xffff;
+
+/// The output stage between the array and buffer C: bias add and TFLite int8 requantization,
+/// with a parameter table of one entry (bias, multiplier, shift) per output channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputStageConfig {
+    /// Entries in the parameter table: the most columns of C a quantized GEMM may have.
+    pub channels: u32,
 }
 
 /// What buffer A holds for a convolution (`docs/microarchitecture.md`, "Convolutions").
@@ -615,6 +632,17 @@ impl ArchConfig {
                 }
             }
         }
+        if let Some(o) = &self.output_stage {
+            if o.channels == 0 || o.channels > MAX_OUTPUT_CHANNELS {
+                return bad(
+                    "output_stage.channels",
+                    format!(
+                        "{}: must be between 1 and {MAX_OUTPUT_CHANNELS}",
+                        o.channels
+                    ),
+                );
+            }
+        }
         let d = &self.dram;
         if d.bytes_per_cycle == 0 || d.bytes_per_cycle > MAX_DRAM_BYTES_PER_CYCLE {
             return bad(
@@ -719,6 +747,17 @@ mod tests {
         assert!(text.contains(find), "{find}");
         let text = text.replacen(find, replace, 1);
         ArchConfig::from_toml_str(&text, ConfigSource::File("t.toml".into()))
+    }
+
+    #[test]
+    fn output_stage_channels_fit_16_bit_channel_numbers() {
+        // 65536 would need a 17-bit channel number; the RTL's table compare and the host's
+        // register address 0xffff leave 65535 (the review found 65536 broke the Verilog).
+        for bad in ["channels = 0", "channels = 65536"] {
+            let e = edit("channels = 64", bad).unwrap_err().to_string();
+            assert!(e.contains("output_stage.channels"), "{e}");
+        }
+        assert!(edit("channels = 64", "channels = 65535").is_ok());
     }
 
     #[test]

@@ -110,4 +110,7 @@ pub enum RunError {
     /// The buffers cannot run this GEMM with DRAM (too small to make progress).
     #[error("{0}")]
     Memory(String),
+    /// The machine has no output stage, its table is too small, or a parameter is out of range.
+    #[error("output stage: {0}")]
+    OutputStage(String),
 }

@@ -114,6 +114,9 @@ event_counts! {
     /// Bytes the DMA wrote from buffer C to DRAM: results, and partial sums spilled because they
     /// did not fit in C.
     dram_c_write_bytes,
+    /// Elements the output stage requantized to int8 (bias add, Q31 multiply, rounding shift,
+    /// zero point, clamp), each with its channel's parameter read; zero when C stays int32.
+    output_stage_ops,
 }
 
 impl EventCounts {

@@ -29,6 +29,7 @@ pub mod events;
 pub mod matrix;
 pub mod memory;
 pub mod npy;
+pub mod quant;
 pub mod report;
 pub mod run;
 pub mod scalesim;

@@ -21,26 +21,10 @@ fn err(path: &Path, message: impl Into<String>) -> NpyError {
 
 /// Reads a 2-D int8 matrix (dtype `int8`, C or Fortran order).
 pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
-    let file = File::open(path).map_err(|e| match e.kind() {
-        ErrorKind::NotFound => err(path, "no such file"),
-        _ => err(path, format!("cannot open: {e}")),
-    })?;
-    check_declared_size(path, &file)?;
-    let file = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
-    let npy = NpyFile::new(BufReader::new(file))
-        .map_err(|e| err(path, format!("not a valid .npy file: {e}")))?;
-    let dtype = npy.dtype();
-    let is_i8 = matches!(&dtype, DType::Plain(ts) if ts.type_char() == TypeChar::Int && ts.size_field() == 1);
-    if !is_i8 {
-        return Err(err(
-            path,
-            format!(
-                "dtype is {}; the operands must be int8 (convert with a.astype(numpy.int8))",
-                describe(&dtype)
-            ),
-        ));
-    }
-    let shape = npy.shape().to_vec();
+    let (shape, data) = read_array::<i8>(
+        path,
+        "the operands must be int8 (convert with a.astype(numpy.int8))",
+    )?;
     if shape.len() != 2 {
         return Err(err(
             path,
@@ -51,14 +35,63 @@ pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
             ),
         ));
     }
-    let (rows, cols) = (shape[0] as usize, shape[1] as usize);
-    if rows == 0 || cols == 0 {
+    Matrix::from_vec(shape[0], shape[1], data)
+        .ok_or_else(|| err(path, "data length does not match the shape"))
+}
+
+/// Reads an int32 array of any rank (dtype `int32`, C or Fortran order): its shape and its
+/// elements in C order. `what` says what the file is for (in the dtype error).
+pub fn read_i32_array(path: &Path, what: &str) -> Result<(Vec<usize>, Vec<i32>), NpyError> {
+    read_array::<i32>(
+        path,
+        &format!("{what} must be int32 (convert with x.astype(numpy.int32))"),
+    )
+}
+
+/// Reads a non-empty array of a plain integer dtype of `size_of::<T>()` bytes; returns its shape
+/// and its elements in C order. `dtype_hint` ends the wrong-dtype error.
+fn read_array<T: npyz::Deserialize + Copy + Default>(
+    path: &Path,
+    dtype_hint: &str,
+) -> Result<(Vec<usize>, Vec<T>), NpyError> {
+    let size = std::mem::size_of::<T>() as u64;
+    let file = File::open(path).map_err(|e| match e.kind() {
+        ErrorKind::NotFound => err(path, "no such file"),
+        _ => err(path, format!("cannot open: {e}")),
+    })?;
+    check_declared_size(path, &file)?;
+    let file = File::open(path).map_err(|e| err(path, format!("cannot open: {e}")))?;
+    let npy = NpyFile::new(BufReader::new(file))
+        .map_err(|e| err(path, format!("not a valid .npy file: {e}")))?;
+    let dtype = npy.dtype();
+    let ok = matches!(&dtype, DType::Plain(ts) if ts.type_char() == TypeChar::Int && ts.size_field() == size);
+    if !ok {
         return Err(err(
             path,
-            format!("is empty ({rows} x {cols}); every dimension must be at least 1"),
+            format!("dtype is {}; {dtype_hint}", describe(&dtype)),
         ));
     }
-    let elems = (rows as u64).checked_mul(cols as u64);
+    let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+    let text = || {
+        shape
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(" x ")
+    };
+    if shape.is_empty() || shape.contains(&0) {
+        return Err(err(
+            path,
+            format!(
+                "is empty (shape {:?}); every dimension must be at least 1",
+                shape
+            ),
+        ));
+    }
+    let elems = shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+        .and_then(|n| n.checked_mul(size));
     let file_len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(u64::MAX);
     match elems {
         Some(n) if n <= file_len => {}
@@ -66,27 +99,54 @@ pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
             return Err(err(
                 path,
                 format!(
-                    "is truncated: the header says {rows} x {cols} int8 but the file has only {file_len} bytes"
+                    "is truncated: the header says {} {} but the file has only {file_len} bytes",
+                    text(),
+                    describe(&dtype)
                 ),
             ))
         }
     }
     let order = npy.order();
-    let data: Vec<i8> = npy.into_vec().map_err(|e| match e.kind() {
+    let data: Vec<T> = npy.into_vec().map_err(|e| match e.kind() {
         ErrorKind::UnexpectedEof => err(
             path,
             format!(
-                "is truncated: the header says {rows} x {cols} int8 ({} bytes of data) but the file ends early",
-                rows * cols
+                "is truncated: the header says {} {} ({} bytes of data) but the file ends early",
+                text(),
+                describe(&dtype),
+                elems.unwrap_or(0)
             ),
         ),
         _ => err(path, format!("cannot read the data: {e}")),
     })?;
-    let m = match order {
-        Order::C => Matrix::from_vec(rows, cols, data),
-        Order::Fortran => Matrix::from_vec(cols, rows, data).map(|t| t.transposed()),
+    let data = match order {
+        Order::C => data,
+        Order::Fortran => {
+            // Fortran order: the first index varies fastest. Walk the file's elements with an
+            // odometer over the shape (first digit fastest) and place each at its C index.
+            let mut c_stride = vec![1usize; shape.len()];
+            for d in (0..shape.len().saturating_sub(1)).rev() {
+                c_stride[d] = c_stride[d + 1] * shape[d + 1];
+            }
+            let mut idx = vec![0usize; shape.len()];
+            let mut at = 0usize;
+            let mut out = vec![T::default(); data.len()];
+            for &x in &data {
+                out[at] = x;
+                for d in 0..shape.len() {
+                    idx[d] += 1;
+                    at += c_stride[d];
+                    if idx[d] < shape[d] {
+                        break;
+                    }
+                    at -= c_stride[d] * shape[d];
+                    idx[d] = 0;
+                }
+            }
+            out
+        }
     };
-    m.ok_or_else(|| err(path, "data length does not match the shape"))
+    Ok((shape, data))
 }
 
 /// Rejects a header whose shape holds more elements than the file has bytes, before npyz parses
@@ -218,6 +278,32 @@ mod tests {
         w.extend(m.transposed().as_slice().iter().copied()).unwrap();
         w.finish().unwrap();
         assert_eq!(read_i8_matrix(&p).unwrap(), m);
+    }
+
+    #[test]
+    fn fortran_order_of_any_rank_is_read_in_c_order() {
+        let p = tmp("f3.npy");
+        let shape = [2usize, 3, 4];
+        let c_index = |i: usize, j: usize, k: usize| ((i * 3 + j) * 4 + k) as i32;
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[2, 3, 4])
+            .order(npyz::Order::Fortran)
+            .writer(BufWriter::new(File::create(&p).unwrap()))
+            .begin_nd()
+            .unwrap();
+        // Fortran order: the first index varies fastest.
+        for k in 0..shape[2] {
+            for j in 0..shape[1] {
+                for i in 0..shape[0] {
+                    w.push(&c_index(i, j, k)).unwrap();
+                }
+            }
+        }
+        w.finish().unwrap();
+        let (got_shape, data) = read_i32_array(&p, "x").unwrap();
+        assert_eq!(got_shape, shape);
+        assert_eq!(data, (0..24).collect::<Vec<i32>>());
     }
 
     #[test]

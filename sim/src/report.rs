@@ -50,6 +50,8 @@ fn event_unit(cfg: &ArchConfig, name: &str) -> String {
         "PE-cycles".into()
     } else if name.starts_with("dram_") {
         "bytes".into()
+    } else if name == "output_stage_ops" {
+        "int8 outputs".into()
     } else if name.ends_with("_elems") {
         "elements".into()
     } else if name.ends_with("_reads") || name.ends_with("_writes") {
@@ -317,6 +319,7 @@ fn energy_header() -> Vec<&'static str> {
         "buffer B",
         "buffer C",
         "DRAM",
+        "output stage",
         "leakage",
         "total",
     ]);
@@ -606,6 +609,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "energy_pj_buffer_b",
     "energy_pj_buffer_c",
     "energy_pj_dram",
+    "energy_pj_output_stage",
     "energy_pj_leakage",
     "energy_pj_total",
     "pj_per_mac",

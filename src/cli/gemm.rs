@@ -4,11 +4,12 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use systole_sim::array::{check_gemm, simulate_gemm};
+use systole_sim::array::{check_gemm, simulate_gemm_staged, NoProbe};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::npy;
+use systole_sim::quant::{Activation, OutputStage, Requant};
 use systole_sim::report::gemm_text;
 use systole_sim::GemmShape;
 
@@ -41,7 +42,7 @@ pub struct GemmArgs {
     /// Seed of the random data (the same seed gives the same A and B everywhere).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Write C (int32, M x N) to this .npy file.
+    /// Write C (M x N) to this .npy file: int32, or int8 with the output stage.
     #[arg(long, value_name = "C.npy")]
     out: Option<PathBuf>,
     /// Compare C with a plain reference matrix product; fail (exit 2) if they differ.
@@ -58,6 +59,135 @@ pub struct GemmArgs {
     /// With --backend rtl: write a VCD waveform of every signal of the design (GTKWave, Surfer).
     #[arg(long, value_name = "FILE.vcd")]
     vcd: Option<PathBuf>,
+    #[command(flatten)]
+    quant: QuantArgs,
+}
+
+/// The output stage: bias and TFLite int8 requantization (docs/quantization.md). Giving
+/// --multiplier/--shift or --requant turns it on, and C becomes int8.
+#[derive(Args, Debug, Default)]
+#[command(next_help_heading = "Output stage (int8 requantization)")]
+pub struct QuantArgs {
+    /// Per-tensor Q31 multiplier (with --shift), as TFLite's QuantizeMultiplier gives it.
+    #[arg(
+        long,
+        requires = "shift",
+        conflicts_with = "requant",
+        allow_hyphen_values = true
+    )]
+    multiplier: Option<i32>,
+    /// Per-tensor shift, -31 to 30 (positive: left), as TFLite's MultiplyByQuantizedMultiplier
+    /// takes it.
+    #[arg(long, requires = "multiplier", allow_hyphen_values = true)]
+    shift: Option<i32>,
+    /// Per-channel requantization: an int32 .npy of shape (N, 2), multiplier and shift of each
+    /// column of C.
+    #[arg(long, value_name = "REQUANT.npy")]
+    requant: Option<PathBuf>,
+    /// int32 bias per column of C: an .npy of N values.
+    #[arg(long, value_name = "BIAS.npy")]
+    bias: Option<PathBuf>,
+    /// Zero point of A (the activations), -128 to 127; folded into the bias as
+    /// bias - zp x (column sums of B).
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    a_zero_point: i32,
+    /// Zero point of the int8 output, -128 to 127.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    out_zero_point: i32,
+    /// Fused activation: the clamp range of the output.
+    #[arg(long, value_enum, default_value_t = ActivationArg::None)]
+    activation: ActivationArg,
+    /// Scale of the output (real value of one step); needed by --activation relu6.
+    #[arg(long)]
+    out_scale: Option<f64>,
+}
+
+/// `--activation`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ActivationArg {
+    #[default]
+    None,
+    Relu,
+    Relu6,
+}
+
+impl QuantArgs {
+    /// The output stage for a C of `n` columns with B = `b` (for the zero point), or `None` when
+    /// no requantization was asked for.
+    fn stage(&self, n: usize, b: &Matrix<i8>) -> anyhow::Result<Option<OutputStage>> {
+        let requant: Vec<Requant> = match (&self.requant, self.multiplier, self.shift) {
+            (Some(path), _, _) => {
+                let (shape, data) = npy::read_i32_array(path, "the requantization table")?;
+                if shape != [n, 2] {
+                    bail!(
+                        "{}: shape {shape:?}; expected ({n}, 2): multiplier and shift of each of the {n} columns of C",
+                        path.display()
+                    );
+                }
+                data.chunks(2)
+                    .map(|p| Requant {
+                        multiplier: p[0],
+                        shift: p[1],
+                    })
+                    .collect()
+            }
+            (None, Some(multiplier), Some(shift)) => vec![Requant { multiplier, shift }; n],
+            _ => {
+                for (given, flag) in [
+                    (self.bias.is_some(), "--bias"),
+                    (self.a_zero_point != 0, "--a-zero-point"),
+                    (self.out_zero_point != 0, "--out-zero-point"),
+                    (self.activation != ActivationArg::None, "--activation"),
+                    (self.out_scale.is_some(), "--out-scale"),
+                ] {
+                    if given {
+                        bail!("{flag} needs the output stage: give --multiplier and --shift, or --requant");
+                    }
+                }
+                return Ok(None);
+            }
+        };
+        let bias = match &self.bias {
+            Some(path) => {
+                let (shape, data) = npy::read_i32_array(path, "the bias")?;
+                if shape.iter().product::<usize>() != n
+                    || shape.iter().filter(|&&d| d > 1).count() > 1
+                {
+                    bail!(
+                        "{}: shape {shape:?}; expected {n} values, one per column of C",
+                        path.display()
+                    );
+                }
+                data
+            }
+            None => vec![0; n],
+        };
+        if !(-128..=127).contains(&self.a_zero_point) {
+            bail!(
+                "--a-zero-point {}: must be between -128 and 127",
+                self.a_zero_point
+            );
+        }
+        let activation = match self.activation {
+            ActivationArg::None => Activation::None,
+            ActivationArg::Relu => Activation::Relu,
+            ActivationArg::Relu6 => Activation::Relu6,
+        };
+        let (act_min, act_max) = activation
+            .range(self.out_zero_point, self.out_scale)
+            .context("--activation")?;
+        let mut st = OutputStage {
+            bias,
+            requant,
+            out_zero_point: self.out_zero_point,
+            act_min,
+            act_max,
+        };
+        st.validate(n)
+            .map_err(|e| anyhow::anyhow!("output stage: {e}"))?;
+        st.fold_input_zero_point(self.a_zero_point, b);
+        Ok(Some(st))
+    }
 }
 
 /// The simulators `systole gemm` can run on.
@@ -106,15 +236,15 @@ fn simulate(
     vcd: Option<&std::path::Path>,
     cfg: &systole_sim::config::ArchConfig,
     df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    stage: Option<&OutputStage>,
 ) -> anyhow::Result<(systole_sim::array::GemmRun, f64)> {
     let work =
         || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
     Ok(match backend {
         Backend::Fast => {
             let began = std::time::Instant::now();
-            let run = simulate_gemm(cfg, df, a, b)?;
+            let run = simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)?;
             (run, began.elapsed().as_secs_f64())
         }
         Backend::Rtl => {
@@ -125,19 +255,20 @@ fn simulate(
                 )),
                 None => None,
             };
-            let r = systole_hdl::rtl::simulate_gemm_rtl_traced(
+            let r = systole_hdl::rtl::simulate_gemm_rtl_staged(
                 cfg,
                 df,
                 a,
                 b,
-                &mut systole_sim::array::NoProbe,
+                stage,
+                &mut NoProbe,
                 writer,
             )?;
             (r.run, r.sim_seconds)
         }
         Backend::Verilator => {
             let dir = work();
-            let r = systole_hdl::verilator::run_verilator(cfg, df, a, b, &dir);
+            let r = systole_hdl::verilator::run_verilator_staged(cfg, df, a, b, stage, &dir);
             let _ = std::fs::remove_dir_all(&dir);
             let r = r?;
             (r.run, r.sim_seconds)
@@ -145,7 +276,7 @@ fn simulate(
         Backend::Icarus => {
             let dir = work();
             let began = std::time::Instant::now();
-            let r = systole_hdl::cosim::run_icarus(cfg, df, a, b, &dir);
+            let r = systole_hdl::cosim::run_icarus_staged(cfg, df, a, b, stage, &dir);
             let _ = std::fs::remove_dir_all(&dir);
             let r = r?;
             // Icarus compiles and simulates in one go; the time includes its compile.
@@ -182,16 +313,42 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
             "--vcd needs --backend rtl (the waveform comes from rust-hdl's simulation of the RTL)"
         );
     }
+    let stage = args.quant.stage(b.cols(), &b)?;
+    if let Some(st) = &stage {
+        systole_sim::array::check_output_stage(&cfg, b.cols(), st)?;
+    }
     let (run, sim_seconds) = simulate(
         args.backend,
         args.vcd.as_deref(),
         &cfg,
         args.dataflow,
-        &a,
-        &b,
+        (&a, &b),
+        stage.as_ref(),
     )?;
+    // With the output stage, C holds int8 values (sign-extended in the machine's int32 lanes).
+    let c8 = match &stage {
+        Some(_) => {
+            let data: Option<Vec<i8>> = run
+                .c
+                .as_slice()
+                .iter()
+                .map(|&v| i8::try_from(v).ok())
+                .collect();
+            let Some(data) = data else {
+                bail!(
+                    "internal error: the {} backend left an element of C outside int8 with the output stage on; please report this",
+                    args.backend.name()
+                );
+            };
+            Matrix::from_vec(run.c.rows(), run.c.cols(), data)
+        }
+        None => None,
+    };
     if let Some(out) = &args.out {
-        npy::write_i32_matrix(out, &run.c)?;
+        match &c8 {
+            Some(c8) => npy::write_i8_matrix(out, c8)?,
+            None => npy::write_i32_matrix(out, &run.c)?,
+        }
     }
     // The energy model charges the counts, whichever backend produced them.
     let energy = estimate(&cfg, &run.stats.events, run.stats.latency_cycles, &model);
@@ -223,16 +380,39 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
             args.backend.name(),
             sim_seconds
         );
+        if let Some(st) = &stage {
+            println!(
+                "output stage: bias + requantization to int8 on {} channels, output zero point {}, clamp [{}, {}]",
+                st.channels(),
+                st.out_zero_point,
+                st.act_min,
+                st.act_max
+            );
+        }
         if let Some(out) = &args.out {
-            println!("\nC written to {}", out.display());
+            let kind = if stage.is_some() { "int8" } else { "int32" };
+            println!("\nC ({kind}) written to {}", out.display());
         }
     }
     if args.check {
-        if run.c != reference_matmul(&a, &b) {
-            bail!("C differs from the reference matrix product");
-        }
-        if !args.json {
-            println!("check: C equals the reference matrix product");
+        let product = reference_matmul(&a, &b);
+        match (&stage, &c8) {
+            (Some(st), Some(c8)) => {
+                if *c8 != st.apply_matrix(&product) {
+                    bail!("C differs from the requantized reference matrix product");
+                }
+                if !args.json {
+                    println!("check: C equals the reference matrix product, requantized");
+                }
+            }
+            _ => {
+                if run.c != product {
+                    bail!("C differs from the reference matrix product");
+                }
+                if !args.json {
+                    println!("check: C equals the reference matrix product");
+                }
+            }
         }
     }
     Ok(())

@@ -37,3 +37,37 @@ pub fn succeeds(cmd: &mut Command) -> Output {
     );
     out
 }
+
+/// The Python interpreter with NumPy (`$PYTHON`, else `python3`); fails with a message saying how
+/// to install it when NumPy is missing (scripts/test.sh installs it).
+pub fn python_with_numpy() -> String {
+    let py = std::env::var("PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let probe = std::process::Command::new(&py)
+        .args(["-c", "import numpy; print(numpy.__version__)"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => py,
+        Ok(o) => panic!(
+            "numpy is not importable by `{py}` ({}); run scripts/test.sh, which installs it, or `{py} -m pip install numpy`",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => panic!("cannot run `{py}`: {e}; python3 with numpy is needed for this test"),
+    }
+}
+
+/// Runs a Python `script` with `args`; fails with its output unless it succeeds. Returns stdout.
+pub fn run_py(py: &str, script: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(py)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "python failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

@@ -59,3 +59,27 @@ pub fn same_run(what: &str, fast: (Trace, &GemmRun), rtl: (Trace, &GemmRun)) {
     assert_eq!(fast.c, rtl.c, "{what}: C");
     assert_eq!(fast.stats, rtl.stats, "{what}: stats");
 }
+
+/// SplitMix64: a small seeded generator, so that every pattern is reproducible from its seed.
+#[allow(dead_code)] // not every test crate that includes this module uses it
+pub struct Rng(pub u64);
+
+#[allow(dead_code)]
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    /// An integer in `lo..=hi`.
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+    /// A signed integer in `lo..=hi`.
+    pub fn irange(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo + 1) as u64) as i64
+    }
+}

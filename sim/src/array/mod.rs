@@ -24,6 +24,7 @@ use crate::matrix::Matrix;
 use crate::memory::buffer::Sram;
 use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
 use crate::memory::im2col::Im2col;
+use crate::quant::OutputStage;
 use crate::stats::{encode_fold_cycles, utilization, RunStats};
 use edge::{Deskew, EdgeLanes, Skew};
 use regs::{popcount, prefix_bits, words};
@@ -197,9 +198,48 @@ pub fn simulate_gemm_with_probe<P: Probe>(
     b: &Matrix<i8>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
+    simulate_gemm_staged(cfg, df, a, b, None, probe)
+}
+
+/// Checks that the machine's output stage can requantize a C of `n` columns with `stage`: the
+/// config has an output stage, its table holds `n` channels, and the parameters are in range.
+pub fn check_output_stage(cfg: &ArchConfig, n: usize, stage: &OutputStage) -> Result<(), RunError> {
+    let Some(o) = &cfg.output_stage else {
+        return Err(RunError::OutputStage(format!(
+            "architecture `{}` has none (add `[output_stage]` with `channels = ...` to its config)",
+            cfg.name
+        )));
+    };
+    if n > o.channels as usize {
+        return Err(RunError::OutputStage(format!(
+            "C has {n} columns but the parameter table of `{}` holds {} channels (output_stage.channels)",
+            cfg.name, o.channels
+        )));
+    }
+    stage
+        .validate(n)
+        .map_err(|e| RunError::OutputStage(e.to_string()))
+}
+
+/// [`simulate_gemm_with_probe`] with the output stage: with `Some(stage)`, every element of C
+/// is requantized to int8 as it is finished (in the cycle its last accumulation is written to
+/// buffer C) and C holds the int8 results, sign-extended in its int32 lanes. The stage works
+/// inside the write cycle, so cycles and the other events are those of the int32 run;
+/// `output_stage_ops` counts the requantized elements (M x N).
+pub fn simulate_gemm_staged<P: Probe>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &Matrix<i8>,
+    b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
+    probe: &mut P,
+) -> Result<GemmRun, RunError> {
     let shape = check_operands(cfg, df, a, b)?;
+    if let Some(st) = stage {
+        check_output_stage(cfg, shape.n, st)?;
+    }
     let plan = Plan::new(cfg, df, shape);
-    let (run, diag) = run_plan(cfg, &plan, a, b, probe);
+    let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
     // The contract's schedule is hazard-free; a hazard here is a bug in the model, not bad input.
     assert_eq!(
         diag.hazards, 0,
@@ -301,7 +341,7 @@ pub fn simulate_conv_with_probe<P: Probe>(
         )));
     }
     let plan = Plan::for_conv(cfg, df, shape, geom);
-    let (run, diag) = run_plan(cfg, &plan, a, b, probe);
+    let (run, diag) = run_plan(cfg, &plan, a, b, None, probe);
     assert_eq!(
         diag.hazards, 0,
         "internal error: {} run of the convolution {geom:?} on {} hit {} schedule hazards; please report this",
@@ -512,15 +552,18 @@ struct Job<'a, P> {
     plan: &'a Plan,
     a: &'a Matrix<i8>,
     b: &'a Matrix<i8>,
+    stage: Option<&'a OutputStage>,
     probe: &'a mut P,
 }
 
-/// Runs a plan (possibly with a test-only interval) to completion.
+/// Runs a plan (possibly with a test-only interval) to completion, with the output stage
+/// `stage` (`None`: C stays int32).
 pub(crate) fn run_plan<P: Probe>(
     cfg: &ArchConfig,
     plan: &Plan,
     a: &Matrix<i8>,
     b: &Matrix<i8>,
+    stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> (GemmRun, Diagnostics) {
     let job = Job {
@@ -528,6 +571,7 @@ pub(crate) fn run_plan<P: Probe>(
         plan,
         a,
         b,
+        stage,
         probe,
     };
     match plan.df {
@@ -574,6 +618,7 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
         plan,
         a,
         b,
+        stage,
         probe,
     } = job;
     let (r, c) = (plan.r, plan.c);
@@ -789,6 +834,13 @@ fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, D
             }
             if op.accumulate && arrived != Some(op.addr) {
                 diag.hazards += 1;
+            }
+            if let (Some(st), true) = (stage, op.last) {
+                for (j, v) in values[..op.count].iter_mut().enumerate() {
+                    let ch = op.channel + if op.channel_per_lane { j } else { 0 };
+                    *v = i32::from(st.apply(ch, *v));
+                }
+                ev.output_stage_ops += op.count as u64;
             }
             sram_c.write(op.addr, &expect, &values);
             let words = cfg.words_for(BufferId::C, op.count as u32);

@@ -103,6 +103,12 @@ pub(crate) struct OutOp {
     pub(crate) count: usize,
     /// Add to the partial sums already in C (read back `read_latency` cycles before the write).
     pub(crate) accumulate: bool,
+    /// The row's last accumulation: the output stage requantizes it.
+    pub(crate) last: bool,
+    /// Column of C (output channel) of lane 0.
+    pub(crate) channel: usize,
+    /// Lane `j` is channel `channel + j` (OS, WS); otherwise every lane is `channel` (IS).
+    pub(crate) channel_per_lane: bool,
 }
 
 /// Everything the controller derives from the config and the GEMM shape.
@@ -372,6 +378,9 @@ impl Plan {
                         .addr(fold.col_tile, fold.row_tile * self.r + row),
                     count: fold.cols_used,
                     accumulate: false,
+                    last: true,
+                    channel: fold.col_tile * self.c,
+                    channel_per_lane: true,
                 }
             }
             Dataflow::Ws | Dataflow::Is => OutOp {
@@ -380,6 +389,13 @@ impl Plan {
                 addr: self.layout_c.addr(fold.col_tile, j),
                 count: fold.cols_used,
                 accumulate: fold.row_tile > 0,
+                last: fold.row_tile + 1 == self.row_tiles,
+                channel: if self.df == Dataflow::Ws {
+                    fold.col_tile * self.c
+                } else {
+                    j
+                },
+                channel_per_lane: self.df == Dataflow::Ws,
             },
         }
     }

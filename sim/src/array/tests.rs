@@ -24,7 +24,7 @@ fn run_checked(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, see
     let a = Matrix::random(m, k, seed);
     let b = Matrix::random(k, n, seed + 1);
     let plan = Plan::new(cfg, df, GemmShape { m, n, k });
-    let (run, diag) = run_plan(cfg, &plan, &a, &b, &mut NoProbe);
+    let (run, diag) = run_plan(cfg, &plan, &a, &b, None, &mut NoProbe);
     let what = format!(
         "{df} {}x{} L=({},{},{}) {m}x{n}x{k}",
         cfg.array.rows,
@@ -187,10 +187,10 @@ fn fold_intervals_are_tight() {
         let b = Matrix::random(k, n, 6);
         let want = reference_matmul(&a, &b);
         let plan = Plan::new(&cfg, df, shape);
-        let (ok, d) = run_plan(&cfg, &plan, &a, &b, &mut NoProbe);
+        let (ok, d) = run_plan(&cfg, &plan, &a, &b, None, &mut NoProbe);
         assert!(ok.c == want && d.hazards == 0, "{df} baseline");
         let short = Plan::with_interval(&cfg, df, shape, Some(plan.interval - 1));
-        let (bad, d) = run_plan(&cfg, &short, &a, &b, &mut NoProbe);
+        let (bad, d) = run_plan(&cfg, &short, &a, &b, None, &mut NoProbe);
         assert!(
             bad.c != want || d.hazards > 0,
             "{df} {r}x{c} {m}x{n}x{k}: interval {} - 1 still exact",

@@ -6,7 +6,8 @@
 //!
 //! Components: `mac` (multiply and accumulate), `registers` (the PEs' pipeline registers and the
 //! edge skew/deskew registers), `buffer_a`, `buffer_b`, `buffer_c` (SRAM accesses, the DMA's
-//! included), `dram` (bytes moved over the DRAM port) and `leakage` (static power over the run).
+//! included), `dram` (bytes moved over the DRAM port), `output_stage` (bias and requantization
+//! to int8, when a GEMM uses it) and `leakage` (static power over the run).
 
 pub mod area;
 pub mod tech;
@@ -75,6 +76,9 @@ pub struct EnergyBreakdown {
     pub buffer_c: f64,
     /// DRAM transfers.
     pub dram: f64,
+    /// The output stage (bias, requantization to int8); zero when C stays int32.
+    #[serde(default)]
+    pub output_stage: f64,
     /// Static power over the run.
     pub leakage: f64,
     /// The sum of the above.
@@ -83,18 +87,19 @@ pub struct EnergyBreakdown {
 
 impl EnergyBreakdown {
     /// Component names in report order (JSON keys), without `total`.
-    pub const COMPONENTS: [&'static str; 7] = [
+    pub const COMPONENTS: [&'static str; 8] = [
         "mac",
         "registers",
         "buffer_a",
         "buffer_b",
         "buffer_c",
         "dram",
+        "output_stage",
         "leakage",
     ];
 
     /// The components' values in the order of [`EnergyBreakdown::COMPONENTS`].
-    pub fn values(&self) -> [f64; 7] {
+    pub fn values(&self) -> [f64; 8] {
         [
             self.mac,
             self.registers,
@@ -102,6 +107,7 @@ impl EnergyBreakdown {
             self.buffer_b,
             self.buffer_c,
             self.dram,
+            self.output_stage,
             self.leakage,
         ]
     }
@@ -115,6 +121,7 @@ impl EnergyBreakdown {
         self.buffer_b += other.buffer_b * k;
         self.buffer_c += other.buffer_c * k;
         self.dram += other.dram * k;
+        self.output_stage += other.output_stage * k;
         self.leakage += other.leakage * k;
         self.total += other.total * k;
     }
@@ -261,6 +268,17 @@ pub fn estimate(
         charge("dram", name, bytes, "bytes", per_byte);
     }
 
+    // The output stage, per requantized element: a 32 x 32 multiply (the table's 8-bit multiply
+    // scaled by the square of the width), three int32 adds (bias, rounding, zero point) and a
+    // read of the channel's 70 parameter bits (bias 32, multiplier 32, shift 6) from registers.
+    charge(
+        "output_stage",
+        "output_stage_ops",
+        events.output_stage_ops,
+        "values",
+        output_stage_op_pj(t),
+    );
+
     // Static power (uW) over `cycles` at `clock_mhz`: uW x cycles / MHz = pJ.
     let sram_kib: f64 = [BufferId::A, BufferId::B, BufferId::C]
         .iter()
@@ -284,6 +302,7 @@ pub fn estimate(
             "buffer_b" => &mut e.buffer_b,
             "buffer_c" => &mut e.buffer_c,
             "dram" => &mut e.dram,
+            "output_stage" => &mut e.output_stage,
             _ => &mut e.leakage,
         };
         *slot += a.pj;
@@ -296,6 +315,17 @@ pub fn estimate(
         actions,
         notes,
     }
+}
+
+/// Bits of one output channel's parameters: bias (32), Q31 multiplier (32) and shift (6).
+pub const OUTPUT_STAGE_PARAM_BITS: u32 = 70;
+
+/// Energy of one output-stage element (pJ): the table's 8-bit multiply scaled by (32/8)^2 for
+/// the 32 x 32 requantization multiply, three int32 adds, and the parameter read.
+pub fn output_stage_op_pj(t: &TechTable) -> f64 {
+    t.mac.mult_pj * 16.0
+        + 3.0 * t.mac.add_pj
+        + f64::from(OUTPUT_STAGE_PARAM_BITS) * t.register.read_pj_per_bit
 }
 
 /// Figures of merit derived from a run's energy and time.
