@@ -268,29 +268,16 @@ fn bad_output_stage_flags_are_reported_not_panicked() {
         &with(&base, &["--multiplier", "1073741824", "--shift", "31"]),
         &["shift 31", "-31..=30"],
     );
-    common::fails_with(
-        &with(
-            &base,
-            &[
-                "--multiplier",
-                "1073741824",
-                "--shift",
-                "0",
-                "--activation",
-                "relu6",
-            ],
+    // The stage on (per tensor, x 0.5), then one bad flag each.
+    let on = with(&base, &["--multiplier", "1073741824", "--shift", "0"]);
+    for (extra, needles) in [
+        (
+            &["--activation", "relu6"][..],
+            &["relu6 needs the output scale"][..],
         ),
-        &["relu6 needs the output scale"],
-    );
-    // 6 / 1e-19 does not fit int32 (the review found this overflowed instead of being refused).
-    common::fails_with(
-        &with(
-            &base,
+        // 6 / 1e-19 does not fit int32 (the review found this overflowed instead of being refused).
+        (
             &[
-                "--multiplier",
-                "1073741824",
-                "--shift",
-                "0",
                 "--activation",
                 "relu6",
                 "--out-scale",
@@ -298,37 +285,13 @@ fn bad_output_stage_flags_are_reported_not_panicked() {
                 "--out-zero-point",
                 "1",
             ],
+            &["output scale 1e-19", "within int32"],
         ),
-        &["output scale 1e-19", "within int32"],
-    );
-    common::fails_with(
-        &with(
-            &base,
-            &[
-                "--multiplier",
-                "1073741824",
-                "--shift",
-                "0",
-                "--out-zero-point",
-                "200",
-            ],
-        ),
-        &["output zero point 200"],
-    );
-    common::fails_with(
-        &with(
-            &base,
-            &[
-                "--multiplier",
-                "1073741824",
-                "--shift",
-                "0",
-                "--a-zero-point",
-                "-129",
-            ],
-        ),
-        &["--a-zero-point -129"],
-    );
+        (&["--out-zero-point", "200"], &["output zero point 200"]),
+        (&["--a-zero-point", "-129"], &["--a-zero-point -129"]),
+    ] {
+        common::fails_with(&with(&on, extra), needles);
+    }
     common::fails_with(
         &with(&base, &["--requant", b]),
         &["bias.npy", "expected (4, 2)"],
