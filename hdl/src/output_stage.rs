@@ -7,9 +7,11 @@
 //! and the configuration (enable, output zero point, clamp range) are written through the host
 //! port with `host_sel` 3, one byte per write ([`param_writes`]).
 //!
-//! The block is written by hand, a Rust model (which calls `systole_sim::quant`) and a Verilog
-//! body written independently of it; the Icarus and Verilator tests compare the two through
-//! whole GEMMs against an independent NumPy implementation of TFLite's arithmetic.
+//! The block is written by hand: a Rust model (which calls `systole_sim::quant`) and a Verilog
+//! body written independently of it. `hdl/tests/output_stage.rs` runs the Verilog functions alone
+//! in Icarus on edge cases and whole GEMMs in Icarus and Verilator against the fast model;
+//! `tests/cli_quantized.rs` holds every backend to an independent Python implementation of
+//! TFLite's arithmetic.
 
 use rust_hdl::prelude::*;
 use systole_sim::quant::{requantize, OutputStage as Params, Requant};
@@ -113,10 +115,6 @@ impl OutputStageBlock {
     }
 }
 
-fn int(x: Signed<32>) -> i32 {
-    x.inner().to_u64() as u32 as i32
-}
-
 impl Logic for OutputStageBlock {
     fn update(&mut self) {
         if self.clock.pos_edge() && self.host_we.val() {
@@ -144,7 +142,7 @@ impl Logic for OutputStageBlock {
                     shift: i32::from(self._shift[n]),
                 };
                 let q = requantize(
-                    int(s),
+                    crate::rtl::signed_i32(s),
                     self._bias[n],
                     r,
                     i32::from(self._zp),

@@ -112,15 +112,6 @@ pub enum Activation {
 }
 
 impl Activation {
-    /// `none`, `relu` or `relu6`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Activation::None => "none",
-            Activation::Relu => "relu",
-            Activation::Relu6 => "relu6",
-        }
-    }
-
     /// The int8 clamp range, as TFLite's `CalculateActivationRangeQuantized` computes it:
     /// the quantized value of 6.0 is `zero_point + round(6.0f / scale)`, in float32 as TFLite
     /// holds scales, rounded with ties away from zero. `out_scale` is needed for ReLU6 only.
@@ -188,18 +179,6 @@ pub struct OutputStage {
 }
 
 impl OutputStage {
-    /// A stage for `n` columns with zero bias, one multiplier and shift for all, zero point 0 and
-    /// the full int8 range.
-    pub fn per_tensor(n: usize, requant: Requant) -> Self {
-        OutputStage {
-            bias: vec![0; n],
-            requant: vec![requant; n],
-            out_zero_point: 0,
-            act_min: -128,
-            act_max: 127,
-        }
-    }
-
     /// Columns of C the stage serves.
     pub fn channels(&self) -> usize {
         self.bias.len()
@@ -503,7 +482,7 @@ mod tests {
 
     #[test]
     fn stage_adds_bias_zero_point_and_clamps() {
-        let mut st = OutputStage::per_tensor(
+        let mut st = per_tensor(
             2,
             Requant {
                 multiplier: 1 << 30,
@@ -542,7 +521,7 @@ mod tests {
         let a = Matrix::<i8>::random(5, 7, 3);
         let b = Matrix::<i8>::random(7, 4, 4);
         let zp = -37;
-        let mut st = OutputStage::per_tensor(4, quant_half());
+        let mut st = per_tensor(4, quant_half());
         st.bias = vec![1, 2, 3, -4];
         let direct = Matrix::from_fn(5, 4, |m, n| {
             let acc: i32 = (0..7)
@@ -554,6 +533,18 @@ mod tests {
         folded.fold_input_zero_point(zp, &b);
         let c = crate::matrix::reference_matmul(&a, &b);
         assert_eq!(folded.apply_matrix(&c), direct);
+    }
+
+    /// A stage for `n` columns with zero bias, one requantization for all, zero point 0 and the
+    /// full int8 range.
+    fn per_tensor(n: usize, requant: Requant) -> OutputStage {
+        OutputStage {
+            bias: vec![0; n],
+            requant: vec![requant; n],
+            out_zero_point: 0,
+            act_min: -128,
+            act_max: 127,
+        }
     }
 
     fn quant_half() -> Requant {
