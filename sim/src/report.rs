@@ -689,6 +689,7 @@ mod tests {
             name: "t".into(),
             source: "test".into(),
             notes: vec![],
+            quantized: None,
             layers: vec![
                 Layer::gemm("big", 8, 8, 40).times(3),
                 Layer::gemm("small", 2, 9, 3).times(1),

@@ -3,20 +3,25 @@
 //! Each (dataflow, layer) pair is an independent simulation; they run in parallel (rayon) and the
 //! results do not depend on the thread count. Operands are seeded random int8 data: cycles and
 //! event counts do not depend on the values, and `check` compares every C with the reference.
+//!
+//! A quantized network ([`crate::workload::quantized`]) runs on its real data instead: in each
+//! dataflow its layers run in order, each on the previous layer's int8 output, with the output
+//! stage on, and `check` compares every layer's output with the network's direct reference.
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::array::{simulate_conv_with_probe, simulate_gemm_with_probe};
+use crate::array::{simulate_conv_with_probe, simulate_gemm_staged};
 use crate::config::{ArchConfig, Dataflow};
 use crate::energy::{
     estimate, ActionEnergy, Efficiency, EnergyBreakdown, EnergyModel, RegisterConvention,
 };
 use crate::error::RunError;
 use crate::matrix::{reference_matmul, Matrix};
+use crate::quant::OutputStage;
 use crate::stats::{AccessWindows, RunStats, Totals};
 use crate::trace::TraceWriter;
-use crate::workload::{LayerOp, Workload};
+use crate::workload::{Layer, LayerOp, Workload};
 
 /// One layer of a workload run in one dataflow. Everything is for one run of the layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -136,106 +141,88 @@ pub fn run_workload_traced(
     on_done: &(dyn Fn() + Sync),
     trace: Option<&std::path::Path>,
 ) -> Result<WorkloadRun, WorkloadRunError> {
-    let jobs: Vec<(Dataflow, usize)> = dataflows
-        .iter()
-        .flat_map(|&df| (0..workload.layers.len()).map(move |i| (df, i)))
-        .collect();
-    let results: Vec<Result<LayerRun, WorkloadRunError>> = jobs
-        .par_iter()
-        .map(|&(df, i)| {
-            let layer = &workload.layers[i];
-            let s = layer.shape();
-            match layer.op {
-                LayerOp::Conv(conv) => crate::array::check_conv(cfg, df, &conv.im2col(), s.n),
-                _ => crate::array::check_gemm(cfg, df, s),
-            }
-            .map_err(|e| WorkloadRunError::Layer {
-                layer: layer.name.clone(),
-                reason: e,
-            })?;
-            let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
-            let trace_err = |path: &std::path::Path, e: std::io::Error| WorkloadRunError::Trace {
-                path: path.to_path_buf(),
-                message: e.to_string(),
-            };
-            let writer = match trace {
-                Some(dir) => {
-                    let dir = dir.join(df.name()).join(format!("layer{i}"));
-                    let lanes = crate::array::buffer_lanes(cfg, df);
-                    let w = TraceWriter::create(&dir, lanes, cfg.dram.bytes_per_cycle)
-                        .map_err(|e| trace_err(&dir, e))?;
-                    Some(
-                        match crate::array::ifmap_addresses(cfg, df, &layer.op, s.n) {
-                            Some(f) => w.with_ifmap(f),
-                            None => w,
-                        },
-                    )
-                }
-                None => None,
-            };
-            let mut probe = (AccessWindows::default(), writer);
-            let (a, run) = match layer.op {
-                // A convolution's A is the im2col matrix of a random ifmap (padding zeros
-                // included), read from the ifmap or the expanded matrix as the config says.
-                LayerOp::Conv(conv) => {
-                    let geom = conv.im2col();
-                    let ifmap = Matrix::random(
-                        geom.rows() as usize,
-                        geom.row_elems() as usize,
-                        2 * i as u64 + 1,
-                    );
-                    let a = geom.expand(ifmap.as_slice());
-                    let run = simulate_conv_with_probe(cfg, df, &geom, &a, &b, &mut probe);
-                    (a, run)
-                }
-                _ => {
-                    let a = Matrix::random(s.m, s.k, 2 * i as u64 + 1);
-                    let run = simulate_gemm_with_probe(cfg, df, &a, &b, &mut probe);
-                    (a, run)
-                }
-            };
-            let run = run.map_err(|e| WorkloadRunError::Layer {
-                layer: layer.name.clone(),
-                reason: e,
-            })?;
-            let (mut windows, writer) = probe;
-            windows.finish(run.stats.load_cycles);
-            if let Some(w) = writer {
-                w.finish().map_err(|(path, e)| trace_err(&path, e))?;
-            }
-            if check && run.c != reference_matmul(&a, &b) {
-                return Err(WorkloadRunError::Mismatch {
-                    layer: layer.name.clone(),
-                    dataflow: df,
-                });
-            }
-            on_done();
-            Ok(charged(
-                cfg,
-                LayerRun {
-                    name: layer.name.clone(),
-                    layer: layer.op.describe(),
-                    dataflow: df,
-                    repeat: layer.runs(),
-                    macs: run.stats.macs,
-                    energy_pj: EnergyBreakdown::default(),
-                    efficiency: Efficiency::default(),
-                    stats: run.stats,
-                    windows,
-                },
-                energy,
-            ))
-        })
-        .collect();
-    let mut results = results.into_iter();
-    let mut per_dataflow = Vec::new();
-    for _ in dataflows {
-        let mut layers = Vec::new();
-        for _ in &workload.layers {
-            layers.push(results.next().expect("one result per job")?);
+    for &df in dataflows {
+        for layer in &workload.layers {
+            check_layer(cfg, df, layer)?;
         }
-        per_dataflow.push(layers);
     }
+    let per_dataflow: Vec<Vec<LayerRun>> = match &workload.quantized {
+        // A quantized network: each layer reads the previous layer's int8 output, so the layers
+        // run in order; the dataflows run in parallel.
+        Some(net) => dataflows
+            .par_iter()
+            .map(|&df| {
+                let mut runs = Vec::new();
+                let want = if check { net.reference() } else { vec![] };
+                net.forward(|i, l, a, st| {
+                    let layer = &workload.layers[i];
+                    let (lr, c) =
+                        simulate_layer(cfg, df, (i, layer), (a, &l.weights), Some(st), trace)?;
+                    let mismatch = || WorkloadRunError::Mismatch {
+                        layer: layer.name.clone(),
+                        dataflow: df,
+                    };
+                    let c = crate::workload::quantized::int8_results(&c).ok_or_else(mismatch)?;
+                    if check && c.as_slice() != &want[i][..] {
+                        return Err(mismatch());
+                    }
+                    runs.push(charged(cfg, lr, energy));
+                    on_done();
+                    Ok(c)
+                })?;
+                Ok(runs)
+            })
+            .collect::<Result<_, WorkloadRunError>>()?,
+        // Shapes only: every (dataflow, layer) pair is independent, on seeded random operands.
+        None => {
+            let jobs: Vec<(Dataflow, usize)> = dataflows
+                .iter()
+                .flat_map(|&df| (0..workload.layers.len()).map(move |i| (df, i)))
+                .collect();
+            let mut results = jobs
+                .par_iter()
+                .map(|&(df, i)| {
+                    let layer = &workload.layers[i];
+                    let s = layer.shape();
+                    let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
+                    let a = match layer.op {
+                        // A convolution's A is the im2col matrix of a random ifmap (padding
+                        // zeros included), read from the ifmap or the expanded matrix as the
+                        // config says.
+                        LayerOp::Conv(conv) => {
+                            let geom = conv.im2col();
+                            let ifmap = Matrix::random(
+                                geom.rows() as usize,
+                                geom.row_elems() as usize,
+                                2 * i as u64 + 1,
+                            );
+                            geom.expand(ifmap.as_slice())
+                        }
+                        _ => Matrix::random(s.m, s.k, 2 * i as u64 + 1),
+                    };
+                    let (lr, c) = simulate_layer(cfg, df, (i, layer), (&a, &b), None, trace)?;
+                    if check && c != reference_matmul(&a, &b) {
+                        return Err(WorkloadRunError::Mismatch {
+                            layer: layer.name.clone(),
+                            dataflow: df,
+                        });
+                    }
+                    on_done();
+                    Ok(charged(cfg, lr, energy))
+                })
+                .collect::<Vec<_>>()
+                .into_iter();
+            let mut per_dataflow = Vec::new();
+            for _ in dataflows {
+                let mut layers = Vec::new();
+                for _ in &workload.layers {
+                    layers.push(results.next().expect("one result per job")?);
+                }
+                per_dataflow.push(layers);
+            }
+            per_dataflow
+        }
+    };
     Ok(assemble(
         cfg,
         workload.name.clone(),
@@ -244,6 +231,80 @@ pub fn run_workload_traced(
         dataflows,
         per_dataflow,
         energy,
+    ))
+}
+
+/// Checks, before any data exists, that `layer` can run in `df` on `cfg`.
+fn check_layer(cfg: &ArchConfig, df: Dataflow, layer: &Layer) -> Result<(), WorkloadRunError> {
+    let s = layer.shape();
+    match layer.op {
+        LayerOp::Conv(conv) => crate::array::check_conv(cfg, df, &conv.im2col(), s.n),
+        _ => crate::array::check_gemm(cfg, df, s),
+    }
+    .map_err(|e| WorkloadRunError::Layer {
+        layer: layer.name.clone(),
+        reason: e,
+    })
+}
+
+/// Runs layer `i` once on the fast model with operands `a` (for a convolution, its im2col
+/// matrix) and `b`, writing its traces under `trace`. Returns the run (not yet charged) and C.
+fn simulate_layer(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    (i, layer): (usize, &Layer),
+    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    stage: Option<&OutputStage>,
+    trace: Option<&std::path::Path>,
+) -> Result<(LayerRun, Matrix<i32>), WorkloadRunError> {
+    let trace_err = |path: &std::path::Path, e: std::io::Error| WorkloadRunError::Trace {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let writer = match trace {
+        Some(dir) => {
+            let dir = dir.join(df.name()).join(format!("layer{i}"));
+            let lanes = crate::array::buffer_lanes(cfg, df);
+            let w = TraceWriter::create(&dir, lanes, cfg.dram.bytes_per_cycle)
+                .map_err(|e| trace_err(&dir, e))?;
+            Some(
+                match crate::array::ifmap_addresses(cfg, df, &layer.op, b.cols()) {
+                    Some(f) => w.with_ifmap(f),
+                    None => w,
+                },
+            )
+        }
+        None => None,
+    };
+    let mut probe = (AccessWindows::default(), writer);
+    let run = match layer.op {
+        LayerOp::Conv(conv) => {
+            simulate_conv_with_probe(cfg, df, &conv.im2col(), (a, b), stage, &mut probe)
+        }
+        _ => simulate_gemm_staged(cfg, df, a, b, stage, &mut probe),
+    }
+    .map_err(|e| WorkloadRunError::Layer {
+        layer: layer.name.clone(),
+        reason: e,
+    })?;
+    let (mut windows, writer) = probe;
+    windows.finish(run.stats.load_cycles);
+    if let Some(w) = writer {
+        w.finish().map_err(|(path, e)| trace_err(&path, e))?;
+    }
+    Ok((
+        LayerRun {
+            name: layer.name.clone(),
+            layer: layer.op.describe(),
+            dataflow: df,
+            repeat: layer.runs(),
+            macs: run.stats.macs,
+            energy_pj: EnergyBreakdown::default(),
+            efficiency: Efficiency::default(),
+            stats: run.stats,
+            windows,
+        },
+        run.c,
     ))
 }
 
@@ -330,7 +391,7 @@ fn assemble(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::Layer;
+    use crate::config::MemoryModel;
 
     #[test]
     fn totals_count_repeats_and_results_are_checked() {
@@ -339,6 +400,7 @@ mod tests {
             name: "t".into(),
             source: String::new(),
             notes: vec![],
+            quantized: None,
             layers: vec![
                 Layer::gemm("a", 5, 6, 7).times(3),
                 Layer::gemm("b", 9, 2, 4).times(1),
@@ -383,6 +445,34 @@ mod tests {
         }
     }
 
+    /// A quantized network runs layer by layer on its own data with the output stage, in every
+    /// dataflow and memory model, equal to its reference; the stage's work is counted and
+    /// charged.
+    #[test]
+    fn quantized_network_runs_on_its_data() {
+        let w = Workload::builtin("int8-cnn").unwrap();
+        let net = w.quantized.clone().unwrap();
+        for memory in [MemoryModel::Ideal, MemoryModel::Dram] {
+            let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+            cfg.memory = memory;
+            let run = run_workload(
+                &cfg,
+                &w,
+                &Dataflow::ALL,
+                true,
+                &EnergyModel::default(),
+                &|| {},
+            )
+            .unwrap();
+            for d in &run.dataflows {
+                for (lr, l) in d.layers.iter().zip(&net.layers) {
+                    assert_eq!(lr.stats.events.output_stage_ops, l.output_len() as u64);
+                    assert!(lr.energy_pj.output_stage > 0.0, "{}", lr.name);
+                }
+            }
+        }
+    }
+
     /// Charging a run again with another table gives what running with that table gives, and
     /// charging with the same table changes nothing.
     #[test]
@@ -392,6 +482,7 @@ mod tests {
             name: "t".into(),
             source: String::new(),
             notes: vec![],
+            quantized: None,
             layers: vec![
                 Layer::gemm("a", 9, 6, 7).times(2),
                 Layer::gemm("b", 4, 5, 3),

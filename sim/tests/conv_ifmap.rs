@@ -23,7 +23,7 @@ fn run(cfg: &ArchConfig, df: Dataflow, conv: &Conv, input: ConvInput) -> RunStat
     let ifmap = Matrix::random(geom.rows() as usize, geom.row_elems() as usize, 3);
     let a = geom.expand(ifmap.as_slice());
     let b = Matrix::random(a.cols(), n, 4);
-    let r = simulate_conv_with_probe(&cfg, df, &geom, &a, &b, &mut NoProbe).unwrap();
+    let r = simulate_conv_with_probe(&cfg, df, &geom, (&a, &b), None, &mut NoProbe).unwrap();
     assert_eq!(r.c, reference_matmul(&a, &b), "{df} {conv:?}");
     r.stats
 }
@@ -162,6 +162,7 @@ fn a_huge_ifmap_is_refused_before_it_is_built() {
         source: "test".into(),
         layers: vec![Layer::new("sparse", LayerOp::Conv(conv))],
         notes: vec![],
+        quantized: None,
     };
     let e = run_workload(
         &edge(16),

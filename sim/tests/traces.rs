@@ -33,6 +33,7 @@ fn run(cfg: &ArchConfig, layer: Layer, df: Dataflow, dir: &Path) -> LayerRun {
         source: "test".into(),
         layers: vec![layer],
         notes: vec![],
+        quantized: None,
     };
     let energy = EnergyModel::default();
     let r = run_workload_traced(cfg, &w, &[df], true, &energy, &|| {}, Some(dir)).unwrap();
@@ -201,6 +202,7 @@ fn an_unwritable_trace_directory_is_an_error() {
         source: "test".into(),
         layers: vec![Layer::gemm("g", 4, 4, 4)],
         notes: vec![],
+        quantized: None,
     };
     let energy = EnergyModel::default();
     let e = run_workload_traced(

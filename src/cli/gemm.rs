@@ -192,7 +192,7 @@ impl QuantArgs {
 
 /// The simulators `systole gemm` can run on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Backend {
+pub(super) enum Backend {
     Fast,
     Rtl,
     Verilator,
@@ -200,7 +200,7 @@ pub enum Backend {
 }
 
 impl Backend {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Backend::Fast => "fast",
             Backend::Rtl => "rtl",
@@ -231,7 +231,7 @@ struct GemmJson<'a> {
     energy_notes: &'a [String],
 }
 
-fn simulate(
+pub(super) fn simulate(
     backend: Backend,
     vcd: Option<&std::path::Path>,
     cfg: &systole_sim::config::ArchConfig,
@@ -287,7 +287,7 @@ fn simulate(
 
 /// C of a run with the output stage: the int8 results the machine holds sign-extended in its
 /// int32 lanes.
-fn int8_c(c: &Matrix<i32>, backend: Backend) -> anyhow::Result<Matrix<i8>> {
+pub(super) fn int8_c(c: &Matrix<i32>, backend: Backend) -> anyhow::Result<Matrix<i8>> {
     let data = c
         .as_slice()
         .iter()

@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod gemm;
+mod infer;
 mod run;
 mod sweep;
 mod synth;
@@ -25,6 +26,9 @@ enum Command {
     Run(run::RunArgs),
     /// Run one GEMM C = A x B on explicit NumPy data or seeded random data.
     Gemm(gemm::GemmArgs),
+    /// Run a built-in quantized network layer by layer on one backend, each layer's int8 output
+    /// feeding the next, every layer checked against the direct reference.
+    Infer(infer::InferArgs),
     /// Explore a grid of array shapes, buffer sizes, DRAM bandwidths, dataflows and technology
     /// tables on a workload, in parallel, resumably; Pareto fronts of energy vs latency and area.
     Sweep(sweep::SweepArgs),
@@ -130,6 +134,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Gemm(a)) => gemm::run(a),
+        Some(Command::Infer(a)) => infer::run(a),
         Some(Command::Verilog(a)) => verilog::run(a),
         Some(Command::Synth(a)) => synth::run(a),
         Some(Command::Workloads(a)) => workloads::run(a),

@@ -51,7 +51,8 @@ pub struct RunArgs {
     /// small workload or one --dataflow.
     #[arg(long, value_name = "DIR")]
     trace: Option<PathBuf>,
-    /// Compare every layer's C with a plain reference matrix product (slower).
+    /// Compare every layer's C with a plain reference matrix product (slower); for a quantized
+    /// network, every layer's int8 output with the network's direct reference.
     #[arg(long)]
     check: bool,
     /// Print the results as JSON instead of tables.
@@ -161,7 +162,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     } else {
         print!("{}", workload_text(&result));
         if args.check {
-            println!("\ncheck: every layer's C equals the reference matrix product");
+            if workload.quantized.is_some() {
+                println!(
+                    "\ncheck: every layer's int8 output equals the network's direct reference (each layer reading the previous layer's output)"
+                );
+            } else {
+                println!("\ncheck: every layer's C equals the reference matrix product");
+            }
         }
     }
     if let Some(dir) = &args.out {

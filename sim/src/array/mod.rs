@@ -321,16 +321,21 @@ fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
 /// ([`Im2col::expand`]) and `b` its filters (`K x N`). With `cfg.conv_input` = `ifmap` and the
 /// DRAM memory model, buffer A holds the ifmap and the DMA fetches ifmap rows
 /// ([`crate::memory::im2col`]); the array reads exactly what it reads for the GEMM of `a` and `b`,
-/// so C, the cycles with ideal memory and every array event are the GEMM's.
+/// so C, the cycles with ideal memory and every array event are the GEMM's. `stage` is the output
+/// stage, as in [`simulate_gemm_staged`]; a quantized layer's `a` holds its input zero point
+/// in the padding ([`Im2col::expand_padded`]), as the address unit supplies it.
 pub fn simulate_conv_with_probe<P: Probe>(
     cfg: &ArchConfig,
     df: Dataflow,
     geom: &Im2col,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
     let shape = check_operands(cfg, df, a, b)?;
+    if let Some(st) = stage {
+        check_output_stage(cfg, shape.n, st)?;
+    }
     if shape != conv_shape(geom, b.cols()) {
         return Err(RunError::Shape(format!(
             "A is {}x{}, but the convolution's im2col matrix is {}x{}",
@@ -341,7 +346,7 @@ pub fn simulate_conv_with_probe<P: Probe>(
         )));
     }
     let plan = Plan::for_conv(cfg, df, shape, geom);
-    let (run, diag) = run_plan(cfg, &plan, a, b, None, probe);
+    let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
     assert_eq!(
         diag.hazards, 0,
         "internal error: {} run of the convolution {geom:?} on {} hit {} schedule hazards; please report this",

@@ -6,7 +6,8 @@
 //! `(m, k)` of the im2col matrix); what changes is what buffer A holds and what crosses the DRAM
 //! port. Buffer A holds whole *ifmap rows*: row `(n, ih)` of the unpadded NHWC ifmap, `W x C`
 //! elements of one channel group. The address unit turns `(m, k)` into the row, column and
-//! channel, and supplies zero for padding. A row starts on a vector boundary and takes whole
+//! channel, and supplies the padding value (0, or a quantized layer's input zero point, held in a
+//! register) for padding. A row starts on a vector boundary and takes whole
 //! vectors; the DMA fetches rows in increasing order, one DRAM request (burst) per vector, into a
 //! ring of row slots.
 //!
@@ -106,9 +107,15 @@ impl Im2col {
     /// output pixel's filter window, one run of `channels` values per filter tap, zeros for
     /// padding (element by element this is [`Im2col::source`]).
     pub fn expand(&self, ifmap: &[i8]) -> Matrix<i8> {
+        self.expand_padded(ifmap, 0)
+    }
+
+    /// [`Im2col::expand`] with `pad` for padding. A quantized layer pads with its input zero
+    /// point, the int8 code of real 0 (`docs/quantization.md`, "Padding").
+    pub fn expand_padded(&self, ifmap: &[i8], pad: i8) -> Matrix<i8> {
         let (m, k) = self.mk();
         let c = self.channels;
-        let mut out = vec![0i8; m * k];
+        let mut out = vec![pad; m * k];
         for (i, row) in out.chunks_exact_mut(k.max(1)).enumerate() {
             let (n, p) = (
                 i / (self.ofmap_h * self.ofmap_w),

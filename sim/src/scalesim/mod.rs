@@ -236,6 +236,7 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
         ),
         layers,
         notes,
+        quantized: None,
     })
 }
 

@@ -16,6 +16,7 @@ fn spec() -> SweepSpec {
             name: "t".into(),
             source: String::new(),
             notes: vec![],
+            quantized: None,
             layers: vec![
                 Layer::gemm("a", 9, 6, 7).times(2),
                 Layer::gemm("b", 4, 5, 12),

@@ -36,6 +36,7 @@
 
 pub mod layer;
 pub mod networks;
+pub mod quantized;
 
 use std::path::Path;
 
@@ -107,6 +108,10 @@ pub struct Workload {
     /// What the source said that systole does not model (e.g. a SCALE-Sim sparsity column).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// A quantized network's data (weights, biases, requantization, input): a run then computes
+    /// the real int8 network layer by layer with the output stage instead of random operands.
+    #[serde(skip)]
+    pub quantized: Option<std::sync::Arc<quantized::QuantNet>>,
 }
 
 /// Largest `repeat` a layer may have.
@@ -117,7 +122,11 @@ pub const DEFAULT_WORKLOAD: &str = "resnet18";
 
 /// Names of the built-in workloads.
 pub fn builtin_names() -> Vec<&'static str> {
-    networks::NAMES.to_vec()
+    networks::NAMES
+        .iter()
+        .chain(quantized::NAMES)
+        .copied()
+        .collect()
 }
 
 /// A layer as written in a TOML workload file: every field of every kind, checked on conversion.
@@ -372,7 +381,7 @@ impl Workload {
 
     /// A built-in workload.
     pub fn builtin(name: &str) -> Option<Workload> {
-        networks::builtin(name)
+        networks::builtin(name).or_else(|| quantized::QuantNet::builtin(name).map(|q| q.workload()))
     }
 
     /// A built-in name, a TOML workload file or a SCALE-Sim topology CSV (`.csv`).
@@ -426,6 +435,7 @@ impl Workload {
             source: raw.source,
             layers,
             notes: Vec::new(),
+            quantized: None,
         })
     }
 }

@@ -70,6 +70,7 @@ fn workload(name: &str, source: &str, layers: Vec<Layer>) -> Workload {
         source: source.to_string(),
         layers,
         notes: Vec::new(),
+        quantized: None,
     }
 }
 
