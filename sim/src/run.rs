@@ -172,7 +172,11 @@ pub fn run_workload_traced(
                 })?;
                 Ok(runs)
             })
-            .collect::<Result<_, WorkloadRunError>>()?,
+            // Collected in order first, so that the error reported is the first dataflow's,
+            // not whichever failed first in time.
+            .collect::<Vec<Result<Vec<LayerRun>, WorkloadRunError>>>()
+            .into_iter()
+            .collect::<Result<_, _>>()?,
         // Shapes only: every (dataflow, layer) pair is independent, on seeded random operands.
         None => {
             let jobs: Vec<(Dataflow, usize)> = dataflows

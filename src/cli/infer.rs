@@ -68,10 +68,9 @@ struct InferJson<'a> {
     /// Sums over the layers.
     total_cycles: u64,
     total_energy_pj: f64,
-    /// The last layer's int8 output.
+    /// The last layer's int8 output (every layer's output equals the direct reference: the
+    /// command fails otherwise).
     output: &'a [i8],
-    /// Every layer's output equals the direct reference (the command fails otherwise).
-    equals_reference: bool,
 }
 
 pub fn run(args: InferArgs) -> anyhow::Result<()> {
@@ -138,7 +137,6 @@ pub fn run(args: InferArgs) -> anyhow::Result<()> {
             total_cycles,
             total_energy_pj,
             output,
-            equals_reference: true,
         };
         println!(
             "{}",
@@ -255,6 +253,9 @@ fn export(net: &QuantNet, outs: &[Matrix<i8>], dir: &Path) -> anyhow::Result<()>
             "out_zero_point": l.out_zero_point,
             "activation": l.activation,
             "clamp": [l.clamp.0, l.clamp.1],
+            "in_scale": l.in_scale,
+            "weight_scales": l.weight_scales,
+            "out_scale": l.out_scale,
             "weights": file("weights"),
             "bias": file("bias"),
             "requant": file("requant"),
@@ -266,7 +267,7 @@ fn export(net: &QuantNet, outs: &[Matrix<i8>], dir: &Path) -> anyhow::Result<()>
         "source": net.source,
         "input": "input.npy",
         "input_hwc": [h, w, c],
-        "layout": "NHWC activations (conv outputs as (H*W, C)); weights K x N with k = (fh*filter_w + fw)*channels + c; bias (1, N); requant (N, 2): multiplier, shift",
+        "layout": "NHWC activations (conv outputs as (H*W, C)); weights K x N with k = (fh*filter_w + fw)*channels + c; bias (1, N); requant (N, 2): multiplier, shift; scales float32",
         "layers": layers,
     });
     let path = dir.join("network.json");

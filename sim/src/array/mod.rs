@@ -323,7 +323,7 @@ fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
 /// ([`crate::memory::im2col`]); the array reads exactly what it reads for the GEMM of `a` and `b`,
 /// so C, the cycles with ideal memory and every array event are the GEMM's. `stage` is the output
 /// stage, as in [`simulate_gemm_staged`]; a quantized layer's `a` holds its input zero point
-/// in the padding ([`Im2col::expand_padded`]), as the address unit supplies it.
+/// in the padding ([`Im2col::expand_padded`]); the values always come from `a`.
 pub fn simulate_conv_with_probe<P: Probe>(
     cfg: &ArchConfig,
     df: Dataflow,

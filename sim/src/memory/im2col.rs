@@ -6,9 +6,9 @@
 //! `(m, k)` of the im2col matrix); what changes is what buffer A holds and what crosses the DRAM
 //! port. Buffer A holds whole *ifmap rows*: row `(n, ih)` of the unpadded NHWC ifmap, `W x C`
 //! elements of one channel group. The address unit turns `(m, k)` into the row, column and
-//! channel, and supplies the padding value (0, or a quantized layer's input zero point, held in a
-//! register) for padding. A row starts on a vector boundary and takes whole
-//! vectors; the DMA fetches rows in increasing order, one DRAM request (burst) per vector, into a
+//! channel, and supplies zero for padding (a quantized layer's values, padded with its zero point,
+//! come from the expanded matrix: this module models timing and traffic). A row starts on a
+//! vector boundary and takes whole vectors; the DMA fetches rows in increasing order, one DRAM request (burst) per vector, into a
 //! ring of row slots.
 //!
 //! The reads are grouped into *units*, each of which needs an interval of ifmap rows resident:

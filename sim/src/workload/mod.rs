@@ -97,7 +97,7 @@ impl Layer {
 }
 
 /// A named list of layers that run one after another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workload {
     /// Workload name.
     pub name: String,

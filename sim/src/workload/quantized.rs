@@ -29,7 +29,7 @@ use crate::workload::{Conv, Layer, LayerOp, Workload};
 pub const NAMES: &[&str] = &["int8-cnn"];
 
 /// One int8 layer: a convolution (ungrouped, one image) or a fully connected layer (one vector).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuantLayer {
     /// Layer name.
     pub name: String,
@@ -51,6 +51,12 @@ pub struct QuantLayer {
     pub activation: Activation,
     /// Clamp range of the output (from the activation, the output zero point and scale).
     pub clamp: (i8, i8),
+    /// Scale of the input (real value of one step), float32 as TFLite holds it.
+    pub in_scale: f32,
+    /// Scale of each output channel's weights.
+    pub weight_scales: Vec<f32>,
+    /// Scale of the output.
+    pub out_scale: f32,
 }
 
 impl QuantLayer {
@@ -168,7 +174,7 @@ impl QuantLayer {
 }
 
 /// A quantized network with its input.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct QuantNet {
     /// Name.
     pub name: String,
@@ -269,22 +275,58 @@ fn int8_cnn() -> QuantNet {
         "int8-cnn",
         (12, 12, 3),
         &[
-            ("conv1", conv(12, 3, 8, 1), Activation::Relu),
-            ("conv2", conv(12, 8, 16, 2), Activation::Relu6),
-            ("conv3", conv(6, 16, 16, 2), Activation::Relu),
-            ("fc1", fc(3 * 3 * 16, 32), Activation::Relu),
-            ("fc2", fc(32, 10), Activation::None),
+            (
+                "conv1",
+                conv(12, 3, 8, 1),
+                Activation::Relu,
+                Range::BeforeActivation,
+            ),
+            (
+                "conv2",
+                conv(12, 8, 16, 2),
+                Activation::Relu6,
+                Range::BeforeActivation,
+            ),
+            (
+                "conv3",
+                conv(6, 16, 16, 2),
+                Activation::Relu,
+                Range::AfterActivation,
+            ),
+            (
+                "fc1",
+                fc(3 * 3 * 16, 32),
+                Activation::Relu,
+                Range::AfterActivation,
+            ),
+            ("fc2", fc(32, 10), Activation::None, Range::AfterActivation),
         ],
         0x1A7E_5EED,
     )
 }
+
+/// Which real-valued range a layer's output scale and zero point are calibrated on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Range {
+    /// The output after the fused activation (TFLite's post-training quantization): a ReLU
+    /// layer's zero point is -128 and the clamp never cuts.
+    AfterActivation,
+    /// The output before it, as when a tensor's recorded range is wider than its fused
+    /// activation: the zero point is above -128 and the clamp cuts values off.
+    BeforeActivation,
+}
+
+/// Largest real value of a layer's output before calibration: the weight scales are set so
+/// that the largest |accumulator + bias| maps to it (a typical activation range, and beyond
+/// ReLU6's 6 so that its clamp matters).
+const REAL_RANGE: f64 = 8.0;
 
 /// Generates a network from its layer shapes and a seed, calibrating each layer's output on the
 /// output of the layers before it.
 fn build(
     name: &str,
     input_hwc: (usize, usize, usize),
-    specs: &[(&str, LayerOp, Activation)],
+    specs: &[(&str, LayerOp, Activation, Range)],
     seed: u64,
 ) -> QuantNet {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -292,12 +334,12 @@ fn build(
     let (h, w, c) = input_hwc;
     let input: Vec<i8> = (0..h * w * c).map(|_| rng.random::<i8>()).collect();
     let mut x = input.clone();
-    let (mut in_scale, mut in_zp) = (1.0 / 255.0, -128);
+    let (mut in_scale, mut in_zp) = (1.0f32 / 255.0, -128);
     let mut layers = Vec::new();
-    for &(lname, op, activation) in specs {
+    for &(lname, op, activation, range) in specs {
         let s = op.gemm().0;
         let weights = Matrix::from_fn(s.k, s.n, |_, _| rng.random_range(-127..=127i8));
-        let w_scale: Vec<f64> = (0..s.n).map(|_| rng.random_range(0.002..0.02)).collect();
+        let spread: Vec<f64> = (0..s.n).map(|_| rng.random_range(0.5..2.0)).collect();
         let mut layer = QuantLayer {
             name: lname.to_string(),
             op,
@@ -308,47 +350,63 @@ fn build(
             out_zero_point: 0,
             activation,
             clamp: (-128, 127),
+            in_scale,
+            weight_scales: vec![],
+            out_scale: 1.0,
         };
         assert_eq!(layer.input_len(), x.len(), "{name}: {lname}'s input");
         let acc = layer.accumulators(&x);
         // A bias of up to a quarter of the largest accumulator, either sign.
-        let big = acc
-            .iter()
-            .map(|v| v.unsigned_abs())
-            .max()
-            .unwrap_or(1)
-            .max(4) as i32
-            / 4;
-        layer.bias = (0..s.n).map(|_| rng.random_range(-big..=big)).collect();
-        // Calibration: the real-valued output's range, activation applied, always holding 0.
-        let real = |i: usize| {
-            let f = i % s.n;
-            f64::from(acc[i].wrapping_add(layer.bias[f])) * in_scale * w_scale[f]
-        };
+        let big = acc.iter().map(|v| i64::from(*v).abs()).max().unwrap_or(0) / 4;
+        layer.bias = (0..s.n)
+            .map(|_| rng.random_range(-big..=big).clamp(-(1 << 30), 1 << 30) as i32)
+            .collect();
+        let sums: Vec<f64> = (0..acc.len())
+            .map(|i| f64::from(acc[i]) + f64::from(layer.bias[i % s.n]))
+            .collect();
+        // Per-channel weight scales: a random spread between channels, normalised so that the
+        // largest real output is about REAL_RANGE.
+        let largest = (0..acc.len())
+            .map(|i| (sums[i] * spread[i % s.n]).abs())
+            .fold(0.0f64, f64::max)
+            .max(1.0);
+        let unit = REAL_RANGE / (largest * f64::from(in_scale));
+        layer.weight_scales = spread.iter().map(|&p| (p * unit) as f32).collect();
+        // Calibration: the real-valued output's range, always holding 0, with the activation
+        // applied or not.
         let (mut lo, mut hi) = (0.0f64, 0.0f64);
-        for i in 0..acc.len() {
-            lo = lo.min(real(i));
-            hi = hi.max(real(i));
+        for (i, sum) in sums.iter().enumerate() {
+            let real = sum * f64::from(in_scale) * f64::from(layer.weight_scales[i % s.n]);
+            lo = lo.min(real);
+            hi = hi.max(real);
         }
-        if activation != Activation::None {
-            lo = 0.0;
+        if range == Range::AfterActivation {
+            if activation != Activation::None {
+                lo = 0.0;
+            }
+            if activation == Activation::Relu6 {
+                hi = hi.min(6.0);
+            }
         }
-        if activation == Activation::Relu6 {
-            hi = hi.min(6.0);
-        }
-        let out_scale = ((hi - lo) / 255.0).max(1e-9);
-        let out_zp = (-128.0 - lo / out_scale).round().clamp(-128.0, 127.0) as i32;
-        layer.requant = w_scale
+        let out_scale = ((hi - lo).max(1e-3) / 255.0) as f32;
+        let out_zp = (-128.0 - lo / f64::from(out_scale))
+            .round()
+            .clamp(-128.0, 127.0) as i32;
+        // TFLite's real multiplier: float32 scales, multiplied in double.
+        layer.requant = layer
+            .weight_scales
             .iter()
-            .map(|ws| {
-                let (multiplier, shift) = quantize_multiplier(in_scale * ws / out_scale);
+            .map(|&ws| {
+                let real = f64::from(in_scale) * f64::from(ws) / f64::from(out_scale);
+                let (multiplier, shift) = quantize_multiplier(real);
                 Requant { multiplier, shift }
             })
             .collect();
         layer.out_zero_point = out_zp;
+        layer.out_scale = out_scale;
         layer.clamp = activation
-            .range(out_zp, Some(out_scale))
-            .expect("a positive output scale");
+            .range(out_zp, Some(f64::from(out_scale)))
+            .expect("an output scale of at least 1e-3 / 255");
         x = layer.reference(&x);
         in_scale = out_scale;
         in_zp = out_zp;
@@ -393,11 +451,32 @@ mod tests {
                 .filter(|&&v| v == l.clamp.0 || v == l.clamp.1)
                 .count();
             assert!(clamped < out.len(), "{}: everything clamped", l.name);
-            // Every layer but the first reads an asymmetric input: padding must hold the zero
-            // point, so the padding check below means something.
             assert!(l.requant.iter().all(|r| r.multiplier > 0), "{}", l.name);
         }
-        assert!(net.layers[1..].iter().any(|l| l.in_zero_point != 0));
+        // The clamps cut values off: conv1's ReLU floor (its zero point, above -128) and conv2's
+        // ReLU6 ceiling (below 127) are reached by outputs whose unclamped values lie beyond
+        // them, so an activation range of (-128, 127) would change these layers.
+        let (c1, c2) = (&net.layers[0], &net.layers[1]);
+        assert!(c1.clamp.0 > -128 && c1.clamp.0 == c1.out_zero_point as i8);
+        assert!(c2.clamp.0 > -128 && c2.clamp.1 < 127, "{:?}", c2.clamp);
+        let unclamped = |l: &QuantLayer, input: &[i8]| {
+            let mut free = l.clone();
+            free.clamp = (-128, 127);
+            free.reference(input)
+        };
+        assert_ne!(unclamped(c1, &net.input), outs[0]);
+        let free2 = unclamped(c2, &outs[0]);
+        assert!(free2.iter().any(|&v| v > c2.clamp.1));
+        assert!(free2.iter().any(|&v| v < c2.clamp.0));
+        // Padding reads distinct zero points: conv2 and conv3 read inputs whose zero points are
+        // neither -128 nor their own output's.
+        for l in &net.layers[1..3] {
+            assert!(
+                l.in_zero_point != -128 && l.in_zero_point != l.out_zero_point,
+                "{}",
+                l.name
+            );
+        }
         // The same seed gives the same network.
         assert_eq!(net, QuantNet::builtin("int8-cnn").unwrap());
     }
