@@ -147,11 +147,14 @@ fn workloads_lists_every_builtin_network_with_its_macs() {
             "resnet50",
             "mobilenetv2",
             "bert-base",
-            "gpt2-decode"
+            "gpt2-decode",
+            "int8-cnn"
         ]
     );
     let r18 = &js[2];
     assert_eq!(r18["macs"], 1_814_073_344u64);
+    // The quantized network: 12x12x8x27 + 6x6x16x72 + 3x3x16x144 + 144x32 + 32x10 MACs.
+    assert_eq!(js[7]["macs"], 98_240u64);
     let out = systole()
         .args(["workloads", "--layers", "resnet18"])
         .output()
