@@ -253,6 +253,17 @@ impl OutputStage {
     }
 }
 
+/// The int8 view of a C that the output stage produced: the machine keeps int8 results
+/// sign-extended in its int32 lanes. `None` if an element is outside int8.
+pub fn int8_results(c: &Matrix<i32>) -> Option<Matrix<i8>> {
+    let data = c
+        .as_slice()
+        .iter()
+        .map(|&v| i8::try_from(v).ok())
+        .collect::<Option<Vec<i8>>>()?;
+    Matrix::from_vec(c.rows(), c.cols(), data)
+}
+
 /// One input of [`requantize`]: accumulator, bias, requantization, output zero point, clamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RequantCase {

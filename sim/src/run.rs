@@ -162,7 +162,7 @@ pub fn run_workload_traced(
                         layer: layer.name.clone(),
                         dataflow: df,
                     };
-                    let c = crate::workload::quantized::int8_results(&c).ok_or_else(mismatch)?;
+                    let c = crate::quant::int8_results(&c).ok_or_else(mismatch)?;
                     if check && c.as_slice() != &want[i][..] {
                         return Err(mismatch());
                     }

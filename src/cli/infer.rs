@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use serde::Serialize;
-use systole_sim::array::check_gemm;
+use systole_sim::array::{check_gemm, check_output_stage};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, EnergyBreakdown};
 use systole_sim::matrix::Matrix;
@@ -83,8 +83,11 @@ pub fn run(args: InferArgs) -> anyhow::Result<()> {
     };
     let cfg = args.arch.load()?;
     let model = args.energy.load()?;
+    // Every layer's shape and output stage, before the first (possibly slow) backend run.
     for l in &net.layers {
-        check_gemm(&cfg, args.dataflow, l.op.gemm().0)
+        let shape = l.op.gemm().0;
+        check_gemm(&cfg, args.dataflow, shape)
+            .and_then(|()| check_output_stage(&cfg, shape.n, &l.stage()))
             .with_context(|| format!("layer {}", l.name))?;
     }
     let want = net.reference();

@@ -249,17 +249,6 @@ impl QuantNet {
     }
 }
 
-/// The int8 view of a C that the output stage produced: the machine keeps int8 results
-/// sign-extended in its int32 lanes. `None` if an element is outside int8.
-pub fn int8_results(c: &Matrix<i32>) -> Option<Matrix<i8>> {
-    let data = c
-        .as_slice()
-        .iter()
-        .map(|&v| i8::try_from(v).ok())
-        .collect::<Option<Vec<i8>>>()?;
-    Matrix::from_vec(c.rows(), c.cols(), data)
-}
-
 /// `int8-cnn`: a small image classifier, 12x12x3 input, three 3x3 convolutions (ReLU, ReLU6,
 /// ReLU; two with stride 2) and two fully connected layers, 10 outputs.
 fn int8_cnn() -> QuantNet {
