@@ -38,6 +38,7 @@ fn sweep_points(c: &mut Criterion) {
         cols: vec![32],
         buffer_kib: vec![[256, 256, 256]],
         dram_bytes_per_cycle: vec![32],
+        operand_bits: vec![8],
         dataflows: Dataflow::ALL.to_vec(),
         techs: vec![
             TechTable::load("45nm").unwrap(),

@@ -65,12 +65,19 @@ pub fn install_hint(tool: &str) -> &'static str {
 }
 
 /// Checks that the RTL can be built for `cfg`: a valid config ([`ArchConfig::validate`], which
-/// also fixes the datapath at int8 x int8 -> int32) whose array fits the RTL's 8-bit lane counts
-/// and preload tags.
+/// also fixes the accumulator at int32) with int8 operands (the fast model and the energy model
+/// also take int4 and int16; the RTL's PE is int8 x int8), whose array fits the RTL's 8-bit lane
+/// counts and preload tags.
 pub fn check_arch(cfg: &ArchConfig) -> Result<(), HdlError> {
     cfg.validate().map_err(|v| {
         HdlError::Unsupported(format!("invalid config: {}: {}", v.field, v.message))
     })?;
+    if cfg.array.operand_bits != 8 {
+        return Err(HdlError::Unsupported(format!(
+            "{}-bit operands (array.operand_bits): the RTL's PE multiplies int8 x int8; int4 and int16 run on the fast model (--backend fast)",
+            cfg.array.operand_bits
+        )));
+    }
     let (r, c) = (cfg.array.rows, cfg.array.cols);
     if r > 255 || c > 255 {
         return Err(HdlError::Unsupported(format!(
@@ -273,7 +280,7 @@ pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
             )
         }
         _ => (
-            systole_sim::memory::dma::DramTraffic::compulsory(shape).total(),
+            systole_sim::memory::dma::DramTraffic::compulsory(cfg, df, shape).total(),
             0,
         ),
     };

@@ -14,6 +14,11 @@ use crate::error::ConfigError;
 
 /// Largest array edge the simulator accepts (rows or columns).
 pub const MAX_ARRAY_EDGE: u32 = 1024;
+
+/// Operand widths the fast model and the energy model support (`array.operand_bits`): int4 and
+/// int8 operands are held in `i8`, int16 in `i16`; products always accumulate in int32. The RTL
+/// builds int8 only.
+pub const OPERAND_BITS: [u32; 3] = [4, 8, 16];
 /// Largest SRAM read latency accepted, in cycles.
 pub const MAX_READ_LATENCY: u32 = 64;
 /// Largest buffer capacity accepted, KiB (1 GiB: beyond any on-chip SRAM).
@@ -69,7 +74,7 @@ pub struct ArrayConfig {
     pub rows: u32,
     /// PE columns (C).
     pub cols: u32,
-    /// Width of A and B elements in bits (8: int8).
+    /// Width of A and B elements in bits: 4, 8 or 16 ([`OPERAND_BITS`]; the RTL builds 8).
     pub operand_bits: u32,
     /// Width of the accumulators and of C in bits (32: int32, wrapping on overflow).
     pub acc_bits: u32,
@@ -389,6 +394,13 @@ impl ArchConfig {
             .unwrap_or(0)
     }
 
+    /// Bytes that `elems` consecutive elements of buffer `id` take in DRAM or on the bus, packed
+    /// at their width and rounded up to a whole byte: two int4 operands share a byte, an int16
+    /// takes two, an int32 of C four. Every transfer (one vector) starts on a byte boundary.
+    pub fn packed_bytes(&self, id: BufferId, elems: u64) -> u64 {
+        (elems * u64::from(self.element_bits(id))).div_ceil(8)
+    }
+
     /// Bank words one access of `lanes` elements touches in buffer `id`.
     pub fn words_for(&self, id: BufferId, lanes: u32) -> u64 {
         let bits = u64::from(lanes) * u64::from(self.element_bits(id));
@@ -399,22 +411,21 @@ impl ArchConfig {
     /// `df` (see `docs/microarchitecture.md`, "Buffers").
     pub fn min_fold_bytes(&self, id: BufferId, df: Dataflow) -> u64 {
         let (r, c) = (u64::from(self.array.rows), u64::from(self.array.cols));
-        let op = u64::from(self.array.operand_bits).div_ceil(8);
-        let acc = u64::from(self.array.acc_bits).div_ceil(8);
-        match (df, id) {
+        let elems = match (df, id) {
             // OS: one edge vector of A and of B per step; the fold's R x C outputs leave to C.
-            (Dataflow::Os, BufferId::A) => r * op,
-            (Dataflow::Os, BufferId::B) => c * op,
-            (Dataflow::Os, BufferId::C) => r * c * acc,
+            (Dataflow::Os, BufferId::A) => r,
+            (Dataflow::Os, BufferId::B) => c,
+            (Dataflow::Os, BufferId::C) => r * c,
             // WS: the stationary R x C weight tile, one A vector, one C row.
-            (Dataflow::Ws, BufferId::A) => r * op,
-            (Dataflow::Ws, BufferId::B) => r * c * op,
-            (Dataflow::Ws, BufferId::C) => c * acc,
+            (Dataflow::Ws, BufferId::A) => r,
+            (Dataflow::Ws, BufferId::B) => r * c,
+            (Dataflow::Ws, BufferId::C) => c,
             // IS: the stationary R x C input tile, one B vector, one C row.
-            (Dataflow::Is, BufferId::A) => r * c * op,
-            (Dataflow::Is, BufferId::B) => r * op,
-            (Dataflow::Is, BufferId::C) => c * acc,
-        }
+            (Dataflow::Is, BufferId::A) => r * c,
+            (Dataflow::Is, BufferId::B) => r,
+            (Dataflow::Is, BufferId::C) => c,
+        };
+        self.packed_bytes(id, elems)
     }
 
     /// Changes the array shape (the `--rows`/`--cols` flags) and re-derives the bank count of
@@ -455,6 +466,40 @@ impl ArchConfig {
     pub fn set_shape(&mut self, rows: u32, cols: u32) {
         self.array.rows = rows;
         self.array.cols = cols;
+        self.derive_banks();
+    }
+
+    /// Changes the operand width (the `--operand-bits` flag: 4, 8 or 16) and re-derives the bank
+    /// count of buffers A and B as [`ArchConfig::with_shape`] does, capacities unchanged (so an
+    /// int4 machine's buffers hold twice the operands of an int8 one); then validates.
+    pub fn with_operand_bits(mut self, bits: Option<u32>) -> Result<ArchConfig, ConfigError> {
+        let Some(bits) = bits else {
+            return Ok(self);
+        };
+        if !OPERAND_BITS.contains(&bits) {
+            return Err(ConfigError::Flag {
+                flag: "--operand-bits".to_string(),
+                message: format!("{bits}: must be 4, 8 or 16"),
+            });
+        }
+        self.set_operand_bits(bits);
+        self.name = format!("{}@int{bits}", self.name);
+        self.validate().map_err(|v| ConfigError::Flag {
+            flag: "--operand-bits".to_string(),
+            message: format!("{}: {}", v.field, v.message),
+        })?;
+        Ok(self)
+    }
+
+    /// Sets the operand width and re-derives the bank counts, without validating.
+    pub fn set_operand_bits(&mut self, bits: u32) {
+        self.array.operand_bits = bits;
+        self.derive_banks();
+    }
+
+    /// Sets each buffer's bank count to the fewest banks of its word width that deliver one
+    /// edge vector per cycle.
+    fn derive_banks(&mut self) {
         for id in [BufferId::A, BufferId::B, BufferId::C] {
             let need = u64::from(self.vector_lanes(id)) * u64::from(self.element_bits(id));
             let word = u64::from(self.buffer(id).word_bits).max(1);
@@ -524,11 +569,11 @@ impl ArchConfig {
                 );
             }
         }
-        if a.operand_bits != 8 {
+        if !OPERAND_BITS.contains(&a.operand_bits) {
             return bad(
                 "array.operand_bits",
                 format!(
-                    "{}: the datapath multiplies 8-bit operands only (int8 x int8)",
+                    "{}: the datapath multiplies 4-, 8- or 16-bit operands (int4, int8, int16)",
                     a.operand_bits
                 ),
             );
@@ -778,11 +823,51 @@ mod tests {
     }
 
     #[test]
+    fn packed_bytes_share_bytes_between_int4_operands() {
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        for (bits, elems, bytes) in [(4, 1, 1), (4, 7, 4), (4, 8, 4), (8, 7, 7), (16, 7, 14)] {
+            cfg.array.operand_bits = bits;
+            assert_eq!(
+                cfg.packed_bytes(BufferId::A, elems),
+                bytes,
+                "{bits} x {elems}"
+            );
+            assert_eq!(
+                cfg.packed_bytes(BufferId::B, elems),
+                bytes,
+                "{bits} x {elems}"
+            );
+            assert_eq!(cfg.packed_bytes(BufferId::C, elems), 4 * elems);
+        }
+        cfg.array.operand_bits = 4;
+        assert_eq!(cfg.min_fold_bytes(BufferId::A, Dataflow::Os), 2);
+        assert_eq!(cfg.min_fold_bytes(BufferId::B, Dataflow::Ws), 8);
+        assert_eq!(cfg.min_fold_bytes(BufferId::C, Dataflow::Os), 64);
+    }
+
+    #[test]
     fn widths_the_datapath_cannot_do() {
-        let e = edit("operand_bits = 8", "operand_bits = 4")
+        for bits in [0, 1, 2, 6, 12, 32] {
+            let e = edit("operand_bits = 8", &format!("operand_bits = {bits}"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("array.operand_bits"), "{e}");
+            assert!(e.contains("4-, 8- or 16-bit"), "{e}");
+        }
+        for bits in [4, 8] {
+            let cfg = edit("operand_bits = 8", &format!("operand_bits = {bits}")).unwrap();
+            assert_eq!(cfg.array.operand_bits, bits);
+        }
+        // int16 doubles the edge vectors: tiny-4x4's one 32-bit bank per buffer is too narrow.
+        let e = edit("operand_bits = 8", "operand_bits = 16")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("array.operand_bits"), "{e}");
+        assert!(e.contains("buffers.a.banks") && e.contains("16-bit"), "{e}");
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        cfg.array.operand_bits = 16;
+        cfg.buffers.a.word_bits = 64;
+        cfg.buffers.b.word_bits = 64;
+        assert!(cfg.validate().is_ok());
         let e = edit("acc_bits = 32", "acc_bits = 24")
             .unwrap_err()
             .to_string();
@@ -861,6 +946,21 @@ mod tests {
     fn shape_override_rescales_banks() {
         let cfg = ArchConfig::preset("tiny-4x4").unwrap();
         let big = cfg.clone().with_shape(Some(64), Some(8)).unwrap();
+        let wide = cfg.clone().with_operand_bits(Some(16)).unwrap();
+        assert_eq!(wide.array.operand_bits, 16);
+        assert_eq!(wide.buffers.a.banks, 2 * cfg.buffers.a.banks);
+        assert_eq!(wide.buffers.c.banks, cfg.buffers.c.banks);
+        assert_eq!(wide.buffers.a.capacity_kib, cfg.buffers.a.capacity_kib);
+        assert!(wide.name.ends_with("@int16"), "{}", wide.name);
+        let e = cfg
+            .clone()
+            .with_operand_bits(Some(12))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("--operand-bits") && e.contains("4, 8 or 16"),
+            "{e}"
+        );
         assert_eq!((big.array.rows, big.array.cols), (64, 8));
         assert!(big.validate().is_ok());
         assert!(cfg.with_shape(Some(0), None).is_err());

@@ -113,4 +113,24 @@ pub enum RunError {
     /// The machine has no output stage, its table is too small, or a parameter is out of range.
     #[error("output stage: {0}")]
     OutputStage(String),
+    /// An operand does not fit the machine's operand width (`array.operand_bits`).
+    #[error("{matrix}[{row}, {col}] = {value} does not fit the {bits}-bit operands of `{arch}` (range {min}..={max}, array.operand_bits)")]
+    OperandRange {
+        /// `A` or `B`.
+        matrix: &'static str,
+        /// Row of the first value out of range.
+        row: usize,
+        /// Its column.
+        col: usize,
+        /// The value.
+        value: i32,
+        /// The machine's operand width.
+        bits: u32,
+        /// Config name.
+        arch: String,
+        /// The smallest operand.
+        min: i32,
+        /// The largest operand.
+        max: i32,
+    },
 }

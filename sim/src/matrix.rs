@@ -1,9 +1,69 @@
-//! Dense row-major matrices (int8 operands, int32 results), seeded random data and the plain
-//! reference matrix product that every backend is checked against.
+//! Dense row-major matrices (int4/int8/int16 operands, int32 results), seeded random data and
+//! the plain reference matrix product that every backend is checked against.
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for i8 {}
+    impl Sealed for i16 {}
+}
+
+/// An element type that holds the machine's operands: `i8` holds int4 and int8 operands, `i16`
+/// holds int16 ones (`array.operand_bits`). Every product of two of them fits an `i32`, so the
+/// accumulation is the same int32 wrapping sum for each.
+pub trait Operand:
+    Copy + Default + PartialEq + std::fmt::Debug + Send + Sync + Into<i32> + sealed::Sealed + 'static
+{
+    /// Bits of the container: the widest operand it holds.
+    const BITS: u32;
+}
+
+impl Operand for i8 {
+    const BITS: u32 = 8;
+}
+
+impl Operand for i16 {
+    const BITS: u32 = 16;
+}
+
+/// The range of a `bits`-wide two's-complement operand: `[-2^(bits-1), 2^(bits-1) - 1]`.
+pub fn operand_range(bits: u32) -> std::ops::RangeInclusive<i32> {
+    let half = 1i32 << (bits.clamp(1, 31) - 1);
+    -half..=half - 1
+}
+
+/// Uniformly random `bits`-wide operands (every value in [`operand_range`]) from a seed, in
+/// container `T` (`bits` at most `T::BITS`); the same seed gives the same matrix on every machine.
+/// For `bits` = 8 in `i8` this is [`Matrix::random`].
+pub fn random_operands<T: Operand + TryFrom<i32>>(
+    rows: usize,
+    cols: usize,
+    bits: u32,
+    seed: u64,
+) -> Matrix<T> {
+    assert!(
+        bits >= 1 && bits <= T::BITS,
+        "{bits}-bit operands do not fit a {}-bit container",
+        T::BITS
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let range = operand_range(bits);
+    let data = (0..rows * cols)
+        .map(|_| {
+            // Whole-type draws for 8 and 16 bits, so that int8 data is `Matrix::random`'s.
+            let v: i32 = match bits {
+                8 => rng.random::<i8>().into(),
+                16 => rng.random::<i16>().into(),
+                _ => rng.random_range(range.clone()),
+            };
+            T::try_from(v).unwrap_or_else(|_| unreachable!("{v} is in range"))
+        })
+        .collect();
+    Matrix { rows, cols, data }
+}
 
 /// A dense row-major matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,15 +136,13 @@ impl Matrix<i8> {
     /// Uniformly random int8 data (every value in [-128, 127]) from a seed; the same seed gives
     /// the same matrix on every machine.
     pub fn random(rows: usize, cols: usize, seed: u64) -> Self {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let data = (0..rows * cols).map(|_| rng.random::<i8>()).collect();
-        Matrix { rows, cols, data }
+        random_operands(rows, cols, 8, seed)
     }
 }
 
 /// The reference product `C = A x B` with int32 accumulation that wraps on overflow (two's
 /// complement), as the hardware does. Panics if the shapes do not conform.
-pub fn reference_matmul(a: &Matrix<i8>, b: &Matrix<i8>) -> Matrix<i32> {
+pub fn reference_matmul<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> Matrix<i32> {
     assert_eq!(
         a.cols, b.rows,
         "A is {}x{}, B is {}x{}",
@@ -95,10 +153,10 @@ pub fn reference_matmul(a: &Matrix<i8>, b: &Matrix<i8>) -> Matrix<i32> {
     for i in 0..m {
         let crow = &mut c[i * n..(i + 1) * n];
         for kk in 0..k {
-            let av = i32::from(a.data[i * k + kk]);
+            let av: i32 = a.data[i * k + kk].into();
             let brow = &b.data[kk * n..(kk + 1) * n];
             for (cv, &bv) in crow.iter_mut().zip(brow) {
-                *cv = cv.wrapping_add(av * i32::from(bv));
+                *cv = cv.wrapping_add(av * bv.into());
             }
         }
     }
@@ -130,6 +188,29 @@ mod tests {
         assert_ne!(x, Matrix::random(64, 64, 8));
         assert!(x.as_slice().contains(&-128));
         assert!(x.as_slice().contains(&127));
+    }
+
+    #[test]
+    fn reference_wraps_int16_products() {
+        // (-32768)^2 = 2^30: two products reach 2^31, which wraps to i32::MIN.
+        let a = Matrix::from_vec(1, 2, vec![i16::MIN; 2]).unwrap();
+        let b = Matrix::from_vec(2, 1, vec![i16::MIN; 2]).unwrap();
+        assert_eq!(reference_matmul(&a, &b).get(0, 0), i32::MIN);
+    }
+
+    #[test]
+    fn random_operands_cover_their_range_and_no_more() {
+        for bits in [4u32, 8] {
+            let x: Matrix<i8> = random_operands(64, 64, bits, 3);
+            let r = operand_range(bits);
+            assert!(x.as_slice().iter().all(|&v| r.contains(&i32::from(v))));
+            assert!(x.as_slice().contains(&(*r.start() as i8)));
+            assert!(x.as_slice().contains(&(*r.end() as i8)));
+        }
+        let y: Matrix<i16> = random_operands(64, 64, 16, 3);
+        assert!(y.as_slice().iter().any(|&v| !(-128..=127).contains(&v)));
+        assert_eq!(operand_range(4), -8..=7);
+        assert_eq!(operand_range(16), -32768..=32767);
     }
 
     #[test]

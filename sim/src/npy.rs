@@ -1,4 +1,4 @@
-//! NumPy `.npy` matrices: int8 operands in, int32 results out.
+//! NumPy `.npy` matrices: int8 or int16 operands in, int32 (or int8) results out.
 //!
 //! Every problem (missing or unreadable file, not a `.npy`, wrong dtype, wrong rank, empty,
 //! truncated) becomes an [`NpyError`] naming the file and the problem.
@@ -21,10 +21,25 @@ fn err(path: &Path, message: impl Into<String>) -> NpyError {
 
 /// Reads a 2-D int8 matrix (dtype `int8`, C or Fortran order).
 pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
-    let (shape, data) = read_array::<i8>(
+    read_matrix(
         path,
         "the operands must be int8 (convert with a.astype(numpy.int8))",
-    )?;
+    )
+}
+
+/// Reads a 2-D int16 matrix (dtype `int16`, C or Fortran order): operands of an int16 machine.
+pub fn read_i16_matrix(path: &Path) -> Result<Matrix<i16>, NpyError> {
+    read_matrix(
+        path,
+        "an int16 machine's operands must be int16 (convert with a.astype(numpy.int16))",
+    )
+}
+
+fn read_matrix<T: npyz::Deserialize + Copy + Default>(
+    path: &Path,
+    dtype_hint: &str,
+) -> Result<Matrix<T>, NpyError> {
+    let (shape, data) = read_array::<T>(path, dtype_hint)?;
     if shape.len() != 2 {
         return Err(err(
             path,

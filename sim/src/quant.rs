@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::matrix::Matrix;
+use crate::matrix::{Matrix, Operand};
 
 /// `SaturatingRoundingDoublingHighMul` (gemmlowp, used by TFLite): the high 32 bits of `2ab`,
 /// rounded to nearest; `i32::MIN * i32::MIN` saturates to `i32::MAX`. Ties round up (toward
@@ -225,12 +225,12 @@ impl OutputStage {
     /// Folds an activation zero point into the bias: `bias[n] -= zp_a * sum_k B[k][n]`, so that
     /// the array can multiply the raw int8 activations. Exact, because the accumulator and the
     /// bias add wrap modulo 2^32 just as TFLite's `sum (x - zp_a) * w` does.
-    pub fn fold_input_zero_point(&mut self, a_zero_point: i32, b: &Matrix<i8>) {
+    pub fn fold_input_zero_point<T: Operand>(&mut self, a_zero_point: i32, b: &Matrix<T>) {
         if a_zero_point == 0 {
             return;
         }
         for (n, bias) in self.bias.iter_mut().enumerate() {
-            let colsum: i64 = (0..b.rows()).map(|k| i64::from(b.get(k, n))).sum();
+            let colsum: i64 = (0..b.rows()).map(|k| i64::from(b.get(k, n).into())).sum();
             *bias = bias.wrapping_sub((i64::from(a_zero_point) * colsum) as i32);
         }
     }

@@ -380,12 +380,13 @@ fn layer_rows(run: &WorkloadRun) -> Vec<Row> {
         .collect()
 }
 
-/// Bytes moved through the three buffers (int8 A and B elements, int32 C elements).
+/// Bytes moved through the three buffers (A and B elements at the operand width, packed; int32
+/// C elements).
 pub fn buffer_bytes(cfg: &ArchConfig, e: &EventCounts) -> u64 {
-    let op = u64::from(cfg.array.operand_bits).div_ceil(8);
-    let acc = u64::from(cfg.array.acc_bits).div_ceil(8);
-    (e.a_buf_read_elems + e.a_buf_write_elems + e.b_buf_read_elems + e.b_buf_write_elems) * op
-        + (e.c_buf_read_elems + e.c_buf_write_elems) * acc
+    cfg.packed_bytes(
+        BufferId::A,
+        e.a_buf_read_elems + e.a_buf_write_elems + e.b_buf_read_elems + e.b_buf_write_elems,
+    ) + cfg.packed_bytes(BufferId::C, e.c_buf_read_elems + e.c_buf_write_elems)
 }
 
 fn headline(run: &WorkloadRun) -> String {

@@ -1,8 +1,9 @@
 //! Running a workload on an architecture for one or more dataflows (the main job of `systole run`).
 //!
 //! Each (dataflow, layer) pair is an independent simulation; they run in parallel (rayon) and the
-//! results do not depend on the thread count. Operands are seeded random int8 data: cycles and
-//! event counts do not depend on the values, and `check` compares every C with the reference.
+//! results do not depend on the thread count. Operands are seeded random data of the machine's
+//! width (int4, int8 or int16): cycles and event counts do not depend on the values, and `check`
+//! compares every C with the reference.
 //!
 //! A quantized network ([`crate::workload::quantized`]) runs on its real data instead: in each
 //! dataflow its layers run in order, each on the previous layer's int8 output, with the output
@@ -17,7 +18,7 @@ use crate::energy::{
     estimate, ActionEnergy, Efficiency, EnergyBreakdown, EnergyModel, RegisterConvention,
 };
 use crate::error::RunError;
-use crate::matrix::{reference_matmul, Matrix};
+use crate::matrix::{random_operands, reference_matmul, Matrix, Operand};
 use crate::quant::OutputStage;
 use crate::stats::{AccessWindows, RunStats, Totals};
 use crate::trace::TraceWriter;
@@ -186,33 +187,12 @@ pub fn run_workload_traced(
             let mut results = jobs
                 .par_iter()
                 .map(|&(df, i)| {
-                    let layer = &workload.layers[i];
-                    let s = layer.shape();
-                    let b = Matrix::random(s.k, s.n, 2 * i as u64 + 2);
-                    let a = match layer.op {
-                        // A convolution's A is the im2col matrix of a random ifmap (padding
-                        // zeros included), read from the ifmap or the expanded matrix as the
-                        // config says.
-                        LayerOp::Conv(conv) => {
-                            let geom = conv.im2col();
-                            let ifmap = Matrix::random(
-                                geom.rows() as usize,
-                                geom.row_elems() as usize,
-                                2 * i as u64 + 1,
-                            );
-                            geom.expand(ifmap.as_slice())
-                        }
-                        _ => Matrix::random(s.m, s.k, 2 * i as u64 + 1),
-                    };
-                    let (lr, c) = simulate_layer(cfg, df, (i, layer), (&a, &b), None, trace)?;
-                    if check && c != reference_matmul(&a, &b) {
-                        return Err(WorkloadRunError::Mismatch {
-                            layer: layer.name.clone(),
-                            dataflow: df,
-                        });
-                    }
+                    let run = match cfg.array.operand_bits {
+                        16 => random_layer::<i16>(cfg, df, (i, &workload.layers[i]), check, trace),
+                        _ => random_layer::<i8>(cfg, df, (i, &workload.layers[i]), check, trace),
+                    }?;
                     on_done();
-                    Ok(charged(cfg, lr, energy))
+                    Ok(charged(cfg, run, energy))
                 })
                 .collect::<Vec<_>>()
                 .into_iter();
@@ -251,13 +231,46 @@ fn check_layer(cfg: &ArchConfig, df: Dataflow, layer: &Layer) -> Result<(), Work
     })
 }
 
-/// Runs layer `i` once on the fast model with operands `a` (for a convolution, its im2col
-/// matrix) and `b`, writing its traces under `trace`. Returns the run (not yet charged) and C.
-fn simulate_layer(
+/// Runs layer `i` once on seeded random operands of the machine's width
+/// (`array.operand_bits`, in container `T`): a convolution's A is the im2col matrix of a random
+/// ifmap (padding zeros included), read from the ifmap or the expanded matrix as the config says.
+/// With `check`, C is compared with [`reference_matmul`].
+fn random_layer<T: Operand + TryFrom<i32>>(
     cfg: &ArchConfig,
     df: Dataflow,
     (i, layer): (usize, &Layer),
-    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    check: bool,
+    trace: Option<&std::path::Path>,
+) -> Result<LayerRun, WorkloadRunError> {
+    let bits = cfg.array.operand_bits;
+    let s = layer.shape();
+    let b: Matrix<T> = random_operands(s.k, s.n, bits, 2 * i as u64 + 2);
+    let a: Matrix<T> = match layer.op {
+        LayerOp::Conv(conv) => {
+            let geom = conv.im2col();
+            let rows = geom.rows() as usize;
+            let ifmap = random_operands(rows, geom.row_elems() as usize, bits, 2 * i as u64 + 1);
+            geom.expand(ifmap.as_slice())
+        }
+        _ => random_operands(s.m, s.k, bits, 2 * i as u64 + 1),
+    };
+    let (run, c) = simulate_layer(cfg, df, (i, layer), (&a, &b), None, trace)?;
+    if check && c != reference_matmul(&a, &b) {
+        return Err(WorkloadRunError::Mismatch {
+            layer: layer.name.clone(),
+            dataflow: df,
+        });
+    }
+    Ok(run)
+}
+
+/// Runs layer `i` once on the fast model with operands `a` (for a convolution, its im2col
+/// matrix) and `b`, writing its traces under `trace`. Returns the run (not yet charged) and C.
+fn simulate_layer<T: Operand>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    (i, layer): (usize, &Layer),
+    (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
     trace: Option<&std::path::Path>,
 ) -> Result<(LayerRun, Matrix<i32>), WorkloadRunError> {

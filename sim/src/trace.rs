@@ -260,10 +260,11 @@ impl TraceWriter {
         else {
             return;
         };
-        let elems = req.bytes / req.elem_bytes.max(1);
         let base = offset(req.buf) + req.first_elem;
-        for e in 0..elems {
-            let cycle = (req.bus_slot + e * req.elem_bytes) / self.bytes_per_cycle;
+        for e in 0..req.elems {
+            // The cycle the element's first byte moves in.
+            let byte = e * u64::from(req.elem_bits) / 8;
+            let cycle = (req.bus_slot + byte) / self.bytes_per_cycle;
             let r = self.dram[i].element(cycle as i64 - load as i64, (base + e) as i64);
             self.keep(i + SRAM_FILES.len(), r);
         }

@@ -109,7 +109,11 @@ fn compute_bound_runs_never_stall_and_keep_the_foundation_cycles() {
                 "{what}"
             );
             // Everything fits: each operand is read once and C written once.
-            assert_eq!(traffic(&s), DramTraffic::compulsory(shape), "{what}");
+            assert_eq!(
+                traffic(&s),
+                DramTraffic::compulsory(&cfg, df, shape),
+                "{what}"
+            );
             let (mem, _) = memory_plan(&cfg, df, shape).unwrap().unwrap();
             assert_eq!((mem.a, mem.b), (Reuse::Whole, Reuse::Whole), "{what}");
         }
@@ -237,6 +241,6 @@ proptest! {
         };
         let s = run(&cfg, df, m, n, k);
         prop_assert_eq!(traffic(&s), want);
-        prop_assert!(want.total() >= DramTraffic::compulsory(shape).total());
+        prop_assert!(want.total() >= DramTraffic::compulsory(&cfg, df, shape).total());
     }
 }

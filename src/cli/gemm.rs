@@ -7,7 +7,7 @@ use clap::Args;
 use systole_sim::array::{check_gemm, simulate_gemm_staged, NoProbe};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
-use systole_sim::matrix::{reference_matmul, Matrix};
+use systole_sim::matrix::{random_operands, reference_matmul, Matrix, Operand};
 use systole_sim::npy;
 use systole_sim::quant::{Activation, OutputStage, Requant};
 use systole_sim::report::gemm_text;
@@ -114,7 +114,7 @@ pub enum ActivationArg {
 impl QuantArgs {
     /// The output stage for a C of `n` columns with B = `b` (for the zero point), or `None` when
     /// no requantization was asked for.
-    fn stage(&self, n: usize, b: &Matrix<i8>) -> anyhow::Result<Option<OutputStage>> {
+    fn stage<T: Operand>(&self, n: usize, b: &Matrix<T>) -> anyhow::Result<Option<OutputStage>> {
         let requant: Vec<Requant> = match (&self.requant, self.multiplier, self.shift) {
             (Some(path), _, _) => {
                 let (shape, data) = npy::read_i32_array(path, "the requantization table")?;
@@ -231,22 +231,45 @@ struct GemmJson<'a> {
     energy_notes: &'a [String],
 }
 
-pub(super) fn simulate(
+/// Operands for the RTL backends, which build int8 machines only: the RTL's own refusal of
+/// another width comes first ([`systole_hdl::check_arch`]), then each value must fit int8.
+fn rtl_operands<T: Operand>(
+    cfg: &systole_sim::config::ArchConfig,
+    (a, b): (&Matrix<T>, &Matrix<T>),
+) -> anyhow::Result<(Matrix<i8>, Matrix<i8>)> {
+    systole_hdl::check_arch(cfg)?;
+    let narrow = |m: &Matrix<T>, name: &str| -> anyhow::Result<Matrix<i8>> {
+        let data = m
+            .as_slice()
+            .iter()
+            .map(|&v| i8::try_from(v.into()))
+            .collect::<Result<Vec<i8>, _>>()
+            .map_err(|_| {
+                anyhow::anyhow!("{name} holds values outside int8, which the RTL multiplies")
+            })?;
+        Ok(Matrix::from_vec(m.rows(), m.cols(), data).expect("same shape"))
+    };
+    Ok((narrow(a, "A")?, narrow(b, "B")?))
+}
+
+pub(super) fn simulate<T: Operand>(
     backend: Backend,
     vcd: Option<&std::path::Path>,
     cfg: &systole_sim::config::ArchConfig,
     df: Dataflow,
-    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
 ) -> anyhow::Result<(systole_sim::array::GemmRun, f64)> {
     let work =
         || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
+    if backend == Backend::Fast {
+        let began = std::time::Instant::now();
+        let run = simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)?;
+        return Ok((run, began.elapsed().as_secs_f64()));
+    }
+    let (a, b) = &rtl_operands(cfg, (a, b))?;
     Ok(match backend {
-        Backend::Fast => {
-            let began = std::time::Instant::now();
-            let run = simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)?;
-            (run, began.elapsed().as_secs_f64())
-        }
+        Backend::Fast => unreachable!("ran above"),
         Backend::Rtl => {
             let writer = match vcd {
                 Some(p) => Some(std::io::BufWriter::new(
@@ -298,9 +321,28 @@ pub(super) fn int8_c(c: &Matrix<i32>, backend: Backend) -> anyhow::Result<Matrix
 
 pub fn run(args: GemmArgs) -> anyhow::Result<()> {
     let cfg = args.arch.load()?;
-    let model = args.energy.load()?;
-    let (a, b) = match (&args.a, &args.b) {
-        (Some(pa), Some(pb)) => (npy::read_i8_matrix(pa)?, npy::read_i8_matrix(pb)?),
+    // int4 and int8 operands live in i8, int16 in i16 (`array.operand_bits`).
+    match cfg.array.operand_bits {
+        16 => {
+            let ab = operands(&args, &cfg, npy::read_i16_matrix)?;
+            run_on(&args, &cfg, ab)
+        }
+        _ => {
+            let ab = operands(&args, &cfg, npy::read_i8_matrix)?;
+            run_on(&args, &cfg, ab)
+        }
+    }
+}
+
+/// A and B from the .npy files (read with `read`) or seeded random data of the machine's width.
+fn operands<T: Operand + TryFrom<i32>>(
+    args: &GemmArgs,
+    cfg: &systole_sim::config::ArchConfig,
+    read: fn(&std::path::Path) -> Result<Matrix<T>, systole_sim::error::NpyError>,
+) -> anyhow::Result<(Matrix<T>, Matrix<T>)> {
+    let bits = cfg.array.operand_bits;
+    Ok(match (&args.a, &args.b) {
+        (Some(pa), Some(pb)) => (read(pa)?, read(pb)?),
         _ => {
             for (flag, v) in [("--m", args.m), ("--n", args.n), ("--k", args.k)] {
                 if v == 0 {
@@ -312,13 +354,21 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
                 n: args.n,
                 k: args.k,
             };
-            check_gemm(&cfg, args.dataflow, shape).context("--m/--n/--k")?;
+            check_gemm(cfg, args.dataflow, shape).context("--m/--n/--k")?;
             (
-                Matrix::random(args.m, args.k, args.seed),
-                Matrix::random(args.k, args.n, args.seed.wrapping_add(1)),
+                random_operands(args.m, args.k, bits, args.seed),
+                random_operands(args.k, args.n, bits, args.seed.wrapping_add(1)),
             )
         }
-    };
+    })
+}
+
+fn run_on<T: Operand>(
+    args: &GemmArgs,
+    cfg: &systole_sim::config::ArchConfig,
+    (a, b): (Matrix<T>, Matrix<T>),
+) -> anyhow::Result<()> {
+    let model = args.energy.load()?;
     if args.vcd.is_some() && args.backend != Backend::Rtl {
         bail!(
             "--vcd needs --backend rtl (the waveform comes from rust-hdl's simulation of the RTL)"
@@ -328,7 +378,7 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
     let (run, sim_seconds) = simulate(
         args.backend,
         args.vcd.as_deref(),
-        &cfg,
+        cfg,
         args.dataflow,
         (&a, &b),
         stage.as_ref(),
@@ -344,7 +394,7 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
         }
     }
     // The energy model charges the counts, whichever backend produced them.
-    let energy = estimate(&cfg, &run.stats.events, run.stats.latency_cycles, &model);
+    let energy = estimate(cfg, &run.stats.events, run.stats.latency_cycles, &model);
     if args.json {
         println!(
             "{}",
@@ -367,7 +417,7 @@ pub fn run(args: GemmArgs) -> anyhow::Result<()> {
             .context("serialising stats")?
         );
     } else {
-        print!("{}", gemm_text(&cfg, &run.stats, Some(&energy)));
+        print!("{}", gemm_text(cfg, &run.stats, Some(&energy)));
         println!(
             "\nbackend: {} (simulation {:.3} s)",
             args.backend.name(),

@@ -53,6 +53,11 @@ pub struct ArchArgs {
     /// Override the number of PE columns.
     #[arg(long, value_name = "C")]
     cols: Option<u32>,
+    /// Override the operand width: 4, 8 or 16 bits (int4, int8, int16; A and B's bank counts
+    /// follow, capacities stay). The fast model and the energy model take every width; the RTL
+    /// backends, `verilog` and `synth` build int8 only.
+    #[arg(long, value_name = "BITS")]
+    operand_bits: Option<u32>,
     /// Override the DRAM bandwidth, in bytes per accelerator cycle.
     #[arg(long, value_name = "B")]
     dram_bytes_per_cycle: Option<u32>,
@@ -120,6 +125,7 @@ impl ArchArgs {
         });
         Ok(f(ArchConfig::load(&self.arch)?)?
             .with_shape(self.rows, self.cols)?
+            .with_operand_bits(self.operand_bits)?
             .with_memory(self.dram_bytes_per_cycle, memory)?)
     }
 }

@@ -65,6 +65,10 @@ struct GridArgs {
     /// DRAM bandwidths to try, bytes per cycle [default: the base architecture's].
     #[arg(long, value_delimiter = ',', value_name = "B,..")]
     dram_bytes_per_cycle: Vec<u32>,
+    /// Operand widths to try, bits: 4, 8, 16 (int4, int8, int16 at the same array and buffer
+    /// capacities; A and B's bank counts follow) [default: the base architecture's].
+    #[arg(long, value_delimiter = ',', value_name = "BITS,..")]
+    operand_bits: Vec<u32>,
     /// Dataflows: os, ws, is (comma-separated) or all.
     #[arg(long, default_value = "all", value_name = "DF,..|all")]
     dataflow: String,
@@ -139,6 +143,7 @@ impl GridArgs {
                 [b.a.capacity_kib, b.b.capacity_kib, b.c.capacity_kib],
             ),
             dram_bytes_per_cycle: axis(&self.dram_bytes_per_cycle, base.dram.bytes_per_cycle),
+            operand_bits: axis(&self.operand_bits, base.array.operand_bits),
             dataflows: parse_dataflows(&self.dataflow)?,
             techs: self
                 .tech

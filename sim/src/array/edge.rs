@@ -9,6 +9,7 @@
 //! lane `l` are exactly lane `l` of the last `l` vectors, so keeping the vectors keeps the registers.
 
 use super::regs::{get_bit, put_bit, words};
+use crate::matrix::Operand;
 
 /// Per-vector markers carried alongside the data through the skew.
 pub(crate) const FIRST: u8 = 1;
@@ -19,8 +20,8 @@ pub(crate) const SLOT: u8 = 4;
 
 /// The values entering one edge of the array during one cycle (one per lane), with bit rows of
 /// their valid bits and markers.
-pub(crate) struct EdgeLanes {
-    pub(crate) val: Vec<i8>,
+pub(crate) struct EdgeLanes<T> {
+    pub(crate) val: Vec<T>,
     pub(crate) valid: Vec<u64>,
     pub(crate) first: Vec<u64>,
     pub(crate) last: Vec<u64>,
@@ -28,11 +29,11 @@ pub(crate) struct EdgeLanes {
     pub(crate) tag: Vec<u16>,
 }
 
-impl EdgeLanes {
+impl<T: Operand> EdgeLanes<T> {
     pub(crate) fn new(lanes: usize) -> Self {
         let w = words(lanes);
         EdgeLanes {
-            val: vec![0; lanes],
+            val: vec![T::default(); lanes],
             valid: vec![0; w],
             first: vec![0; w],
             last: vec![0; w],
@@ -43,22 +44,22 @@ impl EdgeLanes {
 }
 
 /// The skew registers of one edge.
-pub(crate) struct Skew {
+pub(crate) struct Skew<T> {
     lanes: usize,
-    data: Vec<i8>,
+    data: Vec<T>,
     count: Vec<usize>,
     flags: Vec<u8>,
     tag: Vec<u16>,
     /// Valid values held in the skew registers after the last clock edge.
     live: u64,
-    pub(crate) out: EdgeLanes,
+    pub(crate) out: EdgeLanes<T>,
 }
 
-impl Skew {
+impl<T: Operand> Skew<T> {
     pub(crate) fn new(lanes: usize) -> Self {
         Skew {
             lanes,
-            data: vec![0; lanes * lanes],
+            data: vec![T::default(); lanes * lanes],
             count: vec![0; lanes],
             flags: vec![0; lanes],
             tag: vec![0; lanes],
@@ -74,7 +75,7 @@ impl Skew {
     pub(crate) fn cycle(
         &mut self,
         t: u64,
-        vector: Option<(&[i8], usize)>,
+        vector: Option<(&[T], usize)>,
         flags: u8,
         tag: u16,
     ) -> u64 {
@@ -87,7 +88,7 @@ impl Skew {
                 self.count[s] = count;
             }
             None => {
-                row.fill(0);
+                row.fill(T::default());
                 self.count[s] = 0;
             }
         }

@@ -2,27 +2,29 @@
 //! compiler vectorises them, and [`best_simd`], which picks the widest vector unit the CPU has
 //! (AVX-512, AVX2, or the x86-64 baseline) for the copy of the simulation loop that runs.
 
-/// `acc[j] += a[j] * b[j]` (int8 x int8 into int32, wrapping).
+use crate::matrix::Operand;
+
+/// `acc[j] += a[j] * b[j]` (operands into int32, wrapping).
 #[inline(always)]
-pub(crate) fn mac_row(acc: &mut [i32], a: &[i8], b: &[i8]) {
+pub(crate) fn mac_row<T: Operand>(acc: &mut [i32], a: &[T], b: &[T]) {
     for ((x, &p), &q) in acc.iter_mut().zip(a).zip(b) {
-        *x = x.wrapping_add(i32::from(p) * i32::from(q));
+        *x = x.wrapping_add(p.into() * q.into());
     }
 }
 
 /// `out[j] = above[j] + a[j] * w[j]` (the partial sum a PE passes down, wrapping).
 #[inline(always)]
-pub(crate) fn psum_row(out: &mut [i32], above: &[i32], a: &[i8], w: &[i8]) {
+pub(crate) fn psum_row<T: Operand>(out: &mut [i32], above: &[i32], a: &[T], w: &[T]) {
     for (((x, &s), &p), &q) in out.iter_mut().zip(above).zip(a).zip(w) {
-        *x = s.wrapping_add(i32::from(p) * i32::from(q));
+        *x = s.wrapping_add(p.into() * q.into());
     }
 }
 
 /// `out[j] = a[j] * w[j]` (the top row's partial sum).
 #[inline(always)]
-pub(crate) fn product_row(out: &mut [i32], a: &[i8], w: &[i8]) {
+pub(crate) fn product_row<T: Operand>(out: &mut [i32], a: &[T], w: &[T]) {
     for ((x, &p), &q) in out.iter_mut().zip(a).zip(w) {
-        *x = i32::from(p) * i32::from(q);
+        *x = p.into() * q.into();
     }
 }
 

@@ -20,7 +20,7 @@ use std::collections::VecDeque;
 use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use crate::error::RunError;
 use crate::events::EventCounts;
-use crate::matrix::Matrix;
+use crate::matrix::{operand_range, Matrix, Operand};
 use crate::memory::buffer::Sram;
 use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
 use crate::memory::im2col::Im2col;
@@ -68,8 +68,11 @@ pub struct DramRequest {
     /// C the buffer's vector layout (`vector x lanes + lane`, as the SRAM traces number them),
     /// for an ifmap in A the NHWC ifmap (`row x W x C + offset`); the elements are consecutive.
     pub first_elem: u64,
-    /// Bytes per element.
-    pub elem_bytes: u64,
+    /// Its elements.
+    pub elems: u64,
+    /// Bits per element; the elements are packed (two int4 to a byte), so element `e` starts at
+    /// bit `e x elem_bits` of the request.
+    pub elem_bits: u32,
     /// The first byte slot it occupies on the bus (byte `i` moves in cycle
     /// `(bus_slot + i) / bytes_per_cycle`, counted like `wall`).
     pub bus_slot: u64,
@@ -162,11 +165,11 @@ pub struct NoProbe;
 impl Probe for NoProbe {}
 
 /// The registers of the PE array in one dataflow mode.
-pub(crate) trait ArrayCore {
+pub(crate) trait ArrayCore<T> {
     /// The bottom row's int32 vertical registers and their valid bits, during the current cycle.
     fn bottom(&self) -> (&[i32], &[u64]);
     /// The clock edge at the end of the current cycle, with the skewed edge inputs.
-    fn step(&mut self, left: &EdgeLanes, top: &EdgeLanes, ev: &mut EventCounts);
+    fn step(&mut self, left: &EdgeLanes<T>, top: &EdgeLanes<T>, ev: &mut EventCounts);
     /// Schedule hazards seen (values lost to a collision); zero in every correct run.
     fn hazards(&self) -> u64;
 }
@@ -181,28 +184,29 @@ pub struct GemmRun {
 }
 
 /// Runs `C = A x B` on the configured machine in dataflow `df`.
-pub fn simulate_gemm(
+pub fn simulate_gemm<T: Operand>(
     cfg: &ArchConfig,
     df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
 ) -> Result<GemmRun, RunError> {
     simulate_gemm_with_probe(cfg, df, a, b, &mut NoProbe)
 }
 
 /// [`simulate_gemm`], reporting every buffer access to `probe`.
-pub fn simulate_gemm_with_probe<P: Probe>(
+pub fn simulate_gemm_with_probe<P: Probe, T: Operand>(
     cfg: &ArchConfig,
     df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
     simulate_gemm_staged(cfg, df, a, b, None, probe)
 }
 
 /// Checks that the machine's output stage can requantize a C of `n` columns with `stage`: the
-/// config has an output stage, its table holds `n` channels, and the parameters are in range.
+/// config has an output stage, its operands are int8 (the stage's output width), its table holds
+/// `n` channels, and the parameters are in range.
 pub fn check_output_stage(cfg: &ArchConfig, n: usize, stage: &OutputStage) -> Result<(), RunError> {
     let Some(o) = &cfg.output_stage else {
         return Err(RunError::OutputStage(format!(
@@ -210,6 +214,12 @@ pub fn check_output_stage(cfg: &ArchConfig, n: usize, stage: &OutputStage) -> Re
             cfg.name
         )));
     };
+    if cfg.array.operand_bits != 8 {
+        return Err(RunError::OutputStage(format!(
+            "it requantizes to int8 for int8 operands, but `{}` has {}-bit operands (array.operand_bits)",
+            cfg.name, cfg.array.operand_bits
+        )));
+    }
     if n > o.channels as usize {
         return Err(RunError::OutputStage(format!(
             "C has {n} columns but the parameter table of `{}` holds {} channels (output_stage.channels)",
@@ -226,11 +236,11 @@ pub fn check_output_stage(cfg: &ArchConfig, n: usize, stage: &OutputStage) -> Re
 /// buffer C) and C holds the int8 results, sign-extended in its int32 lanes. The stage works
 /// inside the write cycle, so cycles and the other events are those of the int32 run;
 /// `output_stage_ops` counts the requantized elements (M x N).
-pub fn simulate_gemm_staged<P: Probe>(
+pub fn simulate_gemm_staged<P: Probe, T: Operand>(
     cfg: &ArchConfig,
     df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
@@ -277,7 +287,7 @@ pub fn memory_plan(
         MemoryModel::Dram => {
             let plan = Plan::new(cfg, df, shape);
             let mem = MemorySystem::new(cfg, &plan)?;
-            Some((mem.plan(), mem.traffic(&plan)))
+            Some((mem.plan(), mem.traffic(cfg, &plan)))
         }
     })
 }
@@ -297,7 +307,7 @@ pub fn conv_memory_plan(
         MemoryModel::Dram => {
             let plan = Plan::for_conv(cfg, df, shape, geom);
             let mem = MemorySystem::new(cfg, &plan)?;
-            Some((mem.plan(), mem.traffic(&plan)))
+            Some((mem.plan(), mem.traffic(cfg, &plan)))
         }
     })
 }
@@ -324,11 +334,11 @@ fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
 /// so C, the cycles with ideal memory and every array event are the GEMM's. `stage` is the output
 /// stage, as in [`simulate_gemm_staged`]; a quantized layer's `a` holds its input zero point
 /// in the padding ([`Im2col::expand_padded`]); the values always come from `a`.
-pub fn simulate_conv_with_probe<P: Probe>(
+pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     cfg: &ArchConfig,
     df: Dataflow,
     geom: &Im2col,
-    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
@@ -389,12 +399,13 @@ pub fn check_dataflow(cfg: &ArchConfig, df: Dataflow) -> Result<(), RunError> {
     })
 }
 
-/// Checks that the operands conform and that [`check_gemm`] accepts their GEMM.
-pub fn check_operands(
+/// Checks that the operands conform, that [`check_gemm`] accepts their GEMM and that every value
+/// fits the machine's operand width ([`check_operand_range`]).
+pub fn check_operands<T: Operand>(
     cfg: &ArchConfig,
     df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
 ) -> Result<GemmShape, RunError> {
     if a.cols() != b.rows() {
         return Err(RunError::Shape(format!(
@@ -413,7 +424,41 @@ pub fn check_operands(
         k: a.cols(),
     };
     check_gemm(cfg, df, shape)?;
+    check_operand_range(cfg, "A", a)?;
+    check_operand_range(cfg, "B", b)?;
     Ok(shape)
+}
+
+/// Checks that every element of `m` fits the machine's operand width (an int4 machine takes
+/// -8..=7 in its `i8` containers; an int16 machine takes any `i8` or `i16`).
+pub fn check_operand_range<T: Operand>(
+    cfg: &ArchConfig,
+    matrix: &'static str,
+    m: &Matrix<T>,
+) -> Result<(), RunError> {
+    let bits = cfg.array.operand_bits;
+    if bits >= T::BITS {
+        return Ok(());
+    }
+    let range = operand_range(bits);
+    let Some(i) = m
+        .as_slice()
+        .iter()
+        .position(|&v| !range.contains(&v.into()))
+    else {
+        return Ok(());
+    };
+    let cols = m.cols().max(1);
+    Err(RunError::OperandRange {
+        matrix,
+        row: i / cols,
+        col: i % cols,
+        value: m.as_slice()[i].into(),
+        bits,
+        arch: cfg.name.clone(),
+        min: *range.start(),
+        max: *range.end(),
+    })
 }
 
 /// The three buffers' contents for a GEMM in the contract's vector layouts (`docs/microarchitecture.md`,
@@ -552,22 +597,22 @@ fn count_read(ev: &mut EventCounts, cfg: &ArchConfig, buf: BufferId, lanes: usiz
 }
 
 /// The inputs of one simulation.
-struct Job<'a, P> {
+struct Job<'a, P, T> {
     cfg: &'a ArchConfig,
     plan: &'a Plan,
-    a: &'a Matrix<i8>,
-    b: &'a Matrix<i8>,
+    a: &'a Matrix<T>,
+    b: &'a Matrix<T>,
     stage: Option<&'a OutputStage>,
     probe: &'a mut P,
 }
 
 /// Runs a plan (possibly with a test-only interval) to completion, with the output stage
 /// `stage` (`None`: C stays int32).
-pub(crate) fn run_plan<P: Probe>(
+pub(crate) fn run_plan<P: Probe, T: Operand>(
     cfg: &ArchConfig,
     plan: &Plan,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> (GemmRun, Diagnostics) {
@@ -593,7 +638,10 @@ pub(crate) fn run_plan<P: Probe>(
 macro_rules! simd_variant {
     ($name:ident, $features:literal) => {
         #[target_feature(enable = $features)]
-        fn $name<P: Probe, A: ArrayCore>(job: Job<'_, P>, core: A) -> (GemmRun, Diagnostics) {
+        fn $name<P: Probe, T: Operand, A: ArrayCore<T>>(
+            job: Job<'_, P, T>,
+            core: A,
+        ) -> (GemmRun, Diagnostics) {
             run_core(job, core)
         }
     };
@@ -604,7 +652,10 @@ simd_variant!(run_avx512, "avx512f,avx512bw,avx2,bmi1,bmi2,popcnt");
 simd_variant!(run_avx2, "avx2,bmi1,bmi2,popcnt");
 
 /// Runs [`run_core`] compiled for the best vector extension of this CPU.
-fn dispatch<P: Probe, A: ArrayCore>(job: Job<'_, P>, core: A) -> (GemmRun, Diagnostics) {
+fn dispatch<P: Probe, T: Operand, A: ArrayCore<T>>(
+    job: Job<'_, P, T>,
+    core: A,
+) -> (GemmRun, Diagnostics) {
     #[cfg(target_arch = "x86_64")]
     match kernels::best_simd() {
         // SAFETY: best_simd() checked that the CPU has these extensions.
@@ -617,7 +668,10 @@ fn dispatch<P: Probe, A: ArrayCore>(job: Job<'_, P>, core: A) -> (GemmRun, Diagn
 }
 
 #[inline(always)]
-fn run_core<P: Probe, A: ArrayCore>(job: Job<'_, P>, mut core: A) -> (GemmRun, Diagnostics) {
+fn run_core<P: Probe, T: Operand, A: ArrayCore<T>>(
+    job: Job<'_, P, T>,
+    mut core: A,
+) -> (GemmRun, Diagnostics) {
     let Job {
         cfg,
         plan,

@@ -19,15 +19,16 @@ use super::regs::{
 };
 use super::ArrayCore;
 use crate::events::EventCounts;
+use crate::matrix::Operand;
 
-pub(crate) struct OsArray {
+pub(crate) struct OsArray<T> {
     r: usize,
     c: usize,
     w: usize,
-    a: ShiftWindow<i8>,
+    a: ShiftWindow<T>,
     a_valid: Vec<u64>,
     a_last: Vec<u64>,
-    b: RowRing<i8>,
+    b: RowRing<T>,
     b_valid: RowRing<u64>,
     acc: Vec<i32>,
     /// Drain chain positions 0..2R-1 top to bottom: y(0), x(1), y(1), ..., x(R-1), y(R-1), plus
@@ -40,10 +41,10 @@ pub(crate) struct OsArray {
     live_chain: u64,
     /// Captures that landed on an occupied chain register (a schedule hazard: must stay zero).
     pub(crate) collisions: u64,
-    left_vals: Vec<i8>,
+    left_vals: Vec<T>,
 }
 
-impl OsArray {
+impl<T: Operand> OsArray<T> {
     pub(crate) fn new(r: usize, c: usize) -> Self {
         let w = words(c);
         OsArray {
@@ -62,12 +63,12 @@ impl OsArray {
             live_b: 0,
             live_chain: 0,
             collisions: 0,
-            left_vals: vec![0; r],
+            left_vals: vec![T::default(); r],
         }
     }
 
     #[inline(always)]
-    fn step_impl(&mut self, left: &EdgeLanes, top: &EdgeLanes, ev: &mut EventCounts) {
+    fn step_impl(&mut self, left: &EdgeLanes<T>, top: &EdgeLanes<T>, ev: &mut EventCounts) {
         let (r, c, w) = (self.r, self.c, self.w);
         let bottom = 2 * r - 2;
 
@@ -143,14 +144,14 @@ impl OsArray {
     }
 }
 
-impl ArrayCore for OsArray {
+impl<T: Operand> ArrayCore<T> for OsArray<T> {
     fn bottom(&self) -> (&[i32], &[u64]) {
         let pos = 2 * self.r - 2;
         (self.chain.row(pos), self.chain_valid.row(pos))
     }
 
     #[inline(always)]
-    fn step(&mut self, left: &EdgeLanes, top: &EdgeLanes, ev: &mut EventCounts) {
+    fn step(&mut self, left: &EdgeLanes<T>, top: &EdgeLanes<T>, ev: &mut EventCounts) {
         self.step_impl(left, top, ev)
     }
 

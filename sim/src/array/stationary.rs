@@ -20,19 +20,20 @@ use super::regs::{
 };
 use super::ArrayCore;
 use crate::events::EventCounts;
+use crate::matrix::Operand;
 
-pub(crate) struct StationaryArray {
+pub(crate) struct StationaryArray<T> {
     r: usize,
     c: usize,
     w: usize,
-    a: ShiftWindow<i8>,
+    a: ShiftWindow<T>,
     a_valid: Vec<u64>,
     a_first: Vec<u64>,
-    stat: Vec<i8>,
+    stat: Vec<T>,
     stat_valid: Vec<u64>,
-    shadow: Vec<i8>,
+    shadow: Vec<T>,
     shadow_valid: Vec<u64>,
-    v: RowRing<i8>,
+    v: RowRing<T>,
     v_valid: RowRing<u64>,
     v_slot: RowRing<u64>,
     v_tag: RowRing<u16>,
@@ -43,11 +44,11 @@ pub(crate) struct StationaryArray {
     live_v: u64,
     /// Preload values that reached the bottom without finding their row (must stay zero).
     pub(crate) lost_slots: u64,
-    left_vals: Vec<i8>,
+    left_vals: Vec<T>,
     scratch: Vec<u64>,
 }
 
-impl StationaryArray {
+impl<T: Operand> StationaryArray<T> {
     pub(crate) fn new(r: usize, c: usize) -> Self {
         let w = words(c);
         StationaryArray {
@@ -57,9 +58,9 @@ impl StationaryArray {
             a: ShiftWindow::new(r, c),
             a_valid: vec![0; r * w],
             a_first: vec![0; r * w],
-            stat: vec![0; r * c],
+            stat: vec![T::default(); r * c],
             stat_valid: vec![0; r * w],
-            shadow: vec![0; r * c],
+            shadow: vec![T::default(); r * c],
             shadow_valid: vec![0; r * w],
             v: RowRing::new(r, c),
             v_valid: RowRing::new(r, w),
@@ -70,13 +71,13 @@ impl StationaryArray {
             live_a: 0,
             live_v: 0,
             lost_slots: 0,
-            left_vals: vec![0; r],
+            left_vals: vec![T::default(); r],
             scratch: vec![0; w],
         }
     }
 
     #[inline(always)]
-    fn step_impl(&mut self, left: &EdgeLanes, top: &EdgeLanes, ev: &mut EventCounts) {
+    fn step_impl(&mut self, left: &EdgeLanes<T>, top: &EdgeLanes<T>, ev: &mut EventCounts) {
         let (r, c, w) = (self.r, self.c, self.w);
 
         // 1. Partial sums move down one row, each PE adding its product (bottom row first, so
@@ -182,7 +183,7 @@ impl StationaryArray {
                 self.live_v -= u64::from(valid);
                 put_bit(self.v_valid.row_mut(i), j, false);
                 put_bit(self.v_slot.row_mut(i), j, false);
-                self.v.row_mut(i)[j] = 0;
+                self.v.row_mut(i)[j] = T::default();
             });
             self.scratch = scratch;
         }
@@ -190,7 +191,7 @@ impl StationaryArray {
     }
 }
 
-impl ArrayCore for StationaryArray {
+impl<T: Operand> ArrayCore<T> for StationaryArray<T> {
     fn bottom(&self) -> (&[i32], &[u64]) {
         let (r, c, w) = (self.r, self.c, self.w);
         (
@@ -200,7 +201,7 @@ impl ArrayCore for StationaryArray {
     }
 
     #[inline(always)]
-    fn step(&mut self, left: &EdgeLanes, top: &EdgeLanes, ev: &mut EventCounts) {
+    fn step(&mut self, left: &EdgeLanes<T>, top: &EdgeLanes<T>, ev: &mut EventCounts) {
         self.step_impl(left, top, ev)
     }
 

@@ -74,6 +74,22 @@ impl VectorLayout {
         self.coords(addr / self.steps(), addr % self.steps(), l)
     }
 
+    /// Bytes the whole matrix takes as vectors of `bits`-wide elements, each vector's lanes
+    /// inside the matrix packed and rounded up to a whole byte (the DMA moves one vector per
+    /// request; [`crate::config::ArchConfig::packed_bytes`]).
+    pub(crate) fn packed_bytes(&self, bits: u32) -> u64 {
+        let dim = match self.axis {
+            LaneAxis::Rows => self.rows,
+            LaneAxis::Cols => self.cols,
+        };
+        (0..self.tiles())
+            .map(|tile| {
+                let count = (dim - tile * self.lanes).min(self.lanes) as u64;
+                self.steps() as u64 * (count * u64::from(bits)).div_ceil(8)
+            })
+            .sum()
+    }
+
     /// Vectors of a matrix in address order, lanes outside the matrix zero.
     pub(crate) fn pack<T: Copy + Default>(&self, m: &Matrix<T>) -> Vec<T> {
         debug_assert_eq!((m.rows(), m.cols()), (self.rows, self.cols));

@@ -123,8 +123,6 @@ struct OperandStream {
     reuse: Reuse,
     /// Slots (vectors) in the buffer.
     depth: u64,
-    /// Bytes per element.
-    elem_bytes: u64,
     /// The DMA's cursor over the port's reads: the next read that needs a fetch.
     cur_fold: usize,
     cur_step: usize,
@@ -226,7 +224,6 @@ impl OperandStream {
             key,
             reuse,
             depth,
-            elem_bytes: u64::from(cfg.element_bits(buf).div_ceil(8)),
             cur_fold: 0,
             cur_step: 0,
             next: None,
@@ -563,7 +560,7 @@ impl MemorySystem {
             .ifmap
             .and_then(|geom| IfmapStream::new(cfg, plan, geom))
         {
-            if s.traffic() < mem.traffic(plan).a_read {
+            if s.traffic() < mem.traffic(cfg, plan).a_read {
                 mem.a = AStream::Ifmap(s);
             }
         }
@@ -590,8 +587,8 @@ impl MemorySystem {
     }
 
     /// The closed form of this run's DRAM traffic.
-    pub(crate) fn traffic(&self, plan: &Plan) -> DramTraffic {
-        let mut t = DramTraffic::of(plan, &self.plan());
+    pub(crate) fn traffic(&self, cfg: &ArchConfig, plan: &Plan) -> DramTraffic {
+        let mut t = DramTraffic::of(cfg, plan, &self.plan());
         if let AStream::Ifmap(s) = &self.a {
             t.a_read = s.traffic();
         }
@@ -779,14 +776,15 @@ impl MemorySystem {
         {
             let (_, bank, lanes, addr) = self.c.finals.pop_front().expect("checked");
             self.c.occupied[bank] -= 1;
-            let bytes = u64::from(lanes) * 4;
+            let bytes = cfg.packed_bytes(BufferId::C, u64::from(lanes));
             probe.dram_request(&DramRequest {
                 wall: t,
                 buf: BufferId::C,
                 write: true,
                 bytes,
                 first_elem: (addr * plan.layout_c.lanes) as u64,
-                elem_bytes: 4,
+                elems: u64::from(lanes),
+                elem_bits: cfg.element_bits(BufferId::C),
                 bus_slot: self.bus.next_slot(t),
             });
             // The write is booked as the DMA reads the row; the row cannot leave before its
@@ -821,14 +819,15 @@ impl MemorySystem {
             match which {
                 Stream::C => {
                     let (_, op) = self.c.rf_next.expect("candidate");
-                    let bytes = op.count as u64 * 4;
+                    let bytes = cfg.packed_bytes(BufferId::C, op.count as u64);
                     probe.dram_request(&DramRequest {
                         wall: t,
                         buf: BufferId::C,
                         write: false,
                         bytes,
                         first_elem: (op.addr * plan.layout_c.lanes) as u64,
-                        elem_bytes: 4,
+                        elems: op.count as u64,
+                        elem_bits: cfg.element_bits(BufferId::C),
                         bus_slot: self.bus.next_slot(t),
                     });
                     let at = self.bus.issue(t, bytes);
@@ -842,7 +841,8 @@ impl MemorySystem {
                     let AStream::Ifmap(s) = &mut self.a else {
                         unreachable!("checked")
                     };
-                    let (bytes, first_elem) = s.next_burst();
+                    let (elems, first_elem) = s.next_burst();
+                    let bytes = cfg.packed_bytes(BufferId::A, elems);
                     let bus_slot = self.bus.next_slot(t);
                     let at = self.bus.issue(t, bytes);
                     s.issue(plan, at);
@@ -852,7 +852,8 @@ impl MemorySystem {
                         write: false,
                         bytes,
                         first_elem,
-                        elem_bytes: s.elem_bytes(),
+                        elems,
+                        elem_bits: cfg.element_bits(BufferId::A),
                         bus_slot,
                     });
                     ev.dram_a_read_bytes += bytes;
@@ -868,7 +869,7 @@ impl MemorySystem {
                         _ => &mut self.b,
                     };
                     let op = s.next.expect("candidate");
-                    let bytes = op.count as u64 * s.elem_bytes;
+                    let bytes = cfg.packed_bytes(buf, op.count as u64);
                     let lanes = if buf == BufferId::A {
                         plan.layout_a.lanes
                     } else {
@@ -880,7 +881,8 @@ impl MemorySystem {
                         write: false,
                         bytes,
                         first_elem: (op.addr * lanes) as u64,
-                        elem_bytes: s.elem_bytes,
+                        elems: op.count as u64,
+                        elem_bits: cfg.element_bits(buf),
                         bus_slot: self.bus.next_slot(t),
                     });
                     let at = self.bus.issue(t, bytes);
@@ -973,20 +975,33 @@ pub struct DramTraffic {
 }
 
 impl DramTraffic {
-    /// The compulsory traffic: each operand read once, C written once.
-    pub fn compulsory(shape: crate::GemmShape) -> DramTraffic {
-        let (m, n, k) = (shape.m as u64, shape.n as u64, shape.k as u64);
+    /// The compulsory traffic of a GEMM in dataflow `df`: each operand read once, C written once,
+    /// each vector packed at its element width ([`ArchConfig::packed_bytes`]; with int8 operands
+    /// `M x K`, `K x N` and `4 x M x N` bytes).
+    pub fn compulsory(cfg: &ArchConfig, df: Dataflow, shape: crate::GemmShape) -> DramTraffic {
+        DramTraffic::compulsory_of(cfg, &Plan::new(cfg, df, shape))
+    }
+
+    fn compulsory_of(cfg: &ArchConfig, plan: &Plan) -> DramTraffic {
+        let bytes = |id: BufferId| {
+            let layout = match id {
+                BufferId::A => &plan.layout_a,
+                BufferId::B => &plan.layout_b,
+                BufferId::C => &plan.layout_c,
+            };
+            layout.packed_bytes(cfg.element_bits(id))
+        };
         DramTraffic {
-            a_read: m * k,
-            b_read: k * n,
+            a_read: bytes(BufferId::A),
+            b_read: bytes(BufferId::B),
             c_read: 0,
-            c_write: 4 * m * n,
+            c_write: bytes(BufferId::C),
         }
     }
 
     /// The closed form of a run's traffic for this plan.
-    pub(crate) fn of(plan: &Plan, mem: &MemoryPlan) -> DramTraffic {
-        let base = DramTraffic::compulsory(plan.shape);
+    pub(crate) fn of(cfg: &ArchConfig, plan: &Plan, mem: &MemoryPlan) -> DramTraffic {
+        let base = DramTraffic::compulsory_of(cfg, plan);
         let (row_tiles, col_tiles) = (plan.row_tiles as u64, plan.col_tiles as u64);
         // How many times a stream operand (a row-tile operand) is fetched: once if it stays, else
         // once per column tile.

@@ -103,16 +103,16 @@ impl Im2col {
             .then_some((n * self.ifmap_h + ih, iw * self.channels + c))
     }
 
-    /// The im2col matrix of an ifmap given as `rows() x row_elems()` int8 values (NHWC): each
+    /// The im2col matrix of an ifmap given as `rows() x row_elems()` values (NHWC): each
     /// output pixel's filter window, one run of `channels` values per filter tap, zeros for
     /// padding (element by element this is [`Im2col::source`]).
-    pub fn expand(&self, ifmap: &[i8]) -> Matrix<i8> {
-        self.expand_padded(ifmap, 0)
+    pub fn expand<T: Copy + Default>(&self, ifmap: &[T]) -> Matrix<T> {
+        self.expand_padded(ifmap, T::default())
     }
 
     /// [`Im2col::expand`] with `pad` for padding. A quantized layer pads with its input zero
     /// point, the int8 code of real 0 (`docs/quantization.md`, "Padding").
-    pub fn expand_padded(&self, ifmap: &[i8], pad: i8) -> Matrix<i8> {
+    pub fn expand_padded<T: Copy + Default>(&self, ifmap: &[T], pad: T) -> Matrix<T> {
         let (m, k) = self.mk();
         let c = self.channels;
         let mut out = vec![pad; m * k];
@@ -381,11 +381,11 @@ pub(crate) struct IfmapStream {
     pub(crate) capacity: u64,
     /// Rows the whole run fetches (from the dry run).
     fetched: u64,
-    /// Elements of one row, vectors (bursts) it takes, lanes per vector and bytes per element.
+    /// Elements of one row, vectors (bursts) it takes, lanes per vector and bits per element.
     row_elems: u64,
     row_vectors: u64,
     lanes: u64,
-    elem_bytes: u64,
+    elem_bits: u32,
     /// The DMA's cursor: its window, the unit it is in and the rows still to fetch for it.
     dma: Window,
     dma_unit: usize,
@@ -436,7 +436,7 @@ impl IfmapStream {
             row_elems: geom.row_elems(),
             row_vectors,
             lanes,
-            elem_bytes: u64::from(cfg.element_bits(BufferId::A).div_ceil(8)),
+            elem_bits: cfg.element_bits(BufferId::A),
             dma: Window::new(keep),
             dma_unit: 0,
             dma_rows: None,
@@ -467,7 +467,10 @@ impl IfmapStream {
 
     /// Bytes of A this run reads from DRAM, in closed form (a dry run of the window).
     pub(crate) fn traffic(&self) -> u64 {
-        self.fetched * self.row_elems * self.elem_bytes
+        // A row goes out as one burst per vector, each packed to whole bytes.
+        let bytes = |elems: u64| (elems * u64::from(self.elem_bits)).div_ceil(8);
+        let (full, rest) = (self.row_elems / self.lanes, self.row_elems % self.lanes);
+        self.fetched * (full * bytes(self.lanes) + bytes(rest))
     }
 
     /// Moves the DMA to the next row to fetch.
@@ -502,7 +505,7 @@ impl IfmapStream {
             .then(|| self.units.first_edge(plan, self.dma_unit) + plan.delta - self.latency)
     }
 
-    /// The next burst: its bytes and the ifmap address of its first element (`row x W x C +
+    /// The next burst: its elements and the ifmap address of its first element (`row x W x C +
     /// offset`). A row goes out as one burst per vector, so that it never holds the DRAM bus for
     /// long (other streams' requests interleave).
     pub(crate) fn next_burst(&self) -> (u64, u64) {
@@ -513,15 +516,12 @@ impl IfmapStream {
             self.row_vectors - self.bursts_left
         };
         let elems = (self.row_elems - b * self.lanes).min(self.lanes);
-        (
-            elems * self.elem_bytes,
-            row * self.row_elems + b * self.lanes,
-        )
+        (elems, row * self.row_elems + b * self.lanes)
     }
 
     /// Issues the next burst, whose data arrives in cycle `at`.
     pub(crate) fn issue(&mut self, plan: &Plan, at: u64) {
-        let (bytes, _) = self.next_burst();
+        let (elems, _) = self.next_burst();
         if self.bursts_left == 0 {
             #[cfg(debug_assertions)]
             if !self.shadow.is_empty() {
@@ -534,16 +534,10 @@ impl IfmapStream {
         }
         self.bursts_left -= 1;
         let last = self.bursts_left == 0;
-        self.inflight
-            .push_back((at, bytes / self.elem_bytes.max(1), last));
+        self.inflight.push_back((at, elems, last));
         if last {
             self.advance(plan);
         }
-    }
-
-    /// Bytes per element.
-    pub(crate) fn elem_bytes(&self) -> u64 {
-        self.elem_bytes
     }
 
     /// One cycle of the write port: an arrived burst is written (one vector per cycle); a row

@@ -1,9 +1,9 @@
 //! Design-space exploration: a grid of architectures (array shape, buffer capacities, DRAM
-//! bandwidth), dataflows and technology tables, run on one workload.
+//! bandwidth, operand width), dataflows and technology tables, run on one workload.
 //!
 //! - [`SweepSpec`] is the grid and everything a result depends on (the resolved workload, the base
 //!   architecture, the technology tables). Its points are numbered in a fixed order: rows, cols,
-//!   buffers, bandwidth, dataflow, then technology, the last varying fastest.
+//!   buffers, bandwidth, operand width, dataflow, then technology, the last varying fastest.
 //! - A [`Job`] is one simulation: every point of a job differs only in its technology table, and
 //!   energy depends only on the event counts, so the job is simulated once and charged once per
 //!   table ([`crate::run::recharge`]).
@@ -18,14 +18,14 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ArchConfig, Dataflow, MAX_ARRAY_EDGE};
+use crate::config::{ArchConfig, Dataflow, MAX_ARRAY_EDGE, OPERAND_BITS};
 use crate::energy::area::estimate_area;
 use crate::energy::{EnergyBreakdown, EnergyModel, RegisterConvention, TechTable};
 use crate::run::{recharge, run_workload, DataflowRun};
 use crate::workload::Workload;
 
 /// Version of the files a sweep writes; a directory written by another version is not resumed.
-pub const SWEEP_FORMAT: u32 = 1;
+pub const SWEEP_FORMAT: u32 = 2;
 
 /// A sweep: the grid and what every point shares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -44,6 +44,8 @@ pub struct SweepSpec {
     pub buffer_kib: Vec<[u32; 3]>,
     /// DRAM bandwidths, bytes per cycle.
     pub dram_bytes_per_cycle: Vec<u32>,
+    /// Operand widths, bits (4, 8, 16).
+    pub operand_bits: Vec<u32>,
     /// Dataflows.
     pub dataflows: Vec<Dataflow>,
     /// Technology tables, as loaded.
@@ -65,6 +67,8 @@ pub struct Job {
     pub buffer_kib: [u32; 3],
     /// DRAM bandwidth, bytes per cycle.
     pub dram_bytes_per_cycle: u32,
+    /// Operand width, bits.
+    pub operand_bits: u32,
     /// Dataflow.
     pub dataflow: Dataflow,
 }
@@ -119,15 +123,18 @@ impl SweepSpec {
             for &cols in &self.cols {
                 for &buffer_kib in &self.buffer_kib {
                     for &bw in &self.dram_bytes_per_cycle {
-                        for &dataflow in &self.dataflows {
-                            out.push(Job {
-                                index: out.len() as u64,
-                                rows,
-                                cols,
-                                buffer_kib,
-                                dram_bytes_per_cycle: bw,
-                                dataflow,
-                            });
+                        for &operand_bits in &self.operand_bits {
+                            for &dataflow in &self.dataflows {
+                                out.push(Job {
+                                    index: out.len() as u64,
+                                    rows,
+                                    cols,
+                                    buffer_kib,
+                                    dram_bytes_per_cycle: bw,
+                                    operand_bits,
+                                    dataflow,
+                                });
+                            }
                         }
                     }
                 }
@@ -143,6 +150,7 @@ impl SweepSpec {
             self.cols.len(),
             self.buffer_kib.len(),
             self.dram_bytes_per_cycle.len(),
+            self.operand_bits.len(),
             self.dataflows.len(),
             self.techs.len(),
         ]
@@ -165,7 +173,14 @@ impl SweepSpec {
                 ));
             }
         }
+        if !OPERAND_BITS.contains(&job.operand_bits) {
+            return Err(format!(
+                "operand-bits {}: must be 4, 8 or 16",
+                job.operand_bits
+            ));
+        }
         let mut a = self.base_arch.clone();
+        a.array.operand_bits = job.operand_bits;
         a.set_shape(job.rows, job.cols);
         let [ka, kb, kc] = job.buffer_kib;
         a.buffers.a.capacity_kib = ka;
@@ -173,8 +188,8 @@ impl SweepSpec {
         a.buffers.c.capacity_kib = kc;
         a.dram.bytes_per_cycle = job.dram_bytes_per_cycle;
         a.name = format!(
-            "{}@{}x{}/{ka}:{kb}:{kc}KiB/{}B",
-            self.base_arch.name, job.rows, job.cols, job.dram_bytes_per_cycle
+            "{}@{}x{}/{ka}:{kb}:{kc}KiB/{}B/int{}",
+            self.base_arch.name, job.rows, job.cols, job.dram_bytes_per_cycle, job.operand_bits
         );
         if !a.supports(job.dataflow) {
             return Err(format!(
@@ -196,6 +211,7 @@ impl SweepSpec {
             ("cols", self.cols.len()),
             ("buffer-kib", self.buffer_kib.len()),
             ("dram-bytes-per-cycle", self.dram_bytes_per_cycle.len()),
+            ("operand-bits", self.operand_bits.len()),
             ("dataflow", self.dataflows.len()),
             ("tech", self.techs.len()),
         ] {
@@ -213,6 +229,7 @@ impl SweepSpec {
         twice("cols", &self.cols)?;
         twice("buffer-kib", &self.buffer_kib)?;
         twice("dram-bytes-per-cycle", &self.dram_bytes_per_cycle)?;
+        twice("operand-bits", &self.operand_bits)?;
         twice("dataflow", &self.dataflows)?;
         let names: Vec<&str> = self.techs.iter().map(|t| t.name.as_str()).collect();
         twice("tech", &names)?;
@@ -265,6 +282,8 @@ pub struct SweepRow {
     pub buffer_c_kib: u32,
     /// DRAM bandwidth, bytes per cycle.
     pub dram_bytes_per_cycle: u32,
+    /// Operand width, bits.
+    pub operand_bits: u32,
     /// Dataflow.
     pub dataflow: Dataflow,
     /// Technology table name.
@@ -331,6 +350,7 @@ impl SweepRow {
             buffer_b_kib: b,
             buffer_c_kib: c,
             dram_bytes_per_cycle: job.dram_bytes_per_cycle,
+            operand_bits: job.operand_bits,
             dataflow: job.dataflow,
             tech: spec.techs[tech].name.clone(),
             layer: String::new(),

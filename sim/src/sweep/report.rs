@@ -30,6 +30,7 @@ const POINT_HEADER: &[&str] = &[
     "array",
     "buffers KiB A:B:C",
     "DRAM B/cycle",
+    "bits",
     "dataflow",
     "tech",
     "cycles",
@@ -47,6 +48,7 @@ fn point_cells(spec: &SweepSpec, r: &SweepRow) -> Vec<String> {
         format!("{}x{}", r.rows, r.cols),
         format!("{}:{}:{}", r.buffer_a_kib, r.buffer_b_kib, r.buffer_c_kib),
         r.dram_bytes_per_cycle.to_string(),
+        r.operand_bits.to_string(),
         r.dataflow.to_string(),
         r.tech.clone(),
         count(cycles),
@@ -112,7 +114,7 @@ pub fn headline(spec: &SweepSpec, rows: &[SweepRow]) -> String {
     let invalid = rows.iter().filter(|r| r.status == Status::Invalid).count();
     let list = |v: &[u32]| v.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
     format!(
-        "sweep of {} from {}: rows {}, cols {}, buffers {} KiB, DRAM {} B/cycle, dataflows {}, tech {}, {} registers: {} points, {ok} ran, {invalid} invalid",
+        "sweep of {} from {}: rows {}, cols {}, buffers {} KiB, DRAM {} B/cycle, operand bits {}, dataflows {}, tech {}, {} registers: {} points, {ok} ran, {invalid} invalid",
         spec.workload.name,
         spec.base_arch.name,
         list(&spec.rows),
@@ -123,6 +125,7 @@ pub fn headline(spec: &SweepSpec, rows: &[SweepRow]) -> String {
             .collect::<Vec<_>>()
             .join(","),
         list(&spec.dram_bytes_per_cycle),
+        list(&spec.operand_bits),
         spec.dataflows
             .iter()
             .map(|d| d.name())

@@ -298,6 +298,7 @@ pub const COLUMNS: &[&str] = &[
     "buffer_b_kib",
     "buffer_c_kib",
     "dram_bytes_per_cycle",
+    "operand_bits",
     "dataflow",
     "tech",
     "layer",
@@ -395,14 +396,19 @@ pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepEr
                 row.buffer_a_kib,
                 row.buffer_b_kib,
                 row.buffer_c_kib,
-            ) && (e.dram_bytes_per_cycle, e.dataflow, &e.tech)
-                == (row.dram_bytes_per_cycle, row.dataflow, &row.tech)
+            ) && (e.dram_bytes_per_cycle, e.operand_bits, e.dataflow, &e.tech)
+                == (
+                    row.dram_bytes_per_cycle,
+                    row.operand_bits,
+                    row.dataflow,
+                    &row.tech,
+                )
         });
         if !matches {
             return Err(content(
                 Some(line),
                 format!(
-                    "point {} is not that point of this sweep's grid ({}x{}, {}:{}:{} KiB, {} B/cycle, {}, {})",
+                    "point {} is not that point of this sweep's grid ({}x{}, {}:{}:{} KiB, {} B/cycle, int{}, {}, {})",
                     row.point,
                     row.rows,
                     row.cols,
@@ -410,6 +416,7 @@ pub fn read_rows(path: &Path, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepEr
                     row.buffer_b_kib,
                     row.buffer_c_kib,
                     row.dram_bytes_per_cycle,
+                    row.operand_bits,
                     row.dataflow,
                     row.tech
                 ),

@@ -27,6 +27,7 @@ fn spec() -> SweepSpec {
         cols: vec![4, 2],
         buffer_kib: vec![[4, 4, 4], [0, 4, 4]],
         dram_bytes_per_cycle: vec![8],
+        operand_bits: vec![8],
         dataflows: vec![Dataflow::Os, Dataflow::Ws],
         techs: vec![
             TechTable::load("45nm").unwrap(),
