@@ -86,14 +86,83 @@ fn config_widths_the_datapath_cannot_do() {
     let d = tmpdir();
     let p = edited(
         d.path(),
+        "w12.toml",
+        "tiny-4x4",
+        "operand_bits = 8",
+        "operand_bits = 12",
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &["w12.toml", "array.operand_bits", "4-, 8- or 16-bit"],
+    );
+    fails_with(
+        &["gemm", "--operand-bits", "6"],
+        &["--operand-bits", "6: must be 4, 8 or 16"],
+    );
+    // int4 in a file runs on the fast model; the RTL backends and the generators refuse it.
+    let p = edited(
+        d.path(),
         "w4.toml",
         "tiny-4x4",
         "operand_bits = 8",
         "operand_bits = 4",
     );
+    let w4 = p.to_str().unwrap();
+    for be in ["rtl", "verilator", "icarus"] {
+        fails_with(
+            &[
+                "gemm",
+                "--arch",
+                w4,
+                "--m",
+                "4",
+                "--n",
+                "4",
+                "--k",
+                "4",
+                "--backend",
+                be,
+            ],
+            &[
+                "the RTL does not support this",
+                "4-bit operands",
+                "--backend fast",
+            ],
+        );
+    }
+    let out = d.path().join("v");
     fails_with(
-        &["gemm", "--arch", p.to_str().unwrap()],
-        &["w4.toml", "array.operand_bits", "8-bit"],
+        &["verilog", "--arch", w4, "--out", out.to_str().unwrap()],
+        &["the RTL does not support this", "4-bit operands"],
+    );
+    fails_with(
+        &[
+            "synth",
+            "--operand-bits",
+            "16",
+            "--arch",
+            "tiny-4x4",
+            "--target",
+            "ice40-up5k",
+        ],
+        &["the RTL does not support this", "16-bit operands"],
+    );
+    // The output stage requantizes to int8 and needs int8 operands.
+    fails_with(
+        &[
+            "gemm",
+            "--operand-bits",
+            "16",
+            "--multiplier",
+            "1073741824",
+            "--shift",
+            "0",
+        ],
+        &["output stage", "16-bit operands", "array.operand_bits"],
+    );
+    fails_with(
+        &["infer", "--operand-bits", "4"],
+        &["layer conv1", "output stage", "4-bit operands"],
     );
     let p = edited(
         d.path(),

@@ -69,6 +69,61 @@ fn point_rows(spec: &SweepSpec, points: &[&SweepRow]) -> Vec<Row> {
         .collect()
 }
 
+/// Grids of at most this many points that ran list every point's energy by component.
+pub const EVERY_POINT_MAX: usize = 60;
+
+const ENERGY_HEADER: &[&str] = &[
+    "point",
+    "array",
+    "buffers KiB A:B:C",
+    "DRAM B/cycle",
+    "bits",
+    "dataflow",
+    "tech",
+    "cycles",
+    "energy uJ",
+    "MAC uJ",
+    "registers uJ",
+    "buffers uJ",
+    "DRAM uJ",
+    "other uJ",
+    "pJ/MAC",
+    "DRAM MB",
+];
+
+/// Every point's energy by component: MACs, registers, the three buffers, DRAM, and the rest
+/// (output stage and leakage).
+fn energy_rows(points: &[&SweepRow]) -> Vec<Row> {
+    points
+        .iter()
+        .map(|r| {
+            let v = |x: Option<f64>| x.unwrap_or(0.0);
+            let buffers = v(r.buffer_a_pj) + v(r.buffer_b_pj) + v(r.buffer_c_pj);
+            let named = v(r.mac_pj) + v(r.registers_pj) + buffers + v(r.dram_pj);
+            Row {
+                cells: vec![
+                    r.point.to_string(),
+                    format!("{}x{}", r.rows, r.cols),
+                    format!("{}:{}:{}", r.buffer_a_kib, r.buffer_b_kib, r.buffer_c_kib),
+                    r.dram_bytes_per_cycle.to_string(),
+                    r.operand_bits.to_string(),
+                    r.dataflow.to_string(),
+                    r.tech.clone(),
+                    count(r.latency_cycles.unwrap_or(0)),
+                    uj(v(r.energy_pj)),
+                    uj(v(r.mac_pj)),
+                    uj(v(r.registers_pj)),
+                    uj(buffers),
+                    uj(v(r.dram_pj)),
+                    uj(v(r.energy_pj) - named),
+                    r.pj_per_mac.map_or("-".into(), sig),
+                    mb(r.dram_read_bytes.unwrap_or(0) + r.dram_write_bytes.unwrap_or(0)),
+                ],
+            }
+        })
+        .collect()
+}
+
 fn best_rows(spec: &SweepSpec, rows: &[SweepRow]) -> (Vec<&'static str>, Vec<Row>) {
     let mut header = vec!["best for"];
     header.extend_from_slice(POINT_HEADER);
@@ -205,6 +260,14 @@ pub fn sweep_markdown(
         }
         let _ = writeln!(o, "{}, by {}:\n", points(f.len()), x.label);
         o.push_str(&markdown_table(POINT_HEADER, &point_rows(spec, &f)));
+    }
+    if !pts.is_empty() && pts.len() <= EVERY_POINT_MAX {
+        let _ = writeln!(o, "\n## Every point, energy by component\n");
+        let _ = writeln!(
+            o,
+            "\"other\" is the output stage and leakage; \"buffers\" is A, B and C together.\n"
+        );
+        o.push_str(&markdown_table(ENERGY_HEADER, &energy_rows(&pts)));
     }
     let groups = invalid_groups(rows);
     if !groups.is_empty() {
