@@ -161,6 +161,18 @@ fn config_widths_the_datapath_cannot_do() {
         &["output stage", "16-bit operands", "array.operand_bits"],
     );
     fails_with(
+        &[
+            "run",
+            "--arch",
+            "tiny-4x4",
+            "--workload",
+            "int8-cnn",
+            "--operand-bits",
+            "4",
+        ],
+        &["layer `conv1`", "output stage", "4-bit operands"],
+    );
+    fails_with(
         &["infer", "--operand-bits", "4"],
         &["layer conv1", "output stage", "4-bit operands"],
     );

@@ -246,10 +246,11 @@ fn bad_grids_are_refused() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("buffers.a.capacity_kib"));
 }
 
-/// The operand-width axis: int4, int8 and int16 points of one machine run the same MACs in the
-/// same cycles with the problem on chip; the MAC energy goes 0.15 : 0.3 : 0.9 pJ, and packed int4
-/// moves fewer DRAM bytes than int8, which moves fewer than int16. A width the datapath does
-/// not have is an invalid point, not a crash.
+/// The operand-width axis: int4, int8 and int16 points of one machine run the same MACs; the MAC
+/// energy goes 0.15 : 0.3 : 0.9 pJ; packed int4 reads exactly half of int8's DRAM bytes (the
+/// operands fit their buffers at both widths) and int16 at least twice; at 64 B/cycle the DRAM
+/// keeps up at every width, so the cycles are the same. A width the datapath does not have is an
+/// invalid point, not a crash, and a directory of the previous format is named as such.
 #[test]
 fn operand_width_axis() {
     let (tmp, w) = setup();
@@ -291,12 +292,39 @@ fn operand_width_axis() {
         assert!((num(r, "mac_pj") - macs * pj).abs() < 1e-6 * macs, "{r:?}");
     }
     let dram = |r: &csv::StringRecord| num(r, "dram_read_bytes");
-    assert!(dram(&points[0]) < dram(&points[1]) && dram(&points[1]) < dram(&points[2]));
+    assert_eq!(2.0 * dram(&points[0]), dram(&points[1]));
+    assert!(dram(&points[2]) >= 2.0 * dram(&points[1]));
+    for r in &points {
+        assert_eq!(num(r, "latency_cycles"), num(&points[1], "latency_cycles"));
+    }
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("operand bits 4,8,16"), "{summary}");
     assert!(
         summary.contains("## Every point, energy by component"),
         "{summary}"
+    );
+    // A directory of the format before the width axis is named as such when resumed.
+    let spec = out.join("sweep.json");
+    let text = std::fs::read_to_string(&spec).unwrap();
+    let cut = text.find("\"operand_bits\": [").unwrap();
+    let end = cut + text[cut..].find(']').unwrap() + 2;
+    let old = format!("{}{}", &text[..cut], &text[end..]).replace("\"format\": 2", "\"format\": 1");
+    std::fs::write(&spec, old).unwrap();
+    fails_with(
+        &[
+            "sweep",
+            "--arch",
+            "tiny-4x4",
+            "--workload",
+            w.to_str().unwrap(),
+            "--dataflow",
+            "os",
+        ]
+        .iter()
+        .chain(&["--out", out.to_str().unwrap(), "--resume"])
+        .copied()
+        .collect::<Vec<_>>(),
+        &["sweep.json", "format 1 (this systole writes format 2)"],
     );
     // 12 bits: one invalid point with the reason.
     let bad = tmp.path().join("bad");

@@ -431,13 +431,29 @@ impl ArchConfig {
     /// Changes the array shape (the `--rows`/`--cols` flags) and re-derives the bank count of
     /// each buffer so that it still delivers one edge vector per cycle; then validates.
     pub fn with_shape(
-        mut self,
+        self,
         rows: Option<u32>,
         cols: Option<u32>,
     ) -> Result<ArchConfig, ConfigError> {
-        if rows.is_none() && cols.is_none() {
-            return Ok(self);
-        }
+        self.with_array(rows, cols, None)
+    }
+
+    /// Changes the operand width (the `--operand-bits` flag: 4, 8 or 16) and re-derives the bank
+    /// count of buffers A and B, capacities unchanged (so an int4 machine's buffers hold twice the
+    /// operands of an int8 one); then validates.
+    pub fn with_operand_bits(self, bits: Option<u32>) -> Result<ArchConfig, ConfigError> {
+        self.with_array(None, None, bits)
+    }
+
+    /// The array flags together (`--rows`, `--cols`, `--operand-bits`): every one given is
+    /// applied ([`ArchConfig::set_operand_bits`], then [`ArchConfig::set_shape`]) before the one
+    /// validation, so that a machine valid at its new width and shape is not refused on the way.
+    pub fn with_array(
+        mut self,
+        rows: Option<u32>,
+        cols: Option<u32>,
+        bits: Option<u32>,
+    ) -> Result<ArchConfig, ConfigError> {
         for (flag, v) in [("--rows", rows), ("--cols", cols)] {
             if let Some(v) = v {
                 if v == 0 || v > MAX_ARRAY_EDGE {
@@ -448,13 +464,33 @@ impl ArchConfig {
                 }
             }
         }
-        self.set_shape(
-            rows.unwrap_or(self.array.rows),
-            cols.unwrap_or(self.array.cols),
-        );
-        self.name = format!("{}@{}x{}", self.name, self.array.rows, self.array.cols);
+        let mut flags = Vec::new();
+        if let Some(bits) = bits {
+            if !OPERAND_BITS.contains(&bits) {
+                return Err(ConfigError::Flag {
+                    flag: "--operand-bits".to_string(),
+                    message: format!("{bits}: must be 4, 8 or 16"),
+                });
+            }
+            self.set_operand_bits(bits);
+        }
+        if rows.is_some() || cols.is_some() {
+            self.set_shape(
+                rows.unwrap_or(self.array.rows),
+                cols.unwrap_or(self.array.cols),
+            );
+            self.name = format!("{}@{}x{}", self.name, self.array.rows, self.array.cols);
+            flags.push("--rows/--cols");
+        }
+        if let Some(bits) = bits {
+            self.name = format!("{}@int{bits}", self.name);
+            flags.push("--operand-bits");
+        }
+        if flags.is_empty() {
+            return Ok(self);
+        }
         self.validate().map_err(|v| ConfigError::Flag {
-            flag: "--rows/--cols".to_string(),
+            flag: flags.join(", "),
             message: format!("{}: {}", v.field, v.message),
         })?;
         Ok(self)
@@ -466,41 +502,22 @@ impl ArchConfig {
     pub fn set_shape(&mut self, rows: u32, cols: u32) {
         self.array.rows = rows;
         self.array.cols = cols;
-        self.derive_banks();
+        self.derive_banks(&[BufferId::A, BufferId::B, BufferId::C]);
     }
 
-    /// Changes the operand width (the `--operand-bits` flag: 4, 8 or 16) and re-derives the bank
-    /// count of buffers A and B as [`ArchConfig::with_shape`] does, capacities unchanged (so an
-    /// int4 machine's buffers hold twice the operands of an int8 one); then validates.
-    pub fn with_operand_bits(mut self, bits: Option<u32>) -> Result<ArchConfig, ConfigError> {
-        let Some(bits) = bits else {
-            return Ok(self);
-        };
-        if !OPERAND_BITS.contains(&bits) {
-            return Err(ConfigError::Flag {
-                flag: "--operand-bits".to_string(),
-                message: format!("{bits}: must be 4, 8 or 16"),
-            });
-        }
-        self.set_operand_bits(bits);
-        self.name = format!("{}@int{bits}", self.name);
-        self.validate().map_err(|v| ConfigError::Flag {
-            flag: "--operand-bits".to_string(),
-            message: format!("{}: {}", v.field, v.message),
-        })?;
-        Ok(self)
-    }
-
-    /// Sets the operand width and re-derives the bank counts, without validating.
+    /// Sets the operand width and, when it changes, re-derives the bank counts of buffers A and
+    /// B (C holds int32 at every width), without validating.
     pub fn set_operand_bits(&mut self, bits: u32) {
-        self.array.operand_bits = bits;
-        self.derive_banks();
+        if bits != self.array.operand_bits {
+            self.array.operand_bits = bits;
+            self.derive_banks(&[BufferId::A, BufferId::B]);
+        }
     }
 
-    /// Sets each buffer's bank count to the fewest banks of its word width that deliver one
-    /// edge vector per cycle.
-    fn derive_banks(&mut self) {
-        for id in [BufferId::A, BufferId::B, BufferId::C] {
+    /// Sets the bank count of each buffer in `ids` to the fewest banks of its word width that
+    /// deliver one edge vector per cycle.
+    fn derive_banks(&mut self, ids: &[BufferId]) {
+        for &id in ids {
             let need = u64::from(self.vector_lanes(id)) * u64::from(self.element_bits(id));
             let word = u64::from(self.buffer(id).word_bits).max(1);
             let banks = need.div_ceil(word).max(1);
@@ -952,6 +969,21 @@ mod tests {
         assert_eq!(wide.buffers.c.banks, cfg.buffers.c.banks);
         assert_eq!(wide.buffers.a.capacity_kib, cfg.buffers.a.capacity_kib);
         assert!(wide.name.ends_with("@int16"), "{}", wide.name);
+        // The flag at the machine's own width changes nothing but the name.
+        let mut eight = ArchConfig::preset("edge-16x16").unwrap();
+        eight.buffers.c.banks = 8;
+        let same = eight.clone().with_operand_bits(Some(8)).unwrap();
+        assert_eq!(same.buffers, eight.buffers);
+        // Shape and width are validated together: a big int4 array whose int8 fold would not fit
+        // buffer A is accepted.
+        let mut small = ArchConfig::preset("tiny-4x4").unwrap();
+        small.buffers.a.capacity_kib = 16;
+        small.buffers.b.capacity_kib = 16;
+        small.buffers.c.capacity_kib = 256;
+        assert!(small.clone().with_shape(Some(132), Some(132)).is_err());
+        let big4 = small.with_array(Some(132), Some(132), Some(4)).unwrap();
+        assert_eq!(big4.array.operand_bits, 4);
+        assert!(big4.name.ends_with("@132x132@int4"), "{}", big4.name);
         let e = cfg
             .clone()
             .with_operand_bits(Some(12))

@@ -27,12 +27,17 @@ pub fn read_i8_matrix(path: &Path) -> Result<Matrix<i8>, NpyError> {
     )
 }
 
-/// Reads a 2-D int16 matrix (dtype `int16`, C or Fortran order): operands of an int16 machine.
+/// Reads a 2-D int16 matrix (dtype `int16`, or `int8` widened; C or Fortran order): operands
+/// of an int16 machine, which takes int8 data as it is.
 pub fn read_i16_matrix(path: &Path) -> Result<Matrix<i16>, NpyError> {
-    read_matrix(
-        path,
-        "an int16 machine's operands must be int16 (convert with a.astype(numpy.int16))",
-    )
+    let hint =
+        "an int16 machine's operands must be int16 or int8 (convert with a.astype(numpy.int16))";
+    read_matrix(path, hint).or_else(|e16| match read_matrix::<i8>(path, hint) {
+        Ok(m) => Ok(Matrix::from_fn(m.rows(), m.cols(), |r, c| {
+            i16::from(m.get(r, c))
+        })),
+        Err(_) => Err(e16),
+    })
 }
 
 fn read_matrix<T: npyz::Deserialize + Copy + Default>(
@@ -276,6 +281,30 @@ mod tests {
             (r as i32 - 1) * 1_000_000_007i32.wrapping_mul(c as i32 + 1)
         });
         write_i32_matrix(&tmp("c.npy"), &c).unwrap();
+    }
+
+    #[test]
+    fn an_int16_machine_reads_int16_and_widens_int8() {
+        let p = tmp("a16.npy");
+        let a = Matrix::random(4, 3, 2);
+        write_i8_matrix(&p, &a).unwrap();
+        let wide = read_i16_matrix(&p).unwrap();
+        assert_eq!(wide.get(1, 2), i16::from(a.get(1, 2)));
+        let q = tmp("b16.npy");
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[1, 2])
+            .writer(BufWriter::new(File::create(&q).unwrap()))
+            .begin_nd()
+            .unwrap();
+        w.extend([i16::MIN, 300]).unwrap();
+        w.finish().unwrap();
+        assert_eq!(read_i16_matrix(&q).unwrap().as_slice(), &[i16::MIN, 300]);
+        let e = read_i8_matrix(&q).unwrap_err().to_string();
+        assert!(e.contains("int8"), "{e}");
+        write_i32_matrix(&q, &Matrix::from_vec(1, 1, vec![1i32]).unwrap()).unwrap();
+        let e = read_i16_matrix(&q).unwrap_err().to_string();
+        assert!(e.contains("int16 or int8"), "{e}");
     }
 
     #[test]

@@ -79,13 +79,14 @@ pub fn gemm_text(cfg: &ArchConfig, s: &RunStats, energy: Option<&EnergyReport>) 
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "GEMM {}x{}x{} (M x N x K) on {}: {}x{} PEs at {} MHz, dataflow {}, memory model {}",
+        "GEMM {}x{}x{} (M x N x K) on {}: {}x{} PEs (int{} operands) at {} MHz, dataflow {}, memory model {}",
         s.m,
         s.n,
         s.k,
         cfg.name,
         s.rows,
         s.cols,
+        cfg.array.operand_bits,
         cfg.clock_mhz,
         s.dataflow,
         cfg.memory.name()
@@ -394,13 +395,14 @@ fn headline(run: &WorkloadRun) -> String {
     let macs = run.dataflows.first().map_or(0, |d| d.total.macs);
     let a = &run.arch;
     format!(
-        "Workload {} ({} layers, {} MACs) on {}: {}x{} PEs at {} MHz, buffers A/B/C {}/{}/{} KiB, DRAM {} ({} B/cycle, {} cycles latency, memory model {}); energy: {} table, registers charged {}",
+        "Workload {} ({} layers, {} MACs) on {}: {}x{} PEs (int{} operands) at {} MHz, buffers A/B/C {}/{}/{} KiB, DRAM {} ({} B/cycle, {} cycles latency, memory model {}); energy: {} table, registers charged {}",
         run.workload,
         layers,
         count(macs),
         a.name,
         a.array.rows,
         a.array.cols,
+        a.array.operand_bits,
         a.clock_mhz,
         a.buffers.a.capacity_kib,
         a.buffers.b.capacity_kib,

@@ -147,6 +147,18 @@ pub fn run_workload_traced(
             check_layer(cfg, df, layer)?;
         }
     }
+    // A quantized network's layers need the output stage; say so before any layer runs (an int4
+    // machine would otherwise first refuse the int8 data).
+    if let Some(net) = &workload.quantized {
+        for (layer, q) in workload.layers.iter().zip(&net.layers) {
+            crate::array::check_output_stage(cfg, q.weights.cols(), &q.stage()).map_err(|e| {
+                WorkloadRunError::Layer {
+                    layer: layer.name.clone(),
+                    reason: e,
+                }
+            })?;
+        }
+    }
     let per_dataflow: Vec<Vec<LayerRun>> = match &workload.quantized {
         // A quantized network: each layer reads the previous layer's int8 output, so the layers
         // run in order; the dataflows run in parallel.
@@ -282,8 +294,13 @@ fn simulate_layer<T: Operand>(
         Some(dir) => {
             let dir = dir.join(df.name()).join(format!("layer{i}"));
             let lanes = crate::array::buffer_lanes(cfg, df);
-            let w = TraceWriter::create(&dir, lanes, cfg.dram.bytes_per_cycle)
-                .map_err(|e| trace_err(&dir, e))?;
+            let w = TraceWriter::create(
+                &dir,
+                lanes,
+                cfg.dram.bytes_per_cycle,
+                cfg.array.operand_bits,
+            )
+            .map_err(|e| trace_err(&dir, e))?;
             Some(
                 match crate::array::ifmap_addresses(cfg, df, &layer.op, b.cols()) {
                     Some(f) => w.with_ifmap(f),

@@ -153,8 +153,14 @@ pub struct TraceWriter {
 
 impl TraceWriter {
     /// Creates `dir` and its trace files for a run whose buffers have `lanes` (A, B, C) lanes per
-    /// vector ([`crate::array::buffer_lanes`]) on a DRAM port of `bytes_per_cycle`.
-    pub fn create(dir: &Path, lanes: [usize; 3], bytes_per_cycle: u32) -> std::io::Result<Self> {
+    /// vector ([`crate::array::buffer_lanes`]) on a DRAM port of `bytes_per_cycle`, with
+    /// `operand_bits`-wide A and B elements (C's are int32).
+    pub fn create(
+        dir: &Path,
+        lanes: [usize; 3],
+        bytes_per_cycle: u32,
+        operand_bits: u32,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let lane_of = |b: BufferId| match b {
             BufferId::A => lanes[0],
@@ -175,10 +181,12 @@ impl TraceWriter {
         let dram = DRAM_FILES
             .iter()
             .map(|&(name, buf, _)| {
-                // Elements per bus cycle: those whose first byte moves in it.
-                let elem = if buf == BufferId::C { 4 } else { 1 };
+                // Elements per bus cycle: those whose first byte moves in it (two int4 operands
+                // share a byte).
+                let bits = if buf == BufferId::C { 32 } else { operand_bits };
+                let per_cycle = (bpc * 8).div_ceil(u64::from(bits.max(1)));
                 Ok(DramTrace {
-                    file: TraceFile::create(dir.join(name), bpc.div_ceil(elem) as usize)?,
+                    file: TraceFile::create(dir.join(name), per_cycle as usize)?,
                     cur: None,
                     addrs: Vec::new(),
                 })
@@ -298,6 +306,54 @@ impl Probe for TraceWriter {
         self.load = Some(load_cycles);
         for req in std::mem::take(&mut self.early) {
             self.dram_now(&req, load_cycles);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One DRAM request of 8 int4 elements (4 bytes) on a 2-byte port: two bus cycles of four
+    /// elements each, the trace rows as wide as a cycle's elements (one int16 element per two
+    /// bytes instead).
+    #[test]
+    fn packed_elements_move_in_the_cycle_of_their_byte() {
+        let dir = std::env::temp_dir().join(format!("systole-trace-{}", std::process::id()));
+        for (bits, want) in [
+            (4u32, vec!["0,0,1,2,3", "1,4,5,6,7"]),
+            (16, vec!["0,0", "1,1", "2,2", "3,3"]),
+        ] {
+            let mut w = TraceWriter::create(&dir, [4, 4, 4], 2, bits).unwrap();
+            w.start(0);
+            let elems = if bits == 4 { 8 } else { 4 };
+            w.dram_request(&DramRequest {
+                wall: 0,
+                buf: BufferId::A,
+                write: false,
+                bytes: elems * u64::from(bits) / 8,
+                first_elem: 0,
+                elems,
+                elem_bits: bits,
+                bus_slot: 0,
+            });
+            w.finish().unwrap();
+            let text = std::fs::read_to_string(dir.join("IFMAP_DRAM_TRACE.csv")).unwrap();
+            let base = OFFSETS[0] as i64;
+            let got: Vec<String> = text
+                .lines()
+                .map(|l| {
+                    l.split(',')
+                        .enumerate()
+                        .map(|(i, x)| {
+                            let v: i64 = x.parse().unwrap();
+                            if i == 0 { v } else { v - base }.to_string()
+                        })
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .collect();
+            assert_eq!(got, want, "int{bits}");
         }
     }
 }

@@ -10,7 +10,7 @@ use systole_sim::array::schedule::closed_form_cycles;
 use systole_sim::array::{memory_plan, simulate_gemm};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use systole_sim::error::RunError;
-use systole_sim::matrix::{operand_range, reference_matmul, Matrix, Operand};
+use systole_sim::matrix::{operand_range, random_operands, reference_matmul, Matrix, Operand};
 use systole_sim::memory::dma::DramTraffic;
 use systole_sim::stats::RunStats;
 use systole_sim::GemmShape;
@@ -243,5 +243,81 @@ fn values_outside_the_width_are_refused() {
             }
         ),
         "{e:?}"
+    );
+}
+
+/// A convolution whose ifmap buffer A holds, at every width: the ifmap rows move packed (each
+/// burst of a row rounded to whole bytes), the counted bytes equal the closed form, and int4
+/// reads about half of int8's ifmap bytes, int16 twice.
+#[test]
+fn ifmap_rows_move_packed_at_every_width() {
+    use systole_sim::array::{conv_memory_plan, simulate_conv_with_probe, NoProbe};
+    use systole_sim::config::ConvInput;
+    use systole_sim::memory::dma::Reuse;
+    use systole_sim::workload::layer::Conv;
+    // 7 channels: a row of 20 x 7 = 140 elements goes out in bursts of 16 lanes, the last of
+    // 12 (6 bytes at int4).
+    let conv = Conv::unpadded((20, 20), (3, 3), 7, 16, 1).padded(1);
+    let geom = conv.im2col();
+    let mut read = Vec::new();
+    for bits in [4u32, 8, 16] {
+        for (df, window) in [
+            (Dataflow::Os, false),
+            (Dataflow::Os, true),
+            (Dataflow::Ws, false),
+        ] {
+            let mut cfg = ArchConfig::preset("edge-16x16").unwrap();
+            cfg.set_operand_bits(bits);
+            cfg.conv_input = ConvInput::Ifmap;
+            if window {
+                cfg.buffers.a.capacity_kib = 1;
+            }
+            if cfg.validate().is_err() {
+                continue;
+            }
+            let (plan, want) = conv_memory_plan(&cfg, df, &geom, 16).unwrap().unwrap();
+            let expect = if window {
+                Reuse::IfmapWindow
+            } else {
+                Reuse::IfmapWhole
+            };
+            if window && bits == 16 && plan.a != expect {
+                // (int16 rows no longer fit the 1 KiB buffer: A stays a matrix.)
+                continue;
+            }
+            assert_eq!(plan.a, expect, "int{bits} {df}");
+            let rows = geom.rows() as usize;
+            let elems = geom.row_elems() as usize;
+            let s = match bits {
+                16 => {
+                    let ifmap = random_operands::<i16>(rows, elems, 16, 3);
+                    let a = geom.expand(ifmap.as_slice());
+                    let b = random_operands::<i16>(a.cols(), 16, 16, 4);
+                    let r = simulate_conv_with_probe(&cfg, df, &geom, (&a, &b), None, &mut NoProbe)
+                        .unwrap();
+                    assert_eq!(r.c, reference_matmul(&a, &b));
+                    r.stats
+                }
+                _ => {
+                    let ifmap = random_operands::<i8>(rows, elems, bits, 3);
+                    let a = geom.expand(ifmap.as_slice());
+                    let b = random_operands::<i8>(a.cols(), 16, bits, 4);
+                    let r = simulate_conv_with_probe(&cfg, df, &geom, (&a, &b), None, &mut NoProbe)
+                        .unwrap();
+                    assert_eq!(r.c, reference_matmul(&a, &b));
+                    r.stats
+                }
+            };
+            assert_eq!(DramTraffic::counted(&s.events), want, "int{bits} {df}");
+            if df == Dataflow::Os && !window {
+                read.push(s.events.dram_a_read_bytes);
+            }
+        }
+    }
+    // The whole ifmap in one pass: its 20 rows, each 8 bursts of 16 lanes and one of 12.
+    let row_bytes = |bits: u64| 8 * (16 * bits).div_ceil(8) + (12 * bits).div_ceil(8);
+    assert_eq!(
+        read,
+        [20 * row_bytes(4), 20 * row_bytes(8), 20 * row_bytes(16)]
     );
 }

@@ -217,3 +217,42 @@ fn an_unwritable_trace_directory_is_an_error() {
     .unwrap_err();
     assert!(e.to_string().contains("cannot write the trace"), "{e}");
 }
+
+/// int4 and int16 operands: the DRAM traces of A and B list every element the DMA landed, a bus
+/// cycle holds as many elements as start in its bytes (two int4 per byte, one int16 per two
+/// bytes), and int4 rows really carry more elements than the port has bytes.
+#[test]
+fn dram_traces_follow_the_operand_width() {
+    for bits in [4u32, 16] {
+        for df in Dataflow::ALL {
+            for bw in [3u32, 16] {
+                let dir = tempfile::tempdir().unwrap();
+                let mut cfg = small(bw);
+                cfg.set_operand_bits(bits);
+                cfg.buffers.b.capacity_kib = 2;
+                cfg.validate().unwrap();
+                let lr = run(&cfg, Layer::gemm("g", 37, 70, 41), df, dir.path());
+                let d = dir.path().join(df.name()).join("layer0");
+                let ev = &lr.stats.events;
+                let what = format!("int{bits} {df} at {bw} B/cycle");
+                let width = (bw * 8).div_ceil(bits) as usize;
+                for (name, elems) in [
+                    ("IFMAP_DRAM_TRACE.csv", ev.a_buf_write_elems),
+                    ("FILTER_DRAM_TRACE.csv", ev.b_buf_write_elems),
+                ] {
+                    let r = rows(&d.join(name));
+                    assert_eq!(busy(&r) as u64, elems, "{what}: {name}");
+                    assert!(r.iter().all(|(_, a)| a.len() == width), "{what}: {name}");
+                    let fullest = r
+                        .iter()
+                        .map(|(_, a)| a.iter().filter(|&&x| x >= 0).count())
+                        .max()
+                        .unwrap_or(0);
+                    if bits == 4 && bw == 3 {
+                        assert!(fullest > bw as usize, "{what}: {name}: {fullest}");
+                    }
+                }
+            }
+        }
+    }
+}

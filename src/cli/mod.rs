@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel, DEFAULT_PRESET};
 use systole_sim::energy::{EnergyModel, RegisterConvention, TechTable, DEFAULT_TECH};
 
-/// systole: design and compare DNN accelerators built on an int8 systolic array.
+/// systole: design and compare DNN accelerators built on a quantized (int8; int4 and int16 on the
+/// fast model) systolic array.
 #[derive(Debug, Parser)]
 #[command(name = "systole", version, about, long_about = None)]
 pub struct Cli {
@@ -29,8 +30,9 @@ enum Command {
     /// Run a built-in quantized network layer by layer on one backend, each layer's int8 output
     /// feeding the next, every layer checked against the direct reference.
     Infer(infer::InferArgs),
-    /// Explore a grid of array shapes, buffer sizes, DRAM bandwidths, dataflows and technology
-    /// tables on a workload, in parallel, resumably; Pareto fronts of energy vs latency and area.
+    /// Explore a grid of array shapes, buffer sizes, DRAM bandwidths, operand widths, dataflows
+    /// and technology tables on a workload, in parallel, resumably; Pareto fronts of energy vs
+    /// latency and area.
     Sweep(sweep::SweepArgs),
     /// List the built-in workloads (layers, MACs, sources), or the layers of one workload.
     Workloads(workloads::WorkloadsArgs),
@@ -124,8 +126,7 @@ impl ArchArgs {
             MemoryArg::Ideal => MemoryModel::Ideal,
         });
         Ok(f(ArchConfig::load(&self.arch)?)?
-            .with_shape(self.rows, self.cols)?
-            .with_operand_bits(self.operand_bits)?
+            .with_array(self.rows, self.cols, self.operand_bits)?
             .with_memory(self.dram_bytes_per_cycle, memory)?)
     }
 }

@@ -86,19 +86,18 @@ fn compute_row(arch: &ArchConfig, df: Dataflow, l: &LayerRun) -> String {
 /// ofmap writes by the array, DRAM ifmap reads, filter reads, ofmap writes).
 fn element_counts(arch: &ArchConfig, l: &LayerRun) -> [u64; 6] {
     let e = &l.stats.events;
-    // Elements from bytes: int4 operands are packed two to a byte (a vector of an odd count
-    // rounds up half a byte, which this counts as one more element).
-    let elems = |bytes: u64, bits: u32| bytes * 8 / u64::from(bits);
-    let (op, acc) = (arch.array.operand_bits, arch.array.acc_bits);
+    // DRAM reads of A and B are the elements the DMA lands in their buffers (exact at every
+    // width; bytes would count an int4 vector's padding nibble). C is int32: 4 bytes each.
+    let acc = u64::from(arch.array.acc_bits).div_ceil(8);
     // C's writes include the refetched partial sums the DMA lands; SCALE-Sim counts the array's.
-    let landed = elems(e.dram_c_read_bytes, acc);
+    let landed = e.dram_c_read_bytes / acc;
     [
         e.a_buf_read_elems,
         e.b_buf_read_elems,
         e.c_buf_write_elems.saturating_sub(landed),
-        elems(e.dram_a_read_bytes, op),
-        elems(e.dram_b_read_bytes, op),
-        elems(e.dram_c_write_bytes, acc),
+        e.a_buf_write_elems,
+        e.b_buf_write_elems,
+        e.dram_c_write_bytes / acc,
     ]
 }
 

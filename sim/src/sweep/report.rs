@@ -25,7 +25,8 @@ pub const FRONTS: [(&str, &str, Metric, Metric); 2] = [
     ),
 ];
 
-const POINT_HEADER: &[&str] = &[
+/// The columns that say which point a row is (`point_id_cells`).
+const POINT_ID: [&str; 7] = [
     "point",
     "array",
     "buffers KiB A:B:C",
@@ -33,6 +34,29 @@ const POINT_HEADER: &[&str] = &[
     "bits",
     "dataflow",
     "tech",
+];
+
+/// Which point a row is: number, array, buffers, bandwidth, width, dataflow, table.
+fn point_id_cells(r: &SweepRow) -> Vec<String> {
+    vec![
+        r.point.to_string(),
+        format!("{}x{}", r.rows, r.cols),
+        format!("{}:{}:{}", r.buffer_a_kib, r.buffer_b_kib, r.buffer_c_kib),
+        r.dram_bytes_per_cycle.to_string(),
+        r.operand_bits.to_string(),
+        r.dataflow.to_string(),
+        r.tech.clone(),
+    ]
+}
+
+const POINT_HEADER: &[&str] = &[
+    POINT_ID[0],
+    POINT_ID[1],
+    POINT_ID[2],
+    POINT_ID[3],
+    POINT_ID[4],
+    POINT_ID[5],
+    POINT_ID[6],
     "cycles",
     "time",
     "energy uJ",
@@ -43,21 +67,16 @@ const POINT_HEADER: &[&str] = &[
 
 fn point_cells(spec: &SweepSpec, r: &SweepRow) -> Vec<String> {
     let cycles = r.latency_cycles.unwrap_or(0);
-    vec![
-        r.point.to_string(),
-        format!("{}x{}", r.rows, r.cols),
-        format!("{}:{}:{}", r.buffer_a_kib, r.buffer_b_kib, r.buffer_c_kib),
-        r.dram_bytes_per_cycle.to_string(),
-        r.operand_bits.to_string(),
-        r.dataflow.to_string(),
-        r.tech.clone(),
+    let mut cells = point_id_cells(r);
+    cells.extend([
         count(cycles),
         duration(cycles, spec.base_arch.clock_mhz),
         r.energy_pj.map_or("-".into(), uj),
         r.area_mm2.map_or("-".into(), sig),
         r.utilization.map_or("-".into(), percent),
         mb(r.dram_read_bytes.unwrap_or(0) + r.dram_write_bytes.unwrap_or(0)),
-    ]
+    ]);
+    cells
 }
 
 fn point_rows(spec: &SweepSpec, points: &[&SweepRow]) -> Vec<Row> {
@@ -73,13 +92,13 @@ fn point_rows(spec: &SweepSpec, points: &[&SweepRow]) -> Vec<Row> {
 pub const EVERY_POINT_MAX: usize = 60;
 
 const ENERGY_HEADER: &[&str] = &[
-    "point",
-    "array",
-    "buffers KiB A:B:C",
-    "DRAM B/cycle",
-    "bits",
-    "dataflow",
-    "tech",
+    POINT_ID[0],
+    POINT_ID[1],
+    POINT_ID[2],
+    POINT_ID[3],
+    POINT_ID[4],
+    POINT_ID[5],
+    POINT_ID[6],
     "cycles",
     "energy uJ",
     "MAC uJ",
@@ -100,26 +119,19 @@ fn energy_rows(points: &[&SweepRow]) -> Vec<Row> {
             let v = |x: Option<f64>| x.unwrap_or(0.0);
             let buffers = v(r.buffer_a_pj) + v(r.buffer_b_pj) + v(r.buffer_c_pj);
             let named = v(r.mac_pj) + v(r.registers_pj) + buffers + v(r.dram_pj);
-            Row {
-                cells: vec![
-                    r.point.to_string(),
-                    format!("{}x{}", r.rows, r.cols),
-                    format!("{}:{}:{}", r.buffer_a_kib, r.buffer_b_kib, r.buffer_c_kib),
-                    r.dram_bytes_per_cycle.to_string(),
-                    r.operand_bits.to_string(),
-                    r.dataflow.to_string(),
-                    r.tech.clone(),
-                    count(r.latency_cycles.unwrap_or(0)),
-                    uj(v(r.energy_pj)),
-                    uj(v(r.mac_pj)),
-                    uj(v(r.registers_pj)),
-                    uj(buffers),
-                    uj(v(r.dram_pj)),
-                    uj(v(r.energy_pj) - named),
-                    r.pj_per_mac.map_or("-".into(), sig),
-                    mb(r.dram_read_bytes.unwrap_or(0) + r.dram_write_bytes.unwrap_or(0)),
-                ],
-            }
+            let mut cells = point_id_cells(r);
+            cells.extend([
+                count(r.latency_cycles.unwrap_or(0)),
+                uj(v(r.energy_pj)),
+                uj(v(r.mac_pj)),
+                uj(v(r.registers_pj)),
+                uj(buffers),
+                uj(v(r.dram_pj)),
+                uj(v(r.energy_pj) - named),
+                r.pj_per_mac.map_or("-".into(), sig),
+                mb(r.dram_read_bytes.unwrap_or(0) + r.dram_write_bytes.unwrap_or(0)),
+            ]);
+            Row { cells }
         })
         .collect()
 }

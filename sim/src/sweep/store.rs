@@ -179,6 +179,21 @@ fn sorted(mut rows: Vec<SweepRow>) -> Vec<SweepRow> {
 /// Reads `sweep.json`.
 pub fn read_spec_file(path: &Path) -> Result<SweepFile, SweepError> {
     let text = std::fs::read_to_string(path).map_err(io(path))?;
+    // The format first, so that another version's file is named as such rather than failing on
+    // a field it lacks.
+    let format = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("spec")?.get("format")?.as_u64());
+    if let Some(f) = format.filter(|&f| f != u64::from(super::SWEEP_FORMAT)) {
+        return Err(SweepError::Content {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!(
+                "format {f} (this systole writes format {}); run the sweep again into a new directory",
+                super::SWEEP_FORMAT
+            ),
+        });
+    }
     let file: SweepFile = serde_json::from_str(&text).map_err(|e| SweepError::Content {
         path: path.to_path_buf(),
         line: Some(e.line() as u64),
