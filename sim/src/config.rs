@@ -438,16 +438,11 @@ impl ArchConfig {
         self.with_array(rows, cols, None)
     }
 
-    /// Changes the operand width (the `--operand-bits` flag: 4, 8 or 16) and re-derives the bank
-    /// count of buffers A and B, capacities unchanged (so an int4 machine's buffers hold twice the
-    /// operands of an int8 one); then validates.
-    pub fn with_operand_bits(self, bits: Option<u32>) -> Result<ArchConfig, ConfigError> {
-        self.with_array(None, None, bits)
-    }
-
     /// The array flags together (`--rows`, `--cols`, `--operand-bits`): every one given is
     /// applied ([`ArchConfig::set_operand_bits`], then [`ArchConfig::set_shape`]) before the one
     /// validation, so that a machine valid at its new width and shape is not refused on the way.
+    /// A new width keeps the capacities (an int4 machine's buffers hold twice the operands of an
+    /// int8 one) and re-derives A's and B's banks.
     pub fn with_array(
         mut self,
         rows: Option<u32>,
@@ -963,7 +958,7 @@ mod tests {
     fn shape_override_rescales_banks() {
         let cfg = ArchConfig::preset("tiny-4x4").unwrap();
         let big = cfg.clone().with_shape(Some(64), Some(8)).unwrap();
-        let wide = cfg.clone().with_operand_bits(Some(16)).unwrap();
+        let wide = cfg.clone().with_array(None, None, Some(16)).unwrap();
         assert_eq!(wide.array.operand_bits, 16);
         assert_eq!(wide.buffers.a.banks, 2 * cfg.buffers.a.banks);
         assert_eq!(wide.buffers.c.banks, cfg.buffers.c.banks);
@@ -972,7 +967,7 @@ mod tests {
         // The flag at the machine's own width changes nothing but the name.
         let mut eight = ArchConfig::preset("edge-16x16").unwrap();
         eight.buffers.c.banks = 8;
-        let same = eight.clone().with_operand_bits(Some(8)).unwrap();
+        let same = eight.clone().with_array(None, None, Some(8)).unwrap();
         assert_eq!(same.buffers, eight.buffers);
         // Shape and width are validated together: a big int4 array whose int8 fold would not fit
         // buffer A is accepted.
@@ -986,7 +981,7 @@ mod tests {
         assert!(big4.name.ends_with("@132x132@int4"), "{}", big4.name);
         let e = cfg
             .clone()
-            .with_operand_bits(Some(12))
+            .with_array(None, None, Some(12))
             .unwrap_err()
             .to_string();
         assert!(

@@ -89,7 +89,7 @@ fn point_rows(spec: &SweepSpec, points: &[&SweepRow]) -> Vec<Row> {
 }
 
 /// Grids of at most this many points that ran list every point's energy by component.
-pub const EVERY_POINT_MAX: usize = 60;
+const EVERY_POINT_MAX: usize = 60;
 
 const ENERGY_HEADER: &[&str] = &[
     POINT_ID[0],
