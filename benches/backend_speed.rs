@@ -8,9 +8,10 @@ use std::time::Instant;
 
 use systole_hdl::rtl::simulate_gemm_rtl;
 use systole_hdl::verilator::{build, run_verilator};
-use systole_sim::array::{simulate_gemm, NoProbe};
+use systole_sim::array::simulate_gemm;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
+use systole_sim::probe::NoProbe;
 
 /// Best of `reps` timings of `f`, which returns (cycles, seconds).
 fn best(reps: usize, mut f: impl FnMut() -> (u64, f64)) -> (u64, f64) {

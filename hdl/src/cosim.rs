@@ -17,10 +17,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use systole_sim::array::schedule::GemmShape;
 use systole_sim::array::{buffer_images, unpack_c, BufferImages, GemmRun};
 use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
+use systole_sim::workload::GemmShape;
 
 use crate::rtl::{mode_code, stats_from_counters, RtlRun};
 use crate::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};

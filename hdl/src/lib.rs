@@ -27,10 +27,11 @@ pub mod top;
 pub mod verilator;
 pub mod verilog;
 
-use systole_sim::array::schedule::{closed_form_cycles, GemmShape};
 use systole_sim::array::BufferImages;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::error::RunError;
+use systole_sim::mapping::schedule::closed_form_cycles;
+use systole_sim::workload::GemmShape;
 
 /// Errors of the RTL backends.
 #[derive(Debug, thiserror::Error)]

@@ -9,10 +9,11 @@ use std::time::Instant;
 
 use rust_hdl::core::vcd_probe::VCDProbe;
 use rust_hdl::prelude::*;
-use systole_sim::array::{buffer_images, fold_spans, unpack_c, GemmRun, Probe};
+use systole_sim::array::{buffer_images, fold_spans, unpack_c, GemmRun};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow};
 use systole_sim::events::EventCounts;
 use systole_sim::matrix::Matrix;
+use systole_sim::probe::Probe;
 use systole_sim::quant::OutputStage;
 use systole_sim::stats::{utilization, RunStats};
 
@@ -427,7 +428,7 @@ pub(crate) fn signed_i32(x: Signed<32>) -> i32 {
 pub fn stats_from_counters(
     cfg: &ArchConfig,
     df: Dataflow,
-    shape: systole_sim::array::schedule::GemmShape,
+    shape: systole_sim::workload::GemmShape,
     counts: &[u64],
     fold_starts: &[u64],
 ) -> Result<RunStats, HdlError> {

@@ -202,7 +202,7 @@ fn small_ab(mut cfg: ArchConfig, depth_a: u32, depth_b: u32) -> ArchConfig {
 
 /// The memory plan of a GEMM, as the reports print it.
 fn plan_of(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize) -> String {
-    let shape = systole_sim::GemmShape { m, n, k };
+    let shape = systole_sim::workload::GemmShape { m, n, k };
     systole_sim::array::memory_plan(cfg, df, shape)
         .unwrap()
         .unwrap()
@@ -499,7 +499,7 @@ const SPILLS: [(Dataflow, usize, usize, usize); 5] = [
 ];
 
 fn assert_spills(cfg: &ArchConfig, df: Dataflow, (m, n, k): (usize, usize, usize)) {
-    let shape = systole_sim::array::schedule::GemmShape { m, n, k };
+    let shape = systole_sim::workload::GemmShape { m, n, k };
     let (plan, traffic) = systole_sim::array::memory_plan(cfg, df, shape)
         .unwrap()
         .unwrap();

@@ -80,7 +80,7 @@ fn fast(
     st: &OutputStage,
 ) -> GemmRun {
     let run =
-        simulate_gemm_staged(cfg, df, a, b, Some(st), &mut systole_sim::array::NoProbe).unwrap();
+        simulate_gemm_staged(cfg, df, a, b, Some(st), &mut systole_sim::probe::NoProbe).unwrap();
     let want = st.apply_matrix(&reference_matmul(a, b));
     let got = Matrix::from_fn(run.c.rows(), run.c.cols(), |i, j| run.c.get(i, j) as i8);
     assert_eq!(got, want, "{} {df}: fast model C", cfg.name);
@@ -167,7 +167,7 @@ fn a_stage_too_small_or_missing_is_refused() {
         &a,
         &b,
         Some(&st),
-        &mut systole_sim::array::NoProbe,
+        &mut systole_sim::probe::NoProbe,
         None::<std::io::Sink>,
     )
     .expect_err("70 columns on a 64-channel table");

@@ -26,9 +26,11 @@ pub mod config;
 pub mod energy;
 pub mod error;
 pub mod events;
+pub mod mapping;
 pub mod matrix;
 pub mod memory;
 pub mod npy;
+pub mod probe;
 pub mod quant;
 pub mod report;
 pub mod run;
@@ -37,5 +39,3 @@ pub mod stats;
 pub mod sweep;
 pub mod trace;
 pub mod workload;
-
-pub use array::schedule::GemmShape;

@@ -2,10 +2,10 @@
 
 use std::fmt::Write;
 
-use crate::array::schedule::scalesim_cycles;
 use crate::config::{ArchConfig, BufferId};
 use crate::energy::{Efficiency, EnergyBreakdown, EnergyReport};
 use crate::events::EventCounts;
+use crate::mapping::schedule::scalesim_cycles;
 use crate::run::WorkloadRun;
 use crate::stats::RunStats;
 

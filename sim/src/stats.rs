@@ -2,10 +2,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::array::schedule::GemmShape;
-use crate::array::{DramRequest, Probe};
 use crate::config::{BufferId, Dataflow};
 use crate::events::EventCounts;
+use crate::probe::{DramRequest, Probe};
+use crate::workload::GemmShape;
 
 /// A run of consecutive folds that took the same number of cycles (fold cycles are stored
 /// run-length encoded: a GEMM of thousands of folds has a handful of distinct values).

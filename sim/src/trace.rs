@@ -23,8 +23,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::array::{DramRequest, Probe};
 use crate::config::BufferId;
+use crate::probe::{DramRequest, Probe};
 
 /// SCALE-Sim's default address offsets of the ifmap, filter and ofmap.
 pub const OFFSETS: [u64; 3] = [0, 10_000_000, 20_000_000];

@@ -3,10 +3,11 @@
 //! and buffer fills are the ifmap's rows, counted one by one and equal to the closed form.
 
 use proptest::prelude::*;
-use systole_sim::array::{conv_memory_plan, memory_plan, simulate_conv_with_probe, NoProbe};
+use systole_sim::array::{conv_memory_plan, memory_plan, simulate_conv_with_probe};
 use systole_sim::config::{ArchConfig, ConvInput, Dataflow, MemoryModel};
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::memory::dma::{DramTraffic, Reuse};
+use systole_sim::probe::NoProbe;
 use systole_sim::stats::RunStats;
 use systole_sim::workload::layer::Conv;
 

@@ -3,9 +3,9 @@
 //! the closed form of `docs/microarchitecture.md`, and the cycle-level counts are consistent.
 
 use proptest::prelude::*;
-use systole_sim::array::schedule::closed_form_cycles;
 use systole_sim::array::simulate_gemm;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
+use systole_sim::mapping::schedule::closed_form_cycles;
 use systole_sim::matrix::{reference_matmul, Matrix};
 
 fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {

@@ -3,13 +3,13 @@
 //! documented re-fetches and spills when it does not.
 
 use proptest::prelude::*;
-use systole_sim::array::schedule::closed_form_cycles;
 use systole_sim::array::{memory_plan, simulate_gemm};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
+use systole_sim::mapping::schedule::closed_form_cycles;
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::memory::dma::{DramTraffic, OutputMode, Reuse};
 use systole_sim::stats::RunStats;
-use systole_sim::GemmShape;
+use systole_sim::workload::GemmShape;
 
 fn run(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize) -> RunStats {
     let a = Matrix::random(m, k, 7);

@@ -6,15 +6,16 @@
 //! are refused.
 
 use proptest::prelude::*;
-use systole_sim::array::schedule::closed_form_cycles;
-use systole_sim::array::{memory_plan, simulate_conv_with_probe, simulate_gemm, NoProbe};
+use systole_sim::array::{memory_plan, simulate_conv_with_probe, simulate_gemm};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use systole_sim::error::RunError;
+use systole_sim::mapping::schedule::closed_form_cycles;
 use systole_sim::matrix::{operand_range, random_operands, reference_matmul, Matrix, Operand};
 use systole_sim::memory::dma::DramTraffic;
-use systole_sim::memory::im2col::Im2col;
+use systole_sim::probe::NoProbe;
 use systole_sim::stats::RunStats;
-use systole_sim::GemmShape;
+use systole_sim::workload::im2col::Im2col;
+use systole_sim::workload::GemmShape;
 
 fn dataflow() -> impl Strategy<Value = Dataflow> {
     prop_oneof![Just(Dataflow::Os), Just(Dataflow::Ws), Just(Dataflow::Is)]

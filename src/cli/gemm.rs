@@ -4,14 +4,15 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use systole_sim::array::{check_gemm, simulate_gemm_staged, NoProbe};
+use systole_sim::array::{check_gemm, simulate_gemm_staged};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
 use systole_sim::matrix::{random_operands, reference_matmul, Matrix, Operand};
 use systole_sim::npy;
+use systole_sim::probe::NoProbe;
 use systole_sim::quant::{Activation, OutputStage, Requant};
 use systole_sim::report::gemm_text;
-use systole_sim::GemmShape;
+use systole_sim::workload::GemmShape;
 
 use super::{parse_dataflow, ArchArgs, EnergyArgs};
 

@@ -1,9 +1,10 @@
 //! Helpers shared by the RTL tests.
 
 use systole_hdl::rtl::simulate_gemm_rtl;
-use systole_sim::array::{simulate_gemm_with_probe, GemmRun, Probe};
+use systole_sim::array::{simulate_gemm_with_probe, GemmRun};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow};
 use systole_sim::matrix::Matrix;
+use systole_sim::probe::Probe;
 
 /// Every buffer access a simulator reports, as (cycle, description), in report order.
 #[derive(Default)]

@@ -9,14 +9,8 @@
 //! lane `l` are exactly lane `l` of the last `l` vectors, so keeping the vectors keeps the registers.
 
 use super::regs::{get_bit, put_bit, words};
+use crate::mapping::schedule::{FIRST, LAST, SLOT};
 use crate::matrix::Operand;
-
-/// Per-vector markers carried alongside the data through the skew.
-pub(crate) const FIRST: u8 = 1;
-/// The last vector of an OS fold's stream (its MAC is the last one of the fold).
-pub(crate) const LAST: u8 = 2;
-/// A WS/IS preload slot (the vector carries a destination-row tag).
-pub(crate) const SLOT: u8 = 4;
 
 /// The values entering one edge of the array during one cycle (one per lane), with bit rows of
 /// their valid bits and markers.

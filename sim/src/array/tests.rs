@@ -1,11 +1,12 @@
 //! Tests of the fast model against the reference product, the closed form, hand-derived event
 //! counts, and the contract's fold intervals (each is the smallest that keeps results exact).
 
-use super::schedule::{closed_form_cycles, GemmShape, Plan};
 use super::{run_plan, simulate_gemm, simulate_gemm_with_probe, NoProbe, Probe};
 use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use crate::events::EventCounts;
+use crate::mapping::schedule::{closed_form_cycles, Plan};
 use crate::matrix::{reference_matmul, Matrix};
+use crate::workload::GemmShape;
 
 fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
     let mut cfg = ArchConfig::preset("tiny-4x4")

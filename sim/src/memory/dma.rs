@@ -23,11 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use super::dram::DramBus;
 use super::im2col::{IfmapStream, Keep};
-use crate::array::schedule::{EdgeOp, OutOp, Plan, Port};
-use crate::array::{DramRequest, Probe};
 use crate::config::{ArchConfig, BufferId, Dataflow};
 use crate::error::RunError;
 use crate::events::EventCounts;
+use crate::mapping::schedule::{EdgeOp, OutOp, Plan, Port};
+use crate::probe::{DramRequest, Probe};
 
 /// How often an operand's vectors are fetched from DRAM (chosen per operand from the sizes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -978,7 +978,11 @@ impl DramTraffic {
     /// The compulsory traffic of a GEMM in dataflow `df`: each operand read once, C written once,
     /// each vector packed at its element width ([`ArchConfig::packed_bytes`]; with int8 operands
     /// `M x K`, `K x N` and `4 x M x N` bytes).
-    pub fn compulsory(cfg: &ArchConfig, df: Dataflow, shape: crate::GemmShape) -> DramTraffic {
+    pub fn compulsory(
+        cfg: &ArchConfig,
+        df: Dataflow,
+        shape: crate::workload::GemmShape,
+    ) -> DramTraffic {
         DramTraffic::compulsory_of(cfg, &Plan::new(cfg, df, shape))
     }
 

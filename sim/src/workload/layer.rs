@@ -10,8 +10,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::array::schedule::GemmShape;
-use crate::memory::im2col::Im2col;
+use crate::workload::im2col::Im2col;
+use crate::workload::GemmShape;
 
 /// A 2-D convolution (optionally grouped or depthwise) on a batch of ifmaps, NHWC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

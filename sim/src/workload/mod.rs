@@ -34,18 +34,20 @@
 //! A `depthwise` layer takes `multiplier` (default 1) instead of `filters`; a `conv` layer may
 //! take `groups` (default 1).
 
+pub mod im2col;
 pub mod layer;
 pub mod networks;
 pub mod quantized;
+pub mod shape;
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::array::schedule::GemmShape;
 use crate::config::line_col;
 use crate::error::WorkloadError;
 pub use layer::{Conv, LayerOp};
+pub use shape::GemmShape;
 
 /// One layer of a workload.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -6,68 +6,16 @@
 //! cycle 0 is the first read issued, so `cycle = edge time + delta`.
 
 use crate::config::{ArchConfig, BufferId, Dataflow};
-use crate::memory::buffer::{LaneAxis, VectorLayout};
+use crate::mapping::layout::{LaneAxis, VectorLayout};
+use crate::workload::GemmShape;
 
-/// GEMM dimensions `C[M,N] = A[M,K] x B[K,N]`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct GemmShape {
-    /// Rows of A and C.
-    pub m: usize,
-    /// Columns of B and C.
-    pub n: usize,
-    /// Columns of A, rows of B (the reduction).
-    pub k: usize,
-}
-
-/// The largest problem the in-memory model accepts: operands, result and their buffer copies
-/// (bytes). The fast model keeps the whole problem in host memory even with DRAM: its buffers hold
-/// full images, and the memory system decides when each vector may be read (occupancy and timing).
-pub const MAX_FOOTPRINT_BYTES: u64 = 8 << 30;
-
-impl GemmShape {
-    /// `M x N x K` multiply-accumulates (saturating: a shape from a file may be absurd).
-    pub fn macs(&self) -> u64 {
-        (self.m as u64)
-            .saturating_mul(self.n as u64)
-            .saturating_mul(self.k as u64)
-    }
-
-    /// Host bytes of the operands and the result as matrices (int8 A and B, int32 C); the
-    /// simulation's buffers come on top (see [`check_footprint`]).
-    pub fn footprint_bytes(&self) -> u64 {
-        let (m, n, k) = (self.m as u64, self.n as u64, self.k as u64);
-        m.saturating_mul(k)
-            .saturating_add(k.saturating_mul(n))
-            .saturating_add(m.saturating_mul(n).saturating_mul(4))
-    }
-
-    /// Checks that every dimension is at least 1 and that the problem fits the in-memory model.
-    pub fn check(&self) -> Result<(), crate::error::RunError> {
-        for (d, v) in [("M", self.m), ("N", self.n), ("K", self.k)] {
-            if v == 0 {
-                return Err(crate::error::RunError::Shape(format!(
-                    "{d} = 0: every GEMM dimension must be at least 1"
-                )));
-            }
-        }
-        check_footprint(*self, self.footprint_bytes())
-    }
-}
-
-/// Fails when `bytes` of host memory exceed what the in-memory model accepts.
-pub fn check_footprint(shape: GemmShape, bytes: u64) -> Result<(), crate::error::RunError> {
-    if bytes > MAX_FOOTPRINT_BYTES {
-        return Err(crate::error::RunError::Shape(format!(
-            "{}x{}x{} (M x N x K) needs {:.1} GiB of host memory on this array; the in-memory model accepts up to {} GiB",
-            shape.m,
-            shape.n,
-            shape.k,
-            bytes as f64 / f64::from(1u32 << 30),
-            MAX_FOOTPRINT_BYTES >> 30
-        )));
-    }
-    Ok(())
-}
+/// Marker bits that travel beside an edge vector ([`EdgeOp::flags`]).
+/// Per-vector markers carried alongside the data through the skew.
+pub(crate) const FIRST: u8 = 1;
+/// The last vector of an OS fold's stream (its MAC is the last one of the fold).
+pub(crate) const LAST: u8 = 2;
+/// A WS/IS preload slot (the vector carries a destination-row tag).
+pub(crate) const SLOT: u8 = 4;
 
 /// One fold: the tile of the array's row dimension and of its column dimension it works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +90,7 @@ pub(crate) struct Plan {
     pub(crate) layout_c: VectorLayout,
     /// A convolution whose A buffer holds the ifmap ([`crate::memory::im2col`]); `None`: A holds
     /// the matrix.
-    pub(crate) ifmap: Option<crate::memory::im2col::Im2col>,
+    pub(crate) ifmap: Option<crate::workload::im2col::Im2col>,
 }
 
 impl Plan {
@@ -156,7 +104,7 @@ impl Plan {
         cfg: &ArchConfig,
         df: Dataflow,
         shape: GemmShape,
-        geom: &crate::memory::im2col::Im2col,
+        geom: &crate::workload::im2col::Im2col,
     ) -> Plan {
         let mut plan = Plan::new(cfg, df, shape);
         if cfg.conv_input == crate::config::ConvInput::Ifmap {
@@ -307,14 +255,10 @@ impl Plan {
                 let (layout, flags) = match df {
                     Dataflow::Os => (
                         &self.layout_a,
-                        if t + 1 == self.stream_len {
-                            super::edge::LAST
-                        } else {
-                            0
-                        },
+                        if t + 1 == self.stream_len { LAST } else { 0 },
                     ),
-                    Dataflow::Ws => (&self.layout_a, if t == 0 { super::edge::FIRST } else { 0 }),
-                    Dataflow::Is => (&self.layout_b, if t == 0 { super::edge::FIRST } else { 0 }),
+                    Dataflow::Ws => (&self.layout_a, if t == 0 { FIRST } else { 0 }),
+                    Dataflow::Is => (&self.layout_b, if t == 0 { FIRST } else { 0 }),
                 };
                 EdgeOp {
                     fold: f,
@@ -355,7 +299,7 @@ impl Plan {
                         0
                     },
                     count: if inside { fold.cols_used } else { 0 },
-                    flags: super::edge::SLOT,
+                    flags: SLOT,
                     tag: row as u16,
                 }
             }
