@@ -110,6 +110,9 @@ pub enum RunError {
     /// The buffers cannot run this GEMM with DRAM (too small to make progress).
     #[error("{0}")]
     Memory(String),
+    /// A mapping that cannot run this GEMM on this machine.
+    #[error("mapping: {0}")]
+    Mapping(crate::mapping::MappingError),
     /// The machine has no output stage, its table is too small, or a parameter is out of range.
     #[error("output stage: {0}")]
     OutputStage(String),

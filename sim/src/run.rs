@@ -234,7 +234,13 @@ pub fn run_workload_traced(
 fn check_layer(cfg: &ArchConfig, df: Dataflow, layer: &Layer) -> Result<(), WorkloadRunError> {
     let s = layer.shape();
     match layer.op {
-        LayerOp::Conv(conv) => crate::array::check_conv(cfg, df, &conv.im2col(), s.n),
+        LayerOp::Conv(conv) => crate::array::check_conv(
+            cfg,
+            df,
+            &conv.im2col(),
+            s.n,
+            &crate::mapping::Mapping::scalesim(cfg, df, s),
+        ),
         _ => crate::array::check_gemm(cfg, df, s),
     }
     .map_err(|e| WorkloadRunError::Layer {
@@ -290,6 +296,7 @@ fn simulate_layer<T: Operand>(
         path: path.to_path_buf(),
         message: e.to_string(),
     };
+    let mapping = crate::mapping::Mapping::scalesim(cfg, df, layer.shape());
     let writer = match trace {
         Some(dir) => {
             let dir = dir.join(df.name()).join(format!("layer{i}"));
@@ -302,7 +309,7 @@ fn simulate_layer<T: Operand>(
             )
             .map_err(|e| trace_err(&dir, e))?;
             Some(
-                match crate::array::ifmap_addresses(cfg, df, &layer.op, b.cols()) {
+                match crate::array::ifmap_addresses(cfg, df, &layer.op, b.cols(), &mapping) {
                     Some(f) => w.with_ifmap(f),
                     None => w,
                 },
@@ -313,7 +320,7 @@ fn simulate_layer<T: Operand>(
     let mut probe = (AccessWindows::default(), writer);
     let run = match layer.op {
         LayerOp::Conv(conv) => {
-            simulate_conv_with_probe(cfg, df, &conv.im2col(), (a, b), stage, &mut probe)
+            simulate_conv_with_probe(cfg, df, &conv.im2col(), &mapping, (a, b), stage, &mut probe)
         }
         _ => simulate_gemm_staged(cfg, df, a, b, stage, &mut probe),
     }

@@ -9,6 +9,7 @@ use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::memory::dma::{DramTraffic, Reuse};
 use systole_sim::probe::NoProbe;
 use systole_sim::stats::RunStats;
+use systole_sim::workload::im2col::Im2col;
 use systole_sim::workload::layer::Conv;
 
 fn traffic(s: &RunStats) -> DramTraffic {
@@ -24,7 +25,16 @@ fn run(cfg: &ArchConfig, df: Dataflow, conv: &Conv, input: ConvInput) -> RunStat
     let ifmap = Matrix::random(geom.rows() as usize, geom.row_elems() as usize, 3);
     let a = geom.expand(ifmap.as_slice());
     let b = Matrix::random(a.cols(), n, 4);
-    let r = simulate_conv_with_probe(&cfg, df, &geom, (&a, &b), None, &mut NoProbe).unwrap();
+    let r = simulate_conv_with_probe(
+        &cfg,
+        df,
+        &geom,
+        &ss(&cfg, df, &geom, b.cols()),
+        (&a, &b),
+        None,
+        &mut NoProbe,
+    )
+    .unwrap();
     assert_eq!(r.c, reference_matmul(&a, &b), "{df} {conv:?}");
     r.stats
 }
@@ -45,9 +55,15 @@ fn a_3x3_convolution_reads_its_ifmap_once() {
     for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
         let ifmap = run(&cfg, df, &conv, ConvInput::Ifmap);
         let expanded = run(&cfg, df, &conv, ConvInput::Expanded);
-        let plan = conv_memory_plan(&cfg, df, &conv.im2col(), 32)
-            .unwrap()
-            .unwrap();
+        let plan = conv_memory_plan(
+            &cfg,
+            df,
+            &conv.im2col(),
+            32,
+            &ss(&cfg, df, &conv.im2col(), 32),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(plan.0.a, Reuse::IfmapWhole, "{df}");
         assert_eq!(ifmap.events.dram_a_read_bytes, conv.ifmap_bytes(), "{df}");
         assert_eq!(
@@ -95,9 +111,15 @@ fn a_large_ifmap_streams_through_a_window() {
     let mut cfg = edge(32);
     cfg.buffers.a.capacity_kib = 16;
     let s = run(&cfg, Dataflow::Os, &conv, ConvInput::Ifmap);
-    let (plan, want) = conv_memory_plan(&cfg, Dataflow::Os, &conv.im2col(), 16)
-        .unwrap()
-        .unwrap();
+    let (plan, want) = conv_memory_plan(
+        &cfg,
+        Dataflow::Os,
+        &conv.im2col(),
+        16,
+        &ss(&cfg, Dataflow::Os, &conv.im2col(), 16),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(plan.a, Reuse::IfmapWindow);
     assert_eq!(traffic(&s), want);
     // One column tile (N = 16): a single pass over the ifmap.
@@ -116,10 +138,16 @@ fn a_pointwise_convolution_is_its_own_matrix() {
     let conv = Conv::unpadded((14, 14), (1, 1), 64, 32, 1);
     let cfg = edge(16);
     for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
-        let plan = conv_memory_plan(&cfg, df, &conv.im2col(), 32)
-            .unwrap()
-            .unwrap()
-            .0;
+        let plan = conv_memory_plan(
+            &cfg,
+            df,
+            &conv.im2col(),
+            32,
+            &ss(&cfg, df, &conv.im2col(), 32),
+        )
+        .unwrap()
+        .unwrap()
+        .0;
         assert!(
             !matches!(plan.a, Reuse::IfmapWhole | Reuse::IfmapWindow),
             "{df}"
@@ -139,9 +167,15 @@ fn a_pointwise_convolution_is_its_own_matrix() {
 fn a_strided_pointwise_convolution_keeps_the_matrix() {
     let conv = Conv::unpadded((56, 56), (1, 1), 64, 128, 2);
     let cfg = edge(16);
-    let (plan, traffic) = conv_memory_plan(&cfg, Dataflow::Os, &conv.im2col(), 128)
-        .unwrap()
-        .unwrap();
+    let (plan, traffic) = conv_memory_plan(
+        &cfg,
+        Dataflow::Os,
+        &conv.im2col(),
+        128,
+        &ss(&cfg, Dataflow::Os, &conv.im2col(), 128),
+    )
+    .unwrap()
+    .unwrap();
     assert!(!matches!(plan.a, Reuse::IfmapWhole | Reuse::IfmapWindow));
     let expanded = memory_plan(&cfg, Dataflow::Os, conv.gemm().0)
         .unwrap()
@@ -211,7 +245,7 @@ proptest! {
         cfg.dram.bytes_per_cycle = bw;
         cfg.dram.latency_cycles = lat;
         prop_assume!(cfg.validate().is_ok());
-        let Ok(Some((_, want))) = conv_memory_plan(&cfg, df, &conv.im2col(), filters) else {
+        let Ok(Some((_, want))) = conv_memory_plan(&cfg, df, &conv.im2col(), filters, &ss(&cfg, df, &conv.im2col(), filters)) else {
             prop_assume!(false);
             unreachable!()
         };
@@ -225,4 +259,10 @@ proptest! {
         prop_assert_eq!(s.events.a_buf_write_elems, s.events.dram_a_read_bytes);
         prop_assert_eq!(s.total_cycles - s.stall_cycles, e.total_cycles - e.stall_cycles);
     }
+}
+
+/// SCALE-Sim's fold order for a convolution group with `n` filters.
+fn ss(cfg: &ArchConfig, df: Dataflow, geom: &Im2col, n: usize) -> systole_sim::mapping::Mapping {
+    let (m, k) = geom.mk();
+    systole_sim::mapping::Mapping::scalesim(cfg, df, systole_sim::workload::GemmShape { m, n, k })
 }

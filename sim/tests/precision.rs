@@ -83,7 +83,16 @@ fn run_conv(cfg: &ArchConfig, df: Dataflow, geom: &Im2col) -> RunStats {
             random_operands(geom.rows() as usize, geom.row_elems() as usize, bits, 3);
         let a = geom.expand(ifmap.as_slice());
         let b = random_operands(a.cols(), 16, bits, 4);
-        let r = simulate_conv_with_probe(cfg, df, geom, (&a, &b), None, &mut NoProbe).unwrap();
+        let r = simulate_conv_with_probe(
+            cfg,
+            df,
+            geom,
+            &ss(cfg, df, geom, b.cols()),
+            (&a, &b),
+            None,
+            &mut NoProbe,
+        )
+        .unwrap();
         assert_eq!(r.c, reference_matmul(&a, &b), "{df} on {}", cfg.name);
         r.stats
     }
@@ -288,7 +297,9 @@ fn ifmap_rows_move_packed_at_every_width() {
                 cfg.buffers.a.capacity_kib = 1;
             }
             cfg.validate().unwrap();
-            let (plan, want) = conv_memory_plan(&cfg, df, &geom, 16).unwrap().unwrap();
+            let (plan, want) = conv_memory_plan(&cfg, df, &geom, 16, &ss(&cfg, df, &geom, 16))
+                .unwrap()
+                .unwrap();
             let expect = if window {
                 Reuse::IfmapWindow
             } else {
@@ -312,4 +323,10 @@ fn ifmap_rows_move_packed_at_every_width() {
         read,
         [20 * row_bytes(4), 20 * row_bytes(8), 20 * row_bytes(16)]
     );
+}
+
+/// SCALE-Sim's fold order for a convolution group with `n` filters.
+fn ss(cfg: &ArchConfig, df: Dataflow, geom: &Im2col, n: usize) -> systole_sim::mapping::Mapping {
+    let (m, k) = geom.mk();
+    systole_sim::mapping::Mapping::scalesim(cfg, df, systole_sim::workload::GemmShape { m, n, k })
 }

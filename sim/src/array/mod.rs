@@ -20,6 +20,7 @@ use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use crate::error::RunError;
 use crate::events::EventCounts;
 use crate::mapping::schedule::{EdgeOp, OutOp, Plan, Port};
+use crate::mapping::Mapping;
 use crate::matrix::{operand_range, Matrix, Operand};
 use crate::memory::buffer::Sram;
 use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
@@ -38,19 +39,20 @@ pub(crate) fn ifmap_addresses(
     df: Dataflow,
     op: &crate::workload::LayerOp,
     n: usize,
+    mapping: &Mapping,
 ) -> Option<crate::trace::IfmapAddress> {
     let crate::workload::LayerOp::Conv(conv) = op else {
         return None;
     };
     let geom = conv.im2col();
-    let (plan, _) = conv_memory_plan(cfg, df, &geom, n).ok()??;
+    let (plan, _) = conv_memory_plan(cfg, df, &geom, n, mapping).ok()??;
     if !matches!(
         plan.a,
         crate::memory::dma::Reuse::IfmapWhole | crate::memory::dma::Reuse::IfmapWindow
     ) {
         return None;
     }
-    let layout = Plan::for_conv(cfg, df, conv_shape(&geom, n), &geom).layout_a;
+    let layout = Plan::for_conv(cfg, df, conv_shape(&geom, n), mapping, &geom).layout_a;
     let w = geom.row_elems();
     Some(Box::new(move |addr, lane| {
         let (m, k) = layout.element(addr, lane)?;
@@ -150,15 +152,31 @@ pub fn simulate_gemm_staged<P: Probe, T: Operand>(
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
     let shape = check_operands(cfg, df, a, b)?;
+    let mapping = Mapping::scalesim(cfg, df, shape);
+    simulate_mapped(cfg, df, &mapping, (a, b), stage, probe)
+}
+
+/// [`simulate_gemm_staged`] in the fold order of `mapping` (which [`check_mapped`] must accept:
+/// otherwise the error names the mapping's field at fault).
+pub fn simulate_mapped<P: Probe, T: Operand>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    mapping: &Mapping,
+    (a, b): (&Matrix<T>, &Matrix<T>),
+    stage: Option<&OutputStage>,
+    probe: &mut P,
+) -> Result<GemmRun, RunError> {
+    let shape = check_operands(cfg, df, a, b)?;
+    check_mapped(cfg, df, shape, mapping)?;
     if let Some(st) = stage {
         check_output_stage(cfg, shape.n, st)?;
     }
-    let plan = Plan::new(cfg, df, shape);
+    let plan = Plan::mapped(cfg, df, shape, mapping);
     let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
     // The contract's schedule is hazard-free; a hazard here is a bug in the model, not bad input.
     assert_eq!(
         diag.hazards, 0,
-        "internal error: {} run of {}x{}x{} on {} hit {} schedule hazards; please report this",
+        "internal error: {} run of {}x{}x{} on {} ({mapping}) hit {} schedule hazards; please report this",
         df, shape.m, shape.n, shape.k, cfg.name, diag.hazards
     );
     Ok(run)
@@ -170,7 +188,25 @@ pub fn simulate_gemm_staged<P: Probe, T: Operand>(
 pub fn check_gemm(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Result<(), RunError> {
     check_dataflow(cfg, df)?;
     shape.check()?;
-    let plan = Plan::new(cfg, df, shape);
+    check_mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
+}
+
+/// [`check_gemm`] for a GEMM run in the fold order of `mapping`: the mapping is legal for the
+/// shape, the dataflow and the buffers ([`Mapping::check`]), and its fold table fits the
+/// in-memory model too.
+pub fn check_mapped(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+    mapping: &Mapping,
+) -> Result<(), RunError> {
+    check_dataflow(cfg, df)?;
+    shape.check()?;
+    mapping.check(cfg, df, shape).map_err(RunError::Mapping)?;
+    let tiling = crate::mapping::Tiling::new(cfg, df, shape, mapping.stream_tile);
+    let table = crate::mapping::schedule::fold_table_bytes(&tiling);
+    crate::workload::shape::check_footprint(shape, shape.footprint_bytes().saturating_add(table))?;
+    let plan = Plan::mapped(cfg, df, shape, mapping);
     crate::workload::shape::check_footprint(shape, plan.footprint_bytes())?;
     if cfg.memory == MemoryModel::Dram {
         MemorySystem::new(cfg, &plan)?;
@@ -186,11 +222,21 @@ pub fn memory_plan(
     df: Dataflow,
     shape: GemmShape,
 ) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    check_gemm(cfg, df, shape)?;
+    memory_plan_mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
+}
+
+/// [`memory_plan`] in the fold order of `mapping`.
+pub fn memory_plan_mapped(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+    mapping: &Mapping,
+) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
+    check_mapped(cfg, df, shape, mapping)?;
     Ok(match cfg.memory {
         MemoryModel::Ideal => None,
         MemoryModel::Dram => {
-            let plan = Plan::new(cfg, df, shape);
+            let plan = Plan::mapped(cfg, df, shape, mapping);
             let mem = MemorySystem::new(cfg, &plan)?;
             Some((mem.plan(), mem.traffic(cfg, &plan)))
         }
@@ -198,19 +244,20 @@ pub fn memory_plan(
 }
 
 /// [`memory_plan`] for one channel group of a convolution whose ifmap buffer A holds
-/// ([`crate::memory::im2col`]), with `n` filters in the group.
+/// ([`crate::memory::im2col`]), with `n` filters in the group, in the fold order of `mapping`.
 pub fn conv_memory_plan(
     cfg: &ArchConfig,
     df: Dataflow,
     geom: &Im2col,
     n: usize,
+    mapping: &Mapping,
 ) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
     let shape = conv_shape(geom, n);
-    check_conv(cfg, df, geom, n)?;
+    check_conv(cfg, df, geom, n, mapping)?;
     Ok(match cfg.memory {
         MemoryModel::Ideal => None,
         MemoryModel::Dram => {
-            let plan = Plan::for_conv(cfg, df, shape, geom);
+            let plan = Plan::for_conv(cfg, df, shape, mapping, geom);
             let mem = MemorySystem::new(cfg, &plan)?;
             Some((mem.plan(), mem.traffic(cfg, &plan)))
         }
@@ -219,11 +266,17 @@ pub fn conv_memory_plan(
 
 /// [`check_gemm`] for one channel group of a convolution with `n` filters: the host memory the
 /// in-memory model needs counts the ifmap too (a large stride makes it far bigger than the GEMM).
-pub fn check_conv(cfg: &ArchConfig, df: Dataflow, geom: &Im2col, n: usize) -> Result<(), RunError> {
+pub fn check_conv(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    geom: &Im2col,
+    n: usize,
+    mapping: &Mapping,
+) -> Result<(), RunError> {
     let shape = conv_shape(geom, n);
-    check_gemm(cfg, df, shape)?;
+    check_mapped(cfg, df, shape, mapping)?;
     let ifmap = geom.rows().saturating_mul(geom.row_elems());
-    let plan = Plan::new(cfg, df, shape);
+    let plan = Plan::mapped(cfg, df, shape, mapping);
     crate::workload::shape::check_footprint(shape, plan.footprint_bytes().saturating_add(ifmap))
 }
 
@@ -238,11 +291,13 @@ fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
 /// ([`crate::memory::im2col`]); the array reads exactly what it reads for the GEMM of `a` and `b`,
 /// so C, the cycles with ideal memory and every array event are the GEMM's. `stage` is the output
 /// stage, as in [`simulate_gemm_staged`]; a quantized layer's `a` holds its input zero point
-/// in the padding ([`Im2col::expand_padded`]); the values always come from `a`.
+/// in the padding ([`Im2col::expand_padded`]); the values always come from `a`. The folds run
+/// in the order of `mapping`.
 pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     cfg: &ArchConfig,
     df: Dataflow,
     geom: &Im2col,
+    mapping: &Mapping,
     (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
     probe: &mut P,
@@ -260,7 +315,8 @@ pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
             geom.mk().1
         )));
     }
-    let plan = Plan::for_conv(cfg, df, shape, geom);
+    check_conv(cfg, df, geom, b.cols(), mapping)?;
+    let plan = Plan::for_conv(cfg, df, shape, mapping, geom);
     let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
     assert_eq!(
         diag.hazards, 0,
@@ -464,7 +520,7 @@ impl PortState {
             *late += 1;
         }
         self.step += 1;
-        if self.step == plan.edge_steps(self.port) {
+        if self.step == plan.edge_steps(self.port, self.fold) {
             self.step = 0;
             self.fold += 1;
         }

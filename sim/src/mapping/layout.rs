@@ -7,7 +7,7 @@ use crate::matrix::Matrix;
 
 /// Which matrix dimension a vector's lanes run along.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LaneAxis {
+pub enum LaneAxis {
     /// Lane `l` of vector (tile, step) is element `[tile * lanes + l][step]`.
     Rows,
     /// Lane `l` of vector (tile, step) is element `[step][tile * lanes + l]`.

@@ -5,8 +5,10 @@
 //! (entering the skew). A read is issued `read_latency` cycles before its edge time, and the run's
 //! cycle 0 is the first read issued, so `cycle = edge time + delta`.
 
+use super::nest::{self, FoldEntry};
+use super::{Descriptor, Mapping, Tiling};
 use crate::config::{ArchConfig, BufferId, Dataflow};
-use crate::mapping::layout::{LaneAxis, VectorLayout};
+use crate::mapping::layout::VectorLayout;
 use crate::workload::GemmShape;
 
 /// Marker bits that travel beside an edge vector ([`EdgeOp::flags`]).
@@ -17,7 +19,7 @@ pub(crate) const LAST: u8 = 2;
 /// A WS/IS preload slot (the vector carries a destination-row tag).
 pub(crate) const SLOT: u8 = 4;
 
-/// One fold: the tile of the array's row dimension and of its column dimension it works on.
+/// One fold: the tile of each dimension it works on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fold {
     /// Index of the row tile (OS: M; WS, IS: K) and how many array rows it uses.
@@ -26,6 +28,11 @@ pub(crate) struct Fold {
     /// Index of the column tile (OS, WS: N; IS: M) and how many array columns it uses.
     pub(crate) col_tile: usize,
     pub(crate) cols_used: usize,
+    /// The chunk of the stream it streams: elements `s0 .. s0 + len` (OS: all of K).
+    pub(crate) s0: usize,
+    pub(crate) len: usize,
+    /// [`crate::mapping::nest`]'s fetch and retire flags of buffers A and B.
+    pub(crate) flags: u8,
 }
 
 /// A vector the controller sends into one edge of the array.
@@ -59,23 +66,29 @@ pub(crate) struct OutOp {
     pub(crate) channel_per_lane: bool,
 }
 
-/// Everything the controller derives from the config and the GEMM shape.
+/// Everything the controller derives from the config, the GEMM shape and the mapping.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
     pub(crate) df: Dataflow,
+    pub(crate) desc: &'static Descriptor,
     pub(crate) r: usize,
     pub(crate) c: usize,
     pub(crate) shape: GemmShape,
-    /// Length of each fold's stream (OS: K, WS: M, IS: N).
-    pub(crate) stream_len: usize,
+    /// The mapping the controller runs, and its tiles.
+    pub(crate) mapping: Mapping,
+    pub(crate) tiling: Tiling,
+    /// Extent of the stream dimension (OS: K, WS: M, IS: N); each fold streams a chunk of it.
+    pub(crate) stream_extent: usize,
     /// Extent of the dimension mapped on the array's rows (OS: M, WS/IS: K) and columns
     /// (OS/WS: N, IS: M).
     pub(crate) row_dim: usize,
     pub(crate) col_dim: usize,
     pub(crate) row_tiles: usize,
-    pub(crate) col_tiles: usize,
-    /// Edge-time distance between the streams of consecutive folds.
-    pub(crate) interval: i64,
+    /// Chunks of the stream dimension.
+    pub(crate) stream_tiles: usize,
+    /// The folds in run order, and the edge time of each fold's first stream vector.
+    folds: Vec<FoldEntry>,
+    starts: Vec<i64>,
     /// Buffers on the left and top edges and their read latencies.
     pub(crate) left_buf: BufferId,
     pub(crate) top_buf: BufferId,
@@ -94,8 +107,19 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// SCALE-Sim's fold order ([`Mapping::scalesim`]).
     pub(crate) fn new(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Plan {
-        Plan::with_interval(cfg, df, shape, None)
+        Plan::mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
+    }
+
+    /// The plan of a mapping, which the caller has checked ([`Mapping::check`]).
+    pub(crate) fn mapped(
+        cfg: &ArchConfig,
+        df: Dataflow,
+        shape: GemmShape,
+        mapping: &Mapping,
+    ) -> Plan {
+        Plan::with_interval(cfg, df, shape, mapping, None)
     }
 
     /// The plan of one channel group of a convolution: A holds its ifmap when the config says
@@ -104,76 +128,80 @@ impl Plan {
         cfg: &ArchConfig,
         df: Dataflow,
         shape: GemmShape,
+        mapping: &Mapping,
         geom: &crate::workload::im2col::Im2col,
     ) -> Plan {
-        let mut plan = Plan::new(cfg, df, shape);
+        let mut plan = Plan::mapped(cfg, df, shape, mapping);
         if cfg.conv_input == crate::config::ConvInput::Ifmap {
             plan.ifmap = Some(*geom);
         }
         plan
     }
 
-    /// `interval` overrides the fold interval (tests use it to show the contract's interval is
-    /// the smallest that keeps results exact).
+    /// `interval` overrides every fold interval (tests use it to show the contract's interval
+    /// is the smallest that keeps results exact).
     pub(crate) fn with_interval(
         cfg: &ArchConfig,
         df: Dataflow,
         shape: GemmShape,
+        mapping: &Mapping,
         interval: Option<i64>,
     ) -> Plan {
+        let desc = Descriptor::of(df);
         let r = cfg.array.rows as usize;
         let c = cfg.array.cols as usize;
         let GemmShape { m, n, k } = shape;
         let lat = |id| i64::from(cfg.buffer(id).read_latency);
         let lat_c = lat(BufferId::C);
-        let (stream_len, row_dim, col_dim, left_buf, top_buf) = match df {
-            Dataflow::Os => (k, m, n, BufferId::A, BufferId::B),
-            Dataflow::Ws => (m, k, n, BufferId::A, BufferId::B),
-            Dataflow::Is => (n, k, m, BufferId::B, BufferId::A),
+        let (row_dim, col_dim, stream_extent) = desc.extents(shape);
+        let (left_buf, top_buf) = (desc.left, desc.top);
+        // Which lane axis each buffer has, and the dimension its lanes run along.
+        let layout = |buf: BufferId, lanes: usize, rows: usize, cols: usize| {
+            VectorLayout::new(desc.axis(buf), lanes, rows, cols)
         };
-        let (layout_a, layout_b, layout_c) = match df {
-            // OS: A^T columns feed the rows, B rows feed the columns, C rows leave.
-            Dataflow::Os => (
-                VectorLayout::new(LaneAxis::Rows, r, m, k),
-                VectorLayout::new(LaneAxis::Cols, c, k, n),
-                VectorLayout::new(LaneAxis::Cols, c, m, n),
-            ),
-            // WS: A rows (over K) stream into the rows, B rows preload the columns, C rows leave.
-            Dataflow::Ws => (
-                VectorLayout::new(LaneAxis::Cols, r, m, k),
-                VectorLayout::new(LaneAxis::Cols, c, k, n),
-                VectorLayout::new(LaneAxis::Cols, c, m, n),
-            ),
-            // IS: A columns (over M) preload the columns, B columns (over K) stream into the rows,
-            // C columns leave.
-            Dataflow::Is => (
-                VectorLayout::new(LaneAxis::Rows, c, m, k),
-                VectorLayout::new(LaneAxis::Rows, r, k, n),
-                VectorLayout::new(LaneAxis::Rows, c, m, n),
-            ),
-        };
-        let (ri, si, lci) = (r as i64, stream_len as i64, lat_c);
+        let lanes = |buf: BufferId| if buf == desc.left { r } else { c };
+        let layout_a = layout(BufferId::A, lanes(BufferId::A), m, k);
+        let layout_b = layout(BufferId::B, lanes(BufferId::B), k, n);
+        let layout_c = layout(BufferId::C, c, m, n);
+        let tiling = Tiling::new(cfg, df, shape, mapping.stream_tile);
         // Consecutive folds accumulate into the same outputs only when K spans several row tiles.
-        let accumulates = row_dim > r && df != Dataflow::Os;
-        let interval = interval.unwrap_or(match df {
-            // The drain chain needs R cycles between the captures of consecutive folds.
-            Dataflow::Os => si.max(ri),
-            // The next preload takes R cycles; a read-back must be issued after the write it reads.
-            Dataflow::Ws | Dataflow::Is if accumulates => si.max(ri).max(lci + 1),
-            Dataflow::Ws | Dataflow::Is => si.max(ri),
-        });
+        let accumulates = !desc.reduction_in_stream() && row_dim > r;
+        let folds = nest::folds(&tiling, mapping);
+        let (ri, li) = (r as i64, lat_c);
+        let len_of = |e: &FoldEntry| {
+            let s0 = e.chunk as usize * tiling.stream_tile;
+            (stream_extent - s0).min(tiling.stream_tile) as i64
+        };
+        let mut starts = Vec::with_capacity(folds.len());
+        let mut at = if desc.stationary.is_some() { ri } else { 0 };
+        for e in &folds {
+            starts.push(at);
+            let t = len_of(e);
+            at += interval.unwrap_or(match desc.stationary {
+                // The drain chain needs R cycles between the captures of consecutive folds.
+                None => t.max(ri),
+                // The next preload takes R cycles; a read-back must be issued after the write
+                // it reads.
+                Some(_) if accumulates => t.max(ri).max(li + 1),
+                Some(_) => t.max(ri),
+            });
+        }
         let (lat_left, lat_top) = (lat(left_buf), lat(top_buf));
         let mut plan = Plan {
             df,
+            desc,
             r,
             c,
             shape,
-            stream_len,
+            mapping: mapping.clone(),
+            tiling,
+            stream_extent,
             row_dim,
             col_dim,
             row_tiles: row_dim.div_ceil(r),
-            col_tiles: col_dim.div_ceil(c),
-            interval,
+            stream_tiles: tiling.tiles(desc.stream),
+            folds,
+            starts,
             left_buf,
             top_buf,
             lat_left,
@@ -187,9 +215,9 @@ impl Plan {
         };
         // Cycle 0 is the first read the controller issues.
         let first_left = plan.stream_edge(0) - lat_left;
-        let first_top = match df {
-            Dataflow::Os => plan.stream_edge(0),
-            Dataflow::Ws | Dataflow::Is => plan.preload_edge(0),
+        let first_top = match desc.stationary {
+            None => plan.stream_edge(0),
+            Some(_) => plan.preload_edge(0),
         } - lat_top;
         plan.delta = -first_left.min(first_top);
         plan
@@ -197,27 +225,33 @@ impl Plan {
 
     /// Number of folds.
     pub(crate) fn folds(&self) -> usize {
-        self.row_tiles * self.col_tiles
+        self.folds.len()
     }
 
-    /// Fold `f`: column tiles outer, row tiles inner (SCALE-Sim's order).
+    /// Fold `f`, in the mapping's order.
     pub(crate) fn fold(&self, f: usize) -> Fold {
-        let (col_tile, row_tile) = (f / self.row_tiles, f % self.row_tiles);
+        let e = self.folds[f];
+        let (row_tile, col_tile) = (e.row_tile as usize, e.col_tile as usize);
+        let s0 = e.chunk as usize * self.tiling.stream_tile;
         Fold {
             row_tile,
             rows_used: (self.row_dim - row_tile * self.r).min(self.r),
             col_tile,
             cols_used: (self.col_dim - col_tile * self.c).min(self.c),
+            s0,
+            len: (self.stream_extent - s0).min(self.tiling.stream_tile),
+            flags: e.flags,
         }
+    }
+
+    /// The fold's fetch and retire flags ([`crate::mapping::nest`]).
+    pub(crate) fn fold_flags(&self, f: usize) -> u8 {
+        self.folds[f].flags
     }
 
     /// Edge time of stream vector 0 of fold `f`.
     pub(crate) fn stream_edge(&self, f: usize) -> i64 {
-        let f = f as i64;
-        match self.df {
-            Dataflow::Os => f * self.interval,
-            Dataflow::Ws | Dataflow::Is => self.r as i64 + f * self.interval,
-        }
+        self.starts[f]
     }
 
     /// Edge time of preload slot 0 of fold `f` (WS, IS): the next fold's preload starts with the
@@ -230,71 +264,72 @@ impl Plan {
         }
     }
 
-    /// Ops a port sends per fold: the left edge streams `stream_len` vectors; the top edge streams
-    /// `stream_len` vectors (OS) or preloads `R` slots (WS, IS).
-    pub(crate) fn edge_steps(&self, port: Port) -> usize {
-        match (port, self.df) {
-            (Port::Top, Dataflow::Ws | Dataflow::Is) => self.r,
-            _ => self.stream_len,
+    /// Ops a port sends in fold `f`: the left edge streams the fold's chunk; the top edge
+    /// streams it too (OS) or preloads `R` slots (WS, IS).
+    pub(crate) fn edge_steps(&self, port: Port, f: usize) -> usize {
+        match (port, self.desc.stationary) {
+            (Port::Top, Some(_)) => self.r,
+            _ => self.fold(f).len,
         }
     }
 
     /// Output rows of fold `f`: its used rows (OS) or one per stream vector (WS, IS).
     pub(crate) fn out_steps(&self, f: usize) -> usize {
-        match self.df {
-            Dataflow::Os => self.fold(f).rows_used,
-            Dataflow::Ws | Dataflow::Is => self.stream_len,
+        match self.desc.stationary {
+            None => self.fold(f).rows_used,
+            Some(_) => self.fold(f).len,
         }
     }
 
     /// Op `t` of fold `f` on an edge.
     pub(crate) fn edge_op(&self, port: Port, f: usize, t: usize) -> EdgeOp {
         let fold = self.fold(f);
-        match (port, self.df) {
-            (Port::Left, df) => {
-                let (layout, flags) = match df {
-                    Dataflow::Os => (
-                        &self.layout_a,
-                        if t + 1 == self.stream_len { LAST } else { 0 },
-                    ),
-                    Dataflow::Ws => (&self.layout_a, if t == 0 { FIRST } else { 0 }),
-                    Dataflow::Is => (&self.layout_b, if t == 0 { FIRST } else { 0 }),
+        let layout_of = |buf: BufferId| {
+            if buf == BufferId::A {
+                &self.layout_a
+            } else {
+                &self.layout_b
+            }
+        };
+        match (port, self.desc.stationary) {
+            (Port::Left, stationary) => {
+                // OS marks the stream's last vector (the capture); WS and IS its first (the
+                // switch to the new stationary tile).
+                let flags = match stationary {
+                    None if t + 1 == fold.len => LAST,
+                    Some(_) if t == 0 => FIRST,
+                    _ => 0,
                 };
                 EdgeOp {
                     fold: f,
                     edge: self.stream_edge(f) + t as i64,
                     buffer: self.left_buf,
-                    addr: layout.addr(fold.row_tile, t),
+                    addr: layout_of(self.left_buf).addr(fold.row_tile, fold.s0 + t),
                     count: fold.rows_used,
                     flags,
                     tag: 0,
                 }
             }
-            (Port::Top, Dataflow::Os) => EdgeOp {
+            (Port::Top, None) => EdgeOp {
                 fold: f,
                 edge: self.stream_edge(f) + t as i64,
-                buffer: BufferId::B,
-                addr: self.layout_b.addr(fold.col_tile, t),
+                buffer: self.top_buf,
+                addr: layout_of(self.top_buf).addr(fold.col_tile, fold.s0 + t),
                 count: fold.cols_used,
                 flags: 0,
                 tag: 0,
             },
-            (Port::Top, Dataflow::Ws | Dataflow::Is) => {
+            (Port::Top, Some(_)) => {
                 // Preload slot t carries the stationary row R-1-t: the bottom row's values first,
                 // so that every row's values reach it in the same cycle.
                 let row = self.r - 1 - t;
                 let inside = row < fold.rows_used;
-                let layout = if self.df == Dataflow::Ws {
-                    &self.layout_b
-                } else {
-                    &self.layout_a
-                };
                 EdgeOp {
                     fold: f,
                     edge: self.preload_edge(f) + t as i64,
                     buffer: self.top_buf,
                     addr: if inside {
-                        layout.addr(fold.col_tile, fold.row_tile * self.r + row)
+                        layout_of(self.top_buf).addr(fold.col_tile, fold.row_tile * self.r + row)
                     } else {
                         0
                     },
@@ -310,13 +345,13 @@ impl Plan {
     pub(crate) fn out_op(&self, f: usize, j: usize) -> OutOp {
         let (r, c) = (self.r as i64, self.c as i64);
         let fold = self.fold(f);
-        match self.df {
-            Dataflow::Os => {
+        match self.desc.stationary {
+            None => {
                 // The drain chain delivers the bottom row first.
                 let row = fold.rows_used - 1 - j;
                 OutOp {
                     fold: f,
-                    edge: self.stream_edge(f) + self.stream_len as i64 + 2 * r + c - 2 - row as i64,
+                    edge: self.stream_edge(f) + fold.len as i64 + 2 * r + c - 2 - row as i64,
                     addr: self
                         .layout_c
                         .addr(fold.col_tile, fold.row_tile * self.r + row),
@@ -327,19 +362,19 @@ impl Plan {
                     channel_per_lane: true,
                 }
             }
-            Dataflow::Ws | Dataflow::Is => OutOp {
+            Some(_) => OutOp {
                 fold: f,
                 edge: self.stream_edge(f) + j as i64 + r + c,
-                addr: self.layout_c.addr(fold.col_tile, j),
+                addr: self.layout_c.addr(fold.col_tile, fold.s0 + j),
                 count: fold.cols_used,
                 accumulate: fold.row_tile > 0,
                 last: fold.row_tile + 1 == self.row_tiles,
-                channel: if self.df == Dataflow::Ws {
+                channel: if self.desc.channel_per_lane {
                     fold.col_tile * self.c
                 } else {
-                    j
+                    fold.s0 + j
                 },
-                channel_per_lane: self.df == Dataflow::Ws,
+                channel_per_lane: self.desc.channel_per_lane,
             },
         }
     }
@@ -347,7 +382,8 @@ impl Plan {
 
 impl Plan {
     /// Host bytes the simulation allocates for this plan: the operands and the result as
-    /// matrices, plus the three buffers in their vector layouts (padded to whole vectors).
+    /// matrices, the three buffers in their vector layouts (padded to whole vectors), and the
+    /// fold table.
     pub(crate) fn footprint_bytes(&self) -> u64 {
         let padded = |l: &VectorLayout| {
             (l.tiles() as u64)
@@ -359,7 +395,15 @@ impl Plan {
             .saturating_add(padded(&self.layout_a))
             .saturating_add(padded(&self.layout_b))
             .saturating_add(padded(&self.layout_c).saturating_mul(4))
+            .saturating_add(fold_table_bytes(&self.tiling))
     }
+}
+
+/// Host bytes of a mapping's fold table (one entry and one start time per fold).
+pub(crate) fn fold_table_bytes(tiling: &Tiling) -> u64 {
+    tiling
+        .folds()
+        .saturating_mul((std::mem::size_of::<FoldEntry>() + std::mem::size_of::<i64>()) as u64)
 }
 
 /// An edge of the array that the controller feeds.
@@ -454,7 +498,7 @@ mod tests {
     fn fold_order_is_column_tiles_outer() {
         let cfg = ArchConfig::preset("tiny-4x4").unwrap();
         let p = Plan::new(&cfg, Dataflow::Os, GemmShape { m: 10, n: 6, k: 5 });
-        assert_eq!((p.row_tiles, p.col_tiles, p.folds()), (3, 2, 6));
+        assert_eq!((p.row_tiles, p.folds()), (3, 6));
         let f = p.fold(4);
         assert_eq!((f.col_tile, f.row_tile), (1, 1));
         let last = p.fold(5);

@@ -26,19 +26,21 @@ use super::im2col::{IfmapStream, Keep};
 use crate::config::{ArchConfig, BufferId, Dataflow};
 use crate::error::RunError;
 use crate::events::EventCounts;
+use crate::mapping::nest::{fetch_flag, retire_flag};
 use crate::mapping::schedule::{EdgeOp, OutOp, Plan, Port};
 use crate::probe::{DramRequest, Probe};
 
-/// How often an operand's vectors are fetched from DRAM (chosen per operand from the sizes).
+/// How buffer A or B keeps its operand: the level of the mapping's loop nest it is kept at
+/// ([`crate::mapping::Keep`]), as the reports name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Reuse {
-    /// The whole operand fits in its buffer: every vector is fetched once and stays.
+    /// Kept for the whole run (level 0): every vector is fetched once and stays.
     Whole,
-    /// One tile fits: a tile is fetched once for each run of consecutive folds that read it, so a
-    /// tile that comes back after other tiles is fetched again.
+    /// Kept across the folds of one iteration of an outer loop (an intermediate level), fetched
+    /// again for the next iteration when that loop does not index the operand.
     PerRun,
-    /// Not even one tile fits: every fold streams its tile through the buffer.
+    /// Kept for one fold (the innermost level): every fold streams its tile through the buffer.
     PerFold,
     /// A convolution's A: the whole ifmap fits in buffer A, every row fetched once
     /// ([`super::im2col`]).
@@ -103,23 +105,12 @@ impl MemoryPlan {
     }
 }
 
-/// Which tile of an operand a fold reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TileKey {
-    /// The row tile: a stream operand (OS A, WS A, IS B), the same for every column tile.
-    RowTile,
-    /// The column tile (OS B): the same for the consecutive folds of a column tile.
-    ColTile,
-    /// The fold's own stationary tile (WS B, IS A): no two folds share it.
-    Fold,
-}
-
 /// One of buffers A and B, seen from the DMA.
 #[derive(Debug, Clone)]
 struct OperandStream {
     port: Port,
+    buf: BufferId,
     latency: i64,
-    key: TileKey,
     reuse: Reuse,
     /// Slots (vectors) in the buffer.
     depth: u64,
@@ -198,30 +189,19 @@ impl OperandStream {
         } else {
             Port::Top
         };
-        let key = match (plan.df, buf) {
-            (Dataflow::Os, BufferId::B) => TileKey::ColTile,
-            (Dataflow::Ws, BufferId::B) | (Dataflow::Is, BufferId::A) => TileKey::Fold,
-            _ => TileKey::RowTile,
-        };
-        let layout = if buf == BufferId::A {
-            &plan.layout_a
-        } else {
-            &plan.layout_b
-        };
-        let whole = (layout.tiles() * layout.steps()) as u64;
-        let tile = plan.edge_steps(port) as u64;
         let depth = cfg.buffer_depth(buf);
-        let reuse = if whole <= depth {
+        let level = plan.mapping.keep.of(buf);
+        let reuse = if level == 0 {
             Reuse::Whole
-        } else if tile <= depth {
-            Reuse::PerRun
-        } else {
+        } else if level >= plan.mapping.loops.len() {
             Reuse::PerFold
+        } else {
+            Reuse::PerRun
         };
         let mut s = OperandStream {
             port,
+            buf,
             latency: i64::from(cfg.buffer(buf).read_latency),
-            key,
             reuse,
             depth,
             cur_fold: 0,
@@ -247,7 +227,7 @@ impl OperandStream {
         let early = (0..plan.folds().min(2))
             .filter(|&f| s.fetches(plan, f))
             .map(|f| {
-                (0..plan.edge_steps(port))
+                (0..plan.edge_steps(port, f))
                     .filter(|&t| plan.edge_op(port, f, t).count > 0)
                     .count() as u64
             })
@@ -257,37 +237,15 @@ impl OperandStream {
         s
     }
 
-    fn tile(&self, plan: &Plan, f: usize) -> usize {
-        let fold = plan.fold(f);
-        match self.key {
-            TileKey::RowTile => fold.row_tile,
-            TileKey::ColTile => fold.col_tile,
-            TileKey::Fold => f,
-        }
-    }
-
-    /// Whether fold `f`'s reads bring their vectors from DRAM.
+    /// Whether fold `f`'s reads bring their vectors from DRAM (the first reads of the
+    /// operand's epoch, [`crate::mapping::nest`]).
     fn fetches(&self, plan: &Plan, f: usize) -> bool {
-        match self.reuse {
-            // First use of the tile anywhere in the run.
-            Reuse::Whole => match self.key {
-                TileKey::RowTile => plan.fold(f).col_tile == 0,
-                TileKey::ColTile => plan.fold(f).row_tile == 0,
-                TileKey::Fold => true,
-            },
-            Reuse::PerRun => f == 0 || self.tile(plan, f - 1) != self.tile(plan, f),
-            // (The ifmap kinds are never a matrix stream's.)
-            Reuse::PerFold | Reuse::IfmapWhole | Reuse::IfmapWindow => true,
-        }
+        plan.fold_flags(f) & fetch_flag(self.buf) != 0
     }
 
-    /// Whether fold `f`'s reads free their slots (the last read of each vector).
+    /// Whether fold `f`'s reads free their slots (the last reads of the epoch).
     fn retires(&self, plan: &Plan, f: usize) -> bool {
-        match self.reuse {
-            Reuse::Whole => false,
-            Reuse::PerRun => f + 1 == plan.folds() || self.tile(plan, f + 1) != self.tile(plan, f),
-            Reuse::PerFold | Reuse::IfmapWhole | Reuse::IfmapWindow => true,
-        }
+        plan.fold_flags(f) & retire_flag(self.buf) != 0
     }
 
     /// Moves the DMA cursor to the next read that needs a fetch.
@@ -301,7 +259,7 @@ impl OperandStream {
             }
             let op = plan.edge_op(self.port, self.cur_fold, self.cur_step);
             self.cur_step += 1;
-            if self.cur_step == plan.edge_steps(self.port) {
+            if self.cur_step == plan.edge_steps(self.port, self.cur_fold) {
                 self.cur_step = 0;
                 self.cur_fold += 1;
             }
@@ -355,13 +313,16 @@ struct OutputStream {
 impl OutputStream {
     fn new(cfg: &ArchConfig, plan: &Plan) -> Result<Self, RunError> {
         let half = cfg.buffer_depth(BufferId::C) / 2;
-        let t = plan.stream_len as u64;
+        // An output tile's rows: a fold's stream chunk. C spills only when a fold streams the
+        // whole stream dimension (`Mapping::check`), so spilling folds all have `t` rows.
+        let t = plan.tiling.stream_tile as u64;
         let mode = match plan.df {
             Dataflow::Os => OutputMode::Drain,
             _ if plan.row_tiles == 1 => OutputMode::Drain,
             _ if t <= half => OutputMode::Accumulate,
             _ => OutputMode::Spill,
         };
+        debug_assert!(mode != OutputMode::Spill || plan.stream_tiles == 1);
         if half == 0 {
             return Err(RunError::Memory(format!(
                 "buffer C holds {} rows of {} lanes: its two banks need at least one row each",
@@ -410,28 +371,29 @@ impl OutputStream {
         Ok(s)
     }
 
-    /// The bank of output row `op`: folds alternate (Drain), column tiles do (Accumulate: a
-    /// column tile's partial sums stay in one bank across its K folds), or a fold's chunks do
+    /// The bank of output row `op`: folds alternate (Drain), output tiles do (Accumulate: an
+    /// output tile's partial sums stay in one bank across its K folds, which run back to back),
+    /// or a fold's chunks do
     /// (Spill: the array works on one chunk while the DMA drains the ones before it and fetches
     /// later ones back as their places in C free up).
     fn bank(&self, plan: &Plan, op: &OutOp) -> usize {
         match self.mode {
             OutputMode::Drain => op.fold % 2,
-            OutputMode::Accumulate => plan.fold(op.fold).col_tile % 2,
+            OutputMode::Accumulate => (op.fold / plan.row_tiles) % 2,
             OutputMode::Spill => (self.global_chunk(plan, self.visit(plan, op)) % 2) as usize,
         }
     }
 
     /// Spill: the index of output row `op` among all rows of the run (fold-major).
     fn visit(&self, plan: &Plan, op: &OutOp) -> u64 {
-        let t = plan.stream_len as u64;
+        let t = plan.stream_extent as u64;
         op.fold as u64 * t + op.addr as u64 % t
     }
 
     /// Spill: the chunk (counted over the whole run) of the `visit`-th row. Chunks are balanced:
     /// of a fold's `chunks`, the first `T mod chunks` have one row more.
     fn global_chunk(&self, plan: &Plan, visit: u64) -> u64 {
-        let t = plan.stream_len as u64;
+        let t = plan.stream_extent as u64;
         let (fold, row) = (visit / t, visit % t);
         let (q, r) = (t / self.chunks, t % self.chunks);
         let chunk = if row < r * (q + 1) {
@@ -444,7 +406,7 @@ impl OutputStream {
 
     /// Spill: the first row (visit index) of global chunk `g`.
     fn chunk_start(&self, plan: &Plan, g: u64) -> u64 {
-        let t = plan.stream_len as u64;
+        let t = plan.stream_extent as u64;
         let (fold, j) = (g / self.chunks, g % self.chunks);
         let (q, r) = (t / self.chunks, t % self.chunks);
         fold * t + j * q + j.min(r)
@@ -452,7 +414,7 @@ impl OutputStream {
 
     /// Spill: the rows of the `j`-th chunk of a fold.
     fn chunk_rows(&self, plan: &Plan, j: u64) -> u64 {
-        let t = plan.stream_len as u64;
+        let t = plan.stream_extent as u64;
         t / self.chunks + u64::from(j < t % self.chunks)
     }
 
@@ -493,10 +455,10 @@ impl OutputStream {
                 self.rf_fold += 1;
                 continue;
             }
-            let visit = (self.rf_fold * plan.stream_len + self.rf_step) as u64;
+            let visit = (self.rf_fold * plan.stream_extent + self.rf_step) as u64;
             let op = plan.out_op(self.rf_fold, self.rf_step);
             self.rf_step += 1;
-            if self.rf_step == plan.stream_len {
+            if self.rf_step == plan.stream_extent {
                 self.rf_step = 0;
                 self.rf_fold += 1;
             }
@@ -511,7 +473,7 @@ impl OutputStream {
     fn rf_deadline(&self, plan: &Plan) -> Option<i64> {
         let (visit, op) = self.rf_next?;
         let (g, i) = self.chunk_pos(plan, visit);
-        let in_dram = visit - (plan.stream_len as u64) < self.drained_out;
+        let in_dram = visit - (plan.stream_extent as u64) < self.drained_out;
         (self.slot_free(plan, g, i) && in_dram).then_some(op.edge + plan.delta - self.latency)
     }
 }
@@ -582,7 +544,7 @@ impl MemorySystem {
 
     /// Spill: chunks per fold, rows per chunk, and how many chunks have one row more.
     pub(crate) fn spill_chunks(&self, plan: &Plan) -> Option<(u64, u64, u64)> {
-        let (n, t) = (self.c.chunks, plan.stream_len as u64);
+        let (n, t) = (self.c.chunks, plan.stream_extent as u64);
         (self.c.mode == OutputMode::Spill).then_some((n, t / n, t % n))
     }
 
@@ -1003,38 +965,21 @@ impl DramTraffic {
         }
     }
 
-    /// The closed form of a run's traffic for this plan.
+    /// The closed form of a run's traffic for this plan: each matrix operand's compulsory bytes
+    /// times how often its epochs start over ([`crate::mapping::Mapping::refetches`]); C's
+    /// results once, or with spilled partial sums once per K fold out and all but the first
+    /// back.
     pub(crate) fn of(cfg: &ArchConfig, plan: &Plan, mem: &MemoryPlan) -> DramTraffic {
         let base = DramTraffic::compulsory_of(cfg, plan);
-        let (row_tiles, col_tiles) = (plan.row_tiles as u64, plan.col_tiles as u64);
-        // How many times a stream operand (a row-tile operand) is fetched: once if it stays, else
-        // once per column tile.
-        // (With one row tile the whole operand is one tile, so it is `Whole` whenever it fits.)
-        let row_tile_factor = |r: Reuse| match r {
-            // (An ifmap's traffic comes from `MemorySystem::traffic`.)
-            Reuse::Whole | Reuse::IfmapWhole | Reuse::IfmapWindow => 1,
-            Reuse::PerRun | Reuse::PerFold => col_tiles,
-        };
-        let (fa, fb) = match plan.df {
-            Dataflow::Os => (
-                row_tile_factor(mem.a),
-                // B's column tile is read by consecutive folds; only streaming refetches it.
-                if mem.b == Reuse::PerFold {
-                    row_tiles
-                } else {
-                    1
-                },
-            ),
-            Dataflow::Ws => (row_tile_factor(mem.a), 1),
-            Dataflow::Is => (1, row_tile_factor(mem.b)),
-        };
+        let row_tiles = plan.row_tiles as u64;
+        let fetches = |buf| plan.mapping.refetches(&plan.tiling, buf);
         let (c_read, c_write) = match mem.c {
             OutputMode::Drain | OutputMode::Accumulate => (0, base.c_write),
             OutputMode::Spill => ((row_tiles - 1) * base.c_write, row_tiles * base.c_write),
         };
         DramTraffic {
-            a_read: fa * base.a_read,
-            b_read: fb * base.b_read,
+            a_read: fetches(BufferId::A) * base.a_read,
+            b_read: fetches(BufferId::B) * base.b_read,
             c_read,
             c_write,
         }

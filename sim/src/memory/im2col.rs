@@ -118,16 +118,41 @@ impl Window {
 }
 
 /// The units of a run's A reads (see the module documentation).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct Units {
     df: Dataflow,
     geom: Im2col,
+    /// WS: the first unit (read) of each fold, and the total after the last fold.
+    starts: Vec<usize>,
 }
 
 impl Units {
+    fn new(plan: &Plan, geom: Im2col) -> Units {
+        let starts = match plan.df {
+            Dataflow::Ws => {
+                let mut at = 0;
+                let mut v: Vec<usize> = (0..plan.folds())
+                    .map(|f| {
+                        let s = at;
+                        at += plan.fold(f).len;
+                        s
+                    })
+                    .collect();
+                v.push(at);
+                v
+            }
+            Dataflow::Os | Dataflow::Is => Vec::new(),
+        };
+        Units {
+            df: plan.df,
+            geom,
+            starts,
+        }
+    }
+
     fn count(&self, plan: &Plan) -> usize {
         match self.df {
-            Dataflow::Ws => plan.folds() * plan.stream_len,
+            Dataflow::Ws => self.starts.last().copied().unwrap_or(0),
             Dataflow::Os | Dataflow::Is => plan.folds(),
         }
     }
@@ -135,7 +160,7 @@ impl Units {
     /// A reads in unit `u`.
     fn reads(&self, plan: &Plan, u: usize) -> usize {
         match self.df {
-            Dataflow::Os => plan.stream_len,
+            Dataflow::Os => plan.fold(u).len,
             Dataflow::Is => plan.fold(u).rows_used,
             Dataflow::Ws => 1,
         }
@@ -163,10 +188,13 @@ impl Units {
                 (u, t, (m0, m0 + f.cols_used - 1), (k, k))
             }
             Dataflow::Ws => {
-                let (fi, t) = (u / plan.stream_len, u % plan.stream_len);
+                // The fold whose reads include unit u, and the read's step in it.
+                let fi = self.starts.partition_point(|&s| s <= u) - 1;
+                let t = u - self.starts[fi];
                 let f = plan.fold(fi);
                 let k0 = f.row_tile * plan.r;
-                (fi, t, (t, t), (k0, k0 + f.rows_used - 1))
+                let m = f.s0 + t;
+                (fi, t, (m, m), (k0, k0 + f.rows_used - 1))
             }
         }
     }
@@ -275,7 +303,7 @@ impl IfmapStream {
     /// Buffer A as an ifmap buffer for this run, or `None` when one unit's rows alone do not fit
     /// (the run then keeps the expanded matrix in A).
     pub(crate) fn new(cfg: &ArchConfig, plan: &Plan, geom: Im2col) -> Option<Self> {
-        let units = Units { df: plan.df, geom };
+        let units = Units::new(plan, geom);
         let lanes = plan.layout_a.lanes as u64;
         // Rows start on a vector boundary: a row takes whole vectors.
         let row_vectors = geom.row_elems().div_ceil(lanes).max(1);
@@ -289,6 +317,7 @@ impl IfmapStream {
         if s.peak > capacity || capacity == 0 {
             return None;
         }
+        let (reads_left, first_need) = (units.reads(plan, 0), units.need(plan, 0));
         let mut a = IfmapStream {
             units,
             keep,
@@ -308,7 +337,7 @@ impl IfmapStream {
             written: 0,
             reads: Window::new(keep),
             read_unit: 0,
-            reads_left: units.reads(plan, 0),
+            reads_left,
             need: 0,
             retired: 0,
             prologue: s.first.min(capacity),
@@ -319,7 +348,7 @@ impl IfmapStream {
                 vec![]
             },
         };
-        if let Some(iv) = units.need(plan, 0) {
+        if let Some(iv) = first_need {
             a.need = a.reads.enter(iv).need;
         }
         a.dma_unit = usize::MAX;
