@@ -151,7 +151,7 @@ pub fn simulate_gemm_staged<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_operands(cfg, df, a, b)?;
+    let shape = conform(a, b)?;
     let mapping = Mapping::scalesim(cfg, df, shape);
     simulate_mapped(cfg, df, &mapping, (a, b), stage, probe)
 }
@@ -166,8 +166,7 @@ pub fn simulate_mapped<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_operands(cfg, df, a, b)?;
-    check_mapped(cfg, df, shape, mapping)?;
+    let shape = check_mapped_operands(cfg, df, mapping, a, b)?;
     if let Some(st) = stage {
         check_output_stage(cfg, shape.n, st)?;
     }
@@ -302,7 +301,7 @@ pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_operands(cfg, df, a, b)?;
+    let shape = check_mapped_operands(cfg, df, mapping, a, b)?;
     if let Some(st) = stage {
         check_output_stage(cfg, shape.n, st)?;
     }
@@ -368,6 +367,30 @@ pub fn check_operands<T: Operand>(
     a: &Matrix<T>,
     b: &Matrix<T>,
 ) -> Result<GemmShape, RunError> {
+    let shape = conform(a, b)?;
+    check_gemm(cfg, df, shape)?;
+    check_operand_range(cfg, "A", a)?;
+    check_operand_range(cfg, "B", b)?;
+    Ok(shape)
+}
+
+/// [`check_operands`] for a run in the fold order of `mapping` ([`check_mapped`]).
+pub fn check_mapped_operands<T: Operand>(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    mapping: &Mapping,
+    a: &Matrix<T>,
+    b: &Matrix<T>,
+) -> Result<GemmShape, RunError> {
+    let shape = conform(a, b)?;
+    check_mapped(cfg, df, shape, mapping)?;
+    check_operand_range(cfg, "A", a)?;
+    check_operand_range(cfg, "B", b)?;
+    Ok(shape)
+}
+
+/// The GEMM of `a` and `b`, when the columns of A are the rows of B.
+fn conform<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> Result<GemmShape, RunError> {
     if a.cols() != b.rows() {
         return Err(RunError::Shape(format!(
             "A is {}x{} and B is {}x{}: the columns of A (K = {}) must equal the rows of B (K = {})",
@@ -379,15 +402,11 @@ pub fn check_operands<T: Operand>(
             b.rows()
         )));
     }
-    let shape = GemmShape {
+    Ok(GemmShape {
         m: a.rows(),
         n: b.cols(),
         k: a.cols(),
-    };
-    check_gemm(cfg, df, shape)?;
-    check_operand_range(cfg, "A", a)?;
-    check_operand_range(cfg, "B", b)?;
-    Ok(shape)
+    })
 }
 
 /// Checks that every element of `m` fits the machine's operand width (an int4 machine takes

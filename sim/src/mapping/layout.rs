@@ -74,16 +74,17 @@ impl VectorLayout {
     /// inside the matrix packed and rounded up to a whole byte (the DMA moves one vector per
     /// request; [`crate::config::ArchConfig::packed_bytes`]).
     pub(crate) fn packed_bytes(&self, bits: u32) -> u64 {
+        self.over_vectors(|count| (count * u64::from(bits)).div_ceil(8))
+    }
+
+    /// `f(valid lanes)` summed over every vector of the matrix (the last tile's vectors may be
+    /// partial).
+    pub(crate) fn over_vectors(&self, f: impl Fn(u64) -> u64) -> u64 {
         let dim = match self.axis {
             LaneAxis::Rows => self.rows,
             LaneAxis::Cols => self.cols,
         };
-        (0..self.tiles())
-            .map(|tile| {
-                let count = (dim - tile * self.lanes).min(self.lanes) as u64;
-                self.steps() as u64 * (count * u64::from(bits)).div_ceil(8)
-            })
-            .sum()
+        over_tiles(dim, self.lanes, f).saturating_mul(self.steps() as u64)
     }
 
     /// Vectors of a matrix in address order, lanes outside the matrix zero.
@@ -118,6 +119,15 @@ impl VectorLayout {
         }
         m
     }
+}
+
+/// `f(used)` summed over the tiles of a dimension of extent `d` cut in tiles of `e` (all full
+/// but possibly the last), in constant time.
+pub(crate) fn over_tiles(d: usize, e: usize, f: impl Fn(u64) -> u64) -> u64 {
+    let e = e.max(1);
+    let (full, rest) = ((d / e) as u64, (d % e) as u64);
+    let last = if rest > 0 { f(rest) } else { 0 };
+    full.saturating_mul(f(e as u64)).saturating_add(last)
 }
 
 #[cfg(test)]

@@ -150,19 +150,11 @@ impl Plan {
         let desc = Descriptor::of(df);
         let r = cfg.array.rows as usize;
         let c = cfg.array.cols as usize;
-        let GemmShape { m, n, k } = shape;
         let lat = |id| i64::from(cfg.buffer(id).read_latency);
         let lat_c = lat(BufferId::C);
         let (row_dim, col_dim, stream_extent) = desc.extents(shape);
         let (left_buf, top_buf) = (desc.left, desc.top);
-        // Which lane axis each buffer has, and the dimension its lanes run along.
-        let layout = |buf: BufferId, lanes: usize, rows: usize, cols: usize| {
-            VectorLayout::new(desc.axis(buf), lanes, rows, cols)
-        };
-        let lanes = |buf: BufferId| if buf == desc.left { r } else { c };
-        let layout_a = layout(BufferId::A, lanes(BufferId::A), m, k);
-        let layout_b = layout(BufferId::B, lanes(BufferId::B), k, n);
-        let layout_c = layout(BufferId::C, c, m, n);
+        let [layout_a, layout_b, layout_c] = layouts(cfg, df, shape);
         let tiling = Tiling::new(cfg, df, shape, mapping.stream_tile);
         // Consecutive folds accumulate into the same outputs only when K spans several row tiles.
         let accumulates = !desc.reduction_in_stream() && row_dim > r;
@@ -397,6 +389,20 @@ impl Plan {
             .saturating_add(padded(&self.layout_c).saturating_mul(4))
             .saturating_add(fold_table_bytes(&self.tiling))
     }
+}
+
+/// The vector layouts of buffers A, B and C for a GEMM in dataflow `df`: the left edge's buffer
+/// has `R` lanes per vector, the others `C` (`docs/microarchitecture.md`, "Buffers").
+pub(crate) fn layouts(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> [VectorLayout; 3] {
+    let desc = Descriptor::of(df);
+    let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+    let GemmShape { m, n, k } = shape;
+    let lanes = |buf: BufferId| if buf == desc.left { r } else { c };
+    [
+        VectorLayout::new(desc.axis(BufferId::A), lanes(BufferId::A), m, k),
+        VectorLayout::new(desc.axis(BufferId::B), lanes(BufferId::B), k, n),
+        VectorLayout::new(desc.axis(BufferId::C), c, m, n),
+    ]
 }
 
 /// Host bytes of a mapping's fold table (one entry and one start time per fold).

@@ -28,6 +28,7 @@ use crate::error::RunError;
 use crate::events::EventCounts;
 use crate::mapping::nest::{fetch_flag, retire_flag};
 use crate::mapping::schedule::{EdgeOp, OutOp, Plan, Port};
+use crate::mapping::Tiling;
 use crate::probe::{DramRequest, Probe};
 
 /// How buffer A or B keeps its operand: the level of the mapping's loop nest it is kept at
@@ -134,15 +135,17 @@ struct OperandStream {
 }
 
 /// A physical model of a ring buffer's slots, kept in debug builds only: slot `q mod depth` holds
-/// fetch `q`. Every read must find its vector there, written and not yet overwritten; a bug in
-/// the counters that let a fetch evict a vector still to be read, or a read overtake its fetch,
-/// fails an assertion in the tests.
+/// fetch `q`. A read that needs a fetch takes the next fetch index (its slot); a read of a vector
+/// kept from earlier in its epoch goes to the slot its epoch's fetch went to. Every read must
+/// find its vector there, written and not yet overwritten; a bug in the counters that let a
+/// fetch evict a vector still to be read, or a read overtake its fetch, fails an assertion in the
+/// tests.
 #[cfg(debug_assertions)]
 #[derive(Debug, Clone, Default)]
 struct Shadow {
     /// Per slot: (vector address, written).
     slots: Vec<Option<(usize, bool)>>,
-    /// Where each vector was last fetched to.
+    /// The slot each vector's current epoch fetched it to.
     at: std::collections::HashMap<usize, usize>,
 }
 
@@ -153,9 +156,7 @@ impl Shadow {
         if n == 0 {
             return;
         }
-        let slot = (q % n) as usize;
-        self.slots[slot] = Some((addr, false));
-        self.at.insert(addr, slot);
+        self.slots[(q % n) as usize] = Some((addr, false));
     }
 
     fn land(&mut self, q: u64) {
@@ -169,11 +170,21 @@ impl Shadow {
         }
     }
 
-    fn read(&self, addr: usize) {
-        if self.slots.is_empty() {
+    /// A read of vector `addr`: `Some(q)` when it takes fetch `q`, `None` when the vector was
+    /// fetched earlier in its epoch.
+    fn read(&mut self, addr: usize, fetch: Option<u64>) {
+        let n = self.slots.len() as u64;
+        if n == 0 {
             return;
         }
-        let slot = self.at.get(&addr).copied();
+        let slot = match fetch {
+            Some(q) => {
+                let slot = (q % n) as usize;
+                self.at.insert(addr, slot);
+                Some(slot)
+            }
+            None => self.at.get(&addr).copied(),
+        };
         assert!(
             slot.is_some_and(|s| self.slots[s] == Some((addr, true))),
             "internal error: the memory system let a read of vector {addr} proceed, but its slot holds {:?}",
@@ -310,44 +321,56 @@ struct OutputStream {
     rf_needed: u64,
 }
 
+/// What buffer C does with a run's partial sums under a tiling, and (spill) how many chunks
+/// each fold's rows are cut into (`docs/microarchitecture.md`, "Memory system"): OS, and WS/IS
+/// with one row tile, drain every row; an output tile of WS/IS whose rows (a fold's stream
+/// chunk) fit a bank of C accumulates there across its K folds; otherwise (a fold streams the
+/// whole stream dimension, [`crate::mapping::Mapping::check`]) its rows spill to DRAM and come
+/// back. Fails when C is too small for its mode.
+pub fn output_plan(cfg: &ArchConfig, tiling: &Tiling) -> Result<(OutputMode, u64), RunError> {
+    let half = cfg.buffer_depth(BufferId::C) / 2;
+    let t = tiling.stream_tile as u64;
+    let desc = tiling.desc;
+    let mode = if desc.reduction_in_stream() || tiling.tiles(desc.rows) == 1 {
+        OutputMode::Drain
+    } else if t <= half {
+        OutputMode::Accumulate
+    } else {
+        OutputMode::Spill
+    };
+    if half == 0 {
+        return Err(RunError::Memory(format!(
+            "buffer C holds {} rows of {} lanes: its two banks need at least one row each",
+            cfg.buffer_depth(BufferId::C),
+            tiling.c
+        )));
+    }
+    // Spill: a fold's rows go out in chunks of at most half a bank, alternating banks, each
+    // chunk in a quarter of C. A refetch waits for its place (the row four chunks back) to be
+    // drained and for the previous fold's row to be in DRAM; both rows precede the read-back
+    // that waits for it by more than L_C rows when every chunk has at least L_C + 1 rows, so
+    // they are written, hence drainable, while the array waits. Balanced chunks are at least
+    // half / 3 rows.
+    let (chunks, lc) = (
+        t.div_ceil((half / 2).max(1)),
+        u64::from(cfg.buffers.c.read_latency),
+    );
+    if mode == OutputMode::Spill && t / chunks < lc + 1 {
+        return Err(RunError::Memory(format!(
+            "each bank of buffer C holds {half} rows of {} lanes; spilling the partial sums of this {} GEMM (a column tile of {t} rows) needs at least {} per bank (3 x (read latency + 1))",
+            tiling.c,
+            desc.dataflow,
+            3 * (lc + 1)
+        )));
+    }
+    Ok((mode, chunks))
+}
+
 impl OutputStream {
     fn new(cfg: &ArchConfig, plan: &Plan) -> Result<Self, RunError> {
         let half = cfg.buffer_depth(BufferId::C) / 2;
-        // An output tile's rows: a fold's stream chunk. C spills only when a fold streams the
-        // whole stream dimension (`Mapping::check`), so spilling folds all have `t` rows.
-        let t = plan.tiling.stream_tile as u64;
-        let mode = match plan.df {
-            Dataflow::Os => OutputMode::Drain,
-            _ if plan.row_tiles == 1 => OutputMode::Drain,
-            _ if t <= half => OutputMode::Accumulate,
-            _ => OutputMode::Spill,
-        };
+        let (mode, chunks) = output_plan(cfg, &plan.tiling)?;
         debug_assert!(mode != OutputMode::Spill || plan.stream_tiles == 1);
-        if half == 0 {
-            return Err(RunError::Memory(format!(
-                "buffer C holds {} rows of {} lanes: its two banks need at least one row each",
-                cfg.buffer_depth(BufferId::C),
-                plan.c
-            )));
-        }
-        // Spill: a fold's rows go out in chunks of at most half a bank, alternating banks, each
-        // chunk in a quarter of C. A refetch waits for its place (the row four chunks back) to be
-        // drained and for the previous fold's row to be in DRAM; both rows precede the read-back
-        // that waits for it by more than L_C rows when every chunk has at least L_C + 1 rows, so
-        // they are written, hence drainable, while the array waits. Balanced chunks are at least
-        // half / 3 rows.
-        let (chunks, lc) = (
-            t.div_ceil((half / 2).max(1)),
-            u64::from(cfg.buffers.c.read_latency),
-        );
-        if mode == OutputMode::Spill && t / chunks < lc + 1 {
-            return Err(RunError::Memory(format!(
-                "each bank of buffer C holds {half} rows of {} lanes; spilling the partial sums of this {} GEMM (a column tile of {t} rows) needs at least {} per bank (3 x (read latency + 1))",
-                plan.c,
-                plan.df,
-                3 * (lc + 1)
-            )));
-        }
         let mut s = OutputStream {
             mode,
             half,
@@ -557,6 +580,14 @@ impl MemorySystem {
         t
     }
 
+    /// Buffer A's fills when it holds a convolution's ifmap: (bank words, elements).
+    pub(crate) fn ifmap_fills(&self, cfg: &ArchConfig) -> Option<(u64, u64)> {
+        match &self.a {
+            AStream::Ifmap(s) => Some(s.fills(cfg)),
+            AStream::Matrix(_) => None,
+        }
+    }
+
     /// The matrix stream of buffer `buf`, `None` for an ifmap in A.
     fn operand(&self, buf: BufferId) -> Option<&OperandStream> {
         match (buf, &self.a) {
@@ -603,11 +634,12 @@ impl MemorySystem {
             }
             return;
         };
+        let fetches = s.fetches(plan, f);
         #[cfg(debug_assertions)]
-        s.shadow.read(addr);
+        s.shadow.read(addr, fetches.then_some(s.needed));
         #[cfg(not(debug_assertions))]
         let _ = addr;
-        if s.fetches(plan, f) {
+        if fetches {
             s.needed += 1;
         }
         if s.retires(plan, f) {

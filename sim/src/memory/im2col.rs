@@ -364,6 +364,15 @@ impl IfmapStream {
         self.fetched * (full * bytes(self.lanes) + bytes(rest))
     }
 
+    /// Bank words and elements the fills of buffer A write over the run, in closed form: every
+    /// fetched row, one burst (vector) per `lanes` elements.
+    pub(crate) fn fills(&self, cfg: &ArchConfig) -> (u64, u64) {
+        let words = |elems: u64| cfg.words_for(BufferId::A, elems as u32);
+        let (full, rest) = (self.row_elems / self.lanes, self.row_elems % self.lanes);
+        let per_row = full * words(self.lanes) + if rest > 0 { words(rest) } else { 0 };
+        (self.fetched * per_row, self.fetched * self.row_elems)
+    }
+
     /// Moves the DMA to the next row to fetch.
     fn advance(&mut self, plan: &Plan) {
         if let Some((a, b)) = self.dma_rows {
