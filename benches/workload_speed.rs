@@ -10,6 +10,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::energy::{EnergyModel, RegisterConvention, TechTable};
+use systole_sim::mapper::MappingPolicy;
 use systole_sim::run::run_workload;
 use systole_sim::sweep::{run_job, SweepSpec, SWEEP_FORMAT};
 use systole_sim::workload::Workload;
@@ -23,7 +24,17 @@ fn resnet50_tpu(c: &mut Criterion) {
         .sample_size(10)
         .measurement_time(Duration::from_secs(35));
     group.bench_function("resnet50/tpu-128x128/os+ws+is", |b| {
-        b.iter(|| run_workload(&cfg, &w, &Dataflow::ALL, false, &energy, &|| {}).unwrap())
+        b.iter(|| {
+            run_workload(
+                &cfg,
+                &w,
+                &Dataflow::ALL,
+                (false, &MappingPolicy::default()),
+                &energy,
+                &|| {},
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }
@@ -45,6 +56,7 @@ fn sweep_points(c: &mut Criterion) {
             TechTable::load("7nm").unwrap(),
         ],
         register_convention: RegisterConvention::WriteOnce,
+        mapping: MappingPolicy::default(),
     };
     let jobs = spec.jobs();
     let mut group = c.benchmark_group("sweep");

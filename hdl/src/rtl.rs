@@ -468,6 +468,8 @@ pub fn stats_from_counters(
         latency_cycles: load_cycles + total + writeback_cycles,
         dram_read_bytes: ev.dram_read_bytes(),
         dram_write_bytes: ev.dram_write_bytes(),
+        // The RTL runs SCALE-Sim's fold order.
+        mapping: systole_sim::mapping::Mapping::scalesim(cfg, df, shape),
         memory: systole_sim::array::memory_plan(cfg, df, shape)?.map(|(plan, _)| plan),
         macs: ev.macs,
         utilization: utilization(ev.macs, total, pes),

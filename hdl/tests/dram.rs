@@ -218,17 +218,18 @@ type RingCase = (Dataflow, u32, u32, (usize, usize, usize), &'static str);
 #[rustfmt::skip]
 const RINGS: [RingCase; 9] = [
     // OS: B's column tile fetched once per run of row tiles; A's row tile per fold.
-    (Dataflow::Os, 8, 8, (9, 9, 6), "per-run / per-run / drain"),
+    (Dataflow::Os, 8, 8, (9, 9, 6), "per-fold / per-run / drain"),
     (Dataflow::Os, 4, 4, (9, 9, 6), "per-fold / per-fold / drain"),
     (Dataflow::Os, 16, 4, (5, 9, 6), "whole / per-fold / drain"),
-    // WS: A streams each K tile per column tile; B's stationary tiles go through a ring.
-    (Dataflow::Ws, 8, 8, (6, 9, 9), "per-run / per-run / accumulate"),
+    // WS: A streams each K tile per column tile; B's stationary tiles go through a ring (each
+    // is read by one fold, so per fold, whether or not a column tile of B fits).
+    (Dataflow::Ws, 8, 8, (6, 9, 9), "per-fold / per-fold / accumulate"),
     (Dataflow::Ws, 4, 2, (6, 9, 9), "per-fold / per-fold / accumulate"),
     // IS: the roles of A and B swap.
-    (Dataflow::Is, 8, 8, (9, 6, 9), "per-run / per-run / accumulate"),
+    (Dataflow::Is, 8, 8, (9, 6, 9), "per-fold / per-fold / accumulate"),
     (Dataflow::Is, 2, 4, (9, 6, 9), "per-fold / per-fold / accumulate"),
     // Rings whose depth is not a power of two (the slot pointers wrap by comparison).
-    (Dataflow::Os, 6, 6, (9, 9, 5), "per-run / per-run / drain"),
+    (Dataflow::Os, 6, 6, (9, 9, 5), "per-fold / per-run / drain"),
     (Dataflow::Ws, 3, 3, (6, 9, 9), "per-fold / per-fold / accumulate"),
 ];
 
@@ -279,12 +280,13 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
     // model's stretched (the fast model has no host stall); but C and every count of work done
     // (MACs, hops, buffer accesses, landings, drains, DRAM bytes) must be unchanged, with rings
     // that retire and refill around the held cycles.
-    // OS per run, WS per fold, and IS with whole operands (16-vector buffers).
+    // OS per run, WS per fold, and IS with a whole operand (16-vector buffers: B stays for the
+    // run; A's stationary tiles are each read by one fold, so they pass through a ring).
     let whole = |base: ArchConfig| {
         let cfg = small_ab(base, 16, 16);
         assert_eq!(
             plan_of(&cfg, Dataflow::Is, 5, 7, 3),
-            "whole / whole / drain"
+            "per-fold / whole / drain"
         );
         (cfg, Dataflow::Is, (5, 7, 3))
     };

@@ -113,6 +113,9 @@ pub enum RunError {
     /// A mapping that cannot run this GEMM on this machine.
     #[error("mapping: {0}")]
     Mapping(crate::mapping::MappingError),
+    /// A mapping file that cannot be used, or whose entry does not fit the run.
+    #[error("{0}")]
+    MappingFile(crate::mapping::file::MappingFileError),
     /// The machine has no output stage, its table is too small, or a parameter is out of range.
     #[error("output stage: {0}")]
     OutputStage(String),

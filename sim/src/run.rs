@@ -12,12 +12,15 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::array::{simulate_conv_with_probe, simulate_gemm_staged};
+use crate::array::{simulate_conv_with_probe, simulate_mapped};
 use crate::config::{ArchConfig, Dataflow};
+use crate::energy::Prices;
 use crate::energy::{
     estimate, ActionEnergy, Efficiency, EnergyBreakdown, EnergyModel, RegisterConvention,
 };
 use crate::error::RunError;
+use crate::mapper::MappingPolicy;
+use crate::mapping::Mapping;
 use crate::matrix::{random_operands, reference_matmul, Matrix, Operand};
 use crate::quant::OutputStage;
 use crate::stats::{AccessWindows, RunStats, Totals};
@@ -46,6 +49,51 @@ pub struct LayerRun {
     pub stats: RunStats,
     /// First and last cycle of each kind of access (for SCALE-Sim's detailed access report).
     pub windows: AccessWindows,
+    /// The same layer in SCALE-Sim's fold order, for comparison (run cycle by cycle too).
+    pub scalesim_order: ScalesimOrder,
+}
+
+/// A layer in SCALE-Sim's fold order, beside the mapping it ran in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum ScalesimOrder {
+    /// The layer's mapping is SCALE-Sim's order: its own figures.
+    Same,
+    /// Run in SCALE-Sim's order too.
+    Ran(Box<OrderRun>),
+    /// SCALE-Sim's order cannot run this layer on this machine (why).
+    Refused {
+        /// The reason.
+        reason: String,
+    },
+}
+
+/// A layer run in another fold order, kept for comparison: its cycles, DRAM bytes and events,
+/// and its energy under the run's energy model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrderRun {
+    /// End-to-end cycles.
+    pub latency_cycles: u64,
+    /// Cycles the array stalled.
+    pub stall_cycles: u64,
+    /// DRAM bytes read and written.
+    pub dram_bytes: u64,
+    /// Its event counts.
+    pub events: crate::events::EventCounts,
+    /// Its energy, pJ.
+    pub energy_pj: f64,
+}
+
+/// A workload's figures in SCALE-Sim's fold order (each layer's own where its mapping is
+/// SCALE-Sim's), repeats included.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct OrderTotals {
+    /// End-to-end cycles, layers back to back.
+    pub latency_cycles: u64,
+    /// DRAM bytes.
+    pub dram_bytes: u64,
+    /// Energy, pJ.
+    pub energy_pj: f64,
 }
 
 /// A whole workload in one dataflow.
@@ -63,6 +111,9 @@ pub struct DataflowRun {
     pub efficiency: Efficiency,
     /// Energy per action over the whole workload.
     pub energy_actions: Vec<ActionEnergy>,
+    /// The same workload in SCALE-Sim's fold order, for comparison (`None` when SCALE-Sim's
+    /// order cannot run one of its layers on this machine).
+    pub scalesim_order: Option<OrderTotals>,
 }
 
 /// A workload on an architecture, for each dataflow asked for.
@@ -81,6 +132,8 @@ pub struct WorkloadRun {
     pub tech: String,
     /// The register-counting convention in force.
     pub register_convention: RegisterConvention,
+    /// How each layer's mapping was chosen: `search (<objective>)`, `scalesim` or `file <path>`.
+    pub mapping: String,
     /// Caveats of the energy model for this architecture.
     pub energy_notes: Vec<String>,
     /// One entry per dataflow, in the order asked for.
@@ -123,11 +176,19 @@ pub fn run_workload(
     cfg: &ArchConfig,
     workload: &Workload,
     dataflows: &[Dataflow],
-    check: bool,
+    (check, policy): (bool, &MappingPolicy),
     energy: &EnergyModel,
     on_done: &(dyn Fn() + Sync),
 ) -> Result<WorkloadRun, WorkloadRunError> {
-    run_workload_traced(cfg, workload, dataflows, check, energy, on_done, None)
+    run_workload_traced(
+        cfg,
+        workload,
+        dataflows,
+        (check, policy),
+        energy,
+        on_done,
+        None,
+    )
 }
 
 /// [`run_workload`], also writing every run's per-cycle traces in SCALE-Sim's layout
@@ -137,16 +198,68 @@ pub fn run_workload_traced(
     cfg: &ArchConfig,
     workload: &Workload,
     dataflows: &[Dataflow],
-    check: bool,
+    (check, policy): (bool, &MappingPolicy),
     energy: &EnergyModel,
     on_done: &(dyn Fn() + Sync),
     trace: Option<&std::path::Path>,
 ) -> Result<WorkloadRun, WorkloadRunError> {
+    let chosen = choose_mappings(cfg, workload, dataflows, policy, energy)?;
+    run_chosen(cfg, workload, (check, &chosen), energy, on_done, trace)
+}
+
+/// Every layer's mapping in every dataflow, as a policy chooses them: what a run needs before
+/// any layer runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chosen {
+    /// The dataflows, in the order asked for.
+    pub dataflows: Vec<Dataflow>,
+    /// Per dataflow, per layer.
+    pub mappings: Vec<Vec<Mapping>>,
+    /// How they were chosen ([`MappingPolicy::describe`]).
+    pub policy: String,
+}
+
+/// Chooses (and checks) every layer's mapping in every dataflow by `policy`; the search charges
+/// its candidates with `energy`.
+pub fn choose_mappings(
+    cfg: &ArchConfig,
+    workload: &Workload,
+    dataflows: &[Dataflow],
+    policy: &MappingPolicy,
+    energy: &EnergyModel,
+) -> Result<Chosen, WorkloadRunError> {
+    let prices = Prices::of(cfg, energy);
+    let staged = workload.quantized.is_some();
+    let mut mappings: Vec<Vec<Mapping>> = Vec::new();
     for &df in dataflows {
-        for layer in &workload.layers {
-            check_layer(cfg, df, layer)?;
-        }
+        let per_layer = workload
+            .layers
+            .par_iter()
+            .map(|layer| choose_mapping(cfg, df, layer, policy, staged, &prices))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
+        mappings.push(per_layer);
     }
+    Ok(Chosen {
+        dataflows: dataflows.to_vec(),
+        mappings,
+        policy: policy.describe(),
+    })
+}
+
+/// Runs every layer of `workload` in the mappings `chosen` ([`choose_mappings`]), charges it
+/// with `energy`, and (with `check`) compares every C with the reference; traces as
+/// [`run_workload_traced`] writes them.
+pub fn run_chosen(
+    cfg: &ArchConfig,
+    workload: &Workload,
+    (check, chosen): (bool, &Chosen),
+    energy: &EnergyModel,
+    on_done: &(dyn Fn() + Sync),
+    trace: Option<&std::path::Path>,
+) -> Result<WorkloadRun, WorkloadRunError> {
+    let (dataflows, mappings) = (&chosen.dataflows[..], &chosen.mappings);
     // A quantized network's layers need the output stage; say so before any layer runs (an int4
     // machine would otherwise first refuse the int8 data).
     if let Some(net) = &workload.quantized {
@@ -164,13 +277,21 @@ pub fn run_workload_traced(
         // run in order; the dataflows run in parallel.
         Some(net) => dataflows
             .par_iter()
-            .map(|&df| {
+            .zip(mappings)
+            .map(|(&df, maps)| {
                 let mut runs = Vec::new();
                 let want = if check { net.reference() } else { vec![] };
                 net.forward(|i, l, a, st| {
                     let layer = &workload.layers[i];
-                    let (lr, c) =
-                        simulate_layer(cfg, df, (i, layer), (a, &l.weights), Some(st), trace)?;
+                    let job = Job {
+                        cfg,
+                        df,
+                        i,
+                        layer,
+                        mapping: &maps[i],
+                        trace,
+                    };
+                    let (lr, c) = simulate_layer(&job, (a, &l.weights), Some(st))?;
                     let mismatch = || WorkloadRunError::Mismatch {
                         layer: layer.name.clone(),
                         dataflow: df,
@@ -199,9 +320,21 @@ pub fn run_workload_traced(
             let mut results = jobs
                 .par_iter()
                 .map(|&(df, i)| {
+                    let d = dataflows
+                        .iter()
+                        .position(|&x| x == df)
+                        .expect("a dataflow asked for");
+                    let job = Job {
+                        cfg,
+                        df,
+                        i,
+                        layer: &workload.layers[i],
+                        mapping: &mappings[d][i],
+                        trace,
+                    };
                     let run = match cfg.array.operand_bits {
-                        16 => random_layer::<i16>(cfg, df, (i, &workload.layers[i]), check, trace),
-                        _ => random_layer::<i8>(cfg, df, (i, &workload.layers[i]), check, trace),
+                        16 => random_layer::<i16>(&job, check),
+                        _ => random_layer::<i8>(&job, check),
                     }?;
                     on_done();
                     Ok(charged(cfg, run, energy))
@@ -219,34 +352,54 @@ pub fn run_workload_traced(
             per_dataflow
         }
     };
-    Ok(assemble(
-        cfg,
-        workload.name.clone(),
-        workload.source.clone(),
-        workload.notes.clone(),
-        dataflows,
-        per_dataflow,
-        energy,
-    ))
+    let about = About {
+        workload: workload.name.clone(),
+        source: workload.source.clone(),
+        input_notes: workload.notes.clone(),
+        mapping: chosen.policy.clone(),
+    };
+    Ok(assemble(cfg, about, dataflows, per_dataflow, energy))
 }
 
-/// Checks, before any data exists, that `layer` can run in `df` on `cfg`.
-fn check_layer(cfg: &ArchConfig, df: Dataflow, layer: &Layer) -> Result<(), WorkloadRunError> {
-    let s = layer.shape();
-    match layer.op {
-        LayerOp::Conv(conv) => crate::array::check_conv(
+/// Chooses `layer`'s mapping in `df` by `policy`, checked to run on `cfg` (before any data
+/// exists).
+fn choose_mapping(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    layer: &Layer,
+    policy: &MappingPolicy,
+    staged: bool,
+    prices: &Prices,
+) -> Result<Mapping, WorkloadRunError> {
+    let conv = match layer.op {
+        LayerOp::Conv(conv) => Some(conv.im2col()),
+        _ => None,
+    };
+    policy
+        .choose(
             cfg,
             df,
-            &conv.im2col(),
-            s.n,
-            &crate::mapping::Mapping::scalesim(cfg, df, s),
-        ),
-        _ => crate::array::check_gemm(cfg, df, s),
-    }
-    .map_err(|e| WorkloadRunError::Layer {
-        layer: layer.name.clone(),
-        reason: e,
-    })
+            Some(&layer.name),
+            layer.shape(),
+            conv.as_ref(),
+            staged,
+            prices,
+        )
+        .map_err(|e| WorkloadRunError::Layer {
+            layer: layer.name.clone(),
+            reason: e,
+        })
+}
+
+/// One layer's run: the machine, the dataflow, the layer (its index numbers its traces), its
+/// mapping, and where traces go.
+struct Job<'a> {
+    cfg: &'a ArchConfig,
+    df: Dataflow,
+    i: usize,
+    layer: &'a Layer,
+    mapping: &'a Mapping,
+    trace: Option<&'a std::path::Path>,
 }
 
 /// Runs layer `i` once on seeded random operands of the machine's width
@@ -254,12 +407,10 @@ fn check_layer(cfg: &ArchConfig, df: Dataflow, layer: &Layer) -> Result<(), Work
 /// ifmap (padding zeros included), read from the ifmap or the expanded matrix as the config says.
 /// With `check`, C is compared with [`reference_matmul`].
 fn random_layer<T: Operand + TryFrom<i32>>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    (i, layer): (usize, &Layer),
+    job: &Job<'_>,
     check: bool,
-    trace: Option<&std::path::Path>,
 ) -> Result<LayerRun, WorkloadRunError> {
+    let (cfg, i, layer) = (job.cfg, job.i, job.layer);
     let bits = cfg.array.operand_bits;
     let s = layer.shape();
     let b: Matrix<T> = random_operands(s.k, s.n, bits, 2 * i as u64 + 2);
@@ -272,34 +423,34 @@ fn random_layer<T: Operand + TryFrom<i32>>(
         }
         _ => random_operands(s.m, s.k, bits, 2 * i as u64 + 1),
     };
-    let (run, c) = simulate_layer(cfg, df, (i, layer), (&a, &b), None, trace)?;
+    let (run, c) = simulate_layer(job, (&a, &b), None)?;
     if check && c != reference_matmul(&a, &b) {
         return Err(WorkloadRunError::Mismatch {
             layer: layer.name.clone(),
-            dataflow: df,
+            dataflow: job.df,
         });
     }
     Ok(run)
 }
 
-/// Runs layer `i` once on the fast model with operands `a` (for a convolution, its im2col
-/// matrix) and `b`, writing its traces under `trace`. Returns the run (not yet charged) and C.
-fn simulate_layer<T: Operand>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    (i, layer): (usize, &Layer),
+/// Runs one layer on the fast model in `mapping` with operands `a` (for a convolution, its
+/// im2col matrix) and `b`, writing traces under `trace` (when given); with a probe of access
+/// windows.
+fn run_once<T: Operand>(
+    job: &Job<'_>,
+    mapping: &Mapping,
     (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
     trace: Option<&std::path::Path>,
-) -> Result<(LayerRun, Matrix<i32>), WorkloadRunError> {
+) -> Result<(crate::array::GemmRun, AccessWindows), WorkloadRunError> {
+    let (cfg, df, layer) = (job.cfg, job.df, job.layer);
     let trace_err = |path: &std::path::Path, e: std::io::Error| WorkloadRunError::Trace {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
-    let mapping = crate::mapping::Mapping::scalesim(cfg, df, layer.shape());
     let writer = match trace {
         Some(dir) => {
-            let dir = dir.join(df.name()).join(format!("layer{i}"));
+            let dir = dir.join(df.name()).join(format!("layer{}", job.i));
             let lanes = crate::array::buffer_lanes(cfg, df);
             let w = TraceWriter::create(
                 &dir,
@@ -309,7 +460,7 @@ fn simulate_layer<T: Operand>(
             )
             .map_err(|e| trace_err(&dir, e))?;
             Some(
-                match crate::array::ifmap_addresses(cfg, df, &layer.op, b.cols(), &mapping) {
+                match crate::array::ifmap_addresses(cfg, df, &layer.op, b.cols(), mapping) {
                     Some(f) => w.with_ifmap(f),
                     None => w,
                 },
@@ -320,9 +471,9 @@ fn simulate_layer<T: Operand>(
     let mut probe = (AccessWindows::default(), writer);
     let run = match layer.op {
         LayerOp::Conv(conv) => {
-            simulate_conv_with_probe(cfg, df, &conv.im2col(), &mapping, (a, b), stage, &mut probe)
+            simulate_conv_with_probe(cfg, df, &conv.im2col(), mapping, (a, b), stage, &mut probe)
         }
-        _ => simulate_gemm_staged(cfg, df, a, b, stage, &mut probe),
+        _ => simulate_mapped(cfg, df, mapping, (a, b), stage, &mut probe),
     }
     .map_err(|e| WorkloadRunError::Layer {
         layer: layer.name.clone(),
@@ -333,6 +484,41 @@ fn simulate_layer<T: Operand>(
     if let Some(w) = writer {
         w.finish().map_err(|(path, e)| trace_err(&path, e))?;
     }
+    Ok((run, windows))
+}
+
+/// Runs a layer in its mapping (writing its traces), and in SCALE-Sim's order for comparison
+/// when the two differ. Returns the run (not yet charged) and C.
+fn simulate_layer<T: Operand>(
+    job: &Job<'_>,
+    (a, b): (&Matrix<T>, &Matrix<T>),
+    stage: Option<&OutputStage>,
+) -> Result<(LayerRun, Matrix<i32>), WorkloadRunError> {
+    let (cfg, df, layer) = (job.cfg, job.df, job.layer);
+    let (run, windows) = run_once(job, job.mapping, (a, b), stage, job.trace)?;
+    let scalesim = Mapping::scalesim(cfg, df, layer.shape());
+    let scalesim_order = if *job.mapping == scalesim {
+        ScalesimOrder::Same
+    } else {
+        match run_once(job, &scalesim, (a, b), stage, None) {
+            Ok((other, _)) => {
+                let s = &other.stats;
+                ScalesimOrder::Ran(Box::new(OrderRun {
+                    latency_cycles: s.latency_cycles,
+                    stall_cycles: s.stall_cycles,
+                    dram_bytes: s.dram_read_bytes + s.dram_write_bytes,
+                    events: s.events,
+                    energy_pj: 0.0,
+                }))
+            }
+            Err(e) => ScalesimOrder::Refused {
+                reason: match e {
+                    WorkloadRunError::Layer { reason, .. } => reason.to_string(),
+                    other => other.to_string(),
+                },
+            },
+        }
+    };
     Ok((
         LayerRun {
             name: layer.name.clone(),
@@ -344,6 +530,7 @@ fn simulate_layer<T: Operand>(
             efficiency: Efficiency::default(),
             stats: run.stats,
             windows,
+            scalesim_order,
         },
         run.c,
     ))
@@ -363,15 +550,13 @@ pub fn recharge(run: &WorkloadRun, energy: &EnergyModel) -> WorkloadRun {
                 .collect()
         })
         .collect();
-    assemble(
-        &run.arch,
-        run.workload.clone(),
-        run.source.clone(),
-        run.input_notes.clone(),
-        &dataflows,
-        layers,
-        energy,
-    )
+    let about = About {
+        workload: run.workload.clone(),
+        source: run.source.clone(),
+        input_notes: run.input_notes.clone(),
+        mapping: run.mapping.clone(),
+    };
+    assemble(&run.arch, about, &dataflows, layers, energy)
 }
 
 /// A layer run with its energy and figures of merit charged from its statistics.
@@ -379,15 +564,49 @@ fn charged(cfg: &ArchConfig, mut lr: LayerRun, energy: &EnergyModel) -> LayerRun
     let s = &lr.stats;
     lr.energy_pj = estimate(cfg, &s.events, s.latency_cycles, energy).energy_pj;
     lr.efficiency = Efficiency::of(s.macs, lr.energy_pj.total, s.latency_cycles, cfg.clock_mhz);
+    if let ScalesimOrder::Ran(o) = &mut lr.scalesim_order {
+        o.energy_pj = estimate(cfg, &o.events, o.latency_cycles, energy)
+            .energy_pj
+            .total;
+    }
     lr
+}
+
+/// The workload's figures in SCALE-Sim's order: each layer's own where it ran in that order;
+/// `None` when one layer cannot run in it.
+fn order_totals(layers: &[LayerRun]) -> Option<OrderTotals> {
+    let mut t = OrderTotals::default();
+    for l in layers {
+        let (cycles, bytes, pj) = match &l.scalesim_order {
+            ScalesimOrder::Same => (
+                l.stats.latency_cycles,
+                l.stats.dram_read_bytes + l.stats.dram_write_bytes,
+                l.energy_pj.total,
+            ),
+            ScalesimOrder::Ran(o) => (o.latency_cycles, o.dram_bytes, o.energy_pj),
+            ScalesimOrder::Refused { .. } => return None,
+        };
+        t.latency_cycles = t
+            .latency_cycles
+            .saturating_add(cycles.saturating_mul(l.repeat));
+        t.dram_bytes = t.dram_bytes.saturating_add(bytes.saturating_mul(l.repeat));
+        t.energy_pj += pj * l.repeat as f64;
+    }
+    Some(t)
+}
+
+/// What a workload run says of itself besides its figures.
+struct About {
+    workload: String,
+    source: String,
+    input_notes: Vec<String>,
+    mapping: String,
 }
 
 /// Sums charged layer runs (one list per dataflow, in `dataflows` order) into a workload run.
 fn assemble(
     cfg: &ArchConfig,
-    workload: String,
-    source: String,
-    input_notes: Vec<String>,
+    about: About,
     dataflows: &[Dataflow],
     layers: Vec<Vec<LayerRun>>,
     energy: &EnergyModel,
@@ -403,6 +622,7 @@ fn assemble(
         // The model is linear in the counts and the cycles, so the actions of the sums are the
         // sums of the actions.
         let energy_actions = estimate(cfg, &total.events, total.latency_cycles, energy).actions;
+        let scalesim_order = order_totals(&layers);
         out.push(DataflowRun {
             dataflow: df,
             efficiency: Efficiency::of(
@@ -415,15 +635,17 @@ fn assemble(
             total,
             energy_pj,
             energy_actions,
+            scalesim_order,
         });
     }
     WorkloadRun {
-        workload,
-        source,
-        input_notes,
+        workload: about.workload,
+        source: about.source,
+        input_notes: about.input_notes,
         arch: cfg.clone(),
         tech: energy.tech.name.clone(),
         register_convention: energy.convention,
+        mapping: about.mapping,
         energy_notes: estimate(cfg, &Default::default(), 0, energy).notes,
         dataflows: out,
     }
@@ -451,7 +673,7 @@ mod tests {
             &cfg,
             &w,
             &Dataflow::ALL,
-            true,
+            (true, &crate::mapper::MappingPolicy::default()),
             &EnergyModel::default(),
             &|| {},
         )
@@ -500,7 +722,7 @@ mod tests {
                 &cfg,
                 &w,
                 &Dataflow::ALL,
-                true,
+                (true, &crate::mapper::MappingPolicy::default()),
                 &EnergyModel::default(),
                 &|| {},
             )
@@ -534,8 +756,24 @@ mod tests {
             tech: crate::energy::TechTable::load("7nm").unwrap(),
             convention: RegisterConvention::ReadWrite,
         };
-        let at45 = run_workload(&cfg, &w, &Dataflow::ALL, false, &m45, &|| {}).unwrap();
-        let at7 = run_workload(&cfg, &w, &Dataflow::ALL, false, &m7, &|| {}).unwrap();
+        let at45 = run_workload(
+            &cfg,
+            &w,
+            &Dataflow::ALL,
+            (false, &crate::mapper::MappingPolicy::default()),
+            &m45,
+            &|| {},
+        )
+        .unwrap();
+        let at7 = run_workload(
+            &cfg,
+            &w,
+            &Dataflow::ALL,
+            (false, &crate::mapper::MappingPolicy::default()),
+            &m7,
+            &|| {},
+        )
+        .unwrap();
         assert_ne!(at45, at7);
         assert_eq!(recharge(&at45, &m7), at7);
         assert_eq!(recharge(&at45, &m45), at45);

@@ -53,6 +53,9 @@ pub struct RunStats {
     pub dram_read_bytes: u64,
     /// Bytes written to DRAM.
     pub dram_write_bytes: u64,
+    /// The mapping the run followed: its stream tile, its loops and where A and B were kept
+    /// (`docs/mapping.md`).
+    pub mapping: crate::mapping::Mapping,
     /// How the memory system reused each operand (absent with the ideal memory model).
     pub memory: Option<crate::memory::dma::MemoryPlan>,
     /// Multiply-accumulates performed (equal to `events.macs`).

@@ -203,7 +203,7 @@ fn a_huge_ifmap_is_refused_before_it_is_built() {
         &edge(16),
         &w,
         &[Dataflow::Os],
-        false,
+        (false, &systole_sim::mapper::MappingPolicy::default()),
         &EnergyModel::default(),
         &|| {},
     )

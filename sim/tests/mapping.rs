@@ -8,7 +8,10 @@
 use proptest::prelude::*;
 use systole_sim::array::{check_mapped, simulate_conv_with_probe, simulate_mapped};
 use systole_sim::config::{ArchConfig, BufferId, ConvInput, Dataflow, MemoryModel};
+use systole_sim::energy::{EnergyModel, Prices};
 use systole_sim::mapper::cost::{evaluate, Estimate};
+use systole_sim::mapper::search::{candidates, search};
+use systole_sim::mapper::Objective;
 use systole_sim::mapping::{Descriptor, Dim, Keep, Loop, Mapping, Tiling};
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::memory::dma::DramTraffic;
@@ -220,6 +223,83 @@ fn scalesim_mapping_has_the_foundation_closed_form() {
                 systole_sim::mapping::schedule::closed_form_cycles(&cfg, df, shape),
                 "{df} {m}x{n}x{k}"
             );
+        }
+    }
+}
+
+fn objective() -> impl Strategy<Value = Objective> {
+    prop_oneof![
+        Just(Objective::Energy),
+        Just(Objective::Latency),
+        Just(Objective::Edp)
+    ]
+}
+
+/// The score the search minimises, from an exact estimate.
+fn exact_score(o: Objective, e: &Estimate, prices: &Prices) -> (f64, f64) {
+    let energy = prices.charge(&e.events, e.latency_estimate);
+    let latency = e.latency_estimate as f64;
+    match o {
+        Objective::Energy => (energy, latency),
+        Objective::Latency => (latency, energy),
+        Objective::Edp => (energy * latency, energy),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// The search (closed forms, and for a convolution with the ifmap in A, bounds and exact
+    /// dry runs) finds the best candidate: the same score as evaluating every candidate exactly.
+    /// It never does worse than SCALE-Sim's order, which is a candidate.
+    #[test]
+    fn the_search_finds_the_best_candidate(
+        (h, w, ch) in (2usize..=24, 2usize..=8, 1usize..=4),
+        (f, stride, pad) in (1usize..=3, 1usize..=2, 0usize..=1),
+        filters in 1usize..=12,
+        arr in (1u32..=4, 1u32..=4),
+        // Small A buffers, so that the ifmap often needs a sliding window.
+        depths in (prop_oneof![Just(8u32), Just(16), Just(64)],
+                   prop_oneof![Just(16u32), Just(64), Just(256)],
+                   prop_oneof![Just(32u32), Just(128)]),
+        conv_input in prop_oneof![Just(ConvInput::Ifmap), Just(ConvInput::Expanded)],
+        df in dataflow(),
+        obj in objective(),
+    ) {
+        prop_assume!(h + 2 * pad >= f && w + 2 * pad >= f);
+        let geom = Im2col {
+            batch: 1, ifmap_h: h, ifmap_w: w, channels: ch, filter_h: f, filter_w: f,
+            stride_h: stride, stride_w: stride, pad_top: pad, pad_left: pad,
+            ofmap_h: (h + 2 * pad - f) / stride + 1, ofmap_w: (w + 2 * pad - f) / stride + 1,
+        };
+        let mut cfg = machine(arr, (1, 2, 1), depths, (4, 10), MemoryModel::Dram);
+        cfg.conv_input = conv_input;
+        let (m, k) = geom.mk();
+        let shape = GemmShape { m, n: filters, k };
+        let prices = Prices::of(&cfg, &EnergyModel::default());
+        let cands = candidates(&cfg, df, shape);
+        prop_assert_eq!(&cands[0], &Mapping::scalesim(&cfg, df, shape));
+        let exact: Vec<(f64, f64)> = cands
+            .iter()
+            .filter_map(|c| evaluate(&cfg, df, shape, c, Some(&geom), false).ok())
+            .map(|e| exact_score(obj, &e, &prices))
+            .collect();
+        let brute = exact.iter().copied().fold(None, |b: Option<(f64, f64)>, s| match b {
+            Some(b) if b <= s => Some(b),
+            _ => Some(s),
+        });
+        match search(&cfg, df, shape, Some(&geom), false, obj, &prices) {
+            Ok(choice) => {
+                prop_assert!(choice.mapping.check(&cfg, df, shape).is_ok());
+                let got = exact_score(obj, &choice.estimate, &prices);
+                let want = brute.expect("a candidate evaluated");
+                prop_assert_eq!(got, want, "{} {:?}", df, obj);
+                // Never worse than SCALE-Sim's order, when it runs here.
+                if let Ok(ss) = evaluate(&cfg, df, shape, &cands[0], Some(&geom), false) {
+                    prop_assert!(got <= exact_score(obj, &ss, &prices));
+                }
+            }
+            Err(e) => prop_assert!(brute.is_none(), "search failed ({e}) but a candidate runs"),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::energy::EnergyModel;
+use systole_sim::mapper::MappingPolicy;
 use systole_sim::run::{run_workload_traced, LayerRun};
 use systole_sim::trace::{file_names, OFFSETS};
 use systole_sim::workload::{Conv, Layer, LayerOp, Workload};
@@ -28,6 +29,16 @@ fn busy(rows: &[(i64, Vec<i64>)]) -> usize {
 }
 
 fn run(cfg: &ArchConfig, layer: Layer, df: Dataflow, dir: &Path) -> LayerRun {
+    run_in(cfg, layer, df, dir, &MappingPolicy::default())
+}
+
+fn run_in(
+    cfg: &ArchConfig,
+    layer: Layer,
+    df: Dataflow,
+    dir: &Path,
+    policy: &MappingPolicy,
+) -> LayerRun {
     let w = Workload {
         name: "t".into(),
         source: "test".into(),
@@ -36,7 +47,8 @@ fn run(cfg: &ArchConfig, layer: Layer, df: Dataflow, dir: &Path) -> LayerRun {
         quantized: None,
     };
     let energy = EnergyModel::default();
-    let r = run_workload_traced(cfg, &w, &[df], true, &energy, &|| {}, Some(dir)).unwrap();
+    let r =
+        run_workload_traced(cfg, &w, &[df], (true, policy), &energy, &|| {}, Some(dir)).unwrap();
     r.dataflows[0].layers[0].clone()
 }
 
@@ -51,24 +63,30 @@ fn small(bytes_per_cycle: u32) -> ArchConfig {
     cfg
 }
 
-/// For a GEMM in every dataflow: SRAM traces have a row per cycle and as many busy lanes as the
-/// run counted elements; DRAM traces carry every byte counted, at most a bus cycle's worth per
-/// row, in increasing cycles; addresses carry SCALE-Sim's offsets.
+/// For a GEMM in every dataflow, in the searched mapping and in SCALE-Sim's order (which spills
+/// here): SRAM traces have a row per cycle and as many busy lanes as the run counted elements;
+/// DRAM traces carry every byte counted, at most a bus cycle's worth per row, in increasing
+/// cycles; addresses carry SCALE-Sim's offsets.
 #[test]
 fn traces_hold_every_counted_access() {
     let mut spilled = false;
-    for df in Dataflow::ALL {
+    for (df, policy) in Dataflow::ALL.into_iter().flat_map(|df| {
+        [
+            (df, MappingPolicy::default()),
+            (df, MappingPolicy::Scalesim),
+        ]
+    }) {
         for bw in [3, 16] {
             let dir = tempfile::tempdir().unwrap();
             let cfg = small(bw);
-            let lr = run(&cfg, Layer::gemm("g", 37, 70, 41), df, dir.path());
+            let lr = run_in(&cfg, Layer::gemm("g", 37, 70, 41), df, dir.path(), &policy);
             let d = dir.path().join(df.name()).join("layer0");
             let names: Vec<_> = file_names().collect();
             for n in &names {
                 assert!(d.join(n).is_file(), "{df}: {n} missing");
             }
             let ev = &lr.stats.events;
-            let what = format!("{df} at {bw} B/cycle");
+            let what = format!("{df} at {bw} B/cycle, {}", policy.describe());
             for (name, elems, lo) in [
                 ("IFMAP_SRAM_TRACE.csv", ev.a_buf_read_elems, OFFSETS[0]),
                 ("FILTER_SRAM_TRACE.csv", ev.b_buf_read_elems, OFFSETS[1]),
@@ -209,7 +227,7 @@ fn an_unwritable_trace_directory_is_an_error() {
         &small(16),
         &w,
         &[Dataflow::Os],
-        false,
+        (false, &MappingPolicy::default()),
         &energy,
         &|| {},
         Some(&file),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use systole_sim::array::{check_gemm, simulate_gemm_staged};
+use systole_sim::array::{check_dataflow, simulate_mapped};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
 use systole_sim::matrix::{random_operands, reference_matmul, Matrix, Operand};
@@ -14,7 +14,10 @@ use systole_sim::quant::{Activation, OutputStage, Requant};
 use systole_sim::report::gemm_text;
 use systole_sim::workload::GemmShape;
 
-use super::{parse_dataflow, ArchArgs, EnergyArgs};
+use super::{parse_dataflow, ArchArgs, EnergyArgs, MappingArgs};
+use systole_sim::energy::{EnergyModel, Prices};
+use systole_sim::mapper::MappingPolicy;
+use systole_sim::mapping::Mapping;
 
 #[derive(Debug, Args)]
 pub struct GemmArgs {
@@ -22,6 +25,8 @@ pub struct GemmArgs {
     arch: ArchArgs,
     #[command(flatten)]
     energy: EnergyArgs,
+    #[command(flatten)]
+    mapping: MappingArgs,
     /// Dataflow: os (output stationary), ws (weight stationary) or is (input stationary).
     #[arg(long, default_value = "os", value_parser = parse_dataflow)]
     dataflow: Dataflow,
@@ -253,11 +258,39 @@ fn rtl_operands<T: Operand>(
     Ok((narrow(a, "A")?, narrow(b, "B")?))
 }
 
+/// The mapping of a GEMM on `backend`, as `--mapping`/`--objective` ask: by default the
+/// mapper's best on the fast backend, and SCALE-Sim's order on the RTL backends, which run that
+/// order only so far (another mapping there is refused).
+pub(super) fn choose_mapping(
+    backend: Backend,
+    flags: &MappingArgs,
+    cfg: &systole_sim::config::ArchConfig,
+    df: Dataflow,
+    (shape, staged): (GemmShape, bool),
+    model: &EnergyModel,
+) -> anyhow::Result<Mapping> {
+    let default = match backend {
+        Backend::Fast => MappingPolicy::default(),
+        _ => MappingPolicy::Scalesim,
+    };
+    let policy = flags.policy(default)?;
+    let prices = Prices::of(cfg, model);
+    let m = policy.choose(cfg, df, None, shape, None, staged, &prices)?;
+    if backend != Backend::Fast && m != Mapping::scalesim(cfg, df, shape) {
+        bail!(
+            "--backend {}: the RTL runs SCALE-Sim's fold order only so far, and --mapping {} gives {m}; use --mapping scalesim, or the fast backend",
+            backend.name(),
+            policy.describe()
+        );
+    }
+    Ok(m)
+}
+
 pub(super) fn simulate<T: Operand>(
     backend: Backend,
     vcd: Option<&std::path::Path>,
     cfg: &systole_sim::config::ArchConfig,
-    df: Dataflow,
+    (df, mapping): (Dataflow, &Mapping),
     (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
 ) -> anyhow::Result<(systole_sim::array::GemmRun, f64)> {
@@ -265,7 +298,7 @@ pub(super) fn simulate<T: Operand>(
         || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
     if backend == Backend::Fast {
         let began = std::time::Instant::now();
-        let run = simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)?;
+        let run = simulate_mapped(cfg, df, mapping, (a, b), stage, &mut NoProbe)?;
         return Ok((run, began.elapsed().as_secs_f64()));
     }
     let (a, b) = &rtl_operands(cfg, (a, b))?;
@@ -355,7 +388,9 @@ fn operands<T: Operand + TryFrom<i32>>(
                 n: args.n,
                 k: args.k,
             };
-            check_gemm(cfg, args.dataflow, shape).context("--m/--n/--k")?;
+            // The shape, before any data exists; the mapping is checked once chosen.
+            check_dataflow(cfg, args.dataflow)?;
+            shape.check().context("--m/--n/--k")?;
             (
                 random_operands(args.m, args.k, bits, args.seed),
                 random_operands(args.k, args.n, bits, args.seed.wrapping_add(1)),
@@ -376,11 +411,24 @@ fn run_on<T: Operand>(
         );
     }
     let stage = args.quant.stage(b.cols(), &b)?;
+    let shape = GemmShape {
+        m: a.rows(),
+        n: b.cols(),
+        k: a.cols(),
+    };
+    let mapping = choose_mapping(
+        args.backend,
+        &args.mapping,
+        cfg,
+        args.dataflow,
+        (shape, stage.is_some()),
+        &model,
+    )?;
     let (run, sim_seconds) = simulate(
         args.backend,
         args.vcd.as_deref(),
         cfg,
-        args.dataflow,
+        (args.dataflow, &mapping),
         (&a, &b),
         stage.as_ref(),
     )?;

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context};
 use clap::Args;
 use serde::Serialize;
-use systole_sim::array::{check_gemm, check_output_stage};
+use systole_sim::array::check_output_stage;
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, EnergyBreakdown};
 use systole_sim::matrix::Matrix;
@@ -15,8 +15,8 @@ use systole_sim::stats::RunStats;
 use systole_sim::workload::quantized::{QuantNet, NAMES};
 use systole_sim::workload::LayerOp;
 
-use super::gemm::{int8_c, simulate, Backend};
-use super::{parse_dataflow, ArchArgs, EnergyArgs};
+use super::gemm::{choose_mapping, int8_c, simulate, Backend};
+use super::{parse_dataflow, ArchArgs, EnergyArgs, MappingArgs};
 
 #[derive(Debug, Args)]
 pub struct InferArgs {
@@ -24,6 +24,8 @@ pub struct InferArgs {
     arch: ArchArgs,
     #[command(flatten)]
     energy: EnergyArgs,
+    #[command(flatten)]
+    mapping: MappingArgs,
     /// The built-in quantized network (int8-cnn).
     #[arg(long, default_value = "int8-cnn", value_name = "NAME")]
     network: String,
@@ -83,12 +85,24 @@ pub fn run(args: InferArgs) -> anyhow::Result<()> {
     };
     let cfg = args.arch.load()?;
     let model = args.energy.load()?;
-    // Every layer's shape and output stage, before the first (possibly slow) backend run.
+    // Every layer's shape, mapping and output stage, before the first (possibly slow) backend
+    // run.
+    let mut mappings = Vec::new();
     for l in &net.layers {
         let shape = l.op.gemm().0;
-        check_gemm(&cfg, args.dataflow, shape)
-            .and_then(|()| check_output_stage(&cfg, shape.n, &l.stage()))
+        check_output_stage(&cfg, shape.n, &l.stage())
             .with_context(|| format!("layer {}", l.name))?;
+        mappings.push(
+            choose_mapping(
+                args.backend,
+                &args.mapping,
+                &cfg,
+                args.dataflow,
+                (shape, true),
+                &model,
+            )
+            .with_context(|| format!("layer {}", l.name))?,
+        );
     }
     let want = net.reference();
     let mut results = Vec::new();
@@ -97,7 +111,7 @@ pub fn run(args: InferArgs) -> anyhow::Result<()> {
             args.backend,
             None,
             &cfg,
-            args.dataflow,
+            (args.dataflow, &mappings[i]),
             (a, &l.weights),
             Some(st),
         )

@@ -11,6 +11,8 @@ mod workloads;
 use clap::{Args, Parser, Subcommand};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel, DEFAULT_PRESET};
 use systole_sim::energy::{EnergyModel, RegisterConvention, TechTable, DEFAULT_TECH};
+use systole_sim::mapper::{MappingPolicy, Objective};
+use systole_sim::mapping::file::MappingFile;
 
 /// systole: design and compare DNN accelerators built on a quantized (int8; int4 and int16 on the
 /// fast model) systolic array.
@@ -80,6 +82,55 @@ pub struct EnergyArgs {
     /// (each write and each read, as ZigZag counts registers).
     #[arg(long, value_enum, default_value_t = ConventionArg::WriteOnce, value_name = "CONVENTION")]
     register_convention: ConventionArg,
+}
+
+/// How each GEMM is mapped: the flags of `run`, `gemm`, `sweep` and `infer`.
+#[derive(Debug, Clone, Args)]
+pub struct MappingArgs {
+    /// How each GEMM is cut into folds and in which order they run: search (the mapper's best
+    /// for --objective, docs/mapping.md), scalesim (SCALE-Sim's fixed fold order) or a mapping
+    /// file (TOML, as `systole run --out` writes it) [default: search; scalesim with
+    /// --scalesim-cfg, and on the RTL backends, which run SCALE-Sim's order only so far].
+    #[arg(long, value_name = "search|scalesim|FILE")]
+    mapping: Option<String>,
+    /// What the mapper minimises: energy, latency or edp (energy x delay) [default: edp].
+    #[arg(long, value_enum, value_name = "OBJECTIVE")]
+    objective: Option<ObjectiveArg>,
+}
+
+/// `--objective` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ObjectiveArg {
+    Energy,
+    Latency,
+    Edp,
+}
+
+impl MappingArgs {
+    /// The policy the flags ask for, or `default` when `--mapping` is not given.
+    pub fn policy(&self, default: MappingPolicy) -> anyhow::Result<MappingPolicy> {
+        let objective = self.objective.map(|o| match o {
+            ObjectiveArg::Energy => Objective::Energy,
+            ObjectiveArg::Latency => Objective::Latency,
+            ObjectiveArg::Edp => Objective::Edp,
+        });
+        let policy = match self.mapping.as_deref() {
+            None => match (default, objective) {
+                (MappingPolicy::Search(_), Some(o)) => MappingPolicy::Search(o),
+                (d, _) => d,
+            },
+            Some("search") => MappingPolicy::Search(objective.unwrap_or_default()),
+            Some("scalesim") => MappingPolicy::Scalesim,
+            Some(path) => MappingPolicy::File(MappingFile::load(std::path::Path::new(path))?),
+        };
+        if objective.is_some() && !matches!(policy, MappingPolicy::Search(_)) {
+            anyhow::bail!(
+                "--objective applies to --mapping search, not to {}",
+                policy.describe()
+            );
+        }
+        Ok(policy)
+    }
 }
 
 /// `--register-convention` values.

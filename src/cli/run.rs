@@ -13,8 +13,10 @@ use systole_sim::scalesim::reports::reports as scalesim_reports;
 use systole_sim::scalesim::{read_cfg, read_topology};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
-use super::{ArchArgs, EnergyArgs};
+use super::{ArchArgs, EnergyArgs, MappingArgs};
 use crate::plots::{write_plots, PLOTS};
+use systole_sim::mapper::MappingPolicy;
+use systole_sim::mapping::file::MappingFile;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -22,6 +24,8 @@ pub struct RunArgs {
     arch: ArchArgs,
     #[command(flatten)]
     energy: EnergyArgs,
+    #[command(flatten)]
+    mapping: MappingArgs,
     /// A built-in workload (`systole workloads` lists them), a TOML file of layers or a
     /// SCALE-Sim topology CSV (`.csv`).
     #[arg(long, default_value = DEFAULT_WORKLOAD, value_name = "NAME|FILE", conflicts_with = "topology")]
@@ -117,6 +121,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         };
     }
     let energy = args.energy.load()?;
+    // A SCALE-Sim .cfg keeps SCALE-Sim's fold order unless a mapping is asked for, so that its
+    // users see SCALE-Sim's machine.
+    let policy = args.mapping.policy(match args.scalesim_cfg {
+        Some(_) => MappingPolicy::Scalesim,
+        None => MappingPolicy::default(),
+    })?;
     let mut workload = match &args.topology {
         Some(path) => read_topology(path)?,
         None => Workload::load(&args.workload)?,
@@ -139,7 +149,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         &cfg,
         &workload,
         &dataflows,
-        args.check,
+        (args.check, &policy),
         &energy,
         &|| bar.inc(1),
         args.trace.as_deref(),
@@ -188,9 +198,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         let csv = dir.join("results.csv");
         std::fs::write(&csv, workload_csv(&result))
             .with_context(|| format!("{}: cannot write", csv.display()))?;
+        let maps = dir.join("mappings.toml");
+        std::fs::write(&maps, mapping_file(&result, &command))
+            .with_context(|| format!("{}: cannot write", maps.display()))?;
         if !args.json && !args.csv {
             println!(
-                "\nreport written to {} (summary.md, results.json, results.csv, plots as PNG and SVG)",
+                "\nreport written to {} (summary.md, results.json, results.csv, mappings.toml, plots as PNG and SVG)",
                 dir.display()
             );
         }
@@ -230,4 +243,28 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every layer's mapping in every dataflow of `run`, as a mapping file that `--mapping FILE`
+/// reads back.
+fn mapping_file(run: &systole_sim::run::WorkloadRun, command: &str) -> String {
+    let entries: Vec<_> = run
+        .dataflows
+        .iter()
+        .flat_map(|d| {
+            d.layers.iter().map(move |l| {
+                (
+                    Some(l.name.clone()),
+                    d.dataflow,
+                    l.stats.shape(),
+                    l.stats.mapping.clone(),
+                )
+            })
+        })
+        .collect();
+    let header = format!(
+        "systole mapping file: the mapping of every layer of {} on {} in each dataflow ({}).\nWritten by `{command}`; run them again with `systole run ... --mapping FILE`.\nFormat: docs/mapping.md, \"Mapping files\".",
+        run.workload, run.arch.name, run.mapping
+    );
+    MappingFile::render(&header, &entries)
 }

@@ -16,8 +16,9 @@ use systole_sim::sweep::store::{merge, Store, SweepFile, CSV_FILE};
 use systole_sim::sweep::{invalid_rows, run_job, Job, Shard, SweepRow, SweepSpec, SWEEP_FORMAT};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
-use super::ConventionArg;
+use super::{ConventionArg, MappingArgs};
 use crate::plots::write_sweep_plots;
+use systole_sim::mapper::MappingPolicy;
 
 #[derive(Debug, Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -78,6 +79,8 @@ struct GridArgs {
     /// How pipeline registers are charged: write-once or read-write.
     #[arg(long, value_enum, default_value_t = ConventionArg::WriteOnce, value_name = "CONVENTION")]
     register_convention: ConventionArg,
+    #[command(flatten)]
+    mapping: MappingArgs,
     /// The output directory: sweep.json, sweep.csv, the fronts, summary.md and the plots.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -155,6 +158,7 @@ impl GridArgs {
                 ConventionArg::ReadWrite => RegisterConvention::ReadWrite,
             },
             base_arch: base,
+            mapping: self.mapping.policy(MappingPolicy::default())?,
         };
         spec.check().map_err(anyhow::Error::msg)?;
         Ok(spec)

@@ -951,6 +951,7 @@ fn run_core<P: Probe, T: Operand, A: ArrayCore<T>>(
         latency_cycles: load_cycles + total_cycles + writeback_cycles,
         dram_read_bytes: ev.dram_read_bytes(),
         dram_write_bytes: ev.dram_write_bytes(),
+        mapping: plan.mapping.clone(),
         memory: memory_plan,
         macs: ev.macs,
         utilization: utilization(ev.macs, total_cycles, cfg.pes()),

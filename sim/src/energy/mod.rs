@@ -317,6 +317,46 @@ pub fn estimate(
     }
 }
 
+/// The energy of one of each event and of one cycle, for charging many candidate runs fast (the
+/// mapper): [`estimate`] is linear in the counts and the cycles, so `charge` equals its total.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prices {
+    /// pJ per event, in the order of [`EventCounts::NAMES`].
+    per_event: Vec<f64>,
+    /// pJ per cycle (leakage).
+    per_cycle: f64,
+}
+
+impl Prices {
+    /// The prices of `cfg` under `model`.
+    pub fn of(cfg: &ArchConfig, model: &EnergyModel) -> Prices {
+        let per_event = EventCounts::NAMES
+            .iter()
+            .map(|name| {
+                let mut e = EventCounts::default();
+                *e.get_mut(name).expect("a known event") = 1;
+                estimate(cfg, &e, 0, model).energy_pj.total
+            })
+            .collect();
+        let per_cycle = estimate(cfg, &EventCounts::default(), 1, model)
+            .energy_pj
+            .total;
+        Prices {
+            per_event,
+            per_cycle,
+        }
+    }
+
+    /// The total energy (pJ) of a run with these counts lasting `cycles`.
+    pub fn charge(&self, events: &EventCounts, cycles: u64) -> f64 {
+        let mut pj = cycles as f64 * self.per_cycle;
+        for (v, p) in events.values().iter().zip(&self.per_event) {
+            pj += *v as f64 * p;
+        }
+        pj
+    }
+}
+
 /// Bits of one output channel's parameters: bias (32), Q31 multiplier (32) and shift (6).
 pub const OUTPUT_STAGE_PARAM_BITS: u32 = 70;
 
@@ -491,5 +531,25 @@ mod tests {
         assert_eq!(e.tops_per_watt, 4.0);
         // 500 pJ over 2 us.
         assert!((e.edp_js - 500e-12 * 2e-6).abs() < 1e-24);
+    }
+
+    /// Prices charge exactly what the full estimate charges.
+    #[test]
+    fn prices_charge_what_the_estimate_charges() {
+        let c = cfg();
+        for convention in [RegisterConvention::WriteOnce, RegisterConvention::ReadWrite] {
+            let model = EnergyModel {
+                convention,
+                ..EnergyModel::default()
+            };
+            let prices = Prices::of(&c, &model);
+            let mut e = EventCounts::default();
+            for (i, name) in EventCounts::NAMES.iter().enumerate() {
+                *e.get_mut(name).unwrap() = 1000 + 37 * i as u64;
+            }
+            let want = estimate(&c, &e, 12345, &model).energy_pj.total;
+            let got = prices.charge(&e, 12345);
+            assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+        }
     }
 }

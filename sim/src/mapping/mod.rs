@@ -8,6 +8,7 @@
 //! fast model read it.
 
 pub mod dataflow;
+pub mod file;
 pub mod layout;
 pub mod nest;
 pub mod schedule;
@@ -227,7 +228,26 @@ impl Mapping {
             keep: Keep { a: 0, b: 0 },
         };
         m.keep = m.keep_outermost(cfg, df, shape);
-        m
+        m.normalized()
+    }
+
+    /// The same mapping with each keep level moved inward past the loops that index its
+    /// operand: an operand is fetched again only when a loop it does not depend on starts over,
+    /// so a level just outside a loop over its own dimension behaves as the level inside it.
+    /// Normalized, two mappings that run alike are equal, and `A:n` names the loop across which
+    /// A is really reused.
+    pub fn normalized(mut self) -> Mapping {
+        for buf in [BufferId::A, BufferId::B] {
+            let mut level = self.keep.of(buf);
+            while level < self.loops.len() && self.loops[level].dim.indexes(buf) {
+                level += 1;
+            }
+            match buf {
+                BufferId::A => self.keep.a = level,
+                _ => self.keep.b = level,
+            }
+        }
+        self
     }
 
     /// For A and B, the outermost level whose working set fits the buffer (the fewest DRAM
@@ -410,6 +430,7 @@ impl Mapping {
                 );
             }
         }
+        let canonical = self.clone().normalized();
         for buf in [BufferId::A, BufferId::B] {
             let level = self.keep.of(buf);
             let field = format!("keep.{}", buf.name());
@@ -419,6 +440,8 @@ impl Mapping {
                     format!("level {level}, but the nest has {} loops", self.loops.len()),
                 );
             }
+            // The buffer must hold what the level really keeps (the normalized level's set).
+            let level = canonical.keep.of(buf).max(level);
             if level < self.loops.len() {
                 let need = self.working_set(&tiling, buf, level);
                 let depth = cfg.buffer_depth(buf);
@@ -479,16 +502,17 @@ impl Mapping {
 }
 
 impl fmt::Display for Mapping {
-    /// `n m k, tile 196, keep A: per iteration of `n`, B: for the whole run`.
+    /// `[n:2 m n k] tile 224 A:m B:all`: the loops outer to inner, the stream tile, and the
+    /// loop each operand is kept across (`all`: the whole run; `fold`: one fold).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let loops: Vec<String> = self.loops.iter().map(|l| l.to_string()).collect();
         write!(
             f,
-            "loops [{}], stream tile {}, A kept {}, B kept {}",
+            "[{}] tile {} A:{} B:{}",
             loops.join(" "),
             self.stream_tile,
-            self.level_name(self.keep.a),
-            self.level_name(self.keep.b)
+            self.level_label(self.keep.a),
+            self.level_label(self.keep.b)
         )
     }
 }

@@ -247,11 +247,32 @@ pub(crate) struct Survey {
 fn survey(units: &Units, plan: &Plan, keep: Keep) -> Survey {
     let mut w = Window::new(keep);
     let (mut peak, mut first) = (0, None);
-    for u in 0..units.count(plan) {
-        if let Some(iv) = units.need(plan, u) {
+    let mut enter = |iv: Option<(u64, u64)>| {
+        if let Some(iv) = iv {
             w.enter(iv);
             first.get_or_insert(w.seq);
             peak = peak.max(w.resident());
+        }
+    };
+    match units.df {
+        Dataflow::Os | Dataflow::Is => {
+            (0..units.count(plan)).for_each(|u| enter(units.need(plan, u)))
+        }
+        // WS: a unit is one read (one output pixel), and the reads of one fold that stay in one
+        // row of output pixels need the same rows; entering the same interval again changes
+        // nothing, so each fold enters once per row of pixels it streams.
+        Dataflow::Ws => {
+            let ow = units.geom.ofmap_w;
+            for fi in 0..plan.folds() {
+                let f = plan.fold(fi);
+                let k = (f.row_tile * plan.r, f.row_tile * plan.r + f.rows_used - 1);
+                let mut m = f.s0;
+                while m < f.s0 + f.len {
+                    let row_end = ((m / ow + 1) * ow).min(f.s0 + f.len);
+                    enter(units.geom.need((m, row_end - 1), k));
+                    m = row_end;
+                }
+            }
         }
     }
     Survey {
@@ -354,6 +375,12 @@ impl IfmapStream {
         a.dma_unit = usize::MAX;
         a.advance(plan);
         Some(a)
+    }
+
+    /// Ifmap rows this run fetches (the dry run's count).
+    #[cfg(test)]
+    pub(crate) fn fetched_rows(&self) -> u64 {
+        self.fetched
     }
 
     /// Bytes of A this run reads from DRAM, in closed form (a dry run of the window).

@@ -21,11 +21,13 @@ use serde::{Deserialize, Serialize};
 use crate::config::{ArchConfig, Dataflow, MAX_ARRAY_EDGE, OPERAND_BITS};
 use crate::energy::area::estimate_area;
 use crate::energy::{EnergyBreakdown, EnergyModel, RegisterConvention, TechTable};
-use crate::run::{recharge, run_workload, DataflowRun};
+use crate::mapper::MappingPolicy;
+use crate::run::{choose_mappings, recharge, run_chosen, DataflowRun};
 use crate::workload::Workload;
 
 /// Version of the files a sweep writes; a directory written by another version is not resumed.
-pub const SWEEP_FORMAT: u32 = 2;
+/// Format 3 adds how mappings are chosen (the spec's `mapping`) and each layer's mapping.
+pub const SWEEP_FORMAT: u32 = 3;
 
 /// A sweep: the grid and what every point shares.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +54,9 @@ pub struct SweepSpec {
     pub techs: Vec<TechTable>,
     /// How registers are charged.
     pub register_convention: RegisterConvention,
+    /// How each point's layers are mapped (the search runs per point and per technology
+    /// table: the best mapping depends on both).
+    pub mapping: MappingPolicy,
 }
 
 /// One simulation of a sweep: a point of the grid up to the technology table.
@@ -408,23 +413,37 @@ pub fn run_job(spec: &SweepSpec, job: &Job) -> Vec<SweepRow> {
         tech: spec.techs[t].clone(),
         convention: spec.register_convention,
     };
-    let first = match run_workload(
-        &cfg,
-        &spec.workload,
-        &[job.dataflow],
-        false,
-        &model(0),
-        &|| {},
-    ) {
-        Ok(r) => r,
-        Err(e) => return invalid(e.to_string()),
-    };
+    // Each table may make another mapping the best: the job is simulated once per distinct set
+    // of mappings and charged once per table.
+    let mut runs: Vec<(crate::run::Chosen, crate::run::WorkloadRun)> = Vec::new();
     let mut rows = Vec::new();
     for t in 0..spec.techs.len() {
-        let run = if t == 0 {
-            first.clone()
-        } else {
-            recharge(&first, &model(t))
+        let chosen = match choose_mappings(
+            &cfg,
+            &spec.workload,
+            &[job.dataflow],
+            &spec.mapping,
+            &model(t),
+        ) {
+            Ok(c) => c,
+            Err(e) => return invalid(e.to_string()),
+        };
+        let run = match runs.iter().find(|(c, _)| *c == chosen) {
+            Some((_, r)) => recharge(r, &model(t)),
+            None => match run_chosen(
+                &cfg,
+                &spec.workload,
+                (false, &chosen),
+                &model(t),
+                &|| {},
+                None,
+            ) {
+                Ok(r) => {
+                    runs.push((chosen, r.clone()));
+                    r
+                }
+                Err(e) => return invalid(e.to_string()),
+            },
         };
         let area = spec.techs[t]
             .area

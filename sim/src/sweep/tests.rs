@@ -34,6 +34,7 @@ fn spec() -> SweepSpec {
             TechTable::load("7nm").unwrap(),
         ],
         register_convention: RegisterConvention::WriteOnce,
+        mapping: crate::mapper::MappingPolicy::default(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! Human-readable reports: text tables for the terminal and Markdown for `reports/`.
 
+mod mapping;
+
 use std::fmt::Write;
 
 use crate::config::{ArchConfig, BufferId};
@@ -181,6 +183,16 @@ pub(crate) struct Row {
 
 /// Renders rows as an aligned text table (first column left-aligned, the rest right-aligned).
 pub(crate) fn text_table(header: &[&str], rows: &[Row]) -> String {
+    aligned_table(header, rows, 1)
+}
+
+/// Renders rows as a text table with every column left-aligned (for text cells).
+pub(crate) fn left_table(header: &[&str], rows: &[Row]) -> String {
+    aligned_table(header, rows, header.len())
+}
+
+/// A text table whose first `left` columns are left-aligned and the rest right-aligned.
+fn aligned_table(header: &[&str], rows: &[Row], left: usize) -> String {
     let n = header.len();
     let mut width: Vec<usize> = header.iter().map(|h| h.len()).collect();
     for r in rows {
@@ -192,10 +204,11 @@ pub(crate) fn text_table(header: &[&str], rows: &[Row]) -> String {
     let line = |o: &mut String, cells: &[String]| {
         let mut s = String::new();
         for i in 0..n {
-            if i == 0 {
-                let _ = write!(s, "{:<w$}", cells[i], w = width[i]);
+            let sep = if i == 0 { "" } else { "  " };
+            if i < left {
+                let _ = write!(s, "{sep}{:<w$}", cells[i], w = width[i]);
             } else {
-                let _ = write!(s, "  {:>w$}", cells[i], w = width[i]);
+                let _ = write!(s, "{sep}{:>w$}", cells[i], w = width[i]);
             }
         }
         let _ = writeln!(o, "{}", s.trim_end());
@@ -467,6 +480,8 @@ pub fn workload_text(run: &WorkloadRun) -> String {
     o.push_str(&text_table(SUMMARY_HEADER, &summary_rows(run)));
     let _ = writeln!(o, "({NOTE})");
     let _ = writeln!(o, "{}\n", winners_line(run));
+    mapping::text(run, &mut o);
+    let _ = writeln!(o);
     let _ = writeln!(o, "energy by component, uJ (share of the total):");
     o.push_str(&text_table(&energy_header(), &energy_rows(run)));
     for n in &run.energy_notes {
@@ -509,6 +524,7 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
     for (k, v) in winners(run) {
         let _ = writeln!(o, "- {k}: **{v}**");
     }
+    mapping::markdown(run, &mut o);
     let _ = writeln!(o, "\n## Energy by component (uJ, share of the total)\n");
     o.push_str(&markdown_table(&energy_header(), &energy_rows(run)));
     for n in &run.energy_notes {
@@ -541,9 +557,10 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
         let _ = writeln!(
             o,
             "How each layer's operands were reused from the buffers and what buffer C did with \
-             partial sums (`docs/microarchitecture.md`, \"Memory system\"): `whole` stays on chip, \
-             `per-run` is fetched again when it comes back, `per-fold` streams; C `spill` sends \
-             partial sums to DRAM and back between K folds.\n"
+             partial sums (`docs/microarchitecture.md`, \"Memory system\"): `whole` stays on chip \
+             for the run, `per-run` is kept across the folds of an outer loop's iteration and \
+             fetched again for the next, `per-fold` streams; C `accumulate` keeps an output \
+             tile's partial sums across its K folds, `spill` sends them to DRAM and back.\n"
         );
         let mut h = vec!["layer".to_string()];
         h.extend(
@@ -618,6 +635,9 @@ pub const CSV_COLUMNS: &[&str] = &[
     "pj_per_mac",
     "tops_per_watt",
     "edp_js",
+    "mapping",
+    "scalesim_order_latency_cycles",
+    "scalesim_order_energy_pj",
 ];
 
 /// One CSV row per (dataflow, layer), for one run of the layer (`repeat` says how many).
@@ -650,6 +670,19 @@ pub fn workload_csv(run: &WorkloadRun) -> String {
             cells.push(format!("{:.6}", l.efficiency.pj_per_mac));
             cells.push(format!("{:.6}", l.efficiency.tops_per_watt));
             cells.push(format!("{:.6e}", l.efficiency.edp_js));
+            cells.push(csv_field(&s.mapping.to_string()));
+            let (cycles, pj) = match &l.scalesim_order {
+                crate::run::ScalesimOrder::Same => (
+                    s.latency_cycles.to_string(),
+                    format!("{:.3}", l.energy_pj.total),
+                ),
+                crate::run::ScalesimOrder::Ran(r) => {
+                    (r.latency_cycles.to_string(), format!("{:.3}", r.energy_pj))
+                }
+                crate::run::ScalesimOrder::Refused { .. } => (String::new(), String::new()),
+            };
+            cells.push(cycles);
+            cells.push(pj);
             let _ = writeln!(o, "{}", cells.join(","));
         }
     }
@@ -702,7 +735,7 @@ mod tests {
             &cfg,
             &w,
             &Dataflow::ALL,
-            false,
+            (false, &crate::mapper::MappingPolicy::default()),
             &crate::energy::EnergyModel::default(),
             &|| {},
         )
