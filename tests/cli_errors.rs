@@ -679,3 +679,23 @@ fn bad_synthesis_target() {
         &["ice40-lp1k", "ice40-hx8k", "ecp5-85k"],
     );
 }
+
+/// Every text input is read up to a cap, so an endless file (`/dev/zero`, a pipe) is refused
+/// with the file and the cap named instead of filling memory (issue 22, defect 2).
+#[cfg(unix)]
+#[test]
+fn endless_text_inputs_are_refused_at_the_cap() {
+    let d = tmpdir();
+    let topo = write(d.path(), "t.csv", "Layer Name, M, N, K,\nl1, 4, 4, 4,\n");
+    let t = topo.to_str().unwrap();
+    for args in [
+        &["run", "--arch", "/dev/zero"][..],
+        &["run", "--workload", "/dev/zero"],
+        &["workloads", "--layers", "/dev/zero"],
+        &["run", "--topology", "/dev/zero"],
+        &["run", "--tech", "/dev/zero"],
+        &["run", "--scalesim-cfg", "/dev/zero", "--topology", t],
+    ] {
+        fails_with(args, &["/dev/zero", "larger than 8 MiB"]);
+    }
+}

@@ -327,9 +327,9 @@ impl ArchConfig {
 
     /// Reads and validates a TOML file.
     pub fn from_file(path: &Path) -> Result<ArchConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message,
         })?;
         ArchConfig::from_toml_str(&text, ConfigSource::File(path.to_path_buf()))
     }

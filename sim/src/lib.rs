@@ -26,6 +26,7 @@ pub mod config;
 pub mod energy;
 pub mod error;
 pub mod events;
+pub mod input;
 pub mod mapping;
 pub mod matrix;
 pub mod memory;

@@ -149,9 +149,9 @@ impl TechTable {
                 ),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message,
         })?;
         TechTable::from_toml_str(&text, &path.display().to_string())
     }

@@ -49,7 +49,7 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
         line: Some(line),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| WorkloadError::File {
+    let text = crate::input::read_text(path).map_err(|e| WorkloadError::File {
         path: path.to_path_buf(),
         line: None,
         message: format!("cannot read: {e}"),
@@ -314,9 +314,9 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
 /// and the key.
 pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, ConfigError> {
     let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+    let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     })?;
     let entries = parse_ini(&text, &origin)?;
     let invalid = |e: &Entry, message: String| ConfigError::Invalid {

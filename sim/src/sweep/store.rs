@@ -178,7 +178,10 @@ fn sorted(mut rows: Vec<SweepRow>) -> Vec<SweepRow> {
 
 /// Reads `sweep.json`.
 pub fn read_spec_file(path: &Path) -> Result<SweepFile, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = crate::input::read_text(path).map_err(|message| SweepError::Io {
+        path: path.to_path_buf(),
+        message,
+    })?;
     // The format first, so that another version's file is named as such rather than failing on
     // a field it lacks.
     let format = serde_json::from_str::<serde_json::Value>(&text)
