@@ -699,3 +699,59 @@ fn endless_text_inputs_are_refused_at_the_cap() {
         fails_with(args, &["/dev/zero", "larger than 8 MiB"]);
     }
 }
+
+/// Two headers claiming 50000x20000 and 20000x50000 int8 on (sparse) files that long: the GEMM is
+/// refused from the headers, before 2 GB of operands are read (issue 22, defect 3: 15 s and
+/// 1.96 GB of memory before the refusal).
+#[test]
+fn npy_shapes_are_checked_before_the_data_is_read() {
+    let d = tmpdir();
+    let make = |name: &str, shape: &str| {
+        let p = d.path().join(name);
+        let dict = format!("{{'descr': '|i1', 'fortran_order': False, 'shape': {shape}, }}");
+        std::fs::write(&p, npy_bytes(&dict, &[])).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+        f.set_len(1_000_000_128).unwrap();
+        p
+    };
+    let a = make("a.npy", "(50000, 20000)");
+    let b = make("b.npy", "(20000, 50000)");
+    let began = std::time::Instant::now();
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &[
+            "a.npy x ",
+            "b.npy",
+            "50000x50000x20000",
+            "GiB",
+            "accepts up to 8 GiB",
+        ],
+    );
+    let took = began.elapsed();
+    assert!(took.as_secs() < 5, "{took:?}");
+}
+
+/// NumPy on Python 2 wrote `(20L, 12L)`; such a file reads (it gave a six-line parser error).
+#[test]
+fn npy_python_2_headers_read() {
+    let d = tmpdir();
+    let a = d.path().join("a.npy");
+    let b = d.path().join("b.npy");
+    let dict = "{'descr': '|i1', 'fortran_order': False, 'shape': (2L, 3L), }";
+    std::fs::write(&a, npy_bytes(dict, &[1, 2, 3, 4, 5, 6])).unwrap();
+    write_i8_matrix(&b, &Matrix::random(3, 2, 1)).unwrap();
+    common::succeeds(systole().args([
+        "gemm",
+        "--a",
+        a.to_str().unwrap(),
+        "--b",
+        b.to_str().unwrap(),
+        "--check",
+    ]));
+}

@@ -343,7 +343,14 @@ fn operands<T: Operand + TryFrom<i32>>(
 ) -> anyhow::Result<(Matrix<T>, Matrix<T>)> {
     let bits = cfg.array.operand_bits;
     Ok(match (&args.a, &args.b) {
-        (Some(pa), Some(pb)) => (read(pa)?, read(pb)?),
+        (Some(pa), Some(pb)) => {
+            // The shapes from the headers first: a GEMM the model cannot hold is refused before
+            // gigabytes of operands are read.
+            let shape = GemmShape::of_operands(npy::matrix_shape(pa)?, npy::matrix_shape(pb)?)?;
+            check_gemm(cfg, args.dataflow, shape)
+                .with_context(|| format!("{} x {}", pa.display(), pb.display()))?;
+            (read(pa)?, read(pb)?)
+        }
         _ => {
             for (flag, v) in [("--m", args.m), ("--n", args.n), ("--k", args.k)] {
                 if v == 0 {

@@ -312,22 +312,7 @@ pub fn check_operands<T: Operand>(
     a: &Matrix<T>,
     b: &Matrix<T>,
 ) -> Result<GemmShape, RunError> {
-    if a.cols() != b.rows() {
-        return Err(RunError::Shape(format!(
-            "A is {}x{} and B is {}x{}: the columns of A (K = {}) must equal the rows of B (K = {})",
-            a.rows(),
-            a.cols(),
-            b.rows(),
-            b.cols(),
-            a.cols(),
-            b.rows()
-        )));
-    }
-    let shape = GemmShape {
-        m: a.rows(),
-        n: b.cols(),
-        k: a.cols(),
-    };
+    let shape = GemmShape::of_operands((a.rows(), a.cols()), (b.rows(), b.cols()))?;
     check_gemm(cfg, df, shape)?;
     check_operand_range(cfg, "A", a)?;
     check_operand_range(cfg, "B", b)?;
