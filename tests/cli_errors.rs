@@ -755,3 +755,63 @@ fn npy_python_2_headers_read() {
         "--check",
     ]));
 }
+
+/// A `.cfg` whose `run_name` is a path is refused, naming the line and the key; a workload whose
+/// name is a path writes its SCALE-Sim reports inside --out all the same (issue 22, defect 4:
+/// both wrote outside --out).
+#[test]
+fn report_folders_stay_inside_out() {
+    let d = tmpdir();
+    let cfg = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/scalesim/edge_os.cfg"
+    ))
+    .unwrap();
+    let topo = write(d.path(), "t.csv", "Layer Name, M, N, K,\nl1, 4, 4, 4,\n");
+    let out = d.path().join("out");
+    for bad in ["/tmp/ESCAPE", "../../x", "..", "a\\b"] {
+        let p = write(
+            d.path(),
+            "esc.cfg",
+            &cfg.replace("systole_example_16x16_os", bad),
+        );
+        fails_with(
+            &[
+                "run",
+                "--scalesim-cfg",
+                p.to_str().unwrap(),
+                "--topology",
+                topo.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &["esc.cfg:2", "[general] run_name", bad, "not a path"],
+        );
+    }
+    let wl = write(
+        d.path(),
+        "w.toml",
+        "name = \"../../WL_ESCAPE\"\n[[layer]]\nname = \"l\"\nm = 4\nn = 4\nk = 4\n",
+    );
+    let nested = out.join("a").join("b");
+    common::succeeds(systole().args([
+        "run",
+        "--arch",
+        "tiny-4x4",
+        "--workload",
+        wl.to_str().unwrap(),
+        "--dataflow",
+        "os",
+        "--scalesim-csv",
+        "--out",
+        nested.to_str().unwrap(),
+    ]));
+    assert!(!d.path().join("WL_ESCAPE_tiny-4x4").exists());
+    assert!(!out.join("WL_ESCAPE_tiny-4x4").exists());
+    let inside: Vec<String> = std::fs::read_dir(&nested)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("WL_ESCAPE"))
+        .collect();
+    assert_eq!(inside, [".._.._WL_ESCAPE_tiny-4x4"]);
+}

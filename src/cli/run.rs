@@ -9,7 +9,7 @@ use systole_sim::array::check_dataflow;
 use systole_sim::config::{ConvInput, Dataflow};
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
 use systole_sim::run::run_workload_traced;
-use systole_sim::scalesim::reports::reports as scalesim_reports;
+use systole_sim::scalesim::reports::{folder_name, reports as scalesim_reports};
 use systole_sim::scalesim::{read_cfg, read_topology};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
@@ -206,7 +206,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.scalesim_cfg.is_some() || args.scalesim_csv {
         // As SCALE-Sim does: `<dir>/<run_name>/`, the directory `-p` (here --out, else `.`).
         let top = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
-        let name = run_name.unwrap_or_else(|| format!("{}_{}", workload.name, cfg.name));
+        // One path component, whatever the names hold (a workload named `../../x` stays inside).
+        let name =
+            run_name.unwrap_or_else(|| folder_name(&format!("{}_{}", workload.name, cfg.name)));
         for d in &result.dataflows {
             let dir = if result.dataflows.len() == 1 {
                 top.join(&name)

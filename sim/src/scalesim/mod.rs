@@ -419,14 +419,21 @@ pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, Config
             ))
         }
     }
-    arch.name = find("general", "run_name")
-        .map(|e| e.value.clone())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "scalesim".into())
-        });
+    let run_name_e = find("general", "run_name").filter(|e| !e.value.is_empty());
+    if let Some(e) = run_name_e.filter(|e| !reports::is_folder_name(&e.value)) {
+        return Err(invalid(
+            e,
+            format!(
+                "`{}`: must be a folder name, not a path (no `/`, `\\`, `:` or `..`): the reports are written to <--out>/<run_name>/",
+                e.value
+            ),
+        ));
+    }
+    arch.name = run_name_e.map(|e| e.value.clone()).unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| reports::folder_name(&s.to_string_lossy()))
+            .unwrap_or_else(|| "scalesim".into())
+    });
     let run_name = arch.name.clone();
     arch.validate().map_err(|v| {
         let e = match v.field.as_str() {

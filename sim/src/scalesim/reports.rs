@@ -21,6 +21,34 @@ pub const BANDWIDTH_HEADER: &str = "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM 
 /// `DETAILED_ACCESS_REPORT.csv`'s header.
 pub const DETAILED_ACCESS_HEADER: &str = "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,";
 
+/// Whether `name` is one plain path component, safe to join onto the output directory: not
+/// empty, not `.` or `..`, without a path separator, a drive colon or a control character.
+pub fn is_folder_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..")
+        && !name.contains(['/', '\\', ':'])
+        && !name.chars().any(char::is_control)
+}
+
+/// `name` made one plain path component ([`is_folder_name`]): path separators, colons and
+/// control characters become `_`, and `.`, `..` or nothing becomes `_`.
+pub fn folder_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if is_folder_name(&s) {
+        s
+    } else {
+        "_".to_string()
+    }
+}
+
 /// The three reports of one dataflow's run, as `(file name, contents)`.
 pub fn reports(arch: &ArchConfig, run: &DataflowRun) -> Vec<(&'static str, String)> {
     let mut compute = format!("{COMPUTE_HEADER}\n");
