@@ -815,3 +815,37 @@ fn report_folders_stay_inside_out() {
         .collect();
     assert_eq!(inside, [".._.._WL_ESCAPE_tiny-4x4"]);
 }
+
+/// A sweep directory another process is writing is refused with one line (issue 22, defect 5:
+/// two concurrent `--resume` runs both exited 0 and lost a point). The test holds the lock as a
+/// running sweep does.
+#[test]
+fn a_sweep_directory_in_use_is_refused() {
+    let d = tmpdir();
+    let out = d.path().join("s");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock = std::fs::File::create(out.join("sweep.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let wl = write(
+        d.path(),
+        "w.toml",
+        "name = \"w\"\n[[layer]]\nname = \"l\"\nm = 8\nn = 8\nk = 8\n",
+    );
+    let args = [
+        "sweep",
+        "--arch",
+        "tiny-4x4",
+        "--workload",
+        wl.to_str().unwrap(),
+        "--dataflow",
+        "os",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    fails_with(&args, &["another systole sweep is writing", "sweep.lock"]);
+    assert!(!out.join("sweep.csv").exists());
+    drop(lock);
+    let text = String::from_utf8(common::succeeds(systole().args(args)).stdout).unwrap();
+    assert!(text.contains("results in"), "{text}");
+}

@@ -625,7 +625,7 @@ impl ArchConfig {
                     ),
                 );
             }
-            if b.word_bits == 0 || b.word_bits % 8 != 0 || b.word_bits > 4096 {
+            if b.word_bits == 0 || !b.word_bits.is_multiple_of(8) || b.word_bits > 4096 {
                 return bad(
                     &f("word_bits"),
                     format!(

@@ -398,3 +398,25 @@ proptest! {
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// A directory being written is locked: a second store on it (a second `--resume`, a merge into
+/// it) is refused while the first lives, and allowed once it is gone, however it ended (issue 22,
+/// defect 5: two concurrent resumes each rewrote sweep.csv and lost a point).
+#[test]
+fn a_directory_in_use_is_refused() {
+    let s = spec();
+    let tmp = tempdir();
+    let d = tmp.path().join("d");
+    let first = Store::open(&d, &file(&s, None), false).unwrap();
+    for resume in [false, true] {
+        let err = Store::open(&d, &file(&s, None), resume).err().unwrap();
+        assert!(matches!(err, SweepError::Busy { .. }), "{err}");
+        assert!(err.to_string().contains("another systole sweep is writing"));
+    }
+    let whole = tmp.path().join("whole");
+    run_into(&whole, &s, None, false);
+    let err = merge(&d, &[whole]).err().unwrap();
+    assert!(matches!(err, SweepError::Busy { .. }), "{err}");
+    drop(first);
+    run_into(&d, &s, None, true);
+}

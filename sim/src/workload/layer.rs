@@ -205,7 +205,7 @@ impl Conv {
                 self.filter_w, self.ifmap_w, self.pad_left, self.pad_right
             ));
         }
-        if self.channels % self.groups != 0 || self.filters % self.groups != 0 {
+        if !self.channels.is_multiple_of(self.groups) || !self.filters.is_multiple_of(self.groups) {
             return Err(format!(
                 "groups = {}: must divide channels = {} and filters = {}",
                 self.groups, self.channels, self.filters
