@@ -849,3 +849,28 @@ fn a_sweep_directory_in_use_is_refused() {
     let text = String::from_utf8(common::succeeds(systole().args(args)).stdout).unwrap();
     assert!(text.contains("results in"), "{text}");
 }
+
+/// A technology table value beyond any circuit is refused with its file, line and field (issue
+/// 22, defect 6: `mult_pj = 1e308` printed `NaN uJ` and exit 0).
+#[test]
+fn absurd_technology_values_are_refused() {
+    let d = tmpdir();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sim/tech/45nm.toml"))
+        .unwrap();
+    for (from, to) in [
+        ("mult_pj = 0.2", "mult_pj = 1e308"),
+        ("pe_uw = 8.6", "pe_uw = inf"),
+    ] {
+        assert!(text.contains(from));
+        let p = write(d.path(), "t.toml", &text.replace(from, to));
+        let field = if from.starts_with("mult") {
+            "t.toml:9: mac.mult_pj"
+        } else {
+            "leakage.pe_uw"
+        };
+        fails_with(
+            &["gemm", "--tech", p.to_str().unwrap()],
+            &[field, "must be a number from 0 to 1e6"],
+        );
+    }
+}
