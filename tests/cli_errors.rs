@@ -874,3 +874,72 @@ fn absurd_technology_values_are_refused() {
         );
     }
 }
+
+/// A layer's MACs are bounded over every run (per GEMM x groups x repeat), and a total that
+/// still does not fit 64 bits is refused instead of printed saturated (issue 22, defect 7: a
+/// depthwise layer of 10^12 channels repeated 10^6 times printed wrapped stalls and SCALE-Sim
+/// cycles and a wrong utilisation, with exit 0).
+#[test]
+fn totals_that_do_not_fit_64_bits_are_refused() {
+    let d = tmpdir();
+    let dw = |name: &str, side: u32, channels: u64| {
+        write(
+            d.path(),
+            name,
+            &format!(
+                "name = \"dw\"\n[[layer]]\nname = \"dw\"\nkind = \"depthwise\"\nifmap = [{side}, {side}]\nchannels = {channels}\nfilter = [{side}, {side}]\nrepeat = 1000000\n"
+            ),
+        )
+    };
+    let huge = dw("huge.toml", 3, 1_000_000_000_000);
+    fails_with(
+        &["run", "--workload", huge.to_str().unwrap()],
+        &[
+            "huge.toml:3",
+            "layer 1 (`dw`)",
+            "9 MACs per GEMM",
+            "more than 2^53 MACs",
+        ],
+    );
+    fails_with(
+        &["workloads", "--layers", huge.to_str().unwrap()],
+        &["huge.toml:3", "more than 2^53 MACs"],
+    );
+    // 10^15 one-MAC GEMMs pass the bound; on a 1024x1024 array their idle PE-cycles do not fit.
+    let many = dw("many.toml", 1, 1_000_000_000);
+    fails_with(
+        &[
+            "run",
+            "--workload",
+            many.to_str().unwrap(),
+            "--arch",
+            "tpu-128x128",
+            "--rows",
+            "1024",
+            "--cols",
+            "1024",
+            "--dataflow",
+            "ws",
+        ],
+        &["WS: the workload's idle_pe_cycles do not fit 64 bits"],
+    );
+    // SCALE-Sim's reports have a row per GEMM: refused before the run.
+    fails_with(
+        &[
+            "run",
+            "--workload",
+            many.to_str().unwrap(),
+            "--arch",
+            "tiny-4x4",
+            "--scalesim-csv",
+            "--out",
+            d.path().join("o").to_str().unwrap(),
+        ],
+        &[
+            "SCALE-Sim reports",
+            "1,000,000,000,000,000 GEMMs",
+            "at most 1,000,000",
+        ],
+    );
+    assert!(!d.path().join("o").exists());
+}

@@ -279,14 +279,14 @@ fn summary_rows(run: &WorkloadRun) -> Vec<Row> {
                 .iter()
                 .map(|l| {
                     scalesim_cycles(l.stats.rows, l.stats.cols, d.dataflow, l.stats.shape())
-                        * l.repeat
+                        .saturating_mul(l.repeat)
                 })
-                .sum();
+                .fold(0, u64::saturating_add);
             let wait: u64 = d
                 .layers
                 .iter()
-                .map(|l| memory_wait(&l.stats) * l.repeat)
-                .sum();
+                .map(|l| memory_wait(&l.stats).saturating_mul(l.repeat))
+                .fold(0, u64::saturating_add);
             let cycles = d.total.latency_cycles;
             Row {
                 cells: vec![

@@ -106,6 +106,14 @@ pub enum WorkloadRunError {
         /// Why.
         message: String,
     },
+    /// A total of the workload does not fit 64 bits (it saturated).
+    #[error("{dataflow}: the workload's {what} do not fit 64 bits (more than 18,446,744,073,709,551,615); run fewer or smaller layers")]
+    TooLarge {
+        /// The dataflow.
+        dataflow: Dataflow,
+        /// The total, e.g. `idle_pe_cycles`.
+        what: &'static str,
+    },
     /// `check` found a C that differs from the reference product (a model bug).
     #[error("layer `{layer}` ({dataflow}): C differs from the reference product")]
     Mismatch {
@@ -219,7 +227,7 @@ pub fn run_workload_traced(
             per_dataflow
         }
     };
-    Ok(assemble(
+    let run = assemble(
         cfg,
         workload.name.clone(),
         workload.source.clone(),
@@ -227,7 +235,14 @@ pub fn run_workload_traced(
         dataflows,
         per_dataflow,
         energy,
-    ))
+    );
+    if let Some(d) = run.dataflows.iter().find(|d| d.total.saturated().is_some()) {
+        return Err(WorkloadRunError::TooLarge {
+            dataflow: d.dataflow,
+            what: d.total.saturated().unwrap_or_default(),
+        });
+    }
+    Ok(run)
 }
 
 /// Checks, before any data exists, that `layer` can run in `df` on `cfg`.

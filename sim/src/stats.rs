@@ -131,6 +131,24 @@ impl Totals {
     }
 }
 
+impl Totals {
+    /// The first sum that reached `u64::MAX` (the sums saturate instead of wrapping), by name, or
+    /// `None` when every one fits. A run whose totals saturated is refused rather than reported:
+    /// every figure derived from them (stalls, utilisation, energy per MAC) would be wrong.
+    pub fn saturated(&self) -> Option<&'static str> {
+        [
+            ("end-to-end cycles", self.latency_cycles),
+            ("total cycles", self.total_cycles),
+            ("stall cycles", self.stall_cycles),
+            ("MACs", self.macs),
+        ]
+        .into_iter()
+        .chain(self.events.pairs())
+        .find(|&(_, v)| v == u64::MAX)
+        .map(|(name, _)| name)
+    }
+}
+
 /// `macs / (cycles x pes)`, 0 when nothing ran.
 pub fn utilization(macs: u64, cycles: u64, pes: u64) -> f64 {
     if cycles == 0 || pes == 0 {

@@ -9,7 +9,7 @@ use systole_sim::array::check_dataflow;
 use systole_sim::config::{ConvInput, Dataflow};
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
 use systole_sim::run::run_workload_traced;
-use systole_sim::scalesim::reports::{folder_name, reports as scalesim_reports};
+use systole_sim::scalesim::reports::{check_rows, folder_name, reports as scalesim_reports};
 use systole_sim::scalesim::{read_cfg, read_topology};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
@@ -130,6 +130,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     for &df in &dataflows {
         check_dataflow(&cfg, df)?;
     }
+    if args.scalesim_cfg.is_some() || args.scalesim_csv {
+        check_rows(&workload).map_err(|e| anyhow::anyhow!("SCALE-Sim reports: {e}"))?;
+    }
     let jobs = (dataflows.len() * workload.layers.len()) as u64;
     let bar = ProgressBar::new(jobs).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} layer runs  {elapsed} (eta {eta})")
@@ -217,7 +220,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             };
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("{}: cannot create", dir.display()))?;
-            for (file, text) in scalesim_reports(&cfg, d) {
+            for (file, text) in scalesim_reports(&cfg, d).map_err(anyhow::Error::msg)? {
                 let p = dir.join(file);
                 std::fs::write(&p, text)
                     .with_context(|| format!("{}: cannot write", p.display()))?;

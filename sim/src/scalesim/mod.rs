@@ -217,8 +217,11 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
             }
             LayerOp::Conv(conv)
         };
-        op.check().map_err(|m| err(ln, format!("`{name}`: {m}")))?;
-        layers.push(Layer::new(name, op));
+        let layer = Layer::new(name, op);
+        layer
+            .check()
+            .map_err(|m| err(ln, format!("`{}`: {m}", layer.name)))?;
+        layers.push(layer);
     }
     if layers.is_empty() {
         return Err(err(hline, "has a header but no layers".into()));
@@ -227,7 +230,7 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "topology".into());
-    Ok(Workload {
+    let w = Workload {
         name,
         source: format!(
             "SCALE-Sim topology {} ({} form)",
@@ -237,7 +240,13 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
         layers,
         notes,
         quantized: None,
-    })
+    };
+    w.check_macs().map_err(|message| WorkloadError::File {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    })?;
+    Ok(w)
 }
 
 /// A SCALE-Sim `.cfg` file mapped onto systole.

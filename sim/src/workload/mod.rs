@@ -96,6 +96,30 @@ impl Layer {
     pub fn macs(&self) -> u64 {
         self.shape().macs().saturating_mul(self.runs())
     }
+
+    /// Checks the shape ([`LayerOp::check`]), the repeat and the whole product: the MACs of every
+    /// run of the layer (per run x groups x repeat) must not pass [`MAX_MACS`]. The message names
+    /// the offending field.
+    pub fn check(&self) -> Result<(), String> {
+        self.op.check()?;
+        if self.repeat == 0 || self.repeat > MAX_REPEAT {
+            return Err(format!(
+                "repeat = {}: must be between 1 and {MAX_REPEAT}",
+                self.repeat
+            ));
+        }
+        let (per_run, runs) = (self.shape().macs(), self.runs());
+        if per_run
+            .checked_mul(self.op.gemm().1)
+            .and_then(|m| m.checked_mul(self.repeat))
+            .is_none_or(|m| m > MAX_MACS)
+        {
+            return Err(format!(
+                "too large: {per_run} MACs per GEMM x {runs} GEMMs (groups x repeat) is more than 2^53 MACs, the most a workload may have"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A named list of layers that run one after another.
@@ -118,6 +142,12 @@ pub struct Workload {
 
 /// Largest `repeat` a layer may have.
 pub const MAX_REPEAT: u64 = 1_000_000;
+
+/// Most multiply-accumulates a workload may have, over every run of every layer: 2^53 (about
+/// 9.0e15, a million times ResNet-50's 3.8e9), up to which counts are exact in the `f64`
+/// arithmetic of the reports. Bounding the whole product (not only M x N x K) keeps a depthwise
+/// layer of 10^12 channels repeated 10^6 times from saturating every total.
+pub const MAX_MACS: u64 = 1 << 53;
 
 /// The workload `systole run` uses when none is given.
 pub const DEFAULT_WORKLOAD: &str = "resnet18";
@@ -358,18 +388,13 @@ impl RawLayer {
                 })
             }
         };
-        op.check()?;
-        let repeat = self.repeat.unwrap_or(1);
-        if repeat == 0 || repeat > MAX_REPEAT {
-            return Err(format!(
-                "repeat = {repeat}: must be between 1 and {MAX_REPEAT}"
-            ));
-        }
-        Ok(Layer {
+        let layer = Layer {
             name: self.name.into_inner(),
             op,
-            repeat,
-        })
+            repeat: self.repeat.unwrap_or(1),
+        };
+        layer.check()?;
+        Ok(layer)
     }
 }
 
@@ -379,6 +404,18 @@ impl Workload {
         self.layers
             .iter()
             .fold(0u64, |acc, l| acc.saturating_add(l.macs()))
+    }
+
+    /// Checks that the layers together stay within [`MAX_MACS`] (each layer is checked on its
+    /// own by [`Layer::check`]).
+    pub fn check_macs(&self) -> Result<(), String> {
+        if self.macs() > MAX_MACS {
+            return Err(format!(
+                "too large: its layers add up to {} MACs, more than 2^53, the most a workload may have",
+                crate::report::count(self.macs())
+            ));
+        }
+        Ok(())
     }
 
     /// A built-in workload.
@@ -445,13 +482,15 @@ impl Workload {
             })?;
             layers.push(layer);
         }
-        Ok(Workload {
+        let w = Workload {
             name: raw.name,
             source: raw.source,
             layers,
             notes: Vec::new(),
             quantized: None,
-        })
+        };
+        w.check_macs().map_err(|m| err(None, m))?;
+        Ok(w)
     }
 }
 
