@@ -943,3 +943,66 @@ fn totals_that_do_not_fit_64_bits_are_refused() {
     );
     assert!(!d.path().join("o").exists());
 }
+
+/// A run whose K and operand width can overflow the int32 accumulator says so on stderr, and
+/// `--check` counts the elements that wrapped (issue 22, defect 8: full-range int16 operands
+/// with K = 12 wrapped silently and the check said "C equals the reference").
+#[test]
+fn accumulator_overflow_is_announced() {
+    let gemm = |bits: &str, k: &str| {
+        let out = common::succeeds(systole().args([
+            "gemm",
+            "--operand-bits",
+            bits,
+            "--m",
+            "4",
+            "--n",
+            "4",
+            "--k",
+            k,
+            "--check",
+        ]));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (out, err) = gemm("16", "12");
+    assert!(
+        err.starts_with("warning: K = 12 with int16 operands can overflow the int32 accumulator (sums are exact up to K = 1)"),
+        "{err}"
+    );
+    assert!(out.contains("elements of C wrapped)"), "{out}");
+    let (out, err) = gemm("16", "1");
+    assert!(err.is_empty() && !out.contains("wrapped"), "{err}{out}");
+    let (_, err) = gemm("8", "131072");
+    assert!(err.contains("K = 131072 with int8 operands"), "{err}");
+    let (_, err) = gemm("8", "131071");
+    assert!(err.is_empty(), "{err}");
+    // run: on stderr and as a note of the report.
+    let d = tmpdir();
+    let wl = write(
+        d.path(),
+        "w.toml",
+        "name = \"w\"\n[[layer]]\nname = \"l\"\nm = 8\nn = 8\nk = 8\n",
+    );
+    let out = common::succeeds(systole().args([
+        "run",
+        "--arch",
+        "tiny-4x4",
+        "--operand-bits",
+        "16",
+        "--rows",
+        "4",
+        "--workload",
+        wl.to_str().unwrap(),
+        "--dataflow",
+        "os",
+    ]));
+    let (text, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(err.contains("warning: K = 8 with int16 operands"), "{err}");
+    assert!(text.contains("note: K = 8 with int16 operands"), "{text}");
+}

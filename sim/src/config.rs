@@ -346,6 +346,29 @@ impl ArchConfig {
         Ok(cfg)
     }
 
+    /// The largest reduction K for which no operands can make a sum overflow the accumulator:
+    /// K products of at most `2^(2 x operand_bits - 2)` each (`(-2^(bits-1))^2`) fit
+    /// `2^(acc_bits - 1) - 1`. int4: 33,554,431; int8: 131,071; int16: 1. Beyond it, C wraps
+    /// modulo `2^acc_bits` (two's complement) when the values are large enough.
+    pub fn exact_k(&self) -> u64 {
+        let largest_product = 1u64 << (2 * self.array.operand_bits.clamp(1, 16) - 2);
+        ((1u64 << (self.array.acc_bits.clamp(2, 63) - 1)) - 1) / largest_product
+    }
+
+    /// A warning for GEMMs whose reduction (the largest of them) is `k` when it passes
+    /// [`ArchConfig::exact_k`]: their sums can overflow the accumulator and wrap.
+    pub fn accumulator_warning(&self, k: u64) -> Option<String> {
+        (k > self.exact_k()).then(|| {
+            format!(
+                "K = {k} with int{} operands can overflow the int{} accumulator (sums are exact up to K = {}); C then wraps modulo 2^{}, as the hardware does (docs/precision.md)",
+                self.array.operand_bits,
+                self.array.acc_bits,
+                crate::report::count(self.exact_k()),
+                self.array.acc_bits
+            )
+        })
+    }
+
     /// Number of PEs (R x C).
     pub fn pes(&self) -> u64 {
         u64::from(self.array.rows) * u64::from(self.array.cols)
@@ -1007,6 +1030,24 @@ mod tests {
             e.contains("buffers.a.capacity_kib") && e.contains("needs at least 1"),
             "{e}"
         );
+    }
+
+    /// The exact-K bound is the largest K whose worst sum fits: K extreme products fit int32, one
+    /// more does not.
+    #[test]
+    fn exact_k_is_the_last_k_without_overflow() {
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        for (bits, want) in [(4, 33_554_431u64), (8, 131_071), (16, 1)] {
+            cfg.array.operand_bits = bits;
+            let k = cfg.exact_k();
+            assert_eq!(k, want, "int{bits}");
+            let worst = i64::from(*crate::matrix::operand_range(bits).start()).pow(2);
+            assert!(k as i64 * worst <= i64::from(i32::MAX));
+            assert!((k as i64 + 1) * worst > i64::from(i32::MAX));
+            assert!(cfg.accumulator_warning(k).is_none());
+            let w = cfg.accumulator_warning(k + 1).unwrap();
+            assert!(w.contains(&format!("int{bits} operands")), "{w}");
+        }
     }
 
     #[test]

@@ -7,11 +7,13 @@ use clap::Args;
 use systole_sim::array::{check_gemm, simulate_gemm_staged};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
-use systole_sim::matrix::{random_operands, reference_matmul, Matrix, Operand};
+use systole_sim::matrix::{
+    overflowing_elements, random_operands, reference_matmul, Matrix, Operand,
+};
 use systole_sim::npy;
 use systole_sim::probe::NoProbe;
 use systole_sim::quant::{Activation, OutputStage, Requant};
-use systole_sim::report::gemm_text;
+use systole_sim::report::{count, gemm_text};
 use systole_sim::workload::GemmShape;
 
 use super::{parse_dataflow, ArchArgs, EnergyArgs};
@@ -391,6 +393,11 @@ fn run_on<T: Operand>(
         (&a, &b),
         stage.as_ref(),
     )?;
+    // Once the machine has accepted the GEMM (a refusal stays the one line of stderr).
+    let wraps = cfg.accumulator_warning(a.cols() as u64);
+    if let Some(w) = &wraps {
+        eprintln!("warning: {w}");
+    }
     let c8 = match &stage {
         Some(_) => Some(int8_c(&run.c, args.backend)?),
         None => None,
@@ -447,13 +454,22 @@ fn run_on<T: Operand>(
     }
     if args.check {
         let product = reference_matmul(&a, &b);
+        // Equal to the wrapping reference says nothing about the wrap itself: count it.
+        let wrapped = match wraps {
+            Some(_) => format!(
+                " (int32 sums, wrapping: {} of {} elements of C wrapped)",
+                count(overflowing_elements(&a, &b)),
+                count((a.rows() * b.cols()) as u64)
+            ),
+            None => String::new(),
+        };
         match (&stage, &c8) {
             (Some(st), Some(c8)) => {
                 if *c8 != st.apply_matrix(&product) {
                     bail!("C differs from the requantized reference matrix product");
                 }
                 if !args.json {
-                    println!("check: C equals the reference matrix product, requantized");
+                    println!("check: C equals the reference matrix product, requantized{wrapped}");
                 }
             }
             _ => {
@@ -461,7 +477,7 @@ fn run_on<T: Operand>(
                     bail!("C differs from the reference matrix product");
                 }
                 if !args.json {
-                    println!("check: C equals the reference matrix product");
+                    println!("check: C equals the reference matrix product{wrapped}");
                 }
             }
         }

@@ -122,6 +122,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None => Workload::load(&args.workload)?,
     };
     workload.notes.extend(cfg_notes);
+    // A note of the report, and a warning once the run is accepted. A quantized network is int8
+    // (a machine of another width refuses it before any layer runs).
+    let widest_k = workload.layers.iter().map(|l| l.shape().k as u64).max();
+    let wraps = widest_k
+        .and_then(|k| cfg.accumulator_warning(k))
+        .filter(|_| workload.quantized.is_none());
+    workload.notes.extend(wraps.clone());
     let dataflows = match (args.dataflow, cfg_dataflow) {
         (Some(d), _) => d.0,
         (None, Some(df)) => vec![df],
@@ -154,6 +161,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None => args.workload.clone(),
     };
     let result = result.with_context(|| format!("workload {given}"))?;
+    if let Some(w) = &wraps {
+        eprintln!("warning: {w}");
+    }
 
     if args.json {
         println!(

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
+use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET, OPERAND_BITS};
 use systole_sim::energy::{RegisterConvention, TechTable, DEFAULT_TECH};
 use systole_sim::sweep::report::{front_csv, sweep_markdown, sweep_text, FRONTS};
 use systole_sim::sweep::store::{merge, Store, SweepFile, CSV_FILE};
@@ -173,6 +173,23 @@ fn run_grid(g: GridArgs) -> anyhow::Result<()> {
         bail!("--out DIR is required: the sweep writes its results there as points finish");
     };
     let spec = g.spec()?;
+    let widest_k = spec
+        .workload
+        .layers
+        .iter()
+        .map(|l| l.shape().k as u64)
+        .max();
+    for &bits in spec
+        .operand_bits
+        .iter()
+        .filter(|b| OPERAND_BITS.contains(b))
+    {
+        let mut at = spec.base_arch.clone();
+        at.array.operand_bits = bits;
+        if let Some(w) = widest_k.and_then(|k| at.accumulator_warning(k)) {
+            eprintln!("warning: {w}");
+        }
+    }
     let file = SweepFile {
         shard: g.shard,
         spec: spec.clone(),
