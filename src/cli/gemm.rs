@@ -178,7 +178,7 @@ impl QuantArgs {
         };
         let (act_min, act_max) = activation
             .range(self.out_zero_point, self.out_scale)
-            .context("--activation")?;
+            .with_context(|| format!("--activation {}", activation.name()))?;
         // Ranges and the machine's table are checked by every backend
         // (`systole_sim::array::check_output_stage`).
         let mut st = OutputStage {
