@@ -1006,3 +1006,54 @@ fn accumulator_overflow_is_announced() {
     assert!(err.contains("warning: K = 8 with int16 operands"), "{err}");
     assert!(text.contains("note: K = 8 with int16 operands"), "{text}");
 }
+
+/// An output scale that is not a finite positive float32, or a clamp that lets one value through,
+/// is refused (issue 22, defect 9: `--activation relu6 --out-scale 1e300` or `inf` gave
+/// "clamp [0, 0]" and every output 0, with exit 0).
+#[test]
+fn a_degenerate_clamp_is_refused() {
+    let stage = [
+        "gemm",
+        "--m",
+        "4",
+        "--n",
+        "4",
+        "--k",
+        "4",
+        "--multiplier",
+        "1073741824",
+        "--shift",
+        "0",
+    ];
+    for scale in ["1e300", "inf", "0", "-1", "NaN", "1e-50"] {
+        let mut args = stage.to_vec();
+        args.extend(["--activation", "relu6", "--out-scale", scale]);
+        fails_with(
+            &args,
+            &["--activation relu6", "output scale", "finite positive"],
+        );
+    }
+    let mut args = stage.to_vec();
+    args.extend(["--activation", "relu6", "--out-scale", "13"]);
+    fails_with(&args, &["clamps to [0, 0]", "every output would be 0"]);
+    let mut args = stage.to_vec();
+    args.extend(["--activation", "relu", "--out-zero-point", "127"]);
+    fails_with(&args, &["--activation relu", "clamps to [127, 127]"]);
+}
+
+/// A negative number for a flag is its value, refused with the flag named (clap read `-1` as an
+/// unknown flag: "unexpected argument '-1' found").
+#[test]
+fn negative_values_name_their_flag() {
+    for (args, flag) in [
+        (&["gemm", "--m", "-1"][..], "'--m <M>'"),
+        (&["run", "--rows", "-4"], "'--rows <R>'"),
+        (&["sweep", "--jobs", "-1"], "'--jobs <N>'"),
+        (
+            &["run", "--dram-bytes-per-cycle", "-5"],
+            "'--dram-bytes-per-cycle <B>'",
+        ),
+    ] {
+        fails_with(args, &["invalid value '-", flag]);
+    }
+}

@@ -131,6 +131,20 @@ impl ArchArgs {
     }
 }
 
+impl Cli {
+    /// Parses the process's arguments. A negative number is taken as a flag's value, so that
+    /// `--m -1` names the flag and says why -1 is refused (clap otherwise reads `-1` as an
+    /// unknown short flag: "unexpected argument '-1' found").
+    pub fn try_parse_args() -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        fn negatives(c: clap::Command) -> clap::Command {
+            c.allow_negative_numbers(true).mut_subcommands(negatives)
+        }
+        let matches = negatives(Cli::command()).try_get_matches()?;
+        Cli::from_arg_matches(&matches)
+    }
+}
+
 /// Parses a dataflow name for clap.
 fn parse_dataflow(s: &str) -> Result<Dataflow, String> {
     Dataflow::parse(s).ok_or_else(|| format!("`{s}` is not a dataflow: use os, ws or is"))
