@@ -1057,3 +1057,39 @@ fn negative_values_name_their_flag() {
         fails_with(args, &["invalid value '-", flag]);
     }
 }
+
+/// `--jobs` takes 1 to 1024 threads, and starts no more than the points left (issue 22, defect
+/// 10: `--jobs 100000` produced nothing in 60 s).
+#[test]
+fn sweep_jobs_are_bounded() {
+    let d = tmpdir();
+    let wl = write(
+        d.path(),
+        "w.toml",
+        "name = \"w\"\n[[layer]]\nname = \"l\"\nm = 8\nn = 8\nk = 8\n",
+    );
+    let out = d.path().join("s");
+    let args = |jobs: &'static str| {
+        vec![
+            "sweep".to_string(),
+            "--arch".into(),
+            "tiny-4x4".into(),
+            "--workload".into(),
+            wl.to_str().unwrap().into(),
+            "--dataflow".into(),
+            "os".into(),
+            "--jobs".into(),
+            jobs.into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    for jobs in ["100000", "0"] {
+        let a = args(jobs);
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        fails_with(&a, &["'--jobs <N>'", "not in 1..=1024"]);
+    }
+    let began = std::time::Instant::now();
+    common::succeeds(systole().args(args("1024")));
+    assert!(began.elapsed().as_secs() < 30, "{:?}", began.elapsed());
+}

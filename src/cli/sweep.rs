@@ -44,6 +44,10 @@ struct MergeArgs {
     shards: Vec<PathBuf>,
 }
 
+/// Most threads `--jobs` takes: each is a thread with its own stack and simulation state, and
+/// no machine this runs on has more cores (100,000 threads did not start within a minute).
+const MAX_THREADS: usize = 1024;
+
 #[derive(Debug, Args)]
 struct GridArgs {
     /// A built-in workload (`systole workloads`), a TOML file of layers or a SCALE-Sim topology.
@@ -87,8 +91,9 @@ struct GridArgs {
     /// Run only shard i of n (1-based; jobs are dealt round-robin), for a cluster job array.
     #[arg(long, value_parser = Shard::parse, value_name = "i/n")]
     shard: Option<Shard>,
-    /// Threads [default: one per core].
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Threads, 1 to 1024 [default: one per core]; never more than the points left to run.
+    #[arg(long, short = 'j', value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64))]
     jobs: Option<usize>,
 }
 
@@ -219,8 +224,14 @@ fn run_grid(g: GridArgs) -> anyhow::Result<()> {
         )
         .expect("valid template"),
     );
+    // One thread per job left at most: more would only start and wait.
+    let threads = g
+        .jobs
+        .unwrap_or_else(rayon::current_num_threads)
+        .min(pending.len())
+        .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(g.jobs.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .context("starting the thread pool")?;
     // Testing aid (tests/cli_sweep.rs): abort the process in the middle of writing the job
