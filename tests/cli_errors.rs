@@ -1093,3 +1093,68 @@ fn sweep_jobs_are_bounded() {
     common::succeeds(systole().args(args("1024")));
     assert!(began.elapsed().as_secs() < 30, "{:?}", began.elapsed());
 }
+
+/// An RTL backend that will run for minutes says so, with its estimate, before it starts (issue
+/// 22, defect 11: `gemm --arch tpu-128x128 --backend rtl --m 8 --n 8 --k 8` ran for minutes
+/// without a word). The test reads the first line of stderr and ends the run.
+#[test]
+fn a_slow_rtl_backend_says_how_slow_first() {
+    use std::io::{BufRead, BufReader};
+    for (backend, want) in [
+        ("rtl", "the rtl backend will take about "),
+        (
+            "icarus",
+            "the icarus backend will take at least 38.4 min on this 128x128 array",
+        ),
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("systole"))
+            .args([
+                "gemm",
+                "--arch",
+                "tpu-128x128",
+                "--m",
+                "8",
+                "--n",
+                "8",
+                "--k",
+                "8",
+                "--backend",
+                backend,
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let began = std::time::Instant::now();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let took = began.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(line.starts_with(&format!("warning: {want}")), "{line}");
+        assert!(line.contains("on this 128x128 array"), "{line}");
+        assert!(line.contains("--backend fast gives the same C"), "{line}");
+        assert!(took.as_secs() < 20, "{took:?}");
+    }
+    // A small design runs without a warning.
+    let out = common::succeeds(systole().args([
+        "gemm",
+        "--arch",
+        "tiny-4x4",
+        "--m",
+        "8",
+        "--n",
+        "8",
+        "--k",
+        "8",
+        "--backend",
+        "rtl",
+    ]));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -271,6 +271,14 @@ pub(super) fn simulate<T: Operand>(
         return Ok((run, began.elapsed().as_secs_f64()));
     }
     let (a, b) = &rtl_operands(cfg, (a, b))?;
+    // What the RTL refuses is refused before the estimate, so that a refusal stays one line.
+    let shape = systole_hdl::check_operands(cfg, df, a, b)?;
+    if let Some(st) = stage {
+        systole_sim::array::check_output_stage(cfg, shape.n, st)?;
+    }
+    if let Some(w) = slow_backend_warning(backend, cfg, df, (a, b), stage) {
+        eprintln!("warning: {w}");
+    }
     Ok(match backend {
         Backend::Fast => unreachable!("ran above"),
         Backend::Rtl => {
@@ -309,6 +317,88 @@ pub(super) fn simulate<T: Operand>(
             (r.run, began.elapsed().as_secs_f64())
         }
     })
+}
+
+/// Wall time above which an RTL backend's run is announced, seconds.
+const SLOW_SECONDS: f64 = 30.0;
+/// rust-hdl's simulator of the whole design, PE-cycles per second (this project's 2-core machine,
+/// 8x8 GEMMs: 2.5e5 on a 16x16 array, 2.4e5 on 32x32, 1.0e5 on 64x64; the lower figure, as the
+/// rate falls on larger arrays).
+const RTL_PE_CYCLES_PER_SECOND: f64 = 1e5;
+/// Icarus Verilog, compile and run of an 8x8 GEMM: 20 s on 8x8 PEs, 49 s on 16x16, 151 s on
+/// 32x32 (about 10 s + 0.14 s per PE).
+const ICARUS_SECONDS: (f64, f64) = (10.0, 0.14);
+/// Verilator's build of a design (once; later runs use the cached build): 31 s on 8x8 PEs, 97 s
+/// on 16x16, 497 s on 32x32 (about 0.45 s per PE).
+const VERILATOR_BUILD_SECONDS_PER_PE: f64 = 0.45;
+
+/// Says how long an RTL backend will take when that is more than [`SLOW_SECONDS`] (the rtl
+/// backend on a 128x128 array ran for minutes without a word), from the fast model's cycle count
+/// of the same GEMM and the rates measured on this project's machine.
+fn slow_backend_warning(
+    backend: Backend,
+    cfg: &systole_sim::config::ArchConfig,
+    df: Dataflow,
+    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    stage: Option<&OutputStage>,
+) -> Option<String> {
+    let pes = cfg.pes() as f64;
+    let shape = format!("{}x{} array", cfg.array.rows, cfg.array.cols);
+    let faster = "--backend fast gives the same C, cycles and counts in a moment";
+    let (seconds, what) = match backend {
+        Backend::Fast => return None,
+        Backend::Rtl => {
+            let cycles = simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)
+                .ok()?
+                .stats
+                .latency_cycles as f64;
+            let s = cycles * pes / RTL_PE_CYCLES_PER_SECOND;
+            (
+                s,
+                format!(
+                    "the rtl backend will take about {} on this {shape} ({} PEs x {} cycles at about {RTL_PE_CYCLES_PER_SECOND:.0e} PE-cycles per second); --backend verilator runs the same design some 50 times faster once built, and {faster}",
+                    human_seconds(s),
+                    count(cfg.pes()),
+                    count(cycles as u64)
+                ),
+            )
+        }
+        Backend::Icarus => {
+            let s = ICARUS_SECONDS.0 + ICARUS_SECONDS.1 * pes;
+            (
+                s,
+                format!(
+                    "the icarus backend will take at least {} on this {shape} (compiling {} PEs at about {} s each); {faster}",
+                    human_seconds(s),
+                    count(cfg.pes()),
+                    ICARUS_SECONDS.1
+                ),
+            )
+        }
+        Backend::Verilator => {
+            let s = VERILATOR_BUILD_SECONDS_PER_PE * pes;
+            (
+                s,
+                format!(
+                    "unless this design was built before (builds are cached), verilator first builds it: about {} for this {shape} ({} PEs at about {VERILATOR_BUILD_SECONDS_PER_PE} s each); {faster}",
+                    human_seconds(s),
+                    count(cfg.pes())
+                ),
+            )
+        }
+    };
+    (seconds > SLOW_SECONDS).then_some(what)
+}
+
+/// `95` -> `1.6 min`.
+fn human_seconds(s: f64) -> String {
+    if s < 90.0 {
+        format!("{s:.0} s")
+    } else if s < 5400.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
 }
 
 /// C of a run with the output stage ([`systole_sim::quant::int8_results`]); an element outside
