@@ -321,10 +321,12 @@ pub(super) fn simulate<T: Operand>(
 
 /// Wall time above which an RTL backend's run is announced, seconds.
 const SLOW_SECONDS: f64 = 30.0;
-/// rust-hdl's simulator of the whole design, PE-cycles per second (this project's 2-core machine,
-/// 8x8 GEMMs: 2.5e5 on a 16x16 array, 2.4e5 on 32x32, 1.0e5 on 64x64; the lower figure, as the
-/// rate falls on larger arrays).
-const RTL_PE_CYCLES_PER_SECOND: f64 = 1e5;
+/// rust-hdl's simulator of the whole design, PE-cycles per second: about 2.4e5 up to 1024 PEs,
+/// falling as `PEs^-0.65` beyond (this project's 2-core machine, 8x8x8 GEMMs: 2.5e5 on a 16x16
+/// array, 2.4e5 on 32x32, 9.7e4 on 64x64, 3.3e4 on 128x128 with the machine busy).
+fn rtl_pe_cycles_per_second(pes: f64) -> f64 {
+    2.4e5 * (1024.0 / pes).min(1.0).powf(0.65)
+}
 /// Icarus Verilog, compile and run of an 8x8 GEMM: 20 s on 8x8 PEs, 49 s on 16x16, 151 s on
 /// 32x32 (about 10 s + 0.14 s per PE).
 const ICARUS_SECONDS: (f64, f64) = (10.0, 0.14);
@@ -352,11 +354,12 @@ fn slow_backend_warning(
                 .ok()?
                 .stats
                 .latency_cycles as f64;
-            let s = cycles * pes / RTL_PE_CYCLES_PER_SECOND;
+            let rate = rtl_pe_cycles_per_second(pes);
+            let s = cycles * pes / rate;
             (
                 s,
                 format!(
-                    "the rtl backend will take about {} on this {shape} ({} PEs x {} cycles at about {RTL_PE_CYCLES_PER_SECOND:.0e} PE-cycles per second); --backend verilator runs the same design some 50 times faster once built, and {faster}",
+                    "the rtl backend will take about {} on this {shape} ({} PEs x {} cycles at about {rate:.1e} PE-cycles per second); --backend verilator runs the same design some 50 times faster once built, and {faster}",
                     human_seconds(s),
                     count(cfg.pes()),
                     count(cycles as u64)
