@@ -271,10 +271,20 @@ struct Entry {
 }
 
 /// Python-configparser-style INI: `[section]`, `key: value` or `key = value`, `#`/`;` comments,
-/// keys case-insensitive.
+/// keys case-insensitive. As configparser (strict, its default) does, a section or a key within a
+/// section given twice is refused, naming both lines.
 fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
     let mut section = String::new();
-    let mut out = Vec::new();
+    let mut out: Vec<Entry> = Vec::new();
+    let mut sections: Vec<(String, usize)> = Vec::new();
+    let twice = |line: usize, what: String, first: usize| {
+        ConfigError::Parse {
+        origin: origin.to_string(),
+        line,
+        col: 1,
+        message: format!("{what} is given twice (first on line {first}); SCALE-Sim's configparser refuses that too"),
+    }
+    };
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -290,6 +300,10 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
                 });
             };
             section = name.trim().to_string();
+            if let Some((_, first)) = sections.iter().find(|(s, _)| *s == section) {
+                return Err(twice(i + 1, format!("section [{section}]"), *first));
+            }
+            sections.push((section.clone(), i + 1));
             continue;
         }
         let Some(at) = line.find([':', '=']) else {
@@ -308,9 +322,13 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
                 message: "a key before any [section]".into(),
             });
         }
+        let key = line[..at].trim().to_ascii_lowercase();
+        if let Some(e) = out.iter().find(|e| e.section == section && e.key == key) {
+            return Err(twice(i + 1, format!("`{key}` in [{section}]"), e.line));
+        }
         out.push(Entry {
             section: section.clone(),
-            key: line[..at].trim().to_ascii_lowercase(),
+            key,
             value: line[at + 1..].trim().to_string(),
             line: i + 1,
         });

@@ -227,6 +227,15 @@ fn cfg_errors_name_the_line_and_the_key() {
             good.replace("[general]", "[general"),
             "bad.cfg:1:1: a section header must end with `]`",
         ),
+        // A key or a section given twice is refused, as configparser does (it was first-wins).
+        (
+            good.replace("Dataflow : os", "Dataflow : os\ndataflow: ws"),
+            "bad.cfg:15:1: `dataflow` in [architecture_presets] is given twice (first on line 14)",
+        ),
+        (
+            format!("{good}\n[general]\nrun_name = x\n"),
+            "bad.cfg:20:1: section [general] is given twice (first on line 1)",
+        ),
         // 1 KiB of C cannot hold two rows of a 256-wide array: the error points at the size.
         (
             good.replace("OfmapSramSzkB:   64", "OfmapSramSzkB:   1")
@@ -239,6 +248,17 @@ fn cfg_errors_name_the_line_and_the_key() {
         let e = read_cfg(&p, &base).unwrap_err().to_string();
         assert!(e.contains(want), "want `{want}` in `{e}`");
     }
+}
+
+/// A byte-order mark (Windows editors write one) is not part of the first line: the file reads as
+/// without it (the error showed the invisible mark).
+#[test]
+fn cfg_with_a_byte_order_mark_reads() {
+    let base = ArchConfig::preset("edge-16x16").unwrap();
+    let good = std::fs::read_to_string(data("edge_os.cfg")).unwrap();
+    let plain = read_cfg(&temp("plain.cfg", &good), &base).unwrap();
+    let bom = read_cfg(&temp("bom.cfg", &format!("\u{feff}{good}")), &base).unwrap();
+    assert_eq!(bom, plain);
 }
 
 #[test]
