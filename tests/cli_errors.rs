@@ -1158,3 +1158,72 @@ fn a_slow_rtl_backend_says_how_slow_first() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `--trace` says how much it will write before writing, and refuses above 100 MB unless
+/// `--trace-limit` allows it (issue 22, defect 12: the README's own example wrote 1.6 GB in under a
+/// minute without a word).
+#[test]
+fn traces_announce_their_size_and_need_a_limit_above_100_mb() {
+    let d = tmpdir();
+    let wl = |name: &str, n: u32, k: u32| {
+        write(
+            d.path(),
+            name,
+            &format!("name = \"t\"\n[[layer]]\nname = \"fc\"\nm = 1\nn = {n}\nk = {k}\n"),
+        )
+    };
+    let big = wl("big.toml", 1024, 4096);
+    let dir = d.path().join("tr");
+    let run = |w: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "run".to_string(),
+            "--arch".into(),
+            "tiny-4x4".into(),
+            "--workload".into(),
+            w.to_str().unwrap().into(),
+            "--dataflow".into(),
+            "os".into(),
+            "--trace".into(),
+            dir.to_str().unwrap().into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = run(&big, &[]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    fails_with(
+        &a,
+        &[
+            "--trace: the traces of 1 layer x 1 dataflow",
+            "would take about 2",
+            "above --trace-limit 100.0 MB",
+            "give --trace-limit 2",
+        ],
+    );
+    assert!(!dir.exists(), "nothing is written");
+    let a = run(&big, &["--trace-limit", "10kB"]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    fails_with(&a, &["above --trace-limit 10.0 kB"]);
+    let a = run(&big, &["--trace-limit", "3XB"]);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    fails_with(&a, &["'--trace-limit <SIZE>'", "`XB` is not a unit"]);
+    fails_with(&["run", "--trace-limit", "1GB"], &["--trace <DIR>"]);
+    // A small run says its size on stderr and writes about that much.
+    let small = wl("small.toml", 16, 64);
+    let out = common::succeeds(systole().args(run(&small, &[])));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let kb: f64 = err
+        .strip_prefix("traces: about ")
+        .and_then(|s| s.split(" kB").next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    let mut written = 0;
+    for e in std::fs::read_dir(dir.join("os").join("layer0")).unwrap() {
+        written += e.unwrap().metadata().unwrap().len();
+    }
+    let written = written as f64 / 1e3;
+    assert!(
+        written <= kb + 0.1 && kb <= 2.0 * written,
+        "{kb} kB announced, {written} written"
+    );
+}

@@ -2,15 +2,16 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use systole_sim::array::check_dataflow;
 use systole_sim::config::{ConvInput, Dataflow};
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
-use systole_sim::run::run_workload_traced;
+use systole_sim::run::{run_workload, run_workload_traced};
 use systole_sim::scalesim::reports::{check_rows, folder_name, reports as scalesim_reports};
 use systole_sim::scalesim::{read_cfg, read_topology};
+use systole_sim::trace::estimate_bytes;
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
 use super::{ArchArgs, EnergyArgs};
@@ -48,9 +49,14 @@ pub struct RunArgs {
     conv_input: Option<ConvInputArg>,
     /// Write per-cycle traces in SCALE-Sim's layout (IFMAP_SRAM_TRACE.csv and the others, one
     /// row per cycle) to DIR/DATAFLOW/layerN/. Large: one row per cycle per buffer, so use a
-    /// small workload or one --dataflow.
+    /// small workload or one --dataflow. The expected size is printed first; above 100 MB the
+    /// run needs --trace-limit.
     #[arg(long, value_name = "DIR")]
     trace: Option<PathBuf>,
+    /// The most bytes --trace may write, e.g. 2GB or 500MB [default: 100MB]; a run whose traces
+    /// are expected to be larger is refused before anything is written.
+    #[arg(long, value_name = "SIZE", requires = "trace", value_parser = parse_size)]
+    trace_limit: Option<u64>,
     /// Compare every layer's C with a plain reference matrix product (slower); for a quantized
     /// network, every layer's int8 output with the network's direct reference.
     #[arg(long)]
@@ -76,6 +82,61 @@ pub enum ConvInputArg {
 
 #[derive(Debug, Clone)]
 pub struct DataflowChoice(Vec<Dataflow>);
+
+/// The default of `--trace-limit`, bytes.
+const DEFAULT_TRACE_LIMIT: u64 = 100_000_000;
+
+/// A size: bytes, or a number with kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "t" | "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{}` is not a unit: use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB",
+                unit.trim()
+            ))
+        }
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 500MB, 2GB)"))?;
+    let bytes = v * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes <= u64::MAX as f64) {
+        return Err(format!("`{s}`: must be at least 1 byte"));
+    }
+    Ok(bytes as u64)
+}
+
+/// `1234567` bytes -> `1.23 MB`.
+fn human_bytes(b: u64) -> String {
+    match b {
+        0..=999_999 => format!("{:.1} kB", b as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", b as f64 / 1e6),
+        _ => format!("{:.2} GB", b as f64 / 1e9),
+    }
+}
+
+/// A `--trace-limit` value of at least `b` bytes, rounded up: `1.7GB`, `340MB`.
+fn size_arg(b: u64) -> String {
+    if b < 1_000_000_000 {
+        format!("{}MB", b.div_ceil(1_000_000))
+    } else {
+        format!("{:.1}GB", b.div_ceil(100_000_000) as f64 / 10.0)
+    }
+}
 
 fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
     if s.eq_ignore_ascii_case("all") {
@@ -141,10 +202,43 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         check_rows(&workload).map_err(|e| anyhow::anyhow!("SCALE-Sim reports: {e}"))?;
     }
     let jobs = (dataflows.len() * workload.layers.len()) as u64;
-    let bar = ProgressBar::new(jobs).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} layer runs  {elapsed} (eta {eta})")
+    let bar = |what: &str| {
+        ProgressBar::new(jobs).with_style(
+            ProgressStyle::with_template(&format!(
+                "{{bar:30}} {{pos}}/{{len}} layer runs{what}  {{elapsed}} (eta {{eta}})"
+            ))
             .expect("valid template"),
-    );
+        )
+    };
+    if let Some(dir) = &args.trace {
+        // The traces' size, from a run without them (the traced run repeats it), before a byte
+        // is written: the README's own example would write 1.6 GB.
+        let sizing = bar(" (sizing the traces)");
+        let plain = run_workload(&cfg, &workload, &dataflows, false, &energy, &|| {
+            sizing.inc(1)
+        });
+        sizing.finish_and_clear();
+        let bytes = estimate_bytes(&plain.with_context(|| format!("workload {}", args.workload))?);
+        let limit = args.trace_limit.unwrap_or(DEFAULT_TRACE_LIMIT);
+        if bytes > limit {
+            let n = |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+            bail!(
+                "--trace: the traces of {} x {} (a row per cycle per buffer) would take about {} in {}, above --trace-limit {}: give --trace-limit {} or more to write them, or trace fewer layers or one --dataflow",
+                n(workload.layers.len(), "layer"),
+                n(dataflows.len(), "dataflow"),
+                human_bytes(bytes),
+                dir.display(),
+                human_bytes(limit),
+                size_arg(bytes)
+            );
+        }
+        eprintln!(
+            "traces: about {} to write into {}",
+            human_bytes(bytes),
+            dir.display()
+        );
+    }
+    let bar = bar("");
     let result = run_workload_traced(
         &cfg,
         &workload,
