@@ -1227,3 +1227,48 @@ fn traces_announce_their_size_and_need_a_limit_above_100_mb() {
         "{kb} kB announced, {written} written"
     );
 }
+
+/// The smaller messages of issue 22: a dataflow list naming `all` beside others or a dataflow
+/// twice, a shard count of 0, an absurd bank count.
+#[test]
+fn list_shard_and_bank_messages_say_what_is_wrong() {
+    fails_with(
+        &["run", "--dataflow", "all,os"],
+        &[
+            "'--dataflow <DATAFLOW>'",
+            "`all` already means os, ws and is",
+        ],
+    );
+    fails_with(&["run", "--dataflow", "ws,ws"], &["ws is given twice"]);
+    let d = tmpdir();
+    let out = d.path().join("s");
+    fails_with(
+        &[
+            "sweep",
+            "--dataflow",
+            "os,os",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &["--dataflow `os,os`: os is given twice"],
+    );
+    fails_with(
+        &["sweep", "--shard", "1/0", "--out", out.to_str().unwrap()],
+        &["`1/0`: the shard count is 0"],
+    );
+    let p = edited(
+        d.path(),
+        "banks.toml",
+        "tiny-4x4",
+        "banks = 1",
+        "banks = 4294967295",
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &[
+            "banks.toml:",
+            "buffers.a.banks",
+            "4294967295: must be between 1 and 4096",
+        ],
+    );
+}

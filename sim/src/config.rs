@@ -23,6 +23,9 @@ pub const OPERAND_BITS: [u32; 3] = [4, 8, 16];
 pub const MAX_READ_LATENCY: u32 = 64;
 /// Largest buffer capacity accepted, KiB (1 GiB: beyond any on-chip SRAM).
 pub const MAX_BUFFER_KIB: u32 = 1 << 20;
+/// Most banks a buffer may have: the widest edge vector (1024 lanes of 32 bits) in the
+/// narrowest words (8 bits). One address spans every bank, so more could never all be used.
+pub const MAX_BANKS: u32 = 4096;
 
 /// A dataflow: which operand stays in the processing elements while the others move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,6 +60,30 @@ impl Dataflow {
             "is" => Some(Dataflow::Is),
             _ => None,
         }
+    }
+
+    /// Parses a `--dataflow` list: `all` (every dataflow), or dataflows separated by commas,
+    /// each once. The error says what is wrong with which name.
+    pub fn parse_list(s: &str) -> Result<Vec<Dataflow>, String> {
+        if s.trim().eq_ignore_ascii_case("all") {
+            return Ok(Dataflow::ALL.to_vec());
+        }
+        let mut v = Vec::new();
+        for part in s.split(',').map(str::trim) {
+            if part.eq_ignore_ascii_case("all") {
+                return Err(format!(
+                    "`{s}`: `all` already means os, ws and is: give it alone, or list dataflows"
+                ));
+            }
+            let df = Dataflow::parse(part).ok_or_else(|| {
+                format!("`{part}` is not a dataflow: use os, ws, is (comma-separated) or all")
+            })?;
+            if v.contains(&df) {
+                return Err(format!("`{s}`: {} is given twice", df.name()));
+            }
+            v.push(df);
+        }
+        Ok(v)
     }
 }
 
@@ -657,8 +684,11 @@ impl ArchConfig {
                     ),
                 );
             }
-            if b.banks == 0 {
-                return bad(&f("banks"), "0: must be at least 1".into());
+            if b.banks == 0 || b.banks > MAX_BANKS {
+                return bad(
+                    &f("banks"),
+                    format!("{}: must be between 1 and {MAX_BANKS}", b.banks),
+                );
             }
             if b.read_latency == 0 || b.read_latency > MAX_READ_LATENCY {
                 return bad(
@@ -1048,6 +1078,43 @@ mod tests {
             let w = cfg.accumulator_warning(k + 1).unwrap();
             assert!(w.contains(&format!("int{bits} operands")), "{w}");
         }
+    }
+
+    /// A list naming `all` beside others, or a dataflow twice, is told so (the messages were
+    /// "`all` is not a dataflow" and "Os is given twice").
+    #[test]
+    fn dataflow_lists() {
+        assert_eq!(Dataflow::parse_list("ALL").unwrap(), Dataflow::ALL);
+        assert_eq!(
+            Dataflow::parse_list("is, os").unwrap(),
+            [Dataflow::Is, Dataflow::Os]
+        );
+        for (s, want) in [
+            ("all,os", "`all,os`: `all` already means os, ws and is"),
+            ("os,os", "`os,os`: os is given twice"),
+            (
+                "os,rs",
+                "`rs` is not a dataflow: use os, ws, is (comma-separated) or all",
+            ),
+            ("os,", "`` is not a dataflow"),
+        ] {
+            let e = Dataflow::parse_list(s).unwrap_err();
+            assert!(e.starts_with(want), "{s}: {e}");
+        }
+    }
+
+    /// An absurd bank count is blamed on `banks` (4294967295 banks made one address wider than
+    /// the buffer, and the error blamed `capacity_kib`).
+    #[test]
+    fn absurd_banks_are_blamed_on_banks() {
+        for banks in ["banks = 4294967295", "banks = 0", "banks = 4097"] {
+            let e = edit("banks = 1", banks).unwrap_err().to_string();
+            assert!(
+                e.contains("buffers.a.banks") && e.contains("between 1 and 4096"),
+                "{e}"
+            );
+        }
+        assert!(edit("banks = 1", "banks = 4096").is_err_and(|e| !e.to_string().contains("banks")));
     }
 
     #[test]

@@ -139,18 +139,7 @@ fn size_arg(b: u64) -> String {
 }
 
 fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
-    if s.eq_ignore_ascii_case("all") {
-        return Ok(DataflowChoice(Dataflow::ALL.to_vec()));
-    }
-    let mut v = Vec::new();
-    for part in s.split(',') {
-        let df = Dataflow::parse(part.trim())
-            .ok_or_else(|| format!("`{part}` is not a dataflow: use os, ws, is or all"))?;
-        if !v.contains(&df) {
-            v.push(df);
-        }
-    }
-    Ok(DataflowChoice(v))
+    Dataflow::parse_list(s).map(DataflowChoice)
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {

@@ -111,19 +111,6 @@ fn parse_buffers(s: &str) -> Result<[u32; 3], String> {
     }
 }
 
-fn parse_dataflows(s: &str) -> anyhow::Result<Vec<Dataflow>> {
-    if s.eq_ignore_ascii_case("all") {
-        return Ok(Dataflow::ALL.to_vec());
-    }
-    let mut v = Vec::new();
-    for part in s.split(',') {
-        v.push(Dataflow::parse(part.trim()).with_context(|| {
-            format!("--dataflow: `{part}` is not a dataflow: use os, ws, is or all")
-        })?);
-    }
-    Ok(v)
-}
-
 /// The values of an axis, or the base architecture's one value when none is given.
 fn axis<T: Clone>(given: &[T], base: T) -> Vec<T> {
     if given.is_empty() {
@@ -149,7 +136,8 @@ impl GridArgs {
             ),
             dram_bytes_per_cycle: axis(&self.dram_bytes_per_cycle, base.dram.bytes_per_cycle),
             operand_bits: axis(&self.operand_bits, base.array.operand_bits),
-            dataflows: parse_dataflows(&self.dataflow)?,
+            dataflows: Dataflow::parse_list(&self.dataflow)
+                .map_err(|e| anyhow::anyhow!("--dataflow {e}"))?,
             techs: self
                 .tech
                 .iter()

@@ -69,6 +69,17 @@ fn shards_partition_the_jobs() {
     for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
         assert!(Shard::parse(bad).is_err(), "{bad}");
     }
+    // `1/0` suggested "1/1 .. 1/1".
+    let e = Shard::parse("1/0").unwrap_err();
+    assert!(
+        e.contains("the shard count is 0") && !e.contains("1/1"),
+        "{e}"
+    );
+    let e = Shard::parse("4/3").unwrap_err();
+    assert!(
+        e.ends_with("shards are numbered 1 to 3 (1/3 .. 3/3)"),
+        "{e}"
+    );
     let jobs = spec().jobs();
     for n in 1..5 {
         for j in &jobs {
