@@ -1272,3 +1272,49 @@ fn list_shard_and_bank_messages_say_what_is_wrong() {
         ],
     );
 }
+
+/// A layer name with a line break (or any control character) is refused, naming the layer with
+/// the break escaped; a `|` is escaped in the Markdown tables (both broke the report's tables).
+#[test]
+fn layer_names_keep_the_tables_whole() {
+    let d = tmpdir();
+    let layer = |name: &str| format!("[[layer]]\nname = \"{name}\"\nm = 4\nn = 4\nk = 4\n");
+    let w = write(
+        d.path(),
+        "nl.toml",
+        &format!("name = \"w\"\n{}", layer("a\\nb")),
+    );
+    fails_with(
+        &["run", "--workload", w.to_str().unwrap()],
+        &["nl.toml:3: layer 1 (`a\\nb`): name \"a\\nb\": must be one line of text"],
+    );
+    let w = write(
+        d.path(),
+        "wn.toml",
+        &format!("name = \"w\\tx\"\n{}", layer("a")),
+    );
+    fails_with(
+        &["workloads", "--layers", w.to_str().unwrap()],
+        &["wn.toml: name = \"w\\tx\": must be one line of text"],
+    );
+    let w = write(
+        d.path(),
+        "pipe.toml",
+        &format!("name = \"w\"\n{}", layer("a|b")),
+    );
+    let out = d.path().join("r");
+    common::succeeds(systole().args([
+        "run",
+        "--arch",
+        "tiny-4x4",
+        "--dataflow",
+        "os",
+        "--workload",
+        w.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let row = md.lines().find(|l| l.starts_with("| a")).unwrap();
+    assert!(row.starts_with("| a\\|b | 1 | 4 | 4 | 4 |"), "{row}");
+}

@@ -208,16 +208,20 @@ pub(crate) fn text_table(header: &[&str], rows: &[Row]) -> String {
     o
 }
 
-/// Renders rows as a Markdown table.
+/// Renders rows as a Markdown table. A `|` in a cell (a layer named `a|b`) is escaped, so that
+/// it does not start another column.
 pub(crate) fn markdown_table(header: &[&str], rows: &[Row]) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "| {} |", header.join(" | "));
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let cells: Vec<String> = cells.map(|c| c.replace('|', "\\|")).collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    let mut o = line(&mut header.iter().copied());
     let seps: Vec<&str> = (0..header.len())
         .map(|i| if i == 0 { "---" } else { "---:" })
         .collect();
     let _ = writeln!(o, "| {} |", seps.join(" | "));
     for r in rows {
-        let _ = writeln!(o, "| {} |", r.cells.join(" | "));
+        o.push_str(&line(&mut r.cells.iter().map(String::as_str)));
     }
     o
 }

@@ -101,6 +101,12 @@ impl Layer {
     /// run of the layer (per run x groups x repeat) must not pass [`MAX_MACS`]. The message names
     /// the offending field.
     pub fn check(&self) -> Result<(), String> {
+        if self.name.is_empty() || self.name.chars().any(char::is_control) {
+            return Err(format!(
+                "name \"{}\": must be one line of text, without control characters (it heads a row of every table)",
+                self.name.escape_debug()
+            ));
+        }
         self.op.check()?;
         if self.repeat == 0 || self.repeat > MAX_REPEAT {
             return Err(format!(
@@ -468,6 +474,15 @@ impl Workload {
         if raw.layer.is_empty() {
             return Err(err(None, "has no [[layer]]".into()));
         }
+        if raw.name.trim().is_empty() || raw.name.chars().any(char::is_control) {
+            return Err(err(
+                None,
+                format!(
+                    "name = \"{}\": must be one line of text, without control characters",
+                    raw.name.escape_debug()
+                ),
+            ));
+        }
         let mut layers = Vec::with_capacity(raw.layer.len());
         for (i, l) in raw.layer.into_iter().enumerate() {
             // The line is counted only for an error: counting it for every layer made reading a
@@ -477,7 +492,7 @@ impl Workload {
             let layer = l.into_layer().map_err(|m| {
                 err(
                     Some(line_col(text, at).0),
-                    format!("layer {} (`{name}`): {m}", i + 1),
+                    format!("layer {} (`{}`): {m}", i + 1, name.escape_debug()),
                 )
             })?;
             layers.push(layer);
