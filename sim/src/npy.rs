@@ -58,10 +58,10 @@ impl Header {
             return "a structured (record) type".to_string();
         };
         let name = match self.plain() {
-            Some(('i', n, _)) => format!("int{}", n * 8),
-            Some(('u', n, _)) => format!("uint{}", n * 8),
-            Some(('f', n, _)) => format!("float{}", n * 8),
-            Some(('c', n, _)) => format!("complex{}", n * 8),
+            Some(('i', n @ 1..=16, _)) => format!("int{}", n * 8),
+            Some(('u', n @ 1..=16, _)) => format!("uint{}", n * 8),
+            Some(('f', n @ 1..=16, _)) => format!("float{}", n * 8),
+            Some(('c', n @ 1..=32, _)) => format!("complex{}", n * 8),
             Some(('b', _, _)) => "bool".to_string(),
             _ => "an unsupported type".to_string(),
         };
@@ -717,6 +717,13 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(h.describe(), "a structured (record) type");
+        // Found by the fuzz target: a size whose bits overflowed 64 bits panicked.
+        let h = parse_header(&header_bytes(
+            1,
+            "{'descr': '<i9999999999999999999', 'fortran_order': False, 'shape': (1,), }",
+        ))
+        .unwrap();
+        assert_eq!(h.describe(), "<i9999999999999999999 (an unsupported type)");
     }
 
     #[test]

@@ -44,16 +44,22 @@ fn fields(line: &str) -> Vec<&str> {
 /// depthwise (SCALE-Sim runs it as one layer per channel, each with `Num Filter` filters).
 /// Errors name the file, the line and the column.
 pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
-    let err = |line: usize, message: String| WorkloadError::File {
-        path: path.to_path_buf(),
-        line: Some(line),
-        message,
-    };
     let text = crate::input::read_text(path).map_err(|e| WorkloadError::File {
         path: path.to_path_buf(),
         line: None,
         message: format!("cannot read: {e}"),
     })?;
+    parse_topology(&text, path)
+}
+
+/// [`read_topology`] on the text of a topology file; `path` names it in errors and in the
+/// workload (its name is the file's stem).
+pub fn parse_topology(text: &str, path: &Path) -> Result<Workload, WorkloadError> {
+    let err = |line: usize, message: String| WorkloadError::File {
+        path: path.to_path_buf(),
+        line: Some(line),
+        message,
+    };
     let mut lines = text
         .lines()
         .enumerate()
@@ -213,6 +219,15 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
             conv.pad_bottom = (stride - (h - r) % stride) % stride;
             conv.pad_right = (sw - (w - s) % sw) % sw;
             if name.contains("DP") {
+                if c.checked_mul(nf).is_none() {
+                    return Err(err(
+                        ln,
+                        format!(
+                            "`{name}`: too large: {c} channels x {nf} filters each (a DP layer is depthwise) do not fit in {} bits",
+                            usize::BITS
+                        ),
+                    ));
+                }
                 conv = conv.depthwise(nf);
             }
             LayerOp::Conv(conv)
@@ -340,12 +355,22 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
 /// widths, banks, read latency, DRAM latency and kind, clock). Errors name the file, the line
 /// and the key.
 pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, ConfigError> {
-    let origin = path.display().to_string();
     let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
         path: path.to_path_buf(),
         message,
     })?;
-    let entries = parse_ini(&text, &origin)?;
+    parse_cfg(&text, path, base)
+}
+
+/// [`read_cfg`] on the text of a `.cfg` file; `path` names it in errors (and its stem is the run
+/// name when the file gives none).
+pub fn parse_cfg(
+    text: &str,
+    path: &Path,
+    base: &ArchConfig,
+) -> Result<ScaleSimConfig, ConfigError> {
+    let origin = path.display().to_string();
+    let entries = parse_ini(text, &origin)?;
     let invalid = |e: &Entry, message: String| ConfigError::Invalid {
         origin: origin.clone(),
         line: Some(e.line),

@@ -153,6 +153,12 @@ fn topology_errors_name_the_line_and_the_column() {
             "Layer Name, M, N, K,\nq, 4, 0, 2,\n".to_string(),
             "column 3 (N) = `0`",
         ),
+        // Found by the fuzz target: a DP layer's channels x filters overflowed (a panic in a
+        // debug build, a wrong layer in a release one).
+        (
+            format!("{H}Conv_DP, 4, 4, 1, 1, 4294967296, 4294967296, 1,\n"),
+            "bad.csv:2: `Conv_DP`: too large: 4294967296 channels x 4294967296 filters",
+        ),
     ];
     for (text, want) in cases {
         let p = temp("bad.csv", &text);

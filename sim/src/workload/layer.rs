@@ -111,10 +111,11 @@ impl Conv {
         self
     }
 
-    /// The same layer made depthwise (one filter per channel times `multiplier`).
+    /// The same layer made depthwise (one filter per channel times `multiplier`; the product
+    /// saturates, and [`Conv::check`] refuses a layer whose sizes do not fit).
     pub fn depthwise(mut self, multiplier: usize) -> Conv {
         self.groups = self.channels;
-        self.filters = self.channels * multiplier;
+        self.filters = self.channels.saturating_mul(multiplier);
         self
     }
 

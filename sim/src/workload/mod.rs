@@ -365,7 +365,13 @@ impl RawLayer {
                 };
                 let depthwise = kind == "depthwise";
                 let filters = if depthwise {
-                    channels.saturating_mul(self.multiplier.unwrap_or(1))
+                    let m = self.multiplier.unwrap_or(1);
+                    channels.checked_mul(m).ok_or_else(|| {
+                        format!(
+                            "too large: channels = {channels} x multiplier = {m} filters do not fit in {} bits",
+                            usize::BITS
+                        )
+                    })?
                 } else {
                     need(self.filters, "filters")?
                 };
@@ -677,6 +683,11 @@ repeat = 2
                 "filter = [7, 7]",
                 "filter = [231, 7]",
                 "filter_h = 231 is taller than the padded ifmap (224 + 3 + 3 rows)",
+            ),
+            (
+                "multiplier = 2",
+                "multiplier = 9223372036854775807",
+                "too large: channels = 32 x multiplier = 9223372036854775807",
             ),
         ];
         let good = std::fs::read_to_string(&p).unwrap();
