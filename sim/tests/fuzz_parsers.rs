@@ -130,10 +130,11 @@ enum Mutation {
 
 fn mutation(keywords: &'static [&'static str]) -> impl Strategy<Value = Mutation> {
     let value = prop_oneof![
-        proptest::sample::select(EXTREMES).prop_map(str::to_string),
-        (0u64..40).prop_map(|v| v.to_string()),
-        any::<u64>().prop_map(|v| v.to_string()),
-        any::<f64>().prop_map(|v| format!("{v:?}")),
+        2 => proptest::sample::select(EXTREMES).prop_map(str::to_string),
+        2 => (0u64..9).prop_map(|v| v.to_string()),
+        1 => (0u64..40).prop_map(|v| v.to_string()),
+        1 => any::<u64>().prop_map(|v| v.to_string()),
+        1 => any::<f64>().prop_map(|v| format!("{v:?}")),
     ];
     let text = prop_oneof![
         proptest::sample::select(keywords).prop_map(str::to_string),
