@@ -10,7 +10,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use systole_sim::energy::EnergyBreakdown;
-use systole_sim::report::memory_wait;
 use systole_sim::run::WorkloadRun;
 use systole_sim::sweep::pareto::{front, ok_points, LATENCY};
 use systole_sim::sweep::report::FRONTS;
@@ -289,7 +288,7 @@ pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
                 .map(|d| {
                     let s = &d.layers[i].stats;
                     let r = d.layers[i].repeat as f64;
-                    let wait = memory_wait(s) as f64;
+                    let wait = s.memory_wait_cycles() as f64;
                     vec![(s.latency_cycles as f64 - wait) * r / 1e3, wait * r / 1e3]
                 })
                 .collect()
@@ -300,7 +299,10 @@ pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
         y_label: "thousands of cycles".into(),
         groups: layers,
         slots: dataflows.clone(),
-        series: vec!["computing".into(), "stalled (waiting for DRAM)".into()],
+        series: vec![
+            "computing".into(),
+            "memory wait (prologue, stalls, writeback)".into(),
+        ],
         values,
         light: vec![false, true],
     }

@@ -221,6 +221,9 @@ struct GemmJson<'a> {
     sim_seconds: f64,
     #[serde(flatten)]
     stats: &'a systole_sim::stats::RunStats,
+    /// `latency_cycles` minus the cycles the array computed: the DMA's prologue, the stalls and
+    /// the writeback (`stall_cycles` counts the stalls alone), as `run` reports it.
+    memory_wait_cycles: u64,
     /// Technology table and register convention of the energy figures.
     tech: &'a str,
     register_convention: RegisterConvention,
@@ -510,6 +513,7 @@ fn run_on<T: Operand>(
                 backend: args.backend.name(),
                 sim_seconds,
                 stats: &run.stats,
+                memory_wait_cycles: run.stats.memory_wait_cycles(),
                 tech: &energy.tech,
                 register_convention: energy.convention,
                 energy_pj: energy.energy_pj,
