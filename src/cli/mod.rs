@@ -15,7 +15,13 @@ use systole_sim::energy::{EnergyModel, RegisterConvention, TechTable, DEFAULT_TE
 /// systole: design and compare DNN accelerators built on a quantized (int8; int4 and int16 on the
 /// fast model) systolic array.
 #[derive(Debug, Parser)]
-#[command(name = "systole", version, about, long_about = None)]
+#[command(
+    name = "systole",
+    version,
+    about,
+    long_about = None,
+    after_help = "With no command, systole runs `systole run` with its defaults: ResNet-18 on the edge-16x16 preset, every dataflow compared."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
