@@ -835,7 +835,10 @@ mod tests {
                 .unwrap();
             assert!(row.contains(&format!("  {}  ", count(want))), "{row}");
         }
-        assert!(text.contains("e2e cycles") && text.contains("memory wait"), "{text}");
+        assert!(
+            text.contains("e2e cycles") && text.contains("memory wait"),
+            "{text}"
+        );
         // The ideal memory model moves no DRAM bytes in any dataflow: a three-way tie.
         let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
         cfg.memory = crate::config::MemoryModel::Ideal;
