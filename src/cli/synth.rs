@@ -64,6 +64,8 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
     }
     let tmp = std::env::temp_dir().join(format!("systole-synth-{}", std::process::id()));
     let dir = args.work.clone().unwrap_or_else(|| tmp.clone());
+    // What the RTL cannot build is refused before the first step is announced.
+    systole_hdl::check_arch(&cfg)?;
     // Minutes of Yosys and nextpnr: say which step runs, and how long each took.
     let began = std::time::Instant::now();
     let mut last = began;
