@@ -22,6 +22,16 @@ fn preset_text(name: &str) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
+/// `dir/<file stem of name>.toml`, a workload named `name` of one GEMM layer `l`.
+fn one_gemm(dir: &Path, name: &str, m: u32, n: u32, k: u32) -> PathBuf {
+    let file = format!("{}.toml", name.rsplit('/').next().unwrap_or(name));
+    write(
+        dir,
+        &file,
+        &format!("name = \"{name}\"\n[[layer]]\nname = \"l\"\nm = {m}\nn = {n}\nk = {k}\n"),
+    )
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -788,11 +798,7 @@ fn report_folders_stay_inside_out() {
             &["esc.cfg:2", "[general] run_name", bad, "not a path"],
         );
     }
-    let wl = write(
-        d.path(),
-        "w.toml",
-        "name = \"../../WL_ESCAPE\"\n[[layer]]\nname = \"l\"\nm = 4\nn = 4\nk = 4\n",
-    );
+    let wl = one_gemm(d.path(), "../../WL_ESCAPE", 4, 4, 4);
     let nested = out.join("a").join("b");
     common::succeeds(systole().args([
         "run",
@@ -826,11 +832,7 @@ fn a_sweep_directory_in_use_is_refused() {
     std::fs::create_dir_all(&out).unwrap();
     let lock = std::fs::File::create(out.join("sweep.lock")).unwrap();
     lock.try_lock().unwrap();
-    let wl = write(
-        d.path(),
-        "w.toml",
-        "name = \"w\"\n[[layer]]\nname = \"l\"\nm = 8\nn = 8\nk = 8\n",
-    );
+    let wl = one_gemm(d.path(), "w", 8, 8, 8);
     let args = [
         "sweep",
         "--arch",
@@ -981,11 +983,7 @@ fn accumulator_overflow_is_announced() {
     assert!(err.is_empty(), "{err}");
     // run: on stderr and as a note of the report.
     let d = tmpdir();
-    let wl = write(
-        d.path(),
-        "w.toml",
-        "name = \"w\"\n[[layer]]\nname = \"l\"\nm = 8\nn = 8\nk = 8\n",
-    );
+    let wl = one_gemm(d.path(), "w", 8, 8, 8);
     let out = common::succeeds(systole().args([
         "run",
         "--arch",
@@ -1063,11 +1061,7 @@ fn negative_values_name_their_flag() {
 #[test]
 fn sweep_jobs_are_bounded() {
     let d = tmpdir();
-    let wl = write(
-        d.path(),
-        "w.toml",
-        "name = \"w\"\n[[layer]]\nname = \"l\"\nm = 8\nn = 8\nk = 8\n",
-    );
+    let wl = one_gemm(d.path(), "w", 8, 8, 8);
     let out = d.path().join("s");
     let args = |jobs: &'static str| {
         vec![
@@ -1086,7 +1080,6 @@ fn sweep_jobs_are_bounded() {
     };
     for jobs in ["100000", "0"] {
         let a = args(jobs);
-        let a: Vec<&str> = a.iter().map(String::as_str).collect();
         fails_with(&a, &["'--jobs <N>'", "not in 1..=1024"]);
     }
     let began = std::time::Instant::now();
@@ -1165,14 +1158,7 @@ fn a_slow_rtl_backend_says_how_slow_first() {
 #[test]
 fn traces_announce_their_size_and_need_a_limit_above_100_mb() {
     let d = tmpdir();
-    let wl = |name: &str, n: u32, k: u32| {
-        write(
-            d.path(),
-            name,
-            &format!("name = \"t\"\n[[layer]]\nname = \"fc\"\nm = 1\nn = {n}\nk = {k}\n"),
-        )
-    };
-    let big = wl("big.toml", 1024, 4096);
+    let big = one_gemm(d.path(), "big", 1, 1024, 4096);
     let dir = d.path().join("tr");
     let run = |w: &Path, extra: &[&str]| {
         let mut a = vec![
@@ -1190,7 +1176,6 @@ fn traces_announce_their_size_and_need_a_limit_above_100_mb() {
         a
     };
     let a = run(&big, &[]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
     fails_with(
         &a,
         &[
@@ -1202,14 +1187,12 @@ fn traces_announce_their_size_and_need_a_limit_above_100_mb() {
     );
     assert!(!dir.exists(), "nothing is written");
     let a = run(&big, &["--trace-limit", "10kB"]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
     fails_with(&a, &["above --trace-limit 10.0 kB"]);
     let a = run(&big, &["--trace-limit", "3XB"]);
-    let a: Vec<&str> = a.iter().map(String::as_str).collect();
     fails_with(&a, &["'--trace-limit <SIZE>'", "`XB` is not a unit"]);
     fails_with(&["run", "--trace-limit", "1GB"], &["--trace <DIR>"]);
     // A small run says its size on stderr and writes about that much.
-    let small = wl("small.toml", 16, 64);
+    let small = one_gemm(d.path(), "small", 1, 16, 64);
     let out = common::succeeds(systole().args(run(&small, &[])));
     let err = String::from_utf8(out.stderr).unwrap();
     let kb: f64 = err
@@ -1279,24 +1262,28 @@ fn list_shard_and_bank_messages_say_what_is_wrong() {
 fn layer_names_keep_the_tables_whole() {
     let d = tmpdir();
     let layer = |name: &str| format!("[[layer]]\nname = \"{name}\"\nm = 4\nn = 4\nk = 4\n");
-    let w = write(
-        d.path(),
-        "nl.toml",
-        &format!("name = \"w\"\n{}", layer("a\\nb")),
-    );
-    fails_with(
-        &["run", "--workload", w.to_str().unwrap()],
-        &["nl.toml:3: layer 1 (`a\\nb`): name \"a\\nb\": must be one line of text"],
-    );
-    let w = write(
-        d.path(),
-        "wn.toml",
-        &format!("name = \"w\\tx\"\n{}", layer("a")),
-    );
-    fails_with(
-        &["workloads", "--layers", w.to_str().unwrap()],
-        &["wn.toml: name = \"w\\tx\": must be one line of text"],
-    );
+    for (file, workload, layer_name, want) in [
+        (
+            "nl.toml",
+            "w",
+            "a\\nb",
+            "nl.toml:3: layer 1 (`a\\nb`): name \"a\\nb\": must be one line of text",
+        ),
+        (
+            "wn.toml",
+            "w\\tx",
+            "a",
+            "wn.toml: name = \"w\\tx\": must be one line of text",
+        ),
+    ] {
+        let w = write(
+            d.path(),
+            file,
+            &format!("name = \"{workload}\"\n{}", layer(layer_name)),
+        );
+        fails_with(&["run", "--workload", w.to_str().unwrap()], &[want]);
+        fails_with(&["workloads", "--layers", w.to_str().unwrap()], &[want]);
+    }
     let w = write(
         d.path(),
         "pipe.toml",

@@ -24,7 +24,10 @@ fn synth(target: &str, only: Option<&str>, memory: &str) -> Value {
     // Each step is announced on stderr as it starts, with how long each took (a synthesis takes
     // minutes; it ran without a word).
     let err = String::from_utf8(out.stderr).unwrap();
-    let steps: Vec<&str> = err.lines().filter(|l| l.starts_with("synth: step")).collect();
+    let steps: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("synth: step"))
+        .collect();
     assert_eq!(
         steps,
         [
