@@ -599,8 +599,13 @@ impl Plot for Scatter {
                     .map(|&p| Circle::new(p, 7, BLACK.stroke_width(2))),
             )
             .map_err(err)?;
-        // Each front point's label, above and below by turns so that neighbours do not collide.
+        // Each front point's label, above and below by turns so that neighbours do not collide,
+        // and to the left of points in the right third so that it stays inside the plot.
         let small = ("sans-serif", 13).into_font();
+        let (left, right) = (
+            chart.backend_coord(&(xa.lo, ya.lo)).0,
+            chart.backend_coord(&(xa.hi, ya.lo)).0,
+        );
         for (i, &(x, y, text)) in front_labels.iter().enumerate() {
             if text.is_empty() {
                 continue;
@@ -611,8 +616,13 @@ impl Plot for Scatter {
             } else {
                 (VPos::Top, 10)
             };
-            let style = TextStyle::from(small.clone()).pos(Pos::new(HPos::Left, v));
-            root.draw(&Text::new(text.to_string(), (px + 9, py + dy), style))
+            let (h, dx) = if px > left + (right - left) * 2 / 3 {
+                (HPos::Right, -9)
+            } else {
+                (HPos::Left, 9)
+            };
+            let style = TextStyle::from(small.clone()).pos(Pos::new(h, v));
+            root.draw(&Text::new(text.to_string(), (px + dx, py + dy), style))
                 .map_err(err)?;
         }
         draw_legend(&mut chart).map_err(err)?;
