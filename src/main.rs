@@ -9,8 +9,6 @@ mod plots;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so printing into a closed pipe (`systole run | head`) would panic;
     // restore the default action: the process ends quietly, as other command-line tools do.
@@ -19,7 +17,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
-    let args = match cli::Cli::try_parse() {
+    let args = match cli::Cli::try_parse_args() {
         Ok(a) => a,
         Err(e) if e.use_stderr() => {
             // A usage error: keep what says what is wrong, on one line (no usage block).

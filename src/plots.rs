@@ -10,7 +10,6 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use systole_sim::energy::EnergyBreakdown;
-use systole_sim::report::memory_wait;
 use systole_sim::run::WorkloadRun;
 use systole_sim::sweep::pareto::{front, ok_points, LATENCY};
 use systole_sim::sweep::report::FRONTS;
@@ -289,7 +288,7 @@ pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
                 .map(|d| {
                     let s = &d.layers[i].stats;
                     let r = d.layers[i].repeat as f64;
-                    let wait = memory_wait(s) as f64;
+                    let wait = s.memory_wait_cycles() as f64;
                     vec![(s.latency_cycles as f64 - wait) * r / 1e3, wait * r / 1e3]
                 })
                 .collect()
@@ -300,7 +299,10 @@ pub fn write_plots(run: &WorkloadRun, dir: &Path) -> anyhow::Result<()> {
         y_label: "thousands of cycles".into(),
         groups: layers,
         slots: dataflows.clone(),
-        series: vec!["computing".into(), "stalled (waiting for DRAM)".into()],
+        series: vec![
+            "computing".into(),
+            "memory wait (prologue, stalls, writeback)".into(),
+        ],
         values,
         light: vec![false, true],
     }
@@ -350,6 +352,20 @@ fn tick_number(v: f64) -> String {
     }
 }
 
+/// A linear tick `v` with `decimals` digits after the point, thousands separated.
+fn linear_tick(v: f64, decimals: usize) -> String {
+    if decimals == 0 {
+        let s = systole_sim::report::count(v.abs().round() as u64);
+        if v < 0.0 {
+            format!("-{s}")
+        } else {
+            s
+        }
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
 /// An axis or bar value: thousands separated above 100, else three significant digits.
 fn axis_number(v: f64) -> String {
     if v.abs() >= 100.0 {
@@ -366,21 +382,25 @@ fn energy_uj(e: &EnergyBreakdown) -> Vec<f64> {
 }
 
 /// A scatter of design points with their Pareto front: every point coloured by its dataflow, the
-/// front's points ringed and joined. An axis whose values span more than 10x is logarithmic.
+/// front's points ringed, joined and labelled with what sets them apart (array, buffers,
+/// bandwidth, width: the axes of the sweep with several values). An axis whose values span more
+/// than 10x is logarithmic; its ticks, like a linear axis's, stay within the data.
 struct Scatter {
     title: String,
     x_label: String,
     y_label: String,
-    /// (x, y, series index, on the front).
-    points: Vec<(f64, f64, usize, bool)>,
+    /// (x, y, series index, the label of a point on the front).
+    points: Vec<(f64, f64, usize, Option<String>)>,
     series: Vec<String>,
 }
 
-/// One axis: its range in plot units and whether plot units are log10 of the values.
+/// One axis: its range in plot units, whether plot units are log10 of the values, and the
+/// values' own range (ticks are drawn within it).
 struct Axis {
     log: bool,
     lo: f64,
     hi: f64,
+    data: (f64, f64),
 }
 
 impl Axis {
@@ -395,8 +415,10 @@ impl Axis {
                 log: false,
                 lo: 0.0,
                 hi: 1.0,
+                data: (0.0, 1.0),
             };
         }
+        let data = (lo, hi);
         let log = lo > 0.0 && hi / lo > 10.0;
         let (lo, hi) = if log {
             (lo.log10(), hi.log10())
@@ -413,6 +435,7 @@ impl Axis {
             log,
             lo,
             hi: hi + pad,
+            data,
         }
     }
 
@@ -422,22 +445,51 @@ impl Axis {
         self
     }
 
-    /// Tick values of a log axis: 1, 2 and 5 times the powers of ten in range (only the powers
-    /// when that makes too many).
-    fn log_ticks(&self) -> Vec<f64> {
-        let (lo, hi) = (self.lo.floor() as i32, self.hi.ceil() as i32);
-        let pick = |mults: &[f64]| -> Vec<f64> {
-            (lo..=hi)
-                .flat_map(|k| mults.iter().map(move |m| m * 10f64.powi(k)))
-                .filter(|v| (self.lo..=self.hi).contains(&v.log10()))
-                .collect()
-        };
-        let all = pick(&[1.0, 2.0, 5.0]);
-        if all.len() > 12 {
-            pick(&[1.0])
+    /// Tick values and their labels, all within the data's range (not the padding around it,
+    /// nor the room above it for the legend). A log axis ticks at 1, 2 and 5 times the powers
+    /// of ten (only the powers when that makes too many); a linear one at a 1-2-5 step giving
+    /// four to ten ticks. A range too narrow for any tick is labelled at its ends.
+    fn ticks(&self) -> Vec<(f64, String)> {
+        let (d0, d1) = self.data;
+        let inside = |v: &f64| *v >= d0 * (1.0 - 1e-9) && *v <= d1 * (1.0 + 1e-9);
+        let ticks: Vec<(f64, String)> = if self.log {
+            let (lo, hi) = (d0.log10().floor() as i32, d1.log10().ceil() as i32);
+            let pick = |mults: &[f64]| -> Vec<f64> {
+                (lo..=hi)
+                    .flat_map(|k| mults.iter().map(move |m| m * 10f64.powi(k)))
+                    .filter(inside)
+                    .collect()
+            };
+            let all = pick(&[1.0, 2.0, 5.0]);
+            let all = if all.len() > 12 { pick(&[1.0]) } else { all };
+            all.into_iter().map(|v| (v, tick_number(v))).collect()
         } else {
-            all
+            let span = d1 - d0;
+            let step = [1.0, 2.0, 5.0]
+                .iter()
+                .flat_map(|m| (-12..=18).map(move |k| m * 10f64.powi(k)))
+                .filter(|s| span / s <= 9.0)
+                .fold(f64::INFINITY, f64::min);
+            let decimals = (-step.log10().floor()).max(0.0) as usize;
+            let first = (d0 / step).ceil() as i64;
+            let last = (d1 / step).floor() as i64;
+            if span > 0.0 && step.is_finite() && last - first < 20 {
+                (first..=last)
+                    .map(|i| i as f64 * step)
+                    .map(|v| (v, linear_tick(v, decimals)))
+                    .collect()
+            } else {
+                vec![]
+            }
+        };
+        if ticks.is_empty() {
+            let mut ends = vec![(d0, axis_number(d0))];
+            if d1 > d0 {
+                ends.push((d1, axis_number(d1)));
+            }
+            return ends;
         }
+        ticks
     }
 
     fn to_plot(&self, v: f64) -> f64 {
@@ -445,15 +497,6 @@ impl Axis {
             v.log10()
         } else {
             v
-        }
-    }
-
-    fn label(&self, p: f64) -> String {
-        let s = axis_number(if self.log { 10f64.powf(p) } else { p });
-        if s.contains('.') && !s.contains('e') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
         }
     }
 
@@ -484,13 +527,11 @@ impl Plot for Scatter {
             .y_label_area_size(100)
             .build_cartesian_2d(xa.lo..xa.hi, ya.lo..ya.hi)
             .map_err(err)?;
-        // A log axis gets its ticks at 1-2-5 values, drawn below; a linear one plotters' own.
+        // Ticks are drawn below, within the data's range (`Axis::ticks`).
         chart
             .configure_mesh()
-            .x_labels(if xa.log { 0 } else { 10 })
-            .y_labels(if ya.log { 0 } else { 10 })
-            .x_label_formatter(&|v| xa.label(*v))
-            .y_label_formatter(&|v| ya.label(*v))
+            .x_labels(0)
+            .y_labels(0)
             .x_desc(xa.describe(&self.x_label))
             .y_desc(ya.describe(&self.y_label))
             .label_style(("sans-serif", 16))
@@ -501,29 +542,25 @@ impl Plot for Scatter {
         let grid = RGBColor(200, 200, 200);
         let font = ("sans-serif", 16).into_font();
         use plotters::style::text_anchor::{HPos, Pos, VPos};
-        if xa.log {
-            for v in xa.log_ticks() {
-                let p = v.log10();
-                chart
-                    .draw_series(LineSeries::new([(p, ya.lo), (p, ya.hi)], grid))
-                    .map_err(err)?;
-                let (px, py) = chart.backend_coord(&(p, ya.lo));
-                let style = TextStyle::from(font.clone()).pos(Pos::new(HPos::Center, VPos::Top));
-                root.draw(&Text::new(tick_number(v), (px, py + 8), style))
-                    .map_err(err)?;
-            }
+        for (v, text) in xa.ticks() {
+            let p = xa.to_plot(v);
+            chart
+                .draw_series(LineSeries::new([(p, ya.lo), (p, ya.hi)], grid))
+                .map_err(err)?;
+            let (px, py) = chart.backend_coord(&(p, ya.lo));
+            let style = TextStyle::from(font.clone()).pos(Pos::new(HPos::Center, VPos::Top));
+            root.draw(&Text::new(text, (px, py + 8), style))
+                .map_err(err)?;
         }
-        if ya.log {
-            for v in ya.log_ticks() {
-                let p = v.log10();
-                chart
-                    .draw_series(LineSeries::new([(xa.lo, p), (xa.hi, p)], grid))
-                    .map_err(err)?;
-                let (px, py) = chart.backend_coord(&(xa.lo, p));
-                let style = TextStyle::from(font.clone()).pos(Pos::new(HPos::Right, VPos::Center));
-                root.draw(&Text::new(tick_number(v), (px - 8, py), style))
-                    .map_err(err)?;
-            }
+        for (v, text) in ya.ticks() {
+            let p = ya.to_plot(v);
+            chart
+                .draw_series(LineSeries::new([(xa.lo, p), (xa.hi, p)], grid))
+                .map_err(err)?;
+            let (px, py) = chart.backend_coord(&(xa.lo, p));
+            let style = TextStyle::from(font.clone()).pos(Pos::new(HPos::Right, VPos::Center));
+            root.draw(&Text::new(text, (px - 8, py), style))
+                .map_err(err)?;
         }
         for (k, name) in self.series.iter().enumerate() {
             let color = PALETTE[k % PALETTE.len()];
@@ -539,13 +576,14 @@ impl Plot for Scatter {
                 .label(name.clone())
                 .legend(move |(x, y)| Circle::new((x + 7, y), 5, color.filled()));
         }
-        let mut front: Vec<(f64, f64)> = self
+        let mut front: Vec<(f64, f64, &str)> = self
             .points
             .iter()
-            .filter(|p| p.3)
-            .map(|p| (xa.to_plot(p.0), ya.to_plot(p.1)))
+            .filter_map(|p| Some((xa.to_plot(p.0), ya.to_plot(p.1), p.3.as_deref()?)))
             .collect();
         front.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        let front_labels: Vec<(f64, f64, &str)> = front.clone();
+        let front: Vec<(f64, f64)> = front.iter().map(|&(x, y, _)| (x, y)).collect();
         chart
             .draw_series(LineSeries::new(
                 front.iter().copied(),
@@ -561,6 +599,32 @@ impl Plot for Scatter {
                     .map(|&p| Circle::new(p, 7, BLACK.stroke_width(2))),
             )
             .map_err(err)?;
+        // Each front point's label, above and below by turns so that neighbours do not collide,
+        // and to the left of points in the right third so that it stays inside the plot.
+        let small = ("sans-serif", 13).into_font();
+        let (left, right) = (
+            chart.backend_coord(&(xa.lo, ya.lo)).0,
+            chart.backend_coord(&(xa.hi, ya.lo)).0,
+        );
+        for (i, &(x, y, text)) in front_labels.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let (px, py) = chart.backend_coord(&(x, y));
+            let (v, dy) = if i % 2 == 0 {
+                (VPos::Bottom, -10)
+            } else {
+                (VPos::Top, 10)
+            };
+            let (h, dx) = if px > left + (right - left) * 2 / 3 {
+                (HPos::Right, -9)
+            } else {
+                (HPos::Left, 9)
+            };
+            let style = TextStyle::from(small.clone()).pos(Pos::new(h, v));
+            root.draw(&Text::new(text.to_string(), (px + dx, py + dy), style))
+                .map_err(err)?;
+        }
         draw_legend(&mut chart).map_err(err)?;
         root.present().map_err(err)?;
         Ok(())
@@ -593,14 +657,15 @@ pub fn write_sweep_plots(
                 "area estimate (mm²)",
             )
         };
-        let points: Vec<(f64, f64, usize, bool)> = pts
+        let points: Vec<(f64, f64, usize, Option<String>)> = pts
             .iter()
             .zip(xs)
             .filter_map(|(r, xv)| {
                 let df = spec.dataflows.iter().position(|&d| d == r.dataflow)?;
                 let tech = spec.techs.iter().position(|t| t.name == r.tech)?;
                 let series = df * spec.techs.len() + tech;
-                Some((xv?, (y.get)(r)? / 1e6, series, on.contains(&r.point)))
+                let label = on.contains(&r.point).then(|| point_label(spec, r));
+                Some((xv?, (y.get)(r)? / 1e6, series, label))
             })
             .collect();
         if points.is_empty() {
@@ -632,6 +697,30 @@ pub fn write_sweep_plots(
     Ok(written)
 }
 
+/// What tells a point apart from the others of its series (colour: dataflow and table): the
+/// values of the sweep's axes that have more than one, e.g. `16x32, 256 KiB, 8 B/c, int4`.
+fn point_label(spec: &SweepSpec, r: &SweepRow) -> String {
+    let mut parts = Vec::new();
+    if spec.rows.len() > 1 || spec.cols.len() > 1 {
+        parts.push(format!("{}x{}", r.rows, r.cols));
+    }
+    if spec.buffer_kib.len() > 1 {
+        let (a, b, c) = (r.buffer_a_kib, r.buffer_b_kib, r.buffer_c_kib);
+        parts.push(if a == b && b == c {
+            format!("{a} KiB")
+        } else {
+            format!("{a}:{b}:{c} KiB")
+        });
+    }
+    if spec.dram_bytes_per_cycle.len() > 1 {
+        parts.push(format!("{} B/c", r.dram_bytes_per_cycle));
+    }
+    if spec.operand_bits.len() > 1 {
+        parts.push(format!("int{}", r.operand_bits));
+    }
+    parts.join(", ")
+}
+
 /// The legend every chart with series draws: upper right, on a light box.
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
@@ -643,4 +732,72 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .border_style(BLACK)
         .label_font(("sans-serif", 16))
         .draw()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every tick lies within the data's range, whatever the range (the sweep's plots labelled
+    /// ticks in the room left above the data for the legend).
+    #[test]
+    fn ticks_stay_within_the_data() {
+        for values in [
+            vec![1.02, 3.91],
+            vec![3300.0, 30100.0],
+            vec![14.2, 221.0],
+            vec![0.5, 0.52],
+            vec![7.0, 7.0],
+            vec![1e-3, 5e4],
+            vec![0.0, 3.0],
+        ] {
+            let axis = Axis::of(values.iter().copied()).with_headroom(0.2);
+            let ticks = axis.ticks();
+            assert!(!ticks.is_empty(), "{values:?}");
+            for (v, text) in &ticks {
+                assert!(
+                    *v >= values[0] * (1.0 - 1e-9) && *v <= values[1] * (1.0 + 1e-9),
+                    "{values:?}: tick {v} ({text})"
+                );
+            }
+        }
+        let a = Axis::of([1.02, 3.91].into_iter());
+        let t: Vec<String> = a.ticks().into_iter().map(|(_, s)| s).collect();
+        assert_eq!(t, ["1.5", "2.0", "2.5", "3.0", "3.5"]);
+        let a = Axis::of([3300.0, 30100.0].into_iter());
+        assert_eq!(a.ticks()[0].1, "5,000");
+    }
+
+    /// A front point is labelled with the values of the axes that vary, and only those.
+    #[test]
+    fn front_labels_name_the_axes_that_vary() {
+        let w = systole_sim::workload::Workload {
+            name: "t".into(),
+            source: String::new(),
+            notes: vec![],
+            quantized: None,
+            layers: vec![systole_sim::workload::Layer::gemm("l", 8, 8, 8)],
+        };
+        let base = systole_sim::config::ArchConfig::preset("tiny-4x4").unwrap();
+        let mut spec = SweepSpec {
+            format: systole_sim::sweep::SWEEP_FORMAT,
+            workload: w,
+            rows: vec![4, 8],
+            cols: vec![4],
+            buffer_kib: vec![[4, 4, 8]],
+            dram_bytes_per_cycle: vec![4, 8],
+            operand_bits: vec![8],
+            dataflows: vec![systole_sim::config::Dataflow::Os],
+            techs: vec![systole_sim::energy::TechTable::load("45nm").unwrap()],
+            register_convention: Default::default(),
+            mapping: Default::default(),
+            base_arch: base,
+        };
+        let job = spec.jobs()[3];
+        let row = systole_sim::sweep::run_job(&spec, &job).pop().unwrap();
+        assert_eq!(point_label(&spec, &row), "8x4, 8 B/c");
+        spec.operand_bits = vec![4, 8];
+        spec.buffer_kib = vec![[4, 4, 8], [8, 8, 8]];
+        assert_eq!(point_label(&spec, &row), "8x4, 4:4:8 KiB, 8 B/c, int8");
+    }
 }

@@ -22,6 +22,16 @@ fn preset_text(name: &str) -> String {
     std::fs::read_to_string(p).unwrap()
 }
 
+/// `dir/<file stem of name>.toml`, a workload named `name` of one GEMM layer `l`.
+fn one_gemm(dir: &Path, name: &str, m: u32, n: u32, k: u32) -> PathBuf {
+    let file = format!("{}.toml", name.rsplit('/').next().unwrap_or(name));
+    write(
+        dir,
+        &file,
+        &format!("name = \"{name}\"\n[[layer]]\nname = \"l\"\nm = {m}\nn = {n}\nk = {k}\n"),
+    )
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -677,5 +687,629 @@ fn bad_synthesis_target() {
     fails_with(
         &["synth", "--target", "ice40-lp1k"],
         &["ice40-lp1k", "ice40-hx8k", "ecp5-85k"],
+    );
+}
+
+/// Every text input is read up to a cap, so an endless file (`/dev/zero`, a pipe) is refused
+/// with the file and the cap named instead of filling memory (issue 22, defect 2).
+#[cfg(unix)]
+#[test]
+fn endless_text_inputs_are_refused_at_the_cap() {
+    let d = tmpdir();
+    let topo = write(d.path(), "t.csv", "Layer Name, M, N, K,\nl1, 4, 4, 4,\n");
+    let t = topo.to_str().unwrap();
+    for args in [
+        &["run", "--arch", "/dev/zero"][..],
+        &["run", "--workload", "/dev/zero"],
+        &["workloads", "--layers", "/dev/zero"],
+        &["run", "--topology", "/dev/zero"],
+        &["run", "--tech", "/dev/zero"],
+        &["run", "--scalesim-cfg", "/dev/zero", "--topology", t],
+    ] {
+        fails_with(args, &["/dev/zero", "larger than 8 MiB"]);
+    }
+}
+
+/// Two headers claiming 50000x20000 and 20000x50000 int8 on (sparse) files that long: the GEMM is
+/// refused from the headers, before 2 GB of operands are read (issue 22, defect 3: 15 s and
+/// 1.96 GB of memory before the refusal).
+#[test]
+fn npy_shapes_are_checked_before_the_data_is_read() {
+    let d = tmpdir();
+    let make = |name: &str, shape: &str| {
+        let p = d.path().join(name);
+        let dict = format!("{{'descr': '|i1', 'fortran_order': False, 'shape': {shape}, }}");
+        std::fs::write(&p, npy_bytes(&dict, &[])).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+        f.set_len(1_000_000_128).unwrap();
+        p
+    };
+    let a = make("a.npy", "(50000, 20000)");
+    let b = make("b.npy", "(20000, 50000)");
+    let began = std::time::Instant::now();
+    fails_with(
+        &[
+            "gemm",
+            "--a",
+            a.to_str().unwrap(),
+            "--b",
+            b.to_str().unwrap(),
+        ],
+        &[
+            "a.npy x ",
+            "b.npy",
+            "50000x50000x20000",
+            "GiB",
+            "accepts up to 8 GiB",
+        ],
+    );
+    let took = began.elapsed();
+    assert!(took.as_secs() < 5, "{took:?}");
+}
+
+/// NumPy on Python 2 wrote `(20L, 12L)`; such a file reads (it gave a six-line parser error).
+#[test]
+fn npy_python_2_headers_read() {
+    let d = tmpdir();
+    let a = d.path().join("a.npy");
+    let b = d.path().join("b.npy");
+    let dict = "{'descr': '|i1', 'fortran_order': False, 'shape': (2L, 3L), }";
+    std::fs::write(&a, npy_bytes(dict, &[1, 2, 3, 4, 5, 6])).unwrap();
+    write_i8_matrix(&b, &Matrix::random(3, 2, 1)).unwrap();
+    common::succeeds(systole().args([
+        "gemm",
+        "--a",
+        a.to_str().unwrap(),
+        "--b",
+        b.to_str().unwrap(),
+        "--check",
+    ]));
+}
+
+/// A `.cfg` whose `run_name` is a path is refused, naming the line and the key; a workload whose
+/// name is a path writes its SCALE-Sim reports inside --out all the same (issue 22, defect 4:
+/// both wrote outside --out).
+#[test]
+fn report_folders_stay_inside_out() {
+    let d = tmpdir();
+    let cfg = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/scalesim/edge_os.cfg"
+    ))
+    .unwrap();
+    let topo = write(d.path(), "t.csv", "Layer Name, M, N, K,\nl1, 4, 4, 4,\n");
+    let out = d.path().join("out");
+    for bad in ["/tmp/ESCAPE", "../../x", "..", "a\\b"] {
+        let p = write(
+            d.path(),
+            "esc.cfg",
+            &cfg.replace("systole_example_16x16_os", bad),
+        );
+        fails_with(
+            &[
+                "run",
+                "--scalesim-cfg",
+                p.to_str().unwrap(),
+                "--topology",
+                topo.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &["esc.cfg:2", "[general] run_name", bad, "not a path"],
+        );
+    }
+    let wl = one_gemm(d.path(), "../../WL_ESCAPE", 4, 4, 4);
+    let nested = out.join("a").join("b");
+    common::succeeds(systole().args([
+        "run",
+        "--arch",
+        "tiny-4x4",
+        "--workload",
+        wl.to_str().unwrap(),
+        "--dataflow",
+        "os",
+        "--scalesim-csv",
+        "--out",
+        nested.to_str().unwrap(),
+    ]));
+    assert!(!d.path().join("WL_ESCAPE_tiny-4x4").exists());
+    assert!(!out.join("WL_ESCAPE_tiny-4x4").exists());
+    let inside: Vec<String> = std::fs::read_dir(&nested)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("WL_ESCAPE"))
+        .collect();
+    assert_eq!(inside, [".._.._WL_ESCAPE_tiny-4x4"]);
+}
+
+/// A sweep directory another process is writing is refused with one line (issue 22, defect 5:
+/// two concurrent `--resume` runs both exited 0 and lost a point). The test holds the lock as a
+/// running sweep does.
+#[test]
+fn a_sweep_directory_in_use_is_refused() {
+    let d = tmpdir();
+    let out = d.path().join("s");
+    std::fs::create_dir_all(&out).unwrap();
+    let lock = std::fs::File::create(out.join("sweep.lock")).unwrap();
+    lock.try_lock().unwrap();
+    let wl = one_gemm(d.path(), "w", 8, 8, 8);
+    let args = [
+        "sweep",
+        "--arch",
+        "tiny-4x4",
+        "--workload",
+        wl.to_str().unwrap(),
+        "--dataflow",
+        "os",
+        "--resume",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    fails_with(&args, &["another systole sweep is writing", "sweep.lock"]);
+    assert!(!out.join("sweep.csv").exists());
+    drop(lock);
+    let text = String::from_utf8(common::succeeds(systole().args(args)).stdout).unwrap();
+    assert!(text.contains("results in"), "{text}");
+}
+
+/// A technology table value beyond any circuit is refused with its file, line and field (issue
+/// 22, defect 6: `mult_pj = 1e308` printed `NaN uJ` and exit 0).
+#[test]
+fn absurd_technology_values_are_refused() {
+    let d = tmpdir();
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sim/tech/45nm.toml"))
+        .unwrap();
+    for (from, to) in [
+        ("mult_pj = 0.2", "mult_pj = 1e308"),
+        ("pe_uw = 8.6", "pe_uw = inf"),
+    ] {
+        assert!(text.contains(from));
+        let p = write(d.path(), "t.toml", &text.replace(from, to));
+        let field = if from.starts_with("mult") {
+            "t.toml:9: mac.mult_pj"
+        } else {
+            "leakage.pe_uw"
+        };
+        fails_with(
+            &["gemm", "--tech", p.to_str().unwrap()],
+            &[field, "must be a number from 0 to 1e6"],
+        );
+    }
+}
+
+/// A layer's MACs are bounded over every run (per GEMM x groups x repeat), and a total that
+/// still does not fit 64 bits is refused instead of printed saturated (issue 22, defect 7: a
+/// depthwise layer of 10^12 channels repeated 10^6 times printed wrapped stalls and SCALE-Sim
+/// cycles and a wrong utilisation, with exit 0).
+#[test]
+fn totals_that_do_not_fit_64_bits_are_refused() {
+    let d = tmpdir();
+    let dw = |name: &str, side: u32, channels: u64| {
+        write(
+            d.path(),
+            name,
+            &format!(
+                "name = \"dw\"\n[[layer]]\nname = \"dw\"\nkind = \"depthwise\"\nifmap = [{side}, {side}]\nchannels = {channels}\nfilter = [{side}, {side}]\nrepeat = 1000000\n"
+            ),
+        )
+    };
+    let huge = dw("huge.toml", 3, 1_000_000_000_000);
+    fails_with(
+        &["run", "--workload", huge.to_str().unwrap()],
+        &[
+            "huge.toml:3",
+            "layer 1 (`dw`)",
+            "9 MACs per GEMM",
+            "more than 2^53 MACs",
+        ],
+    );
+    fails_with(
+        &["workloads", "--layers", huge.to_str().unwrap()],
+        &["huge.toml:3", "more than 2^53 MACs"],
+    );
+    // 10^15 one-MAC GEMMs pass the bound; on a 1024x1024 array their idle PE-cycles do not fit.
+    let many = dw("many.toml", 1, 1_000_000_000);
+    fails_with(
+        &[
+            "run",
+            "--workload",
+            many.to_str().unwrap(),
+            "--arch",
+            "tpu-128x128",
+            "--rows",
+            "1024",
+            "--cols",
+            "1024",
+            "--dataflow",
+            "ws",
+        ],
+        &["WS: the workload's idle_pe_cycles do not fit 64 bits"],
+    );
+    // SCALE-Sim's reports have a row per GEMM: refused before the run.
+    fails_with(
+        &[
+            "run",
+            "--workload",
+            many.to_str().unwrap(),
+            "--arch",
+            "tiny-4x4",
+            "--scalesim-csv",
+            "--out",
+            d.path().join("o").to_str().unwrap(),
+        ],
+        &[
+            "SCALE-Sim reports",
+            "1,000,000,000,000,000 GEMMs",
+            "at most 1,000,000",
+        ],
+    );
+    assert!(!d.path().join("o").exists());
+}
+
+/// A run whose K and operand width can overflow the int32 accumulator says so on stderr, and
+/// `--check` counts the elements that wrapped (issue 22, defect 8: full-range int16 operands
+/// with K = 12 wrapped silently and the check said "C equals the reference").
+#[test]
+fn accumulator_overflow_is_announced() {
+    let gemm = |bits: &str, k: &str| {
+        let out = common::succeeds(systole().args([
+            "gemm",
+            "--operand-bits",
+            bits,
+            "--m",
+            "4",
+            "--n",
+            "4",
+            "--k",
+            k,
+            "--check",
+        ]));
+        (
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+    let (out, err) = gemm("16", "12");
+    assert!(
+        err.starts_with("warning: K = 12 with int16 operands can overflow the int32 accumulator (sums are exact up to K = 1)"),
+        "{err}"
+    );
+    assert!(out.contains("elements of C wrapped)"), "{out}");
+    let (out, err) = gemm("16", "1");
+    assert!(err.is_empty() && !out.contains("wrapped"), "{err}{out}");
+    let (_, err) = gemm("8", "131072");
+    assert!(err.contains("K = 131072 with int8 operands"), "{err}");
+    let (_, err) = gemm("8", "131071");
+    assert!(err.is_empty(), "{err}");
+    // run: on stderr and as a note of the report.
+    let d = tmpdir();
+    let wl = one_gemm(d.path(), "w", 8, 8, 8);
+    let out = common::succeeds(systole().args([
+        "run",
+        "--arch",
+        "tiny-4x4",
+        "--operand-bits",
+        "16",
+        "--rows",
+        "4",
+        "--workload",
+        wl.to_str().unwrap(),
+        "--dataflow",
+        "os",
+    ]));
+    let (text, err) = (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    );
+    assert!(err.contains("warning: K = 8 with int16 operands"), "{err}");
+    assert!(text.contains("note: K = 8 with int16 operands"), "{text}");
+}
+
+/// An output scale that is not a finite positive float32, or a clamp that lets one value through,
+/// is refused (issue 22, defect 9: `--activation relu6 --out-scale 1e300` or `inf` gave
+/// "clamp [0, 0]" and every output 0, with exit 0).
+#[test]
+fn a_degenerate_clamp_is_refused() {
+    let stage = [
+        "gemm",
+        "--m",
+        "4",
+        "--n",
+        "4",
+        "--k",
+        "4",
+        "--multiplier",
+        "1073741824",
+        "--shift",
+        "0",
+    ];
+    for scale in ["1e300", "inf", "0", "-1", "NaN", "1e-50"] {
+        let mut args = stage.to_vec();
+        args.extend(["--activation", "relu6", "--out-scale", scale]);
+        fails_with(
+            &args,
+            &["--activation relu6", "output scale", "finite positive"],
+        );
+    }
+    let mut args = stage.to_vec();
+    args.extend(["--activation", "relu6", "--out-scale", "13"]);
+    fails_with(&args, &["clamps to [0, 0]", "every output would be 0"]);
+    let mut args = stage.to_vec();
+    args.extend(["--activation", "relu", "--out-zero-point", "127"]);
+    fails_with(&args, &["--activation relu", "clamps to [127, 127]"]);
+}
+
+/// A negative number for a flag is its value, refused with the flag named (clap read `-1` as an
+/// unknown flag: "unexpected argument '-1' found").
+#[test]
+fn negative_values_name_their_flag() {
+    for (args, flag) in [
+        (&["gemm", "--m", "-1"][..], "'--m <M>'"),
+        (&["run", "--rows", "-4"], "'--rows <R>'"),
+        (&["sweep", "--jobs", "-1"], "'--jobs <N>'"),
+        (
+            &["run", "--dram-bytes-per-cycle", "-5"],
+            "'--dram-bytes-per-cycle <B>'",
+        ),
+    ] {
+        fails_with(args, &["invalid value '-", flag]);
+    }
+}
+
+/// `--jobs` takes 1 to 1024 threads, and starts no more than the points left (issue 22, defect
+/// 10: `--jobs 100000` produced nothing in 60 s).
+#[test]
+fn sweep_jobs_are_bounded() {
+    let d = tmpdir();
+    let wl = one_gemm(d.path(), "w", 8, 8, 8);
+    let out = d.path().join("s");
+    let args = |jobs: &'static str| {
+        vec![
+            "sweep".to_string(),
+            "--arch".into(),
+            "tiny-4x4".into(),
+            "--workload".into(),
+            wl.to_str().unwrap().into(),
+            "--dataflow".into(),
+            "os".into(),
+            "--jobs".into(),
+            jobs.into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+        ]
+    };
+    for jobs in ["100000", "0"] {
+        let a = args(jobs);
+        fails_with(&a, &["'--jobs <N>'", "not in 1..=1024"]);
+    }
+    let began = std::time::Instant::now();
+    common::succeeds(systole().args(args("1024")));
+    assert!(began.elapsed().as_secs() < 30, "{:?}", began.elapsed());
+}
+
+/// An RTL backend that will run for minutes says so, with its estimate, before it starts (issue
+/// 22, defect 11: `gemm --arch tpu-128x128 --backend rtl --m 8 --n 8 --k 8` ran for minutes
+/// without a word). The test reads the first line of stderr and ends the run.
+#[test]
+fn a_slow_rtl_backend_says_how_slow_first() {
+    use std::io::{BufRead, BufReader};
+    for (backend, want) in [
+        ("rtl", "the rtl backend will take about "),
+        (
+            "icarus",
+            "the icarus backend will take at least 38.4 min on this 128x128 array",
+        ),
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("systole"))
+            .args([
+                "gemm",
+                "--arch",
+                "tpu-128x128",
+                "--m",
+                "8",
+                "--n",
+                "8",
+                "--k",
+                "8",
+                "--backend",
+                backend,
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let began = std::time::Instant::now();
+        let mut line = String::new();
+        BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let took = began.elapsed();
+        let _ = child.kill();
+        let _ = child.wait();
+        assert!(line.starts_with(&format!("warning: {want}")), "{line}");
+        assert!(line.contains("on this 128x128 array"), "{line}");
+        assert!(line.contains("--backend fast gives the same C"), "{line}");
+        assert!(took.as_secs() < 20, "{took:?}");
+    }
+    // A small design runs without a warning.
+    let out = common::succeeds(systole().args([
+        "gemm",
+        "--arch",
+        "tiny-4x4",
+        "--m",
+        "8",
+        "--n",
+        "8",
+        "--k",
+        "8",
+        "--backend",
+        "rtl",
+    ]));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `--trace` says how much it will write before writing, and refuses above 100 MB unless
+/// `--trace-limit` allows it (issue 22, defect 12: the README's own example wrote 1.6 GB in under a
+/// minute without a word).
+#[test]
+fn traces_announce_their_size_and_need_a_limit_above_100_mb() {
+    let d = tmpdir();
+    let big = one_gemm(d.path(), "big", 1, 1024, 4096);
+    let dir = d.path().join("tr");
+    let run = |w: &Path, extra: &[&str]| {
+        let mut a = vec![
+            "run".to_string(),
+            "--arch".into(),
+            "tiny-4x4".into(),
+            "--workload".into(),
+            w.to_str().unwrap().into(),
+            "--dataflow".into(),
+            "os".into(),
+            "--trace".into(),
+            dir.to_str().unwrap().into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    };
+    let a = run(&big, &[]);
+    fails_with(
+        &a,
+        &[
+            "--trace: the traces of 1 layer x 1 dataflow",
+            "would take about 2",
+            "above --trace-limit 100.0 MB",
+            "give --trace-limit 2",
+        ],
+    );
+    assert!(!dir.exists(), "nothing is written");
+    let a = run(&big, &["--trace-limit", "10kB"]);
+    fails_with(&a, &["above --trace-limit 10.0 kB"]);
+    let a = run(&big, &["--trace-limit", "3XB"]);
+    fails_with(&a, &["'--trace-limit <SIZE>'", "`XB` is not a unit"]);
+    fails_with(&["run", "--trace-limit", "1GB"], &["--trace <DIR>"]);
+    // A small run says its size on stderr and writes about that much.
+    let small = one_gemm(d.path(), "small", 1, 16, 64);
+    let out = common::succeeds(systole().args(run(&small, &[])));
+    let err = String::from_utf8(out.stderr).unwrap();
+    let kb: f64 = err
+        .strip_prefix("traces: about ")
+        .and_then(|s| s.split(" kB").next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("{err}"));
+    let mut written = 0;
+    for e in std::fs::read_dir(dir.join("os").join("layer0")).unwrap() {
+        written += e.unwrap().metadata().unwrap().len();
+    }
+    let written = written as f64 / 1e3;
+    assert!(
+        written <= kb + 0.1 && kb <= 2.0 * written,
+        "{kb} kB announced, {written} written"
+    );
+}
+
+/// The smaller messages of issue 22: a dataflow list naming `all` beside others or a dataflow
+/// twice, a shard count of 0, an absurd bank count.
+#[test]
+fn list_shard_and_bank_messages_say_what_is_wrong() {
+    fails_with(
+        &["run", "--dataflow", "all,os"],
+        &[
+            "'--dataflow <DATAFLOW>'",
+            "`all` already means os, ws and is",
+        ],
+    );
+    fails_with(&["run", "--dataflow", "ws,ws"], &["ws is given twice"]);
+    let d = tmpdir();
+    let out = d.path().join("s");
+    fails_with(
+        &[
+            "sweep",
+            "--dataflow",
+            "os,os",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &["--dataflow `os,os`: os is given twice"],
+    );
+    fails_with(
+        &["sweep", "--shard", "1/0", "--out", out.to_str().unwrap()],
+        &["`1/0`: the shard count is 0"],
+    );
+    let p = edited(
+        d.path(),
+        "banks.toml",
+        "tiny-4x4",
+        "banks = 1",
+        "banks = 4294967295",
+    );
+    fails_with(
+        &["gemm", "--arch", p.to_str().unwrap()],
+        &[
+            "banks.toml:",
+            "buffers.a.banks",
+            "4294967295: must be between 1 and 4096",
+        ],
+    );
+}
+
+/// A layer name with a line break (or any control character) is refused, naming the layer with
+/// the break escaped; a `|` is escaped in the Markdown tables (both broke the report's tables).
+#[test]
+fn layer_names_keep_the_tables_whole() {
+    let d = tmpdir();
+    let layer = |name: &str| format!("[[layer]]\nname = \"{name}\"\nm = 4\nn = 4\nk = 4\n");
+    for (file, workload, layer_name, want) in [
+        (
+            "nl.toml",
+            "w",
+            "a\\nb",
+            "nl.toml:3: layer 1 (`a\\nb`): name \"a\\nb\": must be one line of text",
+        ),
+        (
+            "wn.toml",
+            "w\\tx",
+            "a",
+            "wn.toml: name = \"w\\tx\": must be one line of text",
+        ),
+    ] {
+        let w = write(
+            d.path(),
+            file,
+            &format!("name = \"{workload}\"\n{}", layer(layer_name)),
+        );
+        fails_with(&["run", "--workload", w.to_str().unwrap()], &[want]);
+        fails_with(&["workloads", "--layers", w.to_str().unwrap()], &[want]);
+    }
+    let w = write(
+        d.path(),
+        "pipe.toml",
+        &format!("name = \"w\"\n{}", layer("a|b")),
+    );
+    let out = d.path().join("r");
+    common::succeeds(systole().args([
+        "run",
+        "--arch",
+        "tiny-4x4",
+        "--dataflow",
+        "os",
+        "--workload",
+        w.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    let md = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    // Every table that names the layer (the mapping table and the per-layer
+    // table) escapes the pipe, and the per-layer row keeps its columns.
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| a")).collect();
+    assert!(rows.len() >= 2, "{md}");
+    assert!(rows.iter().all(|r| r.starts_with("| a\\|b |")), "{rows:?}");
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("| a\\|b | 1 | 4 | 4 | 4 |")),
+        "{rows:?}"
     );
 }

@@ -262,3 +262,18 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.trim().is_empty(), "{stderr}");
 }
+
+/// `systole --help` says what no command does, with the defaults that `systole run` uses.
+#[test]
+fn help_says_no_command_means_run() {
+    let out = systole().arg("--help").output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("With no command, systole runs `systole run` with its defaults"),
+        "{text}"
+    );
+    assert!(text.contains(systole_sim::config::DEFAULT_PRESET), "{text}");
+    assert_eq!(systole_sim::workload::DEFAULT_WORKLOAD, "resnet18");
+    assert!(text.contains("ResNet-18"), "{text}");
+}

@@ -172,6 +172,15 @@ fn workloads_lists_every_builtin_network_with_its_macs() {
 fn trace_writes_scalesim_trace_files_per_layer() {
     let d = tempfile::tempdir().unwrap();
     let trace = d.path().join("traces");
+    // A small conv topology: mobilenet_dp.csv's traces take 2.1 GB (run --trace now says so and
+    // asks for --trace-limit).
+    let topo = d.path().join("small.csv");
+    std::fs::write(
+        &topo,
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n\
+         Conv1, 10, 10, 3, 3, 3, 8, 1,\nConv2_DP, 8, 8, 3, 3, 8, 1, 1,\n",
+    )
+    .unwrap();
     let out = succeeds(
         systole()
             .args([
@@ -179,7 +188,7 @@ fn trace_writes_scalesim_trace_files_per_layer() {
                 "--arch",
                 "tiny-4x4",
                 "--topology",
-                &format!("{DATA}/mobilenet_dp.csv"),
+                topo.to_str().unwrap(),
                 "--dataflow",
                 "ws",
                 "--trace",

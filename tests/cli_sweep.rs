@@ -205,7 +205,7 @@ fn bad_grids_are_refused() {
     );
     fails_with(
         &["sweep", "--workload", wl, "--out", o, "--shard", "4/3"],
-        &["--shard", "1 to n"],
+        &["--shard", "numbered 1 to 3"],
     );
     fails_with(
         &["sweep", "--workload", wl, "--out", o, "--dataflow", "xs"],

@@ -20,8 +20,25 @@ fn synth(target: &str, only: Option<&str>, memory: &str) -> Value {
     if let Some(df) = only {
         cmd.args(["--only", df]);
     }
-    let stdout = cmd.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&stdout).unwrap()
+    let out = cmd.assert().success().get_output().clone();
+    // Each step is announced on stderr as it starts, with how long each took (a synthesis takes
+    // minutes; it ran without a word).
+    let err = String::from_utf8(out.stderr).unwrap();
+    let steps: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("synth: step"))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "synth: step 1/3: Verilog (rust-hdl)",
+            "synth: step 2/3: synthesis (Yosys)",
+            "synth: step 3/3: place and route (nextpnr)"
+        ],
+        "{err}"
+    );
+    assert!(err.contains(" s in all"), "{err}");
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -88,6 +88,18 @@ pub fn check_arch(cfg: &ArchConfig) -> Result<(), HdlError> {
     Ok(())
 }
 
+/// Checks, before a design is built, that every RTL backend can run `A x B` in `df` on `cfg`
+/// (the operands' buffer images and [`check_rtl`]'s limits); returns the GEMM's shape.
+pub fn check_operands(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    a: &systole_sim::matrix::Matrix<i8>,
+    b: &systole_sim::matrix::Matrix<i8>,
+) -> Result<GemmShape, HdlError> {
+    let img = systole_sim::array::buffer_images(cfg, df, a, b)?;
+    check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)
+}
+
 /// Where a run's operands and C start: the start command's `cmd_a_base`, `cmd_b_base` and
 /// `cmd_c_base` (vector addresses in the buffers with the ideal memory model, in DRAM with DRAM;
 /// a `whole` operand also lands at its base + layout address in its buffer).

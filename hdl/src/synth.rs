@@ -186,9 +186,28 @@ fn count(stat: &str, pred: impl Fn(&str) -> bool) -> u64 {
         .sum()
 }
 
+/// The steps of a synthesis run, in order, as [`synthesize_with`] announces them.
+pub const STAGES: [&str; 3] = [
+    "Verilog (rust-hdl)",
+    "synthesis (Yosys)",
+    "place and route (nextpnr)",
+];
+
 /// Synthesizes `cfg`'s accelerator for `target` in `dir`.
 pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthReport, HdlError> {
+    synthesize_with(cfg, target, dir, &mut |_| {})
+}
+
+/// [`synthesize`], calling `stage(i)` as step `i` of [`STAGES`] starts (a run takes minutes:
+/// 2x2 PEs on ECP5 took 8 minutes and 1.7 GB, most of it in Yosys and nextpnr).
+pub fn synthesize_with(
+    cfg: &ArchConfig,
+    target: Target,
+    dir: &Path,
+    stage: &mut dyn FnMut(usize),
+) -> Result<SynthReport, HdlError> {
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
+    stage(0);
     std::fs::create_dir_all(dir).map_err(io)?;
     std::fs::write(dir.join("top.v"), accelerator_verilog(cfg)?).map_err(io)?;
     std::fs::write(dir.join("fpga_top.v"), io_wrapper(cfg)).map_err(io)?;
@@ -197,6 +216,7 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
         "read_verilog top.v fpga_top.v; {}; tee -q -o stat.txt stat",
         target.synth_command()
     );
+    stage(1);
     run_tool(dir, yosys, &["-q", "-p", &script])?;
     let stat = std::fs::read_to_string(dir.join("stat.txt"))
         .map_err(|e| HdlError::Sim(format!("reading Yosys's stat.txt: {e}")))?;
@@ -215,6 +235,7 @@ pub fn synthesize(cfg: &ArchConfig, target: Target, dir: &Path) -> Result<SynthR
     let mut args: Vec<&str> = target.pnr_args().to_vec();
     args.extend(["--json", "top.json", "--freq", "12", "--seed", "1"]);
     // nextpnr's failure to fit is a result (`fits: false`), not an error.
+    stage(2);
     let pnr = spawn_tool(dir, nextpnr, &args)?;
     let log =
         String::from_utf8_lossy(&pnr.stderr).into_owned() + &String::from_utf8_lossy(&pnr.stdout);

@@ -311,7 +311,7 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                if burst == 0 && x % 6 == 0 {
+                if burst == 0 && x.is_multiple_of(6) {
                     burst = 1 + (x >> 8) % 4;
                 }
                 let s = burst > 0;

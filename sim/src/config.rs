@@ -23,6 +23,9 @@ pub const OPERAND_BITS: [u32; 3] = [4, 8, 16];
 pub const MAX_READ_LATENCY: u32 = 64;
 /// Largest buffer capacity accepted, KiB (1 GiB: beyond any on-chip SRAM).
 pub const MAX_BUFFER_KIB: u32 = 1 << 20;
+/// Most banks a buffer may have: the widest edge vector (1024 lanes of 32 bits) in the
+/// narrowest words (8 bits). One address spans every bank, so more could never all be used.
+pub const MAX_BANKS: u32 = 4096;
 
 /// A dataflow: which operand stays in the processing elements while the others move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,6 +60,30 @@ impl Dataflow {
             "is" => Some(Dataflow::Is),
             _ => None,
         }
+    }
+
+    /// Parses a `--dataflow` list: `all` (every dataflow), or dataflows separated by commas,
+    /// each once. The error says what is wrong with which name.
+    pub fn parse_list(s: &str) -> Result<Vec<Dataflow>, String> {
+        if s.trim().eq_ignore_ascii_case("all") {
+            return Ok(Dataflow::ALL.to_vec());
+        }
+        let mut v = Vec::new();
+        for part in s.split(',').map(str::trim) {
+            if part.eq_ignore_ascii_case("all") {
+                return Err(format!(
+                    "`{s}`: `all` already means os, ws and is: give it alone, or list dataflows"
+                ));
+            }
+            let df = Dataflow::parse(part).ok_or_else(|| {
+                format!("`{part}` is not a dataflow: use os, ws, is (comma-separated) or all")
+            })?;
+            if v.contains(&df) {
+                return Err(format!("`{s}`: {} is given twice", df.name()));
+            }
+            v.push(df);
+        }
+        Ok(v)
     }
 }
 
@@ -327,9 +354,9 @@ impl ArchConfig {
 
     /// Reads and validates a TOML file.
     pub fn from_file(path: &Path) -> Result<ArchConfig, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message,
         })?;
         ArchConfig::from_toml_str(&text, ConfigSource::File(path.to_path_buf()))
     }
@@ -344,6 +371,29 @@ impl ArchConfig {
             message: v.message,
         })?;
         Ok(cfg)
+    }
+
+    /// The largest reduction K for which no operands can make a sum overflow the accumulator:
+    /// K products of at most `2^(2 x operand_bits - 2)` each (`(-2^(bits-1))^2`) fit
+    /// `2^(acc_bits - 1) - 1`. int4: 33,554,431; int8: 131,071; int16: 1. Beyond it, C wraps
+    /// modulo `2^acc_bits` (two's complement) when the values are large enough.
+    pub fn exact_k(&self) -> u64 {
+        let largest_product = 1u64 << (2 * self.array.operand_bits.clamp(1, 16) - 2);
+        ((1u64 << (self.array.acc_bits.clamp(2, 63) - 1)) - 1) / largest_product
+    }
+
+    /// A warning for GEMMs whose reduction (the largest of them) is `k` when it passes
+    /// [`ArchConfig::exact_k`]: their sums can overflow the accumulator and wrap.
+    pub fn accumulator_warning(&self, k: u64) -> Option<String> {
+        (k > self.exact_k()).then(|| {
+            format!(
+                "K = {k} with int{} operands can overflow the int{} accumulator (sums are exact up to K = {}); C then wraps modulo 2^{}, as the hardware does (docs/precision.md)",
+                self.array.operand_bits,
+                self.array.acc_bits,
+                crate::text::count(self.exact_k()),
+                self.array.acc_bits
+            )
+        })
     }
 
     /// Number of PEs (R x C).
@@ -625,7 +675,7 @@ impl ArchConfig {
                     ),
                 );
             }
-            if b.word_bits == 0 || b.word_bits % 8 != 0 || b.word_bits > 4096 {
+            if b.word_bits == 0 || !b.word_bits.is_multiple_of(8) || b.word_bits > 4096 {
                 return bad(
                     &f("word_bits"),
                     format!(
@@ -634,8 +684,11 @@ impl ArchConfig {
                     ),
                 );
             }
-            if b.banks == 0 {
-                return bad(&f("banks"), "0: must be at least 1".into());
+            if b.banks == 0 || b.banks > MAX_BANKS {
+                return bad(
+                    &f("banks"),
+                    format!("{}: must be between 1 and {MAX_BANKS}", b.banks),
+                );
             }
             if b.read_latency == 0 || b.read_latency > MAX_READ_LATENCY {
                 return bad(
@@ -1007,6 +1060,61 @@ mod tests {
             e.contains("buffers.a.capacity_kib") && e.contains("needs at least 1"),
             "{e}"
         );
+    }
+
+    /// The exact-K bound is the largest K whose worst sum fits: K extreme products fit int32, one
+    /// more does not.
+    #[test]
+    fn exact_k_is_the_last_k_without_overflow() {
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        for (bits, want) in [(4, 33_554_431u64), (8, 131_071), (16, 1)] {
+            cfg.array.operand_bits = bits;
+            let k = cfg.exact_k();
+            assert_eq!(k, want, "int{bits}");
+            let worst = i64::from(*crate::matrix::operand_range(bits).start()).pow(2);
+            assert!(k as i64 * worst <= i64::from(i32::MAX));
+            assert!((k as i64 + 1) * worst > i64::from(i32::MAX));
+            assert!(cfg.accumulator_warning(k).is_none());
+            let w = cfg.accumulator_warning(k + 1).unwrap();
+            assert!(w.contains(&format!("int{bits} operands")), "{w}");
+        }
+    }
+
+    /// A list naming `all` beside others, or a dataflow twice, is told so (the messages were
+    /// "`all` is not a dataflow" and "Os is given twice").
+    #[test]
+    fn dataflow_lists() {
+        assert_eq!(Dataflow::parse_list("ALL").unwrap(), Dataflow::ALL);
+        assert_eq!(
+            Dataflow::parse_list("is, os").unwrap(),
+            [Dataflow::Is, Dataflow::Os]
+        );
+        for (s, want) in [
+            ("all,os", "`all,os`: `all` already means os, ws and is"),
+            ("os,os", "`os,os`: os is given twice"),
+            (
+                "os,rs",
+                "`rs` is not a dataflow: use os, ws, is (comma-separated) or all",
+            ),
+            ("os,", "`` is not a dataflow"),
+        ] {
+            let e = Dataflow::parse_list(s).unwrap_err();
+            assert!(e.starts_with(want), "{s}: {e}");
+        }
+    }
+
+    /// An absurd bank count is blamed on `banks` (4294967295 banks made one address wider than
+    /// the buffer, and the error blamed `capacity_kib`).
+    #[test]
+    fn absurd_banks_are_blamed_on_banks() {
+        for banks in ["banks = 4294967295", "banks = 0", "banks = 4097"] {
+            let e = edit("banks = 1", banks).unwrap_err().to_string();
+            assert!(
+                e.contains("buffers.a.banks") && e.contains("between 1 and 4096"),
+                "{e}"
+            );
+        }
+        assert!(edit("banks = 1", "banks = 4096").is_err_and(|e| !e.to_string().contains("banks")));
     }
 
     #[test]

@@ -112,10 +112,10 @@ pub enum RunError {
     Memory(String),
     /// A mapping that cannot run this GEMM on this machine.
     #[error("mapping: {0}")]
-    Mapping(crate::mapping::MappingError),
+    Mapping(MappingError),
     /// A mapping file that cannot be used, or whose entry does not fit the run.
     #[error("{0}")]
-    MappingFile(crate::mapping::file::MappingFileError),
+    MappingFile(MappingFileError),
     /// The machine has no output stage, its table is too small, or a parameter is out of range.
     #[error("output stage: {0}")]
     OutputStage(String),
@@ -139,4 +139,27 @@ pub enum RunError {
         /// The largest operand.
         max: i32,
     },
+}
+
+/// Why a mapping cannot run: the field and what is wrong, for an error that names them.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{field}: {message}")]
+pub struct MappingError {
+    /// The mapping field at fault (`loops`, `stream_tile`, `keep.a`, ...).
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A mapping file that cannot be used, or an entry that does not fit the run: the file, the
+/// line and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+pub struct MappingFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub message: String,
 }

@@ -143,28 +143,47 @@ impl Matrix<i8> {
 /// The reference product `C = A x B` with int32 accumulation that wraps on overflow (two's
 /// complement), as the hardware does. Panics if the shapes do not conform.
 pub fn reference_matmul<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> Matrix<i32> {
+    Matrix {
+        rows: a.rows,
+        cols: b.cols,
+        data: product(a, b, |c: i32, p| c.wrapping_add(p)),
+    }
+}
+
+/// How many elements of `A x B` have an exact sum outside int32: where the hardware's (and
+/// [`reference_matmul`]'s) wrapping sum differs from the true product. Panics if the shapes do
+/// not conform.
+pub fn overflowing_elements<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> u64 {
+    product(a, b, |c: i64, p| c + i64::from(p))
+        .into_iter()
+        .filter(|&c| i32::try_from(c).is_err())
+        .count() as u64
+}
+
+/// The row-major elements of `A x B`, each accumulated from 0 with `add(sum, a x b)`.
+fn product<T: Operand, S: Copy + Default>(
+    a: &Matrix<T>,
+    b: &Matrix<T>,
+    add: impl Fn(S, i32) -> S,
+) -> Vec<S> {
     assert_eq!(
         a.cols, b.rows,
         "A is {}x{}, B is {}x{}",
         a.rows, a.cols, b.rows, b.cols
     );
     let (m, k, n) = (a.rows, a.cols, b.cols);
-    let mut c = vec![0i32; m * n];
+    let mut c = vec![S::default(); m * n];
     for i in 0..m {
         let crow = &mut c[i * n..(i + 1) * n];
         for kk in 0..k {
             let av: i32 = a.data[i * k + kk].into();
             let brow = &b.data[kk * n..(kk + 1) * n];
             for (cv, &bv) in crow.iter_mut().zip(brow) {
-                *cv = cv.wrapping_add(av * bv.into());
+                *cv = add(*cv, av * bv.into());
             }
         }
     }
-    Matrix {
-        rows: m,
-        cols: n,
-        data: c,
-    }
+    c
 }
 
 #[cfg(test)]
@@ -196,6 +215,12 @@ mod tests {
         let a = Matrix::from_vec(1, 2, vec![i16::MIN; 2]).unwrap();
         let b = Matrix::from_vec(2, 1, vec![i16::MIN; 2]).unwrap();
         assert_eq!(reference_matmul(&a, &b).get(0, 0), i32::MIN);
+        assert_eq!(overflowing_elements(&a, &b), 1);
+        let one = Matrix::from_vec(1, 1, vec![i16::MIN]).unwrap();
+        assert_eq!(overflowing_elements(&one, &one), 0);
+        // Two columns: one sum overflows, the other (-2^30 + 2^30) does not.
+        let b = Matrix::from_vec(2, 2, vec![i16::MIN, i16::MIN, i16::MIN, i16::MAX]).unwrap();
+        assert_eq!(overflowing_elements(&a, &b), 1);
     }
 
     #[test]

@@ -114,14 +114,25 @@ pub enum Activation {
 impl Activation {
     /// The int8 clamp range, as TFLite's `CalculateActivationRangeQuantized` computes it:
     /// the quantized value of 6.0 is `zero_point + round(6.0f / scale)`, in float32 as TFLite
-    /// holds scales, rounded with ties away from zero. `out_scale` is needed for ReLU6 only.
+    /// holds scales, rounded with ties away from zero. `out_scale` is needed for ReLU6 only;
+    /// when given it must be finite and positive in float32. A clamp that lets one value through
+    /// (ReLU6 at a scale so large that 6.0 quantizes to the zero point, ReLU at zero point 127)
+    /// is refused: every output would be that value.
     pub fn range(
         self,
         out_zero_point: i32,
         out_scale: Option<f64>,
     ) -> Result<(i8, i8), QuantError> {
+        if let Some(scale) = out_scale {
+            let s32 = scale as f32;
+            if !(s32.is_finite() && s32 > 0.0) {
+                return Err(QuantError::Invalid(format!(
+                    "output scale {scale:?}: must be a finite positive number (in float32, as TFLite holds scales)"
+                )));
+            }
+        }
         let zp = i64::from(out_zero_point.clamp(-128, 127));
-        Ok(match self {
+        let (lo, hi) = match self {
             Activation::None => (-128, 127),
             Activation::Relu => (zp as i8, 127),
             Activation::Relu6 => {
@@ -141,7 +152,24 @@ impl Activation {
                 }
                 (zp as i8, (zp + q as i64).clamp(-128, 127) as i8)
             }
-        })
+        };
+        if lo >= hi {
+            return Err(QuantError::Invalid(format!(
+                "{} with output zero point {zp}{} clamps to [{lo}, {hi}]: every output would be {lo}",
+                self.name(),
+                out_scale.map_or(String::new(), |s| format!(" and scale {s:?}"))
+            )));
+        }
+        Ok((lo, hi))
+    }
+
+    /// `none`, `relu` or `relu6`, as the flag and the files name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Activation::None => "none",
+            Activation::Relu => "relu",
+            Activation::Relu6 => "relu6",
+        }
     }
 }
 
@@ -523,6 +551,30 @@ mod tests {
         );
         assert!(Activation::Relu6.range(1, Some(1e-19)).is_err());
         assert!(Activation::Relu6.range(1, Some(-1.0)).is_err());
+        // A scale that is not a finite positive float32, and a clamp of one value, are refused
+        // (`relu6 --out-scale 1e300` or `inf` clamped to [0, 0]: every output 0, issue 22).
+        for scale in [1e300, f64::INFINITY, f64::NAN, 0.0, 1e-50] {
+            let e = Activation::Relu6
+                .range(0, Some(scale))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("finite positive"), "{scale}: {e}");
+            assert!(Activation::None.range(0, Some(scale)).is_err());
+        }
+        let e = Activation::Relu6
+            .range(0, Some(13.0))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("clamps to [0, 0]: every output would be 0"),
+            "{e}"
+        );
+        assert_eq!(Activation::Relu6.range(0, Some(11.0)).unwrap(), (0, 1));
+        let e = Activation::Relu.range(127, None).unwrap_err().to_string();
+        assert!(
+            e.contains("relu with output zero point 127 clamps to [127, 127]"),
+            "{e}"
+        );
         assert!(st.validate(2).is_ok());
         assert!(st.validate(3).is_err());
     }

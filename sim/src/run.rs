@@ -159,6 +159,14 @@ pub enum WorkloadRunError {
         /// Why.
         message: String,
     },
+    /// A total of the workload does not fit 64 bits (it saturated).
+    #[error("{dataflow}: the workload's {what} do not fit 64 bits (more than 18,446,744,073,709,551,615); run fewer or smaller layers")]
+    TooLarge {
+        /// The dataflow.
+        dataflow: Dataflow,
+        /// The total, e.g. `idle_pe_cycles`.
+        what: &'static str,
+    },
     /// `check` found a C that differs from the reference product (a model bug).
     #[error("layer `{layer}` ({dataflow}): C differs from the reference product")]
     Mismatch {
@@ -358,7 +366,14 @@ pub fn run_chosen(
         input_notes: workload.notes.clone(),
         mapping: chosen.policy.clone(),
     };
-    Ok(assemble(cfg, about, dataflows, per_dataflow, energy))
+    let run = assemble(cfg, about, dataflows, per_dataflow, energy);
+    if let Some(d) = run.dataflows.iter().find(|d| d.total.saturated().is_some()) {
+        return Err(WorkloadRunError::TooLarge {
+            dataflow: d.dataflow,
+            what: d.total.saturated().unwrap_or_default(),
+        });
+    }
+    Ok(run)
 }
 
 /// Chooses `layer`'s mapping in `df` by `policy`, checked to run on `cfg` (before any data
@@ -534,6 +549,56 @@ fn simulate_layer<T: Operand>(
         },
         run.c,
     ))
+}
+
+/// About how many bytes the traces of `run` take (`run` made without traces: the traced run
+/// repeats it, one run of each layer's GEMM per dataflow), from each layer's cycles, access
+/// windows and counts; an upper estimate (every address written with eight digits). `systole
+/// run --trace` prints it, and asks for `--trace-limit` above its default, before writing.
+pub fn trace_bytes(run: &WorkloadRun) -> u64 {
+    let digits = |n: u64| u64::from(n.max(1).ilog10()) + 1;
+    let cfg = &run.arch;
+    let bpc = u64::from(cfg.dram.bytes_per_cycle.max(1));
+    let mut total = 0u64;
+    for d in &run.dataflows {
+        let lanes = crate::array::buffer_lanes(cfg, d.dataflow).map(|l| l.max(1) as u64);
+        for l in &d.layers {
+            let (w, e) = (&l.windows, &l.stats.events);
+            // An SRAM file has a row per cycle up to its last access: rows with an access list
+            // addresses, the others `-1`s.
+            let sram = |window: Option<(i64, i64)>, elems: u64, lanes: u64| {
+                let rows = window.map_or(0, |(_, last)| last.max(0) as u64 + 1);
+                let busy = elems.div_ceil(lanes).min(rows);
+                rows * (digits(rows) + 1)
+                    + busy * lanes * crate::trace::ADDRESS_LANE_BYTES
+                    + (rows - busy) * lanes * crate::trace::IDLE_LANE_BYTES
+            };
+            // The C read-back file ends, at the latest, with C's last write.
+            let psum_reads = (e.c_buf_read_elems > 0).then_some(w.sram_c_write).flatten();
+            // A DRAM file has a row per bus cycle that moves the operand's bytes, as wide as a
+            // cycle's elements: at most one row per full bus cycle plus one per transfer (each
+            // transfer writes, or reads, at least one word of its buffer).
+            let dram = |bytes: u64, bits: u32, words: u64| {
+                let bits = u64::from(bits.max(1));
+                let rows = bytes.div_ceil(bpc) + words.min(bytes);
+                let per_row = (bpc * 8).div_ceil(bits);
+                let elems = bytes * 8 / bits;
+                rows * (digits(rows) + 2 + per_row * crate::trace::IDLE_LANE_BYTES)
+                    + elems * (crate::trace::ADDRESS_LANE_BYTES - crate::trace::IDLE_LANE_BYTES)
+            };
+            let op = cfg.array.operand_bits;
+            total = total
+                .saturating_add(sram(w.sram_a_read, e.a_buf_read_elems, lanes[0]))
+                .saturating_add(sram(w.sram_b_read, e.b_buf_read_elems, lanes[1]))
+                .saturating_add(sram(w.sram_c_write, e.c_buf_write_elems, lanes[2]))
+                .saturating_add(sram(psum_reads, e.c_buf_read_elems, lanes[2]))
+                .saturating_add(dram(e.dram_a_read_bytes, op, e.a_buf_writes))
+                .saturating_add(dram(e.dram_b_read_bytes, op, e.b_buf_writes))
+                .saturating_add(dram(e.dram_c_write_bytes, 32, e.c_buf_reads))
+                .saturating_add(dram(e.dram_c_read_bytes, 32, e.c_buf_writes));
+        }
+    }
+    total
 }
 
 /// The same run charged with another energy model (a technology table or register convention):

@@ -71,6 +71,15 @@ pub struct RunStats {
 }
 
 impl RunStats {
+    /// Cycles of the end-to-end run in which the array did not compute for memory: the DMA's
+    /// prologue, the stalls and the writeback (`latency_cycles` minus the cycles it computed,
+    /// `total_cycles - stall_cycles`). `stall_cycles` counts only the stalls between cycle 0
+    /// and the last write of C.
+    pub fn memory_wait_cycles(&self) -> u64 {
+        self.latency_cycles
+            .saturating_sub(self.total_cycles.saturating_sub(self.stall_cycles))
+    }
+
     /// The GEMM shape.
     pub fn shape(&self) -> GemmShape {
         GemmShape {
@@ -102,10 +111,14 @@ pub fn encode_fold_cycles(per_fold: impl IntoIterator<Item = u64>) -> Vec<FoldCy
 pub struct Totals {
     /// Sum of total cycles.
     pub total_cycles: u64,
-    /// Sum of stall cycles.
+    /// Sum of stall cycles (the array frozen between cycle 0 and the last write of C).
     pub stall_cycles: u64,
     /// Sum of end-to-end latencies (layers run one after another, nothing overlaps).
     pub latency_cycles: u64,
+    /// Sum of [`RunStats::memory_wait_cycles`]: the DMA's prologues, the stalls and the
+    /// writebacks.
+    #[serde(default)]
+    pub memory_wait_cycles: u64,
     /// Sum of MACs.
     pub macs: u64,
     /// `macs / (total_cycles x PEs)`.
@@ -127,10 +140,31 @@ impl Totals {
         self.latency_cycles = self
             .latency_cycles
             .saturating_add(s.latency_cycles.saturating_mul(repeat));
+        self.memory_wait_cycles = self
+            .memory_wait_cycles
+            .saturating_add(s.memory_wait_cycles().saturating_mul(repeat));
         self.macs = self.macs.saturating_add(s.macs.saturating_mul(repeat));
         self.events.add(&s.events.scaled(repeat));
         let pes = u64::from(s.rows) * u64::from(s.cols);
         self.utilization = utilization(self.macs, self.total_cycles, pes);
+    }
+}
+
+impl Totals {
+    /// The first sum that reached `u64::MAX` (the sums saturate instead of wrapping), by name, or
+    /// `None` when every one fits. A run whose totals saturated is refused rather than reported:
+    /// every figure derived from them (stalls, utilisation, energy per MAC) would be wrong.
+    pub fn saturated(&self) -> Option<&'static str> {
+        [
+            ("end-to-end cycles", self.latency_cycles),
+            ("total cycles", self.total_cycles),
+            ("stall cycles", self.stall_cycles),
+            ("MACs", self.macs),
+        ]
+        .into_iter()
+        .chain(self.events.pairs())
+        .find(|&(_, v)| v == u64::MAX)
+        .map(|(name, _)| name)
     }
 }
 

@@ -153,7 +153,7 @@ pub struct TraceWriter {
 
 impl TraceWriter {
     /// Creates `dir` and its trace files for a run whose buffers have `lanes` (A, B, C) lanes per
-    /// vector ([`crate::array::buffer_lanes`]) on a DRAM port of `bytes_per_cycle`, with
+    /// vector (the array module's `buffer_lanes`) on a DRAM port of `bytes_per_cycle`, with
     /// `operand_bits`-wide A and B elements (C's are int32).
     pub fn create(
         dir: &Path,
@@ -309,6 +309,12 @@ impl Probe for TraceWriter {
         }
     }
 }
+
+/// Bytes of one lane of a row that lists an address: its comma and up to eight digits (addresses
+/// carry offsets of 10,000,000 and 20,000,000).
+pub(crate) const ADDRESS_LANE_BYTES: u64 = 9;
+/// Bytes of an idle lane: `,-1`.
+pub(crate) const IDLE_LANE_BYTES: u64 = 3;
 
 #[cfg(test)]
 mod tests {

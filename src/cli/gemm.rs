@@ -7,11 +7,13 @@ use clap::Args;
 use systole_sim::array::{check_dataflow, simulate_mapped};
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
-use systole_sim::matrix::{random_operands, reference_matmul, Matrix, Operand};
+use systole_sim::matrix::{
+    overflowing_elements, random_operands, reference_matmul, Matrix, Operand,
+};
 use systole_sim::npy;
 use systole_sim::probe::NoProbe;
 use systole_sim::quant::{Activation, OutputStage, Requant};
-use systole_sim::report::gemm_text;
+use systole_sim::report::{count, gemm_text};
 use systole_sim::workload::GemmShape;
 
 use super::{parse_dataflow, ArchArgs, EnergyArgs, MappingArgs};
@@ -181,7 +183,7 @@ impl QuantArgs {
         };
         let (act_min, act_max) = activation
             .range(self.out_zero_point, self.out_scale)
-            .context("--activation")?;
+            .with_context(|| format!("--activation {}", activation.name()))?;
         // Ranges and the machine's table are checked by every backend
         // (`systole_sim::array::check_output_stage`).
         let mut st = OutputStage {
@@ -224,6 +226,9 @@ struct GemmJson<'a> {
     sim_seconds: f64,
     #[serde(flatten)]
     stats: &'a systole_sim::stats::RunStats,
+    /// `latency_cycles` minus the cycles the array computed: the DMA's prologue, the stalls and
+    /// the writeback (`stall_cycles` counts the stalls alone), as `run` reports it.
+    memory_wait_cycles: u64,
     /// Technology table and register convention of the energy figures.
     tech: &'a str,
     register_convention: RegisterConvention,
@@ -302,6 +307,14 @@ pub(super) fn simulate<T: Operand>(
         return Ok((run, began.elapsed().as_secs_f64()));
     }
     let (a, b) = &rtl_operands(cfg, (a, b))?;
+    // What the RTL refuses is refused before the estimate, so that a refusal stays one line.
+    let shape = systole_hdl::check_operands(cfg, df, a, b)?;
+    if let Some(st) = stage {
+        systole_sim::array::check_output_stage(cfg, shape.n, st)?;
+    }
+    if let Some(w) = slow_backend_warning(backend, cfg, df, (a, b), stage) {
+        eprintln!("warning: {w}");
+    }
     Ok(match backend {
         Backend::Fast => unreachable!("ran above"),
         Backend::Rtl => {
@@ -342,6 +355,93 @@ pub(super) fn simulate<T: Operand>(
     })
 }
 
+/// Wall time above which an RTL backend's run is announced, seconds.
+const SLOW_SECONDS: f64 = 30.0;
+/// rust-hdl's simulator of the whole design, PE-cycles per second: about 2.4e5 up to 1024 PEs,
+/// falling as `PEs^-0.65` beyond (this project's 2-core machine, 8x8x8 GEMMs: 2.5e5 on a 16x16
+/// array, 2.4e5 on 32x32, 9.7e4 on 64x64, 3.3e4 on 128x128 with the machine busy).
+fn rtl_pe_cycles_per_second(pes: f64) -> f64 {
+    2.4e5 * (1024.0 / pes).min(1.0).powf(0.65)
+}
+/// Icarus Verilog, compile and run of an 8x8 GEMM: 20 s on 8x8 PEs, 49 s on 16x16, 151 s on
+/// 32x32 (about 10 s + 0.14 s per PE).
+const ICARUS_SECONDS: (f64, f64) = (10.0, 0.14);
+/// Verilator's build of a design (once; later runs use the cached build): 31 s on 8x8 PEs, 97 s
+/// on 16x16, 497 s on 32x32 (about 0.45 s per PE).
+const VERILATOR_BUILD_SECONDS_PER_PE: f64 = 0.45;
+
+/// Says how long an RTL backend will take when that is more than [`SLOW_SECONDS`] (the rtl
+/// backend on a 128x128 array ran for minutes without a word), from the fast model's cycle count
+/// of the same GEMM and the rates measured on this project's machine.
+fn slow_backend_warning(
+    backend: Backend,
+    cfg: &systole_sim::config::ArchConfig,
+    df: Dataflow,
+    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    stage: Option<&OutputStage>,
+) -> Option<String> {
+    let pes = cfg.pes() as f64;
+    let shape = format!("{}x{} array", cfg.array.rows, cfg.array.cols);
+    let faster = "--backend fast gives the same C, cycles and counts in a moment";
+    let (seconds, what) = match backend {
+        Backend::Fast => return None,
+        Backend::Rtl => {
+            // The RTL runs SCALE-Sim's order (`choose_mapping`).
+            let cycles =
+                systole_sim::array::simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)
+                    .ok()?
+                    .stats
+                    .latency_cycles as f64;
+            let rate = rtl_pe_cycles_per_second(pes);
+            let s = cycles * pes / rate;
+            (
+                s,
+                format!(
+                    "the rtl backend will take about {} on this {shape} ({} PEs x {} cycles at about {rate:.1e} PE-cycles per second); --backend verilator runs the same design some 50 times faster once built, and {faster}",
+                    human_seconds(s),
+                    count(cfg.pes()),
+                    count(cycles as u64)
+                ),
+            )
+        }
+        Backend::Icarus => {
+            let s = ICARUS_SECONDS.0 + ICARUS_SECONDS.1 * pes;
+            (
+                s,
+                format!(
+                    "the icarus backend will take at least {} on this {shape} (compiling {} PEs at about {} s each); {faster}",
+                    human_seconds(s),
+                    count(cfg.pes()),
+                    ICARUS_SECONDS.1
+                ),
+            )
+        }
+        Backend::Verilator => {
+            let s = VERILATOR_BUILD_SECONDS_PER_PE * pes;
+            (
+                s,
+                format!(
+                    "unless this design was built before (builds are cached), verilator first builds it: about {} for this {shape} ({} PEs at about {VERILATOR_BUILD_SECONDS_PER_PE} s each); {faster}",
+                    human_seconds(s),
+                    count(cfg.pes())
+                ),
+            )
+        }
+    };
+    (seconds > SLOW_SECONDS).then_some(what)
+}
+
+/// `95` -> `1.6 min`.
+fn human_seconds(s: f64) -> String {
+    if s < 90.0 {
+        format!("{s:.0} s")
+    } else if s < 5400.0 {
+        format!("{:.1} min", s / 60.0)
+    } else {
+        format!("{:.1} h", s / 3600.0)
+    }
+}
+
 /// C of a run with the output stage ([`systole_sim::quant::int8_results`]); an element outside
 /// int8 is a backend bug.
 pub(super) fn int8_c(c: &Matrix<i32>, backend: Backend) -> anyhow::Result<Matrix<i8>> {
@@ -376,7 +476,16 @@ fn operands<T: Operand + TryFrom<i32>>(
 ) -> anyhow::Result<(Matrix<T>, Matrix<T>)> {
     let bits = cfg.array.operand_bits;
     Ok(match (&args.a, &args.b) {
-        (Some(pa), Some(pb)) => (read(pa)?, read(pb)?),
+        (Some(pa), Some(pb)) => {
+            // The shapes from the headers first: a GEMM the model cannot hold is refused before
+            // gigabytes of operands are read.
+            let shape = GemmShape::of_operands(npy::matrix_shape(pa)?, npy::matrix_shape(pb)?)?;
+            check_dataflow(cfg, args.dataflow)?;
+            shape
+                .check()
+                .with_context(|| format!("{} x {}", pa.display(), pb.display()))?;
+            (read(pa)?, read(pb)?)
+        }
         _ => {
             for (flag, v) in [("--m", args.m), ("--n", args.n), ("--k", args.k)] {
                 if v == 0 {
@@ -432,6 +541,11 @@ fn run_on<T: Operand>(
         (&a, &b),
         stage.as_ref(),
     )?;
+    // Once the machine has accepted the GEMM (a refusal stays the one line of stderr).
+    let wraps = cfg.accumulator_warning(a.cols() as u64);
+    if let Some(w) = &wraps {
+        eprintln!("warning: {w}");
+    }
     let c8 = match &stage {
         Some(_) => Some(int8_c(&run.c, args.backend)?),
         None => None,
@@ -451,6 +565,7 @@ fn run_on<T: Operand>(
                 backend: args.backend.name(),
                 sim_seconds,
                 stats: &run.stats,
+                memory_wait_cycles: run.stats.memory_wait_cycles(),
                 tech: &energy.tech,
                 register_convention: energy.convention,
                 energy_pj: energy.energy_pj,
@@ -488,13 +603,22 @@ fn run_on<T: Operand>(
     }
     if args.check {
         let product = reference_matmul(&a, &b);
+        // Equal to the wrapping reference says nothing about the wrap itself: count it.
+        let wrapped = match wraps {
+            Some(_) => format!(
+                " (int32 sums, wrapping: {} of {} elements of C wrapped)",
+                count(overflowing_elements(&a, &b)),
+                count((a.rows() * b.cols()) as u64)
+            ),
+            None => String::new(),
+        };
         match (&stage, &c8) {
             (Some(st), Some(c8)) => {
                 if *c8 != st.apply_matrix(&product) {
                     bail!("C differs from the requantized reference matrix product");
                 }
                 if !args.json {
-                    println!("check: C equals the reference matrix product, requantized");
+                    println!("check: C equals the reference matrix product, requantized{wrapped}");
                 }
             }
             _ => {
@@ -502,7 +626,7 @@ fn run_on<T: Operand>(
                     bail!("C differs from the reference matrix product");
                 }
                 if !args.json {
-                    println!("check: C equals the reference matrix product");
+                    println!("check: C equals the reference matrix product{wrapped}");
                 }
             }
         }

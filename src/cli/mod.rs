@@ -17,7 +17,13 @@ use systole_sim::mapping::file::MappingFile;
 /// systole: design and compare DNN accelerators built on a quantized (int8; int4 and int16 on the
 /// fast model) systolic array.
 #[derive(Debug, Parser)]
-#[command(name = "systole", version, about, long_about = None)]
+#[command(
+    name = "systole",
+    version,
+    about,
+    long_about = None,
+    after_help = "With no command, systole runs `systole run` with its defaults: ResNet-18 on the edge-16x16 preset, every dataflow compared."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -179,6 +185,20 @@ impl ArchArgs {
         Ok(f(ArchConfig::load(&self.arch)?)?
             .with_array(self.rows, self.cols, self.operand_bits)?
             .with_memory(self.dram_bytes_per_cycle, memory)?)
+    }
+}
+
+impl Cli {
+    /// Parses the process's arguments. A negative number is taken as a flag's value, so that
+    /// `--m -1` names the flag and says why -1 is refused (clap otherwise reads `-1` as an
+    /// unknown short flag: "unexpected argument '-1' found").
+    pub fn try_parse_args() -> Result<Cli, clap::Error> {
+        use clap::{CommandFactory, FromArgMatches};
+        fn negatives(c: clap::Command) -> clap::Command {
+            c.allow_negative_numbers(true).mut_subcommands(negatives)
+        }
+        let matches = negatives(Cli::command()).try_get_matches()?;
+        Cli::from_arg_matches(&matches)
     }
 }
 

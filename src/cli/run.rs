@@ -2,14 +2,15 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use systole_sim::array::check_dataflow;
 use systole_sim::config::{ConvInput, Dataflow};
 use systole_sim::report::{workload_csv, workload_markdown, workload_text};
-use systole_sim::run::run_workload_traced;
-use systole_sim::scalesim::reports::reports as scalesim_reports;
+use systole_sim::run::trace_bytes;
+use systole_sim::run::{run_workload, run_workload_traced};
+use systole_sim::scalesim::reports::{check_rows, folder_name, reports as scalesim_reports};
 use systole_sim::scalesim::{read_cfg, read_topology};
 use systole_sim::workload::{Workload, DEFAULT_WORKLOAD};
 
@@ -52,9 +53,14 @@ pub struct RunArgs {
     conv_input: Option<ConvInputArg>,
     /// Write per-cycle traces in SCALE-Sim's layout (IFMAP_SRAM_TRACE.csv and the others, one
     /// row per cycle) to DIR/DATAFLOW/layerN/. Large: one row per cycle per buffer, so use a
-    /// small workload or one --dataflow.
+    /// small workload or one --dataflow. The expected size is printed first; above 100 MB the
+    /// run needs --trace-limit.
     #[arg(long, value_name = "DIR")]
     trace: Option<PathBuf>,
+    /// The most bytes --trace may write, e.g. 2GB or 500MB [default: 100MB]; a run whose traces
+    /// are expected to be larger is refused before anything is written.
+    #[arg(long, value_name = "SIZE", requires = "trace", value_parser = parse_size)]
+    trace_limit: Option<u64>,
     /// Compare every layer's C with a plain reference matrix product (slower); for a quantized
     /// network, every layer's int8 output with the network's direct reference.
     #[arg(long)]
@@ -81,19 +87,63 @@ pub enum ConvInputArg {
 #[derive(Debug, Clone)]
 pub struct DataflowChoice(Vec<Dataflow>);
 
-fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
-    if s.eq_ignore_ascii_case("all") {
-        return Ok(DataflowChoice(Dataflow::ALL.to_vec()));
-    }
-    let mut v = Vec::new();
-    for part in s.split(',') {
-        let df = Dataflow::parse(part.trim())
-            .ok_or_else(|| format!("`{part}` is not a dataflow: use os, ws, is or all"))?;
-        if !v.contains(&df) {
-            v.push(df);
+/// The default of `--trace-limit`, bytes.
+const DEFAULT_TRACE_LIMIT: u64 = 100_000_000;
+
+/// A size: bytes, or a number with kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let scale: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "m" | "mb" => 1_000_000,
+        "g" | "gb" => 1_000_000_000,
+        "t" | "tb" => 1_000_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "tib" => 1 << 40,
+        _ => {
+            return Err(format!(
+                "`{}` is not a unit: use B, kB, MB, GB, TB, KiB, MiB, GiB or TiB",
+                unit.trim()
+            ))
         }
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (e.g. 500MB, 2GB)"))?;
+    let bytes = v * scale as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes <= u64::MAX as f64) {
+        return Err(format!("`{s}`: must be at least 1 byte"));
     }
-    Ok(DataflowChoice(v))
+    Ok(bytes as u64)
+}
+
+/// `1234567` bytes -> `1.23 MB`.
+fn human_bytes(b: u64) -> String {
+    match b {
+        0..=999_999 => format!("{:.1} kB", b as f64 / 1e3),
+        1_000_000..=999_999_999 => format!("{:.1} MB", b as f64 / 1e6),
+        _ => format!("{:.2} GB", b as f64 / 1e9),
+    }
+}
+
+/// A `--trace-limit` value of at least `b` bytes, rounded up: `1.7GB`, `340MB`.
+fn size_arg(b: u64) -> String {
+    if b < 1_000_000_000 {
+        format!("{}MB", b.div_ceil(1_000_000))
+    } else {
+        format!("{:.1}GB", b.div_ceil(100_000_000) as f64 / 10.0)
+    }
+}
+
+fn parse_dataflows(s: &str) -> Result<DataflowChoice, String> {
+    Dataflow::parse_list(s).map(DataflowChoice)
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<()> {
@@ -132,6 +182,13 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None => Workload::load(&args.workload)?,
     };
     workload.notes.extend(cfg_notes);
+    // A note of the report, and a warning once the run is accepted. A quantized network is int8
+    // (a machine of another width refuses it before any layer runs).
+    let widest_k = workload.layers.iter().map(|l| l.shape().k as u64).max();
+    let wraps = widest_k
+        .and_then(|k| cfg.accumulator_warning(k))
+        .filter(|_| workload.quantized.is_none());
+    workload.notes.extend(wraps.clone());
     let dataflows = match (args.dataflow, cfg_dataflow) {
         (Some(d), _) => d.0,
         (None, Some(df)) => vec![df],
@@ -140,11 +197,52 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     for &df in &dataflows {
         check_dataflow(&cfg, df)?;
     }
+    if args.scalesim_cfg.is_some() || args.scalesim_csv {
+        check_rows(&workload).map_err(|e| anyhow::anyhow!("SCALE-Sim reports: {e}"))?;
+    }
     let jobs = (dataflows.len() * workload.layers.len()) as u64;
-    let bar = ProgressBar::new(jobs).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} layer runs  {elapsed} (eta {eta})")
+    let bar = |what: &str| {
+        ProgressBar::new(jobs).with_style(
+            ProgressStyle::with_template(&format!(
+                "{{bar:30}} {{pos}}/{{len}} layer runs{what}  {{elapsed}} (eta {{eta}})"
+            ))
             .expect("valid template"),
-    );
+        )
+    };
+    if let Some(dir) = &args.trace {
+        // The traces' size, from a run without them (the traced run repeats it), before a byte
+        // is written: the README's own example would write 1.6 GB.
+        let sizing = bar(" (sizing the traces)");
+        let plain = run_workload(
+            &cfg,
+            &workload,
+            &dataflows,
+            (false, &policy),
+            &energy,
+            &|| sizing.inc(1),
+        );
+        sizing.finish_and_clear();
+        let bytes = trace_bytes(&plain.with_context(|| format!("workload {}", args.workload))?);
+        let limit = args.trace_limit.unwrap_or(DEFAULT_TRACE_LIMIT);
+        if bytes > limit {
+            let n = |k: usize, what: &str| format!("{k} {what}{}", if k == 1 { "" } else { "s" });
+            bail!(
+                "--trace: the traces of {} x {} (a row per cycle per buffer) would take about {} in {}, above --trace-limit {}: give --trace-limit {} or more to write them, or trace fewer layers or one --dataflow",
+                n(workload.layers.len(), "layer"),
+                n(dataflows.len(), "dataflow"),
+                human_bytes(bytes),
+                dir.display(),
+                human_bytes(limit),
+                size_arg(bytes)
+            );
+        }
+        eprintln!(
+            "traces: about {} to write into {}",
+            human_bytes(bytes),
+            dir.display()
+        );
+    }
+    let bar = bar("");
     let result = run_workload_traced(
         &cfg,
         &workload,
@@ -161,6 +259,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
         None => args.workload.clone(),
     };
     let result = result.with_context(|| format!("workload {given}"))?;
+    if let Some(w) = &wraps {
+        eprintln!("warning: {w}");
+    }
 
     if args.json {
         println!(
@@ -219,7 +320,9 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
     if args.scalesim_cfg.is_some() || args.scalesim_csv {
         // As SCALE-Sim does: `<dir>/<run_name>/`, the directory `-p` (here --out, else `.`).
         let top = args.out.clone().unwrap_or_else(|| PathBuf::from("."));
-        let name = run_name.unwrap_or_else(|| format!("{}_{}", workload.name, cfg.name));
+        // One path component, whatever the names hold (a workload named `../../x` stays inside).
+        let name =
+            run_name.unwrap_or_else(|| folder_name(&format!("{}_{}", workload.name, cfg.name)));
         for d in &result.dataflows {
             let dir = if result.dataflows.len() == 1 {
                 top.join(&name)
@@ -228,7 +331,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<()> {
             };
             std::fs::create_dir_all(&dir)
                 .with_context(|| format!("{}: cannot create", dir.display()))?;
-            for (file, text) in scalesim_reports(&cfg, d) {
+            for (file, text) in scalesim_reports(&cfg, d).map_err(anyhow::Error::msg)? {
                 let p = dir.join(file);
                 std::fs::write(&p, text)
                     .with_context(|| format!("{}: cannot write", p.display()))?;

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
-use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET};
+use systole_sim::config::{ArchConfig, Dataflow, DEFAULT_PRESET, OPERAND_BITS};
 use systole_sim::energy::{RegisterConvention, TechTable, DEFAULT_TECH};
 use systole_sim::sweep::report::{front_csv, sweep_markdown, sweep_text, FRONTS};
 use systole_sim::sweep::store::{merge, Store, SweepFile, CSV_FILE};
@@ -44,6 +44,10 @@ struct MergeArgs {
     #[arg(required = true, value_name = "SHARD_DIR")]
     shards: Vec<PathBuf>,
 }
+
+/// Most threads `--jobs` takes: each is a thread with its own stack and simulation state, and
+/// no machine this runs on has more cores (100,000 threads did not start within a minute).
+const MAX_THREADS: usize = 1024;
 
 #[derive(Debug, Args)]
 struct GridArgs {
@@ -90,8 +94,9 @@ struct GridArgs {
     /// Run only shard i of n (1-based; jobs are dealt round-robin), for a cluster job array.
     #[arg(long, value_parser = Shard::parse, value_name = "i/n")]
     shard: Option<Shard>,
-    /// Threads [default: one per core].
-    #[arg(long, short = 'j', value_name = "N")]
+    /// Threads, 1 to 1024 [default: one per core]; never more than the points left to run.
+    #[arg(long, short = 'j', value_name = "N",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=MAX_THREADS as u64))]
     jobs: Option<usize>,
 }
 
@@ -107,19 +112,6 @@ fn parse_buffers(s: &str) -> Result<[u32; 3], String> {
         [a, b, c] => Ok([num(a)?, num(b)?, num(c)?]),
         _ => Err(format!("`{s}`: give N (each buffer) or A:B:C")),
     }
-}
-
-fn parse_dataflows(s: &str) -> anyhow::Result<Vec<Dataflow>> {
-    if s.eq_ignore_ascii_case("all") {
-        return Ok(Dataflow::ALL.to_vec());
-    }
-    let mut v = Vec::new();
-    for part in s.split(',') {
-        v.push(Dataflow::parse(part.trim()).with_context(|| {
-            format!("--dataflow: `{part}` is not a dataflow: use os, ws, is or all")
-        })?);
-    }
-    Ok(v)
 }
 
 /// The values of an axis, or the base architecture's one value when none is given.
@@ -147,7 +139,8 @@ impl GridArgs {
             ),
             dram_bytes_per_cycle: axis(&self.dram_bytes_per_cycle, base.dram.bytes_per_cycle),
             operand_bits: axis(&self.operand_bits, base.array.operand_bits),
-            dataflows: parse_dataflows(&self.dataflow)?,
+            dataflows: Dataflow::parse_list(&self.dataflow)
+                .map_err(|e| anyhow::anyhow!("--dataflow {e}"))?,
             techs: self
                 .tech
                 .iter()
@@ -177,6 +170,23 @@ fn run_grid(g: GridArgs) -> anyhow::Result<()> {
         bail!("--out DIR is required: the sweep writes its results there as points finish");
     };
     let spec = g.spec()?;
+    let widest_k = spec
+        .workload
+        .layers
+        .iter()
+        .map(|l| l.shape().k as u64)
+        .max();
+    for &bits in spec
+        .operand_bits
+        .iter()
+        .filter(|b| OPERAND_BITS.contains(b))
+    {
+        let mut at = spec.base_arch.clone();
+        at.array.operand_bits = bits;
+        if let Some(w) = widest_k.and_then(|k| at.accumulator_warning(k)) {
+            eprintln!("warning: {w}");
+        }
+    }
     let file = SweepFile {
         shard: g.shard,
         spec: spec.clone(),
@@ -206,8 +216,14 @@ fn run_grid(g: GridArgs) -> anyhow::Result<()> {
         )
         .expect("valid template"),
     );
+    // One thread per job left at most: more would only start and wait.
+    let threads = g
+        .jobs
+        .unwrap_or_else(rayon::current_num_threads)
+        .min(pending.len())
+        .max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(g.jobs.unwrap_or(0))
+        .num_threads(threads)
         .build()
         .context("starting the thread pool")?;
     // Testing aid (tests/cli_sweep.rs): abort the process in the middle of writing the job

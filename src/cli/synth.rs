@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
 use clap::Args;
-use systole_hdl::synth::{synthesize, SynthReport, Target};
+use systole_hdl::synth::{synthesize_with, SynthReport, Target, STAGES};
 use systole_sim::config::Dataflow;
 
 use super::{parse_dataflow, ArchArgs};
@@ -64,7 +64,25 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
     }
     let tmp = std::env::temp_dir().join(format!("systole-synth-{}", std::process::id()));
     let dir = args.work.clone().unwrap_or_else(|| tmp.clone());
-    let report = synthesize(&cfg, args.target, &dir);
+    // What the RTL cannot build is refused before the first step is announced.
+    systole_hdl::check_arch(&cfg)?;
+    // Minutes of Yosys and nextpnr: say which step runs, and how long each took.
+    let began = std::time::Instant::now();
+    let mut last = began;
+    let report = synthesize_with(&cfg, args.target, &dir, &mut |i| {
+        if i > 0 {
+            eprintln!("  ({:.1} s)", last.elapsed().as_secs_f64());
+        }
+        last = std::time::Instant::now();
+        eprintln!("synth: step {}/{}: {}", i + 1, STAGES.len(), STAGES[i]);
+    });
+    if report.is_ok() {
+        eprintln!(
+            "  ({:.1} s)\nsynth: {:.1} s in all",
+            last.elapsed().as_secs_f64(),
+            began.elapsed().as_secs_f64()
+        );
+    }
     if args.work.is_none() {
         let _ = std::fs::remove_dir_all(&tmp);
     }

@@ -12,7 +12,7 @@ pub fn systole() -> Command {
 
 /// Runs systole, expects exit code 2 and a single-line `error: ...` on stderr containing all
 /// of `needles`, and no panic.
-pub fn fails_with(args: &[&str], needles: &[&str]) {
+pub fn fails_with<S: AsRef<std::ffi::OsStr> + std::fmt::Debug>(args: &[S], needles: &[&str]) {
     let out = systole().args(args).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "args {args:?}: stderr {stderr}");

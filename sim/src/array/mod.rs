@@ -391,22 +391,7 @@ pub fn check_mapped_operands<T: Operand>(
 
 /// The GEMM of `a` and `b`, when the columns of A are the rows of B.
 fn conform<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> Result<GemmShape, RunError> {
-    if a.cols() != b.rows() {
-        return Err(RunError::Shape(format!(
-            "A is {}x{} and B is {}x{}: the columns of A (K = {}) must equal the rows of B (K = {})",
-            a.rows(),
-            a.cols(),
-            b.rows(),
-            b.cols(),
-            a.cols(),
-            b.rows()
-        )));
-    }
-    Ok(GemmShape {
-        m: a.rows(),
-        n: b.cols(),
-        k: a.cols(),
-    })
+    GemmShape::of_operands((a.rows(), a.cols()), (b.rows(), b.cols()))
 }
 
 /// Checks that every element of `m` fits the machine's operand width (an int4 machine takes

@@ -125,6 +125,11 @@ const TABLES: &[(&str, &str)] = &[
     ("7nm", include_str!("../../tech/7nm.toml")),
 ];
 
+/// Largest value a table may give, in the field's unit (pJ, pJ per bit, uW, um^2, KiB, nm, or a
+/// factor): a microjoule per action is beyond any circuit, and with every value at most this, the
+/// energy of any run (every count below 2^64) stays a finite number.
+pub const MAX_TABLE_VALUE: f64 = 1e6;
+
 /// The table used when none is named.
 pub const DEFAULT_TECH: &str = "45nm";
 
@@ -149,9 +154,9 @@ impl TechTable {
                 ),
             });
         }
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+        let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message,
         })?;
         TechTable::from_toml_str(&text, &path.display().to_string())
     }
@@ -179,13 +184,18 @@ impl TechTable {
             field: field.to_string(),
             message,
         };
-        for (field, v) in values {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(invalid(
+        let in_range = |field: &str, v: f64| {
+            if (0.0..=MAX_TABLE_VALUE).contains(&v) {
+                Ok(())
+            } else {
+                Err(invalid(
                     field,
-                    format!("{v}: must be a finite number of at least 0"),
-                ));
+                    format!("{v:?}: must be a number from 0 to {MAX_TABLE_VALUE:e}"),
+                ))
             }
+        };
+        for (field, v) in values {
+            in_range(field, v)?;
         }
         if let Some(a) = &t.area {
             for (field, v) in [
@@ -194,12 +204,7 @@ impl TechTable {
                 ("area.register_um2_per_bit", a.register_um2_per_bit),
                 ("area.sram_bitcell_um2", a.sram_bitcell_um2),
             ] {
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(invalid(
-                        field,
-                        format!("{v}: must be a finite number of at least 0"),
-                    ));
-                }
+                in_range(field, v)?;
             }
             let e = a.sram_array_efficiency;
             if !(e.is_finite() && 0.0 < e && e <= 1.0) {
@@ -210,17 +215,30 @@ impl TechTable {
             }
         }
         let [lo, hi] = t.sram.valid_kib;
-        if !(lo.is_finite() && hi.is_finite() && 0.0 < lo && lo <= hi) {
+        if !(0.0 < lo && lo <= hi && hi <= MAX_TABLE_VALUE) {
             return Err(invalid(
                 "sram.valid_kib",
-                format!("[{lo}, {hi}]: must be [low, high] KiB with 0 < low <= high"),
+                format!(
+                    "[{lo:?}, {hi:?}]: must be [low, high] KiB with 0 < low <= high <= {MAX_TABLE_VALUE:e}"
+                ),
             ));
         }
-        if !(t.node_nm.is_finite() && t.node_nm > 0.0) {
+        if !(t.node_nm > 0.0 && t.node_nm <= MAX_TABLE_VALUE) {
             return Err(invalid(
                 "node_nm",
-                format!("{}: must be a positive feature size in nm", t.node_nm),
+                format!(
+                    "{:?}: must be a positive feature size in nm, at most {MAX_TABLE_VALUE:e}",
+                    t.node_nm
+                ),
             ));
+        }
+        if let Some(f) = t.scale_from_45nm {
+            if !(f > 0.0 && f <= MAX_TABLE_VALUE) {
+                return Err(invalid(
+                    "scale_from_45nm",
+                    format!("{f:?}: must be a positive factor, at most {MAX_TABLE_VALUE:e}"),
+                ));
+            }
         }
         Ok(t)
     }
@@ -361,6 +379,75 @@ mod tests {
             e.contains("sram.valid_kib") && e.contains("mine.toml:"),
             "{e}"
         );
+    }
+
+    /// A value beyond any circuit is refused (`mult_pj = 1e308` passed as "finite, at least 0"
+    /// and the energy printed as NaN uJ, issue 22 defect 6); at the largest values accepted, the
+    /// energy of a run with every count at its largest, on the largest machine at the slowest
+    /// clock, is still a finite number.
+    #[test]
+    fn table_values_are_bounded_so_that_energy_stays_finite() {
+        let text = include_str!("../../tech/45nm.toml");
+        for (from, to, field) in [
+            ("mult_pj = 0.2", "mult_pj = 1e308", "mac.mult_pj"),
+            ("pe_uw = 8.6", "pe_uw = inf", "leakage.pe_uw"),
+            ("ddr3 = 70.0", "ddr3 = nan", "dram.ddr3"),
+            ("node_nm = 45", "node_nm = 1e300", "node_nm"),
+            (
+                "valid_kib = [8, 1024]",
+                "valid_kib = [8, 1e300]",
+                "sram.valid_kib",
+            ),
+            ("mult8_um2 = 282.0", "mult8_um2 = 2e6", "area.mult8_um2"),
+        ] {
+            assert!(text.contains(from), "{from}");
+            let e = TechTable::from_toml_str(&text.replace(from, to), "mine.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(field) && e.contains("mine.toml:"), "{e}");
+        }
+        let mut t = TechTable::load("45nm").unwrap();
+        for v in [
+            &mut t.mac.mult_pj,
+            &mut t.mac.add_pj,
+            &mut t.register.write_pj_per_bit,
+            &mut t.register.read_pj_per_bit,
+            &mut t.sram.read64_base_pj,
+            &mut t.sram.read64_per_sqrt_kib_pj,
+            &mut t.sram.write_factor,
+            &mut t.dram.lpddr4,
+            &mut t.leakage.pe_uw,
+            &mut t.leakage.sram_uw_per_kib,
+        ] {
+            *v = MAX_TABLE_VALUE;
+        }
+        let back = TechTable::from_toml_str(&toml::to_string(&t).unwrap(), "max").unwrap();
+        let mut cfg = crate::config::ArchConfig::preset("tpu-128x128").unwrap();
+        cfg.array.rows = crate::config::MAX_ARRAY_EDGE;
+        cfg.array.cols = crate::config::MAX_ARRAY_EDGE;
+        cfg.array.operand_bits = 16;
+        cfg.clock_mhz = 0.001;
+        for b in [&mut cfg.buffers.a, &mut cfg.buffers.b, &mut cfg.buffers.c] {
+            b.capacity_kib = crate::config::MAX_BUFFER_KIB;
+            b.word_bits = 4096;
+            b.banks = 1;
+        }
+        let mut ev = crate::events::EventCounts::default();
+        for (name, _) in crate::events::EventCounts::default().pairs() {
+            *ev.get_mut(name).unwrap() = u64::MAX;
+        }
+        for convention in [
+            super::super::RegisterConvention::WriteOnce,
+            super::super::RegisterConvention::ReadWrite,
+        ] {
+            let model = super::super::EnergyModel {
+                tech: back.clone(),
+                convention,
+            };
+            let e = super::super::estimate(&cfg, &ev, u64::MAX, &model);
+            assert!(e.energy_pj.total.is_finite(), "{:?}", e.energy_pj);
+            assert!(e.energy_pj.total > 1e30, "{:?}", e.energy_pj);
+        }
     }
 
     #[test]

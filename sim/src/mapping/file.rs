@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Keep, Loop, Mapping};
 use crate::config::Dataflow;
+pub use crate::error::MappingFileError;
 use crate::workload::GemmShape;
 
 /// The current mapping-file format.
@@ -197,19 +198,6 @@ pub struct MappingFile {
     pub path: PathBuf,
     /// Its entries, in file order, each with the line it starts on.
     pub entries: Vec<(MappingEntry, usize)>,
-}
-
-/// A mapping file that cannot be used, or an entry that does not fit the run: the file, the
-/// line and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
-pub struct MappingFileError {
-    /// The file.
-    pub path: PathBuf,
-    /// The 1-based line, when known.
-    pub line: Option<usize>,
-    /// What is wrong.
-    pub message: String,
 }
 
 impl MappingFile {

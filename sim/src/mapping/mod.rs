@@ -16,6 +16,7 @@ pub mod schedule;
 use std::fmt;
 
 use crate::config::{ArchConfig, BufferId, Dataflow};
+pub use crate::error::MappingError;
 use crate::workload::GemmShape;
 pub use dataflow::{Descriptor, Dim};
 
@@ -96,7 +97,7 @@ impl Keep {
 /// A mapping of one GEMM onto the array in one dataflow: the fold tiles (`R` rows and `C`
 /// columns of the array, `stream_tile` elements of the stream), the order in which the loops
 /// over those tiles run, and where buffers A and B keep their operands. SCALE-Sim's fixed order
-/// is [`Mapping::scalesim`]; the mapper (`crate::mapper`) searches the others.
+/// is [`Mapping::scalesim`]; the mapper searches the others.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Mapping {
     /// Elements of the stream dimension (OS: K; WS: M; IS: N) each fold streams; the last
@@ -107,16 +108,6 @@ pub struct Mapping {
     pub loops: Vec<Loop>,
     /// Where A and B are kept.
     pub keep: Keep,
-}
-
-/// Why a mapping cannot run: the field and what is wrong, for an error that names them.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {message}")]
-pub struct MappingError {
-    /// The mapping field at fault (`loops`, `stream_tile`, `keep.a`, ...).
-    pub field: String,
-    /// What is wrong.
-    pub message: String,
 }
 
 fn bad<T>(field: &str, message: String) -> Result<T, MappingError> {

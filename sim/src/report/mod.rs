@@ -11,18 +11,7 @@ use crate::mapping::schedule::scalesim_cycles;
 use crate::run::WorkloadRun;
 use crate::stats::RunStats;
 
-/// `1234567` -> `1,234,567`.
-pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+pub use crate::text::count;
 
 /// Cycles as time at `mhz`, with a unit that keeps 3-4 significant digits.
 pub fn duration(cycles: u64, mhz: f64) -> String {
@@ -66,14 +55,36 @@ fn event_unit(cfg: &ArchConfig, name: &str) -> String {
     }
 }
 
-/// Describes the fold cycles: `3 folds: 1 x 16, 1 x 64, 1 x 120 cycles`.
+/// Most runs of equal fold lengths listed one by one; beyond, a summary (`--json` has them all).
+const FOLD_RUNS_LISTED: usize = 4;
+
+/// Describes the fold cycles: `3 (1 x 16, 1 x 64, 1 x 120 cycles)`, or, for more than a few
+/// runs of equal lengths, their range and mean.
 fn folds_text(s: &RunStats) -> String {
-    let parts: Vec<String> = s
-        .fold_cycles
-        .iter()
-        .map(|f| format!("{} x {}", count(f.folds), count(f.cycles)))
-        .collect();
-    format!("{} ({} cycles)", count(s.folds), parts.join(", "))
+    let f = &s.fold_cycles;
+    if f.len() <= FOLD_RUNS_LISTED {
+        let parts: Vec<String> = f
+            .iter()
+            .map(|f| format!("{} x {}", count(f.folds), count(f.cycles)))
+            .collect();
+        return format!("{} ({} cycles)", count(s.folds), parts.join(", "));
+    }
+    let (lo, hi) = f.iter().fold((u64::MAX, 0), |(lo, hi), r| {
+        (lo.min(r.cycles), hi.max(r.cycles))
+    });
+    let (sum, n) = f.iter().fold((0u128, 0u128), |(s, n), r| {
+        (
+            s + u128::from(r.cycles) * u128::from(r.folds),
+            n + u128::from(r.folds),
+        )
+    });
+    format!(
+        "{} ({} to {} cycles each, {:.1} on average; every fold's length is in --json's fold_cycles)",
+        count(s.folds),
+        count(lo),
+        count(hi),
+        sum as f64 / n.max(1) as f64
+    )
 }
 
 /// The text report of one GEMM run, with its energy when given.
@@ -109,7 +120,13 @@ pub fn gemm_text(cfg: &ArchConfig, s: &RunStats, energy: Option<&EnergyReport>) 
                 count(s.total_cycles)
             ),
         ),
-        ("stall cycles", count(s.stall_cycles)),
+        (
+            "stall cycles",
+            format!(
+                "{}  (within total cycles: the array frozen, waiting for memory)",
+                count(s.stall_cycles)
+            ),
+        ),
         (
             "load/writeback",
             format!(
@@ -118,8 +135,26 @@ pub fn gemm_text(cfg: &ArchConfig, s: &RunStats, energy: Option<&EnergyReport>) 
                 count(s.writeback_cycles)
             ),
         ),
+        (
+            "memory wait",
+            format!(
+                "{} cycles (load + stalls + writeback: end to end minus the cycles computed)",
+                count(s.memory_wait_cycles())
+            ),
+        ),
         ("MACs", count(s.macs)),
-        ("utilization", percent(s.utilization)),
+        (
+            "utilization",
+            format!(
+                "{} of total cycles, {} end to end (MACs / (cycles x PEs))",
+                percent(s.utilization),
+                percent(crate::stats::utilization(
+                    s.macs,
+                    s.latency_cycles,
+                    u64::from(s.rows) * u64::from(s.cols)
+                ))
+            ),
+        ),
         ("folds", folds_text(s)),
         (
             "DRAM",
@@ -221,26 +256,30 @@ fn aligned_table(header: &[&str], rows: &[Row], left: usize) -> String {
     o
 }
 
-/// Renders rows as a Markdown table.
+/// Renders rows as a Markdown table. A `|` in a cell (a layer named `a|b`) is escaped, so that
+/// it does not start another column.
 pub(crate) fn markdown_table(header: &[&str], rows: &[Row]) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "| {} |", header.join(" | "));
+    let line = |cells: &mut dyn Iterator<Item = &str>| {
+        let cells: Vec<String> = cells.map(|c| c.replace('|', "\\|")).collect();
+        format!("| {} |\n", cells.join(" | "))
+    };
+    let mut o = line(&mut header.iter().copied());
     let seps: Vec<&str> = (0..header.len())
         .map(|i| if i == 0 { "---" } else { "---:" })
         .collect();
     let _ = writeln!(o, "| {} |", seps.join(" | "));
     for r in rows {
-        let _ = writeln!(o, "| {} |", r.cells.join(" | "));
+        o.push_str(&line(&mut r.cells.iter().map(String::as_str)));
     }
     o
 }
 
 const SUMMARY_HEADER: &[&str] = &[
     "dataflow",
-    "cycles",
+    "e2e cycles",
     "time",
-    "stalled",
-    "util",
+    "memory wait",
+    "e2e util",
     "DRAM MB",
     "energy uJ",
     "pJ/MAC",
@@ -248,12 +287,6 @@ const SUMMARY_HEADER: &[&str] = &[
     "EDP J*s",
     "SCALE-Sim cycles",
 ];
-
-/// Cycles the array waited for memory in a layer: the end-to-end latency minus the cycles it
-/// computed (the DMA's prologue and writeback included).
-pub fn memory_wait(s: &RunStats) -> u64 {
-    s.latency_cycles - (s.total_cycles - s.stall_cycles)
-}
 
 /// Megabytes (10^6 bytes).
 pub(crate) fn mb(bytes: u64) -> String {
@@ -292,14 +325,10 @@ fn summary_rows(run: &WorkloadRun) -> Vec<Row> {
                 .iter()
                 .map(|l| {
                     scalesim_cycles(l.stats.rows, l.stats.cols, d.dataflow, l.stats.shape())
-                        * l.repeat
+                        .saturating_mul(l.repeat)
                 })
-                .sum();
-            let wait: u64 = d
-                .layers
-                .iter()
-                .map(|l| memory_wait(&l.stats) * l.repeat)
-                .sum();
+                .fold(0, u64::saturating_add);
+            let wait = d.total.memory_wait_cycles;
             let cycles = d.total.latency_cycles;
             Row {
                 cells: vec![
@@ -362,8 +391,8 @@ fn layer_header(run: &WorkloadRun) -> Vec<String> {
         .map(|s| s.to_string())
         .collect();
     for d in &run.dataflows {
-        h.push(format!("{} cycles", d.dataflow));
-        h.push(format!("{} stalled", d.dataflow));
+        h.push(format!("{} e2e cycles", d.dataflow));
+        h.push(format!("{} memory wait", d.dataflow));
         h.push(format!("{} uJ", d.dataflow));
     }
     h
@@ -386,7 +415,7 @@ fn layer_rows(run: &WorkloadRun) -> Vec<Row> {
             for d in &run.dataflows {
                 let l = &d.layers[i];
                 cells.push(count(l.stats.latency_cycles));
-                cells.push(count(memory_wait(&l.stats)));
+                cells.push(count(l.stats.memory_wait_cycles()));
                 cells.push(uj(l.energy_pj.total));
             }
             Row { cells }
@@ -429,14 +458,24 @@ fn headline(run: &WorkloadRun) -> String {
     )
 }
 
-/// The dataflow that wins on each metric: (metric, dataflow).
+/// The dataflow that wins on each metric: (metric, dataflow). Dataflows that tie are all named
+/// (`OS, WS and IS (tied)`: with the ideal memory model every dataflow moves 0 DRAM bytes).
 pub fn winners(run: &WorkloadRun) -> Vec<(&'static str, String)> {
     let best = |key: &dyn Fn(&crate::run::DataflowRun) -> f64| {
-        run.dataflows
+        let Some(min) = run.dataflows.iter().map(key).min_by(f64::total_cmp) else {
+            return String::new();
+        };
+        let best: Vec<String> = run
+            .dataflows
             .iter()
-            .min_by(|x, y| key(x).total_cmp(&key(y)))
+            .filter(|d| key(d) == min)
             .map(|d| d.dataflow.to_string())
-            .unwrap_or_default()
+            .collect();
+        match best.as_slice() {
+            [one] => one.clone(),
+            [rest @ .., last] => format!("{} and {last} (tied)", rest.join(", ")),
+            [] => String::new(),
+        }
     };
     vec![
         ("fewest cycles", best(&|d| d.total.latency_cycles as f64)),
@@ -463,8 +502,9 @@ fn winners_line(run: &WorkloadRun) -> String {
         .join("; ")
 }
 
-const NOTE: &str = "cycles are end to end per layer (DMA prologue, compute, stalls, writeback), \
-layers back to back; stalled = cycles the array waited for memory; util = MACs / (cycles x PEs)";
+const NOTE: &str = "e2e cycles = end to end per layer (DMA prologue, compute, stalls, writeback), \
+layers back to back; memory wait = the cycles of those the array did not compute (prologue, \
+stalls, writeback); e2e util = MACs / (e2e cycles x PEs)";
 
 /// The comparison of dataflows on a workload, as text.
 pub fn workload_text(run: &WorkloadRun) -> String {
@@ -512,9 +552,11 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
     o.push_str(&markdown_table(SUMMARY_HEADER, &summary_rows(run)));
     let _ = writeln!(
         o,
-        "\nCycles are end to end per layer (the DMA's prologue, compute, stalls and the final \
-         writeback), layers back to back; *stalled* counts the cycles the array waited for memory; \
-         util = MACs / (cycles x PEs). TOPS/W counts a MAC as two operations. EDP = energy x \
+        "\n*e2e cycles* are end to end per layer (the DMA's prologue, compute, stalls and the final \
+         writeback), layers back to back; *memory wait* counts those in which the array did not \
+         compute: the prologue, the stalls and the writeback (`memory_wait_cycles` in \
+         `results.json`; `stall_cycles` there counts the stalls alone); e2e util = MACs / (e2e cycles \
+         x PEs). TOPS/W counts a MAC as two operations. EDP = energy x \
          end-to-end time. The SCALE-Sim column is SCALE-Sim 3.0.0's compute cycle count for the \
          same GEMMs (folds back to back, no memory stalls; see `docs/microarchitecture.md`). Every \
          event count and the energy per action are in `results.json`; one row per layer and \
@@ -789,6 +831,73 @@ mod tests {
         assert!(csv
             .lines()
             .all(|l| l.split(',').count() == CSV_COLUMNS.len()));
+    }
+
+    /// One meaning per word (issue 22): the table's memory wait is the JSON's
+    /// `memory_wait_cycles`, end to end minus the cycles computed, and it is not `stall_cycles`;
+    /// a tie is named as one; a long run of fold lengths is summarised.
+    #[test]
+    fn memory_wait_ties_and_fold_summaries() {
+        let run = workload_run();
+        let text = workload_text(&run);
+        for d in &run.dataflows {
+            let want: u64 = d
+                .layers
+                .iter()
+                .map(|l| {
+                    let s = &l.stats;
+                    (s.load_cycles + s.stall_cycles + s.writeback_cycles) * l.repeat
+                })
+                .sum();
+            assert_eq!(d.total.memory_wait_cycles, want, "{}", d.dataflow);
+            assert!(d.total.memory_wait_cycles > d.total.stall_cycles);
+            let row = text
+                .lines()
+                .find(|l| l.starts_with(&d.dataflow.to_string()))
+                .unwrap();
+            assert!(row.contains(&format!("  {}  ", count(want))), "{row}");
+        }
+        assert!(
+            text.contains("e2e cycles") && text.contains("memory wait"),
+            "{text}"
+        );
+        // The ideal memory model moves no DRAM bytes in any dataflow: a three-way tie.
+        let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        cfg.memory = crate::config::MemoryModel::Ideal;
+        let w = crate::workload::Workload {
+            name: "t".into(),
+            source: String::new(),
+            notes: vec![],
+            quantized: None,
+            layers: vec![crate::workload::Layer::gemm("l", 8, 8, 8)],
+        };
+        let ideal = crate::run::run_workload(
+            &cfg,
+            &w,
+            &crate::config::Dataflow::ALL,
+            (false, &crate::mapper::MappingPolicy::default()),
+            &crate::energy::EnergyModel::default(),
+            &|| {},
+        )
+        .unwrap();
+        let dram = winners(&ideal)
+            .into_iter()
+            .find(|(k, _)| *k == "least DRAM traffic")
+            .unwrap()
+            .1;
+        assert_eq!(dram, "OS, WS and IS (tied)");
+        // 300 fold lengths in runs: summarised in one short line.
+        let mut s = run.dataflows[0].layers[0].stats.clone();
+        s.fold_cycles = (0..300)
+            .map(|i| crate::stats::FoldCycles {
+                cycles: 100 + i % 7,
+                folds: 1 + i % 3,
+            })
+            .collect();
+        s.folds = s.fold_cycles.iter().map(|f| f.folds).sum();
+        let line = folds_text(&s);
+        assert!(line.len() < 120, "{line}");
+        assert!(line.starts_with("600 (100 to 106 cycles each, "), "{line}");
     }
 
     #[test]

@@ -44,16 +44,22 @@ fn fields(line: &str) -> Vec<&str> {
 /// depthwise (SCALE-Sim runs it as one layer per channel, each with `Num Filter` filters).
 /// Errors name the file, the line and the column.
 pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
+    let text = crate::input::read_text(path).map_err(|e| WorkloadError::File {
+        path: path.to_path_buf(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_topology(&text, path)
+}
+
+/// [`read_topology`] on the text of a topology file; `path` names it in errors and in the
+/// workload (its name is the file's stem).
+pub fn parse_topology(text: &str, path: &Path) -> Result<Workload, WorkloadError> {
     let err = |line: usize, message: String| WorkloadError::File {
         path: path.to_path_buf(),
         line: Some(line),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| WorkloadError::File {
-        path: path.to_path_buf(),
-        line: None,
-        message: format!("cannot read: {e}"),
-    })?;
     let mut lines = text
         .lines()
         .enumerate()
@@ -213,12 +219,24 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
             conv.pad_bottom = (stride - (h - r) % stride) % stride;
             conv.pad_right = (sw - (w - s) % sw) % sw;
             if name.contains("DP") {
+                if c.checked_mul(nf).is_none() {
+                    return Err(err(
+                        ln,
+                        format!(
+                            "`{name}`: too large: {c} channels x {nf} filters each (a DP layer is depthwise) do not fit in {} bits",
+                            usize::BITS
+                        ),
+                    ));
+                }
                 conv = conv.depthwise(nf);
             }
             LayerOp::Conv(conv)
         };
-        op.check().map_err(|m| err(ln, format!("`{name}`: {m}")))?;
-        layers.push(Layer::new(name, op));
+        let layer = Layer::new(name, op);
+        layer
+            .check()
+            .map_err(|m| err(ln, format!("`{}`: {m}", layer.name)))?;
+        layers.push(layer);
     }
     if layers.is_empty() {
         return Err(err(hline, "has a header but no layers".into()));
@@ -227,7 +245,7 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "topology".into());
-    Ok(Workload {
+    let w = Workload {
         name,
         source: format!(
             "SCALE-Sim topology {} ({} form)",
@@ -237,7 +255,13 @@ pub fn read_topology(path: &Path) -> Result<Workload, WorkloadError> {
         layers,
         notes,
         quantized: None,
-    })
+    };
+    w.check_macs().map_err(|message| WorkloadError::File {
+        path: path.to_path_buf(),
+        line: None,
+        message,
+    })?;
+    Ok(w)
 }
 
 /// A SCALE-Sim `.cfg` file mapped onto systole.
@@ -262,10 +286,20 @@ struct Entry {
 }
 
 /// Python-configparser-style INI: `[section]`, `key: value` or `key = value`, `#`/`;` comments,
-/// keys case-insensitive.
+/// keys case-insensitive. As configparser (strict, its default) does, a section or a key within a
+/// section given twice is refused, naming both lines.
 fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
     let mut section = String::new();
-    let mut out = Vec::new();
+    let mut out: Vec<Entry> = Vec::new();
+    let mut sections: Vec<(String, usize)> = Vec::new();
+    let twice = |line: usize, what: String, first: usize| {
+        ConfigError::Parse {
+        origin: origin.to_string(),
+        line,
+        col: 1,
+        message: format!("{what} is given twice (first on line {first}); SCALE-Sim's configparser refuses that too"),
+    }
+    };
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
@@ -281,6 +315,10 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
                 });
             };
             section = name.trim().to_string();
+            if let Some((_, first)) = sections.iter().find(|(s, _)| *s == section) {
+                return Err(twice(i + 1, format!("section [{section}]"), *first));
+            }
+            sections.push((section.clone(), i + 1));
             continue;
         }
         let Some(at) = line.find([':', '=']) else {
@@ -299,9 +337,13 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
                 message: "a key before any [section]".into(),
             });
         }
+        let key = line[..at].trim().to_ascii_lowercase();
+        if let Some(e) = out.iter().find(|e| e.section == section && e.key == key) {
+            return Err(twice(i + 1, format!("`{key}` in [{section}]"), e.line));
+        }
         out.push(Entry {
             section: section.clone(),
-            key: line[..at].trim().to_ascii_lowercase(),
+            key,
             value: line[at + 1..].trim().to_string(),
             line: i + 1,
         });
@@ -313,12 +355,22 @@ fn parse_ini(text: &str, origin: &str) -> Result<Vec<Entry>, ConfigError> {
 /// widths, banks, read latency, DRAM latency and kind, clock). Errors name the file, the line
 /// and the key.
 pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, ConfigError> {
-    let origin = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Io {
+    let text = crate::input::read_text(path).map_err(|message| ConfigError::Io {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     })?;
-    let entries = parse_ini(&text, &origin)?;
+    parse_cfg(&text, path, base)
+}
+
+/// [`read_cfg`] on the text of a `.cfg` file; `path` names it in errors (and its stem is the run
+/// name when the file gives none).
+pub fn parse_cfg(
+    text: &str,
+    path: &Path,
+    base: &ArchConfig,
+) -> Result<ScaleSimConfig, ConfigError> {
+    let origin = path.display().to_string();
+    let entries = parse_ini(text, &origin)?;
     let invalid = |e: &Entry, message: String| ConfigError::Invalid {
         origin: origin.clone(),
         line: Some(e.line),
@@ -419,14 +471,21 @@ pub fn read_cfg(path: &Path, base: &ArchConfig) -> Result<ScaleSimConfig, Config
             ))
         }
     }
-    arch.name = find("general", "run_name")
-        .map(|e| e.value.clone())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "scalesim".into())
-        });
+    let run_name_e = find("general", "run_name").filter(|e| !e.value.is_empty());
+    if let Some(e) = run_name_e.filter(|e| !reports::is_folder_name(&e.value)) {
+        return Err(invalid(
+            e,
+            format!(
+                "`{}`: must be a folder name, not a path (no `/`, `\\`, `:` or `..`): the reports are written to <--out>/<run_name>/",
+                e.value
+            ),
+        ));
+    }
+    arch.name = run_name_e.map(|e| e.value.clone()).unwrap_or_else(|| {
+        path.file_stem()
+            .map(|s| reports::folder_name(&s.to_string_lossy()))
+            .unwrap_or_else(|| "scalesim".into())
+    });
     let run_name = arch.name.clone();
     arch.validate().map_err(|v| {
         let e = match v.field.as_str() {

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 
 use crate::config::{ArchConfig, Dataflow};
 use crate::run::{DataflowRun, LayerRun};
+use crate::workload::Workload;
 
 /// `COMPUTE_REPORT.csv`'s header (SCALE-Sim 3.0.0).
 pub const COMPUTE_HEADER: &str = "LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %,";
@@ -21,8 +22,63 @@ pub const BANDWIDTH_HEADER: &str = "LayerID, Avg IFMAP SRAM BW, Avg FILTER SRAM 
 /// `DETAILED_ACCESS_REPORT.csv`'s header.
 pub const DETAILED_ACCESS_HEADER: &str = "LayerID, SRAM IFMAP Start Cycle, SRAM IFMAP Stop Cycle, SRAM IFMAP Reads, SRAM Filter Start Cycle, SRAM Filter Stop Cycle, SRAM Filter Reads, SRAM OFMAP Start Cycle, SRAM OFMAP Stop Cycle, SRAM OFMAP Writes, DRAM IFMAP Start Cycle, DRAM IFMAP Stop Cycle, DRAM IFMAP Reads, DRAM Filter Start Cycle, DRAM Filter Stop Cycle, DRAM Filter Reads, DRAM OFMAP Start Cycle, DRAM OFMAP Stop Cycle, DRAM OFMAP Writes,";
 
-/// The three reports of one dataflow's run, as `(file name, contents)`.
-pub fn reports(arch: &ArchConfig, run: &DataflowRun) -> Vec<(&'static str, String)> {
+/// Whether `name` is one plain path component, safe to join onto the output directory: not
+/// empty, not `.` or `..`, without a path separator, a drive colon or a control character.
+pub fn is_folder_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..")
+        && !name.contains(['/', '\\', ':'])
+        && !name.chars().any(char::is_control)
+}
+
+/// `name` made one plain path component ([`is_folder_name`]): path separators, colons and
+/// control characters become `_`, and `.`, `..` or nothing becomes `_`.
+pub fn folder_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':') || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    if is_folder_name(&s) {
+        s
+    } else {
+        "_".to_string()
+    }
+}
+
+/// Most rows a report is written with: one per GEMM run, so a layer repeated a million times
+/// over many channels would otherwise write gigabytes of identical rows.
+pub const MAX_ROWS: u64 = 1_000_000;
+
+/// Checks, before a run, that its reports stay within [`MAX_ROWS`] rows: one per GEMM run of
+/// `workload` (a layer's `repeat` times its groups).
+pub fn check_rows(workload: &Workload) -> Result<(), String> {
+    rows_within(workload.layers.iter().map(|l| l.runs()))
+}
+
+fn rows_within(runs: impl Iterator<Item = u64>) -> Result<(), String> {
+    let rows = runs.fold(0u64, u64::saturating_add);
+    if rows > MAX_ROWS {
+        return Err(format!(
+            "the workload runs {} GEMMs, one row each in SCALE-Sim's reports; they are written for at most {} GEMMs",
+            crate::report::count(rows),
+            crate::report::count(MAX_ROWS)
+        ));
+    }
+    Ok(())
+}
+
+/// The three reports of one dataflow's run, as `(file name, contents)`; an error when the run has
+/// more than [`MAX_ROWS`] GEMMs ([`check_rows`] says so before the run).
+pub fn reports(
+    arch: &ArchConfig,
+    run: &DataflowRun,
+) -> Result<Vec<(&'static str, String)>, String> {
+    rows_within(run.layers.iter().map(|l| l.repeat))?;
     let mut compute = format!("{COMPUTE_HEADER}\n");
     let mut bandwidth = format!("{BANDWIDTH_HEADER}\n");
     let mut access = format!("{DETAILED_ACCESS_HEADER}\n");
@@ -38,11 +94,11 @@ pub fn reports(arch: &ArchConfig, run: &DataflowRun) -> Vec<(&'static str, Strin
             id += 1;
         }
     }
-    vec![
+    Ok(vec![
         ("COMPUTE_REPORT.csv", compute),
         ("BANDWIDTH_REPORT.csv", bandwidth),
         ("DETAILED_ACCESS_REPORT.csv", access),
-    ]
+    ])
 }
 
 /// SCALE-Sim's spatial mapping: the GEMM dimensions on the array's rows and columns.

@@ -153,6 +153,12 @@ fn topology_errors_name_the_line_and_the_column() {
             "Layer Name, M, N, K,\nq, 4, 0, 2,\n".to_string(),
             "column 3 (N) = `0`",
         ),
+        // Found by the fuzz target: a DP layer's channels x filters overflowed (a panic in a
+        // debug build, a wrong layer in a release one).
+        (
+            format!("{H}Conv_DP, 4, 4, 1, 1, 4294967296, 4294967296, 1,\n"),
+            "bad.csv:2: `Conv_DP`: too large: 4294967296 channels x 4294967296 filters",
+        ),
     ];
     for (text, want) in cases {
         let p = temp("bad.csv", &text);
@@ -227,6 +233,15 @@ fn cfg_errors_name_the_line_and_the_key() {
             good.replace("[general]", "[general"),
             "bad.cfg:1:1: a section header must end with `]`",
         ),
+        // A key or a section given twice is refused, as configparser does (it was first-wins).
+        (
+            good.replace("Dataflow : os", "Dataflow : os\ndataflow: ws"),
+            "bad.cfg:15:1: `dataflow` in [architecture_presets] is given twice (first on line 14)",
+        ),
+        (
+            format!("{good}\n[general]\nrun_name = x\n"),
+            "bad.cfg:20:1: section [general] is given twice (first on line 1)",
+        ),
         // 1 KiB of C cannot hold two rows of a 256-wide array: the error points at the size.
         (
             good.replace("OfmapSramSzkB:   64", "OfmapSramSzkB:   1")
@@ -239,6 +254,17 @@ fn cfg_errors_name_the_line_and_the_key() {
         let e = read_cfg(&p, &base).unwrap_err().to_string();
         assert!(e.contains(want), "want `{want}` in `{e}`");
     }
+}
+
+/// A byte-order mark (Windows editors write one) is not part of the first line: the file reads as
+/// without it (the error showed the invisible mark).
+#[test]
+fn cfg_with_a_byte_order_mark_reads() {
+    let base = ArchConfig::preset("edge-16x16").unwrap();
+    let good = std::fs::read_to_string(data("edge_os.cfg")).unwrap();
+    let plain = read_cfg(&temp("plain.cfg", &good), &base).unwrap();
+    let bom = read_cfg(&temp("bom.cfg", &format!("\u{feff}{good}")), &base).unwrap();
+    assert_eq!(bom, plain);
 }
 
 #[test]

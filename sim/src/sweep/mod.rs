@@ -99,10 +99,14 @@ impl Shard {
                 .map_err(|_| format!("`{s}`: {what} `{v}` is not a whole number"))
         };
         let (index, count) = (parse(i, "shard")?, parse(n, "shard count")?);
-        if count == 0 || index == 0 || index > count {
+        if count == 0 {
             return Err(format!(
-                "`{s}`: shards are numbered 1 to n (e.g. 1/{0} .. {0}/{0})",
-                count.max(1)
+                "`{s}`: the shard count is 0; split a sweep into at least 1 shard (e.g. 1/8 .. 8/8)"
+            ));
+        }
+        if index == 0 || index > count {
+            return Err(format!(
+                "`{s}`: shards are numbered 1 to {count} (1/{count} .. {count}/{count})"
             ));
         }
         Ok(Shard { index, count })
@@ -235,7 +239,8 @@ impl SweepSpec {
         twice("buffer-kib", &self.buffer_kib)?;
         twice("dram-bytes-per-cycle", &self.dram_bytes_per_cycle)?;
         twice("operand-bits", &self.operand_bits)?;
-        twice("dataflow", &self.dataflows)?;
+        let dataflows: Vec<&str> = self.dataflows.iter().map(|d| d.name()).collect();
+        twice("dataflow", &dataflows)?;
         let names: Vec<&str> = self.techs.iter().map(|t| t.name.as_str()).collect();
         twice("tech", &names)?;
         if self.workload.layers.is_empty() {

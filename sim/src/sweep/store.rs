@@ -22,6 +22,9 @@ use super::{Job, Scope, Shard, SweepRow, SweepSpec};
 pub const SPEC_FILE: &str = "sweep.json";
 /// The results file in a sweep directory.
 pub const CSV_FILE: &str = "sweep.csv";
+/// The lock file in a sweep directory: a process writing the directory holds an advisory lock on
+/// it, which the system releases when the process ends, however it ends.
+pub const LOCK_FILE: &str = "sweep.lock";
 
 /// What `sweep.json` holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -60,6 +63,12 @@ pub enum SweepError {
         /// The results file.
         path: PathBuf,
     },
+    /// Another process is writing the directory (it holds [`LOCK_FILE`]).
+    #[error("{}: another systole sweep is writing this directory (it holds {LOCK_FILE}); wait for it to end, or choose another --out", path.display())]
+    Busy {
+        /// The directory.
+        path: PathBuf,
+    },
     /// Shards to merge do not cover every point.
     #[error("the shards hold {have} of {want} points; missing points {missing} (run their shards, then merge again)")]
     Incomplete {
@@ -79,11 +88,33 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> SweepError + '_ {
     }
 }
 
-/// An open sweep directory that rows are appended to.
+/// Takes the advisory lock of sweep directory `dir` (which must exist), without waiting: two
+/// processes resuming one directory at once (a Slurm task requeued while it still runs) would
+/// each drop the other's rows when they rewrite `sweep.csv`.
+fn lock_dir(dir: &Path) -> Result<File, SweepError> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(SweepError::Busy {
+            path: dir.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(e)) => Err(io(&path)(e)),
+    }
+}
+
+/// An open sweep directory that rows are appended to. It holds the directory's lock until it is
+/// dropped.
 pub struct Store {
     csv_path: PathBuf,
     file: Mutex<File>,
     done: HashSet<u64>,
+    _lock: File,
 }
 
 impl Store {
@@ -92,6 +123,7 @@ impl Store {
     /// are kept (and skipped by [`Store::job_done`]) while any incomplete tail is dropped.
     pub fn open(dir: &Path, file: &SweepFile, resume: bool) -> Result<Store, SweepError> {
         std::fs::create_dir_all(dir).map_err(io(dir))?;
+        let lock = lock_dir(dir)?;
         let csv_path = dir.join(CSV_FILE);
         let spec_path = dir.join(SPEC_FILE);
         let mut done = HashSet::new();
@@ -121,6 +153,7 @@ impl Store {
             csv_path,
             file: Mutex::new(handle),
             done,
+            _lock: lock,
         })
     }
 
@@ -161,9 +194,10 @@ impl Store {
         self.append_bytes(&bytes)
     }
 
-    /// Rewrites the file in point order and returns its rows.
-    pub fn finish(self, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepError> {
-        drop(self.file);
+    /// Rewrites the file in point order and returns its rows. The store (and the directory's
+    /// lock) lives on, so that its owner can write the report before another process may start.
+    pub fn finish(&self, spec: &SweepSpec) -> Result<Vec<SweepRow>, SweepError> {
+        let _appends = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let rows = sorted(read_rows(&self.csv_path, spec)?);
         write_rows(&self.csv_path, &rows)?;
         Ok(rows)
@@ -178,7 +212,10 @@ fn sorted(mut rows: Vec<SweepRow>) -> Vec<SweepRow> {
 
 /// Reads `sweep.json`.
 pub fn read_spec_file(path: &Path) -> Result<SweepFile, SweepError> {
-    let text = std::fs::read_to_string(path).map_err(io(path))?;
+    let text = crate::input::read_text(path).map_err(|message| SweepError::Io {
+        path: path.to_path_buf(),
+        message,
+    })?;
     // The format first, so that another version's file is named as such rather than failing on
     // a field it lacks.
     let format = serde_json::from_str::<serde_json::Value>(&text)
@@ -527,6 +564,7 @@ pub fn merge(out: &Path, inputs: &[PathBuf]) -> Result<(SweepSpec, Vec<SweepRow>
         });
     }
     std::fs::create_dir_all(out).map_err(io(out))?;
+    let _lock = lock_dir(out)?;
     let csv_path = out.join(CSV_FILE);
     if csv_path.exists() {
         return Err(SweepError::Content {

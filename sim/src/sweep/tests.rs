@@ -70,6 +70,17 @@ fn shards_partition_the_jobs() {
     for bad in ["0/3", "4/3", "1/0", "x/2", "3"] {
         assert!(Shard::parse(bad).is_err(), "{bad}");
     }
+    // `1/0` suggested "1/1 .. 1/1".
+    let e = Shard::parse("1/0").unwrap_err();
+    assert!(
+        e.contains("the shard count is 0") && !e.contains("1/1"),
+        "{e}"
+    );
+    let e = Shard::parse("4/3").unwrap_err();
+    assert!(
+        e.ends_with("shards are numbered 1 to 3 (1/3 .. 3/3)"),
+        "{e}"
+    );
     let jobs = spec().jobs();
     for n in 1..5 {
         for j in &jobs {
@@ -398,4 +409,26 @@ proptest! {
 /// A fresh temporary directory (removed when dropped).
 fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
+}
+
+/// A directory being written is locked: a second store on it (a second `--resume`, a merge into
+/// it) is refused while the first lives, and allowed once it is gone, however it ended (issue 22,
+/// defect 5: two concurrent resumes each rewrote sweep.csv and lost a point).
+#[test]
+fn a_directory_in_use_is_refused() {
+    let s = spec();
+    let tmp = tempdir();
+    let d = tmp.path().join("d");
+    let first = Store::open(&d, &file(&s, None), false).unwrap();
+    for resume in [false, true] {
+        let err = Store::open(&d, &file(&s, None), resume).err().unwrap();
+        assert!(matches!(err, SweepError::Busy { .. }), "{err}");
+        assert!(err.to_string().contains("another systole sweep is writing"));
+    }
+    let whole = tmp.path().join("whole");
+    run_into(&whole, &s, None, false);
+    let err = merge(&d, &[whole]).err().unwrap();
+    assert!(matches!(err, SweepError::Busy { .. }), "{err}");
+    drop(first);
+    run_into(&d, &s, None, true);
 }

@@ -111,10 +111,11 @@ impl Conv {
         self
     }
 
-    /// The same layer made depthwise (one filter per channel times `multiplier`).
+    /// The same layer made depthwise (one filter per channel times `multiplier`; the product
+    /// saturates, and [`Conv::check`] refuses a layer whose sizes do not fit).
     pub fn depthwise(mut self, multiplier: usize) -> Conv {
         self.groups = self.channels;
-        self.filters = self.channels * multiplier;
+        self.filters = self.channels.saturating_mul(multiplier);
         self
     }
 
@@ -205,7 +206,7 @@ impl Conv {
                 self.filter_w, self.ifmap_w, self.pad_left, self.pad_right
             ));
         }
-        if self.channels % self.groups != 0 || self.filters % self.groups != 0 {
+        if !self.channels.is_multiple_of(self.groups) || !self.filters.is_multiple_of(self.groups) {
             return Err(format!(
                 "groups = {}: must divide channels = {} and filters = {}",
                 self.groups, self.channels, self.filters

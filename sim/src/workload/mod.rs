@@ -96,6 +96,36 @@ impl Layer {
     pub fn macs(&self) -> u64 {
         self.shape().macs().saturating_mul(self.runs())
     }
+
+    /// Checks the shape ([`LayerOp::check`]), the repeat and the whole product: the MACs of every
+    /// run of the layer (per run x groups x repeat) must not pass [`MAX_MACS`]. The message names
+    /// the offending field.
+    pub fn check(&self) -> Result<(), String> {
+        if self.name.is_empty() || self.name.chars().any(char::is_control) {
+            return Err(format!(
+                "name \"{}\": must be one line of text, without control characters (it heads a row of every table)",
+                self.name.escape_debug()
+            ));
+        }
+        self.op.check()?;
+        if self.repeat == 0 || self.repeat > MAX_REPEAT {
+            return Err(format!(
+                "repeat = {}: must be between 1 and {MAX_REPEAT}",
+                self.repeat
+            ));
+        }
+        let (per_run, runs) = (self.shape().macs(), self.runs());
+        if per_run
+            .checked_mul(self.op.gemm().1)
+            .and_then(|m| m.checked_mul(self.repeat))
+            .is_none_or(|m| m > MAX_MACS)
+        {
+            return Err(format!(
+                "too large: {per_run} MACs per GEMM x {runs} GEMMs (groups x repeat) is more than 2^53 MACs, the most a workload may have"
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A named list of layers that run one after another.
@@ -118,6 +148,12 @@ pub struct Workload {
 
 /// Largest `repeat` a layer may have.
 pub const MAX_REPEAT: u64 = 1_000_000;
+
+/// Most multiply-accumulates a workload may have, over every run of every layer: 2^53 (about
+/// 9.0e15, a million times ResNet-50's 3.8e9), up to which counts are exact in the `f64`
+/// arithmetic of the reports. Bounding the whole product (not only M x N x K) keeps a depthwise
+/// layer of 10^12 channels repeated 10^6 times from saturating every total.
+pub const MAX_MACS: u64 = 1 << 53;
 
 /// The workload `systole run` uses when none is given.
 pub const DEFAULT_WORKLOAD: &str = "resnet18";
@@ -329,7 +365,13 @@ impl RawLayer {
                 };
                 let depthwise = kind == "depthwise";
                 let filters = if depthwise {
-                    channels.saturating_mul(self.multiplier.unwrap_or(1))
+                    let m = self.multiplier.unwrap_or(1);
+                    channels.checked_mul(m).ok_or_else(|| {
+                        format!(
+                            "too large: channels = {channels} x multiplier = {m} filters do not fit in {} bits",
+                            usize::BITS
+                        )
+                    })?
                 } else {
                     need(self.filters, "filters")?
                 };
@@ -358,18 +400,13 @@ impl RawLayer {
                 })
             }
         };
-        op.check()?;
-        let repeat = self.repeat.unwrap_or(1);
-        if repeat == 0 || repeat > MAX_REPEAT {
-            return Err(format!(
-                "repeat = {repeat}: must be between 1 and {MAX_REPEAT}"
-            ));
-        }
-        Ok(Layer {
+        let layer = Layer {
             name: self.name.into_inner(),
             op,
-            repeat,
-        })
+            repeat: self.repeat.unwrap_or(1),
+        };
+        layer.check()?;
+        Ok(layer)
     }
 }
 
@@ -379,6 +416,18 @@ impl Workload {
         self.layers
             .iter()
             .fold(0u64, |acc, l| acc.saturating_add(l.macs()))
+    }
+
+    /// Checks that the layers together stay within [`MAX_MACS`] (each layer is checked on its
+    /// own by [`Layer::check`]).
+    pub fn check_macs(&self) -> Result<(), String> {
+        if self.macs() > MAX_MACS {
+            return Err(format!(
+                "too large: its layers add up to {} MACs, more than 2^53, the most a workload may have",
+                crate::text::count(self.macs())
+            ));
+        }
+        Ok(())
     }
 
     /// A built-in workload.
@@ -409,36 +458,60 @@ impl Workload {
 
     /// Reads and checks a TOML workload file.
     pub fn from_file(path: &Path) -> Result<Workload, WorkloadError> {
+        let text = crate::input::read_text(path).map_err(|e| WorkloadError::File {
+            path: path.to_path_buf(),
+            line: None,
+            message: format!("cannot read: {e}"),
+        })?;
+        Workload::from_toml_str(&text, path)
+    }
+
+    /// Parses and checks the text of a TOML workload file; `path` names it in errors.
+    pub fn from_toml_str(text: &str, path: &Path) -> Result<Workload, WorkloadError> {
         let err = |line, message: String| WorkloadError::File {
             path: path.to_path_buf(),
             line,
             message,
         };
-        let text =
-            std::fs::read_to_string(path).map_err(|e| err(None, format!("cannot read: {e}")))?;
-        let raw: RawWorkload = toml::from_str(&text).map_err(|e| {
-            let line = e.span().map(|s| line_col(&text, s.start).0);
+        let raw: RawWorkload = toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|s| line_col(text, s.start).0);
             err(line, e.message().trim().to_string())
         })?;
         if raw.layer.is_empty() {
             return Err(err(None, "has no [[layer]]".into()));
         }
-        let mut layers = Vec::new();
+        if raw.name.trim().is_empty() || raw.name.chars().any(char::is_control) {
+            return Err(err(
+                None,
+                format!(
+                    "name = \"{}\": must be one line of text, without control characters",
+                    raw.name.escape_debug()
+                ),
+            ));
+        }
+        let mut layers = Vec::with_capacity(raw.layer.len());
         for (i, l) in raw.layer.into_iter().enumerate() {
-            let line = line_col(&text, l.name.span().start).0;
+            // The line is counted only for an error: counting it for every layer made reading a
+            // file of n layers take time in n^2.
+            let at = l.name.span().start;
             let name = l.name.get_ref().clone();
-            let layer = l
-                .into_layer()
-                .map_err(|m| err(Some(line), format!("layer {} (`{name}`): {m}", i + 1)))?;
+            let layer = l.into_layer().map_err(|m| {
+                err(
+                    Some(line_col(text, at).0),
+                    format!("layer {} (`{}`): {m}", i + 1, name.escape_debug()),
+                )
+            })?;
             layers.push(layer);
         }
-        Ok(Workload {
+        let w = Workload {
             name: raw.name,
             source: raw.source,
             layers,
             notes: Vec::new(),
             quantized: None,
-        })
+        };
+        w.check_macs().map_err(|m| err(None, m))?;
+        Ok(w)
     }
 }
 
@@ -483,6 +556,32 @@ mod tests {
             Workload::load("no-such-net"),
             Err(WorkloadError::Unknown { .. })
         ));
+    }
+
+    /// A file of many layers reads in time proportional to its length (each layer's line was
+    /// counted from the start of the file: 100,000 layers took minutes).
+    #[test]
+    fn many_layers_read_in_linear_time() {
+        let mut text = String::from("name = \"many\"\n");
+        for i in 0..100_000 {
+            text.push_str(&format!(
+                "[[layer]]\nname = \"l{i}\"\nm = 2\nn = 2\nk = 2\n"
+            ));
+        }
+        let began = std::time::Instant::now();
+        let w = Workload::from_toml_str(&text, Path::new("many.toml")).unwrap();
+        assert_eq!(w.layers.len(), 100_000);
+        let took = began.elapsed();
+        assert!(took.as_secs() < 10, "{took:?}");
+        // An error in the last layer still names its line.
+        let bad = text.replace("name = \"l99999\"\nm = 2", "name = \"l99999\"\nm = 0");
+        let e = Workload::from_toml_str(&bad, Path::new("many.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("many.toml:499998: layer 100000 (`l99999`): m = 0"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -584,6 +683,11 @@ repeat = 2
                 "filter = [7, 7]",
                 "filter = [231, 7]",
                 "filter_h = 231 is taller than the padded ifmap (224 + 3 + 3 rows)",
+            ),
+            (
+                "multiplier = 2",
+                "multiplier = 9223372036854775807",
+                "too large: channels = 32 x multiplier = 9223372036854775807",
             ),
         ];
         let good = std::fs::read_to_string(&p).unwrap();

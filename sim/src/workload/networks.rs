@@ -271,9 +271,10 @@ mod tests {
             let w = builtin(name).unwrap();
             assert_eq!(w.name, *name);
             for l in &w.layers {
-                l.op.check()
+                l.check()
                     .unwrap_or_else(|e| panic!("{name} {}: {e}", l.name));
             }
+            w.check_macs().unwrap();
         }
         assert!(builtin("lenet").is_none());
     }

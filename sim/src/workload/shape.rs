@@ -34,6 +34,24 @@ impl GemmShape {
             .saturating_add(m.saturating_mul(n).saturating_mul(4))
     }
 
+    /// The GEMM of an `a.0 x a.1` A and a `b.0 x b.1` B, or why they do not conform.
+    pub fn of_operands(
+        a: (usize, usize),
+        b: (usize, usize),
+    ) -> Result<GemmShape, crate::error::RunError> {
+        if a.1 != b.0 {
+            return Err(crate::error::RunError::Shape(format!(
+                "A is {}x{} and B is {}x{}: the columns of A (K = {}) must equal the rows of B (K = {})",
+                a.0, a.1, b.0, b.1, a.1, b.0
+            )));
+        }
+        Ok(GemmShape {
+            m: a.0,
+            n: b.1,
+            k: a.1,
+        })
+    }
+
     /// Checks that every dimension is at least 1 and that the problem fits the in-memory model.
     pub fn check(&self) -> Result<(), crate::error::RunError> {
         for (d, v) in [("M", self.m), ("N", self.n), ("K", self.k)] {
