@@ -208,3 +208,47 @@ fn trace_writes_scalesim_trace_files_per_layer() {
     // Cycle 0, then one address per lane of buffer A (4 rows of PEs feed from it in WS).
     assert_eq!((row0[0], row0.len()), ("0", 1 + 4), "{first:.200}");
 }
+
+/// `InterfaceBandwidth: CALC` is SCALE-Sim's assumption that bandwidth never limits: the run has
+/// no DRAM stalls (in OS, whose buffers are fed one vector per cycle, none at all), still counts
+/// every DRAM byte, and reports the bandwidth each dataflow would need.
+#[test]
+fn a_calc_cfg_never_waits_for_dram_and_reports_the_bandwidth_it_needs() {
+    let d = tempfile::tempdir().unwrap();
+    let calc = std::fs::read_to_string(format!("{DATA}/edge_os.cfg"))
+        .unwrap()
+        .replace("InterfaceBandwidth: USER", "InterfaceBandwidth: CALC");
+    let cfg = d.path().join("calc.cfg");
+    std::fs::write(&cfg, calc).unwrap();
+    let run = |json: bool| {
+        let mut c = systole();
+        c.args(["run", "--scalesim-cfg"]).arg(&cfg).args([
+            "--topology",
+            &format!("{DATA}/alexnet_conv.csv"),
+            "--dataflow",
+            "os,is",
+        ]);
+        if json {
+            c.arg("--json");
+        }
+        succeeds(&mut c).stdout
+    };
+    let js: Value = serde_json::from_slice(&run(true)).unwrap();
+    assert_eq!(js["arch"]["dram"]["latency_cycles"], 0);
+    for d in js["dataflows"].as_array().unwrap() {
+        for l in d["layers"].as_array().unwrap() {
+            let s = &l["stats"];
+            assert_eq!(s["stall_cycles"], 0, "{}: {s}", l["name"]);
+            assert!(s["dram_read_bytes"].as_u64().unwrap() > 0, "{s}");
+            assert!(s["dram_write_bytes"].as_u64().unwrap() > 0, "{s}");
+        }
+    }
+    let text = String::from_utf8(run(false)).unwrap();
+    assert!(text.contains("unbounded port"), "{text}");
+    for df in ["OS", "IS"] {
+        assert!(
+            text.contains(&format!("DRAM bandwidth: {df} needs ")),
+            "{text}"
+        );
+    }
+}

@@ -137,7 +137,10 @@ pub struct BuffersConfig {
 
 /// Largest DRAM latency accepted, in cycles.
 pub const MAX_DRAM_LATENCY: u32 = 100_000;
-/// Largest DRAM bandwidth accepted, in bytes per cycle.
+/// Largest DRAM bandwidth accepted, in bytes per cycle. The DMA issues at most one vector or
+/// row per stream per cycle (a few KiB even on a 128x128 array), so a port this wide with no
+/// latency never limits a run: it is the *unbounded* port of SCALE-Sim's
+/// `InterfaceBandwidth: CALC` ([`DramConfig::unbounded`]).
 pub const MAX_DRAM_BYTES_PER_CYCLE: u32 = 1 << 20;
 
 /// The kind of DRAM: the energy model charges its energy per bit (see `docs/energy.md`).
@@ -176,6 +179,35 @@ pub struct DramConfig {
     /// The DRAM technology (energy per bit); `lpddr4` when absent.
     #[serde(default)]
     pub kind: DramKind,
+}
+
+impl DramConfig {
+    /// The port of SCALE-Sim's `InterfaceBandwidth: CALC`: as wide as systole accepts and without
+    /// latency, so that DRAM never stalls the array while every byte is still counted.
+    pub fn unbounded(kind: DramKind) -> Self {
+        DramConfig {
+            bytes_per_cycle: MAX_DRAM_BYTES_PER_CYCLE,
+            latency_cycles: 0,
+            kind,
+        }
+    }
+
+    /// Whether this port can never limit a run ([`DramConfig::unbounded`]).
+    pub fn is_unbounded(&self) -> bool {
+        self.bytes_per_cycle >= MAX_DRAM_BYTES_PER_CYCLE && self.latency_cycles == 0
+    }
+
+    /// The port as reports name it: `16 B/cycle, 100 cycles latency`, or `unbounded`.
+    pub fn describe(&self) -> String {
+        if self.is_unbounded() {
+            "unbounded port, as SCALE-Sim's CALC".to_string()
+        } else {
+            format!(
+                "{} B/cycle, {} cycles latency",
+                self.bytes_per_cycle, self.latency_cycles
+            )
+        }
+    }
 }
 
 /// How the machine's buffers are fed.

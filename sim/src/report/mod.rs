@@ -1,6 +1,7 @@
 //! Human-readable reports: text tables for the terminal and Markdown for `reports/`.
 
 mod mapping;
+mod port;
 
 use std::fmt::Write;
 
@@ -437,7 +438,7 @@ fn headline(run: &WorkloadRun) -> String {
     let macs = run.dataflows.first().map_or(0, |d| d.total.macs);
     let a = &run.arch;
     format!(
-        "Workload {} ({} layers, {} MACs) on {}: {}x{} PEs (int{} operands) at {} MHz, buffers A/B/C {}/{}/{} KiB, DRAM {} ({} B/cycle, {} cycles latency, memory model {}); energy: {} table, registers charged {}",
+        "Workload {} ({} layers, {} MACs) on {}: {}x{} PEs (int{} operands) at {} MHz, buffers A/B/C {}/{}/{} KiB, DRAM {} ({}, memory model {}); energy: {} table, registers charged {}",
         run.workload,
         layers,
         count(macs),
@@ -450,8 +451,7 @@ fn headline(run: &WorkloadRun) -> String {
         a.buffers.b.capacity_kib,
         a.buffers.c.capacity_kib,
         a.dram.kind.name().to_ascii_uppercase(),
-        a.dram.bytes_per_cycle,
-        a.dram.latency_cycles,
+        a.dram.describe(),
         a.memory.name(),
         run.tech,
         run.register_convention.name()
@@ -519,6 +519,9 @@ pub fn workload_text(run: &WorkloadRun) -> String {
     let _ = writeln!(o);
     o.push_str(&text_table(SUMMARY_HEADER, &summary_rows(run)));
     let _ = writeln!(o, "({NOTE})");
+    for n in port::needed(run) {
+        let _ = writeln!(o, "DRAM bandwidth: {n}");
+    }
     let _ = writeln!(o, "{}\n", winners_line(run));
     mapping::text(run, &mut o);
     let _ = writeln!(o);
@@ -562,6 +565,14 @@ pub fn workload_markdown(run: &WorkloadRun, command: &str, plots: &[(&str, &str)
          event count and the energy per action are in `results.json`; one row per layer and \
          dataflow in `results.csv`.\n"
     );
+    let needed = port::needed(run);
+    if !needed.is_empty() {
+        let _ = writeln!(o, "DRAM bandwidth the run needs from a real port:\n");
+        for n in needed {
+            let _ = writeln!(o, "- {n}");
+        }
+        let _ = writeln!(o);
+    }
     let _ = writeln!(o, "Winners:\n");
     for (k, v) in winners(run) {
         let _ = writeln!(o, "- {k}: **{v}**");

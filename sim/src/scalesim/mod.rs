@@ -458,12 +458,14 @@ pub fn parse_cfg(
                 ));
             }
         }
-        Some("CALC") | None => notes.push(format!(
-            "InterfaceBandwidth {}: SCALE-Sim computes the bandwidth that avoids stalls; systole models a real DRAM port at {} B/cycle (from {}; change it with --dram-bytes-per-cycle)",
-            mode.map_or("absent", |e| e.value.as_str()),
-            arch.dram.bytes_per_cycle,
-            base.name
-        )),
+        Some("CALC") | None => {
+            arch.dram = crate::config::DramConfig::unbounded(arch.dram.kind);
+            notes.push(format!(
+                "InterfaceBandwidth {}: as SCALE-Sim assumes, the DRAM port never limits the run ({} B/cycle, no latency): DRAM bytes are counted and the report gives the bandwidth each dataflow needs; for a real port give InterfaceBandwidth: USER, or --dram-bytes-per-cycle",
+                mode.map_or("absent", |e| e.value.as_str()),
+                crate::config::MAX_DRAM_BYTES_PER_CYCLE,
+            ));
+        }
         Some(other) => {
             return Err(invalid(
                 mode.expect("matched"),

@@ -192,7 +192,7 @@ fn cfg_maps_onto_the_base_config() {
 }
 
 #[test]
-fn cfg_calc_mode_keeps_the_base_bandwidth_and_says_so() {
+fn cfg_calc_mode_runs_an_unbounded_port_and_says_so() {
     let base = ArchConfig::preset("edge-16x16").unwrap();
     let p = temp(
         "calc.cfg",
@@ -200,8 +200,19 @@ fn cfg_calc_mode_keeps_the_base_bandwidth_and_says_so() {
     );
     let s = read_cfg(&p, &base).unwrap();
     assert_eq!(s.dataflow, Dataflow::Ws);
-    assert_eq!(s.arch.dram.bytes_per_cycle, base.dram.bytes_per_cycle);
+    assert!(s.arch.dram.is_unbounded(), "{:?}", s.arch.dram);
+    assert!(!base.dram.is_unbounded());
+    // The DRAM technology (its energy per bit) stays the base config's.
+    assert_eq!(s.arch.dram.kind, base.dram.kind);
     assert!(s.notes[0].contains("CALC"), "{:?}", s.notes);
+    // USER keeps the base latency and takes the cfg's bandwidth.
+    let p = temp(
+        "user.cfg",
+        "[general]\nrun_name = r\n[architecture_presets]\nArrayHeight: 8\nArrayWidth = 8\nIfmapSramSzkB: 64\nFilterSramSzkB: 64\nOfmapSramSzkB: 64\nDataflow : ws\nBandwidth : 10\n[run_presets]\nInterfaceBandwidth: USER\n",
+    );
+    let s = read_cfg(&p, &base).unwrap();
+    assert_eq!(s.arch.dram.bytes_per_cycle, 10);
+    assert_eq!(s.arch.dram.latency_cycles, base.dram.latency_cycles);
 }
 
 #[test]
