@@ -252,7 +252,9 @@ pub fn memory_command(
         Reuse::PerRun => 1,
         Reuse::PerFold => 2,
         // `memory_plan` plans a GEMM, whose A is always a matrix.
-        Reuse::IfmapWhole | Reuse::IfmapWindow => unreachable!("a GEMM's A is a matrix"),
+        Reuse::IfmapWhole | Reuse::IfmapWindow | Reuse::IfmapPerRun => {
+            unreachable!("a GEMM's A is a matrix")
+        }
     };
     let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? else {
         return Ok(MemoryCommand::default());

@@ -46,10 +46,7 @@ pub(crate) fn ifmap_addresses(
     };
     let geom = conv.im2col();
     let (plan, _) = conv_memory_plan(cfg, df, &geom, n, mapping).ok()??;
-    if !matches!(
-        plan.a,
-        crate::memory::dma::Reuse::IfmapWhole | crate::memory::dma::Reuse::IfmapWindow
-    ) {
+    if !plan.a.is_ifmap() {
         return None;
     }
     let layout = Plan::for_conv(cfg, df, conv_shape(&geom, n), mapping, &geom).layout_a;

@@ -214,7 +214,7 @@ fn branch_and_bound(
         .collect();
     bounded.sort_by(|a, b| a.0.partial_cmp(&b.0).expect("finite scores"));
     let mut best: Option<((f64, f64), Mapping, Estimate)> = None;
-    let mut ws_floors: std::collections::HashMap<usize, u64> = Default::default();
+    let mut ws_floors: std::collections::HashMap<usize, Option<u64>> = Default::default();
     for (low, m, matrix) in bounded {
         if best.as_ref().is_some_and(|b| low >= b.0) {
             break;
@@ -225,11 +225,13 @@ fn branch_and_bound(
             let rows = *ws_floors
                 .entry(m.stream_tile)
                 .or_insert_with(|| ws_restart_rows(cfg, shape, m.stream_tile, geom));
-            if best
-                .as_ref()
-                .is_some_and(|b| bound(&matrix, rows.max(touched)) >= b.0)
-            {
-                continue;
+            if let Some(rows) = rows {
+                if best
+                    .as_ref()
+                    .is_some_and(|b| bound(&matrix, rows.max(touched)) >= b.0)
+                {
+                    continue;
+                }
             }
         }
         let est = evaluate(cfg, df, shape, &m, Some(geom), staged)?;
@@ -242,13 +244,21 @@ fn branch_and_bound(
 }
 
 /// A lower bound on the ifmap rows a WS run with stream tile `ts` fetches, whatever the order
-/// of its loops. In WS the window's unit is one read (an output pixel over the fold's K tile);
-/// K is the innermost loop, so the folds of one (column tile, stream chunk) run K tile after K
-/// tile. A fold whose first read needs rows starting below the rows of the previous fold's last
-/// read restarts the window, and then fetches at least the union of the rows its reads need.
-/// Counting only those restarts gives the bound.
-fn ws_restart_rows(cfg: &ArchConfig, shape: GemmShape, ts: usize, geom: &Im2col) -> u64 {
+/// of its loops, when the machine must slide its window (`None` when it may keep rows for an
+/// epoch instead: no bound beyond every row once). In WS the window's unit is one read (an
+/// output pixel over the fold's K tile); K is the innermost loop, so the folds of one (column
+/// tile, stream chunk) run K tile after K tile. A sliding window that reaches a fold whose first
+/// read needs rows starting below the rows of the previous fold's last read restarts, and then
+/// fetches at least the union of the rows the fold's reads need. Counting only those restarts
+/// gives the bound. A window kept for an epoch holds at least one fold's rows at once, so when
+/// some fold needs more rows than buffer A holds, the run slides.
+fn ws_restart_rows(cfg: &ArchConfig, shape: GemmShape, ts: usize, geom: &Im2col) -> Option<u64> {
     let r = cfg.array.rows as usize;
+    let capacity = cfg.buffer_depth(BufferId::A)
+        / geom
+            .row_elems()
+            .div_ceil(ifmap_row(cfg, Dataflow::Ws, geom).2)
+            .max(1);
     let (m, k) = (shape.m, shape.k);
     let (nr, nc) = (
         k.div_ceil(r) as u64,
@@ -256,6 +266,16 @@ fn ws_restart_rows(cfg: &ArchConfig, shape: GemmShape, ts: usize, geom: &Im2col)
     );
     let ow = geom.ofmap_w;
     let ktile = |t: usize| (t * r, ((t + 1) * r).min(k) - 1);
+    let one_fold_overflows = (0..m).step_by(ts.max(1)).any(|m0| {
+        let m1 = (m0 + ts).min(m) - 1;
+        (0..nr as usize).any(|t| {
+            geom.need((m0, m1), ktile(t))
+                .is_some_and(|(lo, hi)| hi - lo + 1 > capacity)
+        })
+    });
+    if !one_fold_overflows {
+        return None;
+    }
     let mut rows = 0u64;
     for m0 in (0..m).step_by(ts.max(1)) {
         let m1 = (m0 + ts).min(m) - 1;
@@ -284,7 +304,7 @@ fn ws_restart_rows(cfg: &ArchConfig, shape: GemmShape, ts: usize, geom: &Im2col)
             }
         }
     }
-    rows * nc
+    Some(rows * nc)
 }
 
 /// The ifmap rows some output pixel reads (each must be fetched at least once).
@@ -367,23 +387,28 @@ mod tests {
                 ofmap_h: (h + 2 * pad - f) / stride + 1,
                 ofmap_w: (w + 2 * pad - f) / stride + 1,
             };
-            let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
-            cfg.buffers.a.word_bits = 1024; // 32 vectors: a window of a few rows
-            cfg.conv_input = ConvInput::Ifmap;
-            let (m, k) = geom.mk();
-            let shape = GemmShape { m, n: filters, k };
-            for c in candidates(&cfg, Dataflow::Ws, shape) {
-                let plan = Plan::for_conv(&cfg, Dataflow::Ws, shape, &c, &geom);
-                let Some(s) = IfmapStream::new(&cfg, &plan, geom) else {
-                    continue;
-                };
-                let bound = ws_restart_rows(&cfg, shape, c.stream_tile, &geom);
-                assert!(
-                    bound <= s.fetched_rows(),
-                    "{c}: bound {bound} > {}",
-                    s.fetched_rows()
-                );
-                checked += (bound > 0) as u32;
+            // 32 or 16 vectors: a window of a few rows, which some folds' rows overflow.
+            for word_bits in [1024, 2048] {
+                let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
+                cfg.buffers.a.word_bits = word_bits;
+                cfg.conv_input = ConvInput::Ifmap;
+                let (m, k) = geom.mk();
+                let shape = GemmShape { m, n: filters, k };
+                for c in candidates(&cfg, Dataflow::Ws, shape) {
+                    let plan = Plan::for_conv(&cfg, Dataflow::Ws, shape, &c, &geom);
+                    let Some(s) = IfmapStream::new(&cfg, &plan, geom) else {
+                        continue;
+                    };
+                    let Some(bound) = ws_restart_rows(&cfg, shape, c.stream_tile, &geom) else {
+                        continue;
+                    };
+                    assert!(
+                        bound <= s.fetched_rows(),
+                        "{c}: bound {bound} > {}",
+                        s.fetched_rows()
+                    );
+                    checked += (bound > 0) as u32;
+                }
             }
         }
         assert!(

@@ -49,6 +49,10 @@ pub struct FoldEntry {
     pub chunk: u32,
     /// [`FETCH_A`], [`RETIRE_A`], [`FETCH_B`], [`RETIRE_B`].
     pub flags: u8,
+    /// The loop (0: outermost) whose index moved on from the previous fold, every loop inside
+    /// it starting over (0 for the first fold). The fold begins an iteration of the loops
+    /// outside level `L` exactly when this is below `L` (or it is the first fold).
+    pub advanced: u8,
 }
 
 /// The loop nest's state: the index and the trip count of every loop.
@@ -121,8 +125,8 @@ impl<'a> Odometer<'a> {
         })
     }
 
-    /// Moves to the next fold; `false` after the last.
-    fn advance(&mut self) -> bool {
+    /// Moves to the next fold: the loop whose index moved on, or `None` after the last fold.
+    fn advance(&mut self) -> Option<usize> {
         for i in (0..self.loops.len()).rev() {
             self.idx[i] += 1;
             if self.idx[i] < self.trips[i] {
@@ -130,10 +134,10 @@ impl<'a> Odometer<'a> {
                     self.idx[j] = 0;
                     self.trips[j] = self.trip_count(j);
                 }
-                return true;
+                return Some(i);
             }
         }
-        false
+        None
     }
 }
 
@@ -143,6 +147,7 @@ pub fn folds(tiling: &Tiling, mapping: &Mapping) -> Vec<FoldEntry> {
     let d = tiling.desc;
     let mut out = Vec::with_capacity(tiling.folds() as usize);
     let mut o = Odometer::new(&mapping.loops, tiling);
+    let mut advanced = 0;
     loop {
         let mut flags = 0;
         for buf in [BufferId::A, BufferId::B] {
@@ -154,14 +159,17 @@ pub fn folds(tiling: &Tiling, mapping: &Mapping) -> Vec<FoldEntry> {
                 flags |= retire_flag(buf);
             }
         }
+
         out.push(FoldEntry {
             row_tile: o.tile(d.rows) as u32,
             col_tile: o.tile(d.cols) as u32,
             chunk: o.tile(d.stream) as u32,
             flags,
+            advanced,
         });
-        if !o.advance() {
-            return out;
+        match o.advance() {
+            Some(i) => advanced = i as u8,
+            None => return out,
         }
     }
 }
@@ -260,6 +268,11 @@ mod tests {
             let last = e.col_tile % 2 == 1 || e.col_tile == 4;
             assert_eq!(e.flags & FETCH_A != 0, first, "{e:?}");
             assert_eq!(e.flags & RETIRE_A != 0, last, "{e:?}");
+        }
+        // An iteration of `n:2` (the loops outside level 1) begins with its first fold.
+        for (i, e) in f.iter().enumerate() {
+            let begins = e.col_tile % 2 == 0 && e.chunk == 0 && e.row_tile == 0;
+            assert_eq!(i == 0 || e.advanced < 1, begins, "{e:?}");
         }
         // B (indexed by K and N) inside `n:2`: the block's weights are fetched for the first
         // chunk of M and freed by the last.

@@ -241,6 +241,17 @@ impl Plan {
         self.folds[f].flags
     }
 
+    /// The loop of the nest that moved on between fold `f - 1` and fold `f`
+    /// ([`crate::mapping::nest::FoldEntry::advanced`]).
+    pub(crate) fn fold_advanced(&self, f: usize) -> usize {
+        usize::from(self.folds[f].advanced)
+    }
+
+    /// The number of loops in the mapping's nest.
+    pub(crate) fn nest_depth(&self) -> usize {
+        self.mapping.loops.len()
+    }
+
     /// Edge time of stream vector 0 of fold `f`.
     pub(crate) fn stream_edge(&self, f: usize) -> i64 {
         self.starts[f]

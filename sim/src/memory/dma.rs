@@ -48,9 +48,20 @@ pub enum Reuse {
     IfmapWhole,
     /// A convolution's A: a sliding window of ifmap rows ([`super::im2col`]).
     IfmapWindow,
+    /// A convolution's A: the ifmap rows of an epoch of the mapping (one iteration of the loops
+    /// outside A's keep level) stay for the epoch ([`super::im2col`]).
+    IfmapPerRun,
 }
 
 impl Reuse {
+    /// Buffer A holds a convolution's ifmap rows (not a matrix).
+    pub fn is_ifmap(self) -> bool {
+        matches!(
+            self,
+            Reuse::IfmapWhole | Reuse::IfmapWindow | Reuse::IfmapPerRun
+        )
+    }
+
     /// `whole`, `per-run` or `per-fold`, as in JSON.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,6 +70,7 @@ impl Reuse {
             Reuse::PerFold => "per-fold",
             Reuse::IfmapWhole => "ifmap-whole",
             Reuse::IfmapWindow => "ifmap-window",
+            Reuse::IfmapPerRun => "ifmap-per-run",
         }
     }
 }
@@ -557,8 +569,11 @@ impl MemorySystem {
         MemoryPlan {
             a: match &self.a {
                 AStream::Matrix(s) => s.reuse,
-                AStream::Ifmap(s) if s.keep == Keep::Whole => Reuse::IfmapWhole,
-                AStream::Ifmap(_) => Reuse::IfmapWindow,
+                AStream::Ifmap(s) => match s.keep {
+                    Keep::Whole => Reuse::IfmapWhole,
+                    Keep::Epoch => Reuse::IfmapPerRun,
+                    Keep::Window => Reuse::IfmapWindow,
+                },
             },
             b: self.b.reuse,
             c: self.c.mode,
@@ -1047,6 +1062,7 @@ mod tests {
             Reuse::PerFold,
             Reuse::IfmapWhole,
             Reuse::IfmapWindow,
+            Reuse::IfmapPerRun,
         ] {
             assert_eq!(json(serde_json::to_value(r).unwrap()), r.name());
         }

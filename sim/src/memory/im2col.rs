@@ -22,10 +22,22 @@
 //! the window slides: rows below the next unit's interval are freed at the end of the unit, rows
 //! above the window are fetched. A unit whose interval starts below the window (a new column tile
 //! in OS, a new fold in WS) restarts the window: every row is freed and fetched again. When the
-//! whole ifmap fits, every row is fetched once and stays. When one unit's interval alone does
-//! not fit, or when whole rows would move as many bytes as the expanded matrix or more (a strided 1x1
-//! layer; a WS fold reading a slice of the channels), the run keeps the expanded matrix in A
-//! (the memory plan says which).
+//! whole ifmap fits, every row is fetched once and stays.
+//!
+//! The rows may instead stay for an *epoch*: one iteration of the loops outside some level `L`
+//! of the mapping's nest ([`crate::mapping::nest::FoldEntry::advanced`]). Within an epoch the
+//! window only grows (rows above it are fetched, none is freed); it slides or restarts only as
+//! the next epoch begins. That is what lets the K folds of a WS output tile, and the column tiles
+//! around them, read the same ifmap rows again without fetching them: each fold restarts its
+//! rows from the tile's first output pixel. Like a matrix operand's keep level, the level is the
+//! one whose rows fit and that fetches the fewest rows (the innermost of equals); an ifmap's rows
+//! are far fewer than its im2col matrix's, so it is chosen from the ifmap's rows, not from the
+//! mapping's keep level for A, which sizes the matrix. The run keeps rows for an epoch when that
+//! fetches fewer rows than the sliding window.
+//!
+//! When one unit's interval alone does not fit, or when whole rows would move as many bytes as
+//! the expanded matrix or more (a strided 1x1 layer; a WS fold reading a slice of the channels),
+//! the run keeps the expanded matrix in A (the memory plan says which).
 
 use std::collections::VecDeque;
 
@@ -41,6 +53,8 @@ pub(crate) enum Keep {
     Whole,
     /// A sliding window of rows.
     Window,
+    /// A window that only grows within an epoch of the mapping and slides between epochs.
+    Epoch,
 }
 
 /// The window of resident rows, advanced unit by unit. The DMA and the read side each run one
@@ -56,6 +70,8 @@ struct Window {
     /// Resident rows `lo..=hi` (`hi`: the last row fetched; `None` before the first unit).
     lo: u64,
     hi: Option<u64>,
+    /// The epoch of the last unit entered.
+    epoch: u32,
 }
 
 /// What entering a unit does: rows freed at the end of the previous unit, rows to fetch, and the
@@ -76,23 +92,32 @@ impl Window {
             base_row: 0,
             lo: 0,
             hi: None,
+            epoch: 0,
         }
     }
 
-    fn enter(&mut self, (lo, hi): (u64, u64)) -> Enter {
+    /// Enters a unit that needs rows `lo..=hi`, in epoch `epoch` of the mapping.
+    fn enter(&mut self, (lo, hi): (u64, u64), epoch: u32) -> Enter {
+        let same_epoch = self.hi.is_some() && epoch == self.epoch;
+        self.epoch = epoch;
         let (retire, fetch) = match (self.keep, self.hi) {
             (Keep::Whole, prev) => {
                 let from = prev.map_or(0, |p| p + 1);
                 self.hi = Some(prev.map_or(hi, |p| p.max(hi)));
                 (0, (hi >= from).then_some((from, hi)))
             }
-            (Keep::Window, Some(whi)) if lo >= self.lo && lo <= whi + 1 => {
+            // Within an epoch nothing is freed: the window grows.
+            (Keep::Epoch, Some(whi)) if same_epoch && lo >= self.lo && lo <= whi + 1 => {
+                self.hi = Some(whi.max(hi));
+                (0, (hi > whi).then_some((whi + 1, hi)))
+            }
+            (Keep::Window | Keep::Epoch, Some(whi)) if lo >= self.lo && lo <= whi + 1 => {
                 let retire = lo - self.lo;
                 self.lo = lo;
                 self.hi = Some(whi.max(hi));
                 (retire, (hi > whi).then_some((whi + 1, hi)))
             }
-            (Keep::Window, prev) => {
+            (Keep::Window | Keep::Epoch, prev) => {
                 let retire = prev.map_or(0, |p| p + 1 - self.lo);
                 self.pass_base = self.seq;
                 self.base_row = lo;
@@ -124,6 +149,8 @@ struct Units {
     geom: Im2col,
     /// WS: the first unit (read) of each fold, and the total after the last fold.
     starts: Vec<usize>,
+    /// The epoch each fold belongs to (every fold its own until [`Units::with_level`]).
+    epochs: Vec<u32>,
 }
 
 impl Units {
@@ -143,11 +170,38 @@ impl Units {
             }
             Dataflow::Os | Dataflow::Is => Vec::new(),
         };
+        let epochs = (0..plan.folds() as u32).collect();
         Units {
             df: plan.df,
             geom,
             starts,
+            epochs,
         }
+    }
+
+    /// The same units, with epochs that are the iterations of the loops outside `level`.
+    fn with_level(mut self, plan: &Plan, level: usize) -> Units {
+        let mut epoch = 0u32;
+        for f in 0..plan.folds() {
+            if f > 0 && plan.fold_advanced(f) < level {
+                epoch += 1;
+            }
+            self.epochs[f] = epoch;
+        }
+        self
+    }
+
+    /// The fold whose reads include unit `u`.
+    fn fold_of(&self, u: usize) -> usize {
+        match self.df {
+            Dataflow::Ws => self.starts.partition_point(|&s| s <= u) - 1,
+            Dataflow::Os | Dataflow::Is => u,
+        }
+    }
+
+    /// The epoch of A unit `u` belongs to.
+    fn epoch(&self, u: usize) -> u32 {
+        self.epochs[self.fold_of(u)]
     }
 
     fn count(&self, plan: &Plan) -> usize {
@@ -189,7 +243,7 @@ impl Units {
             }
             Dataflow::Ws => {
                 // The fold whose reads include unit u, and the read's step in it.
-                let fi = self.starts.partition_point(|&s| s <= u) - 1;
+                let fi = self.fold_of(u);
                 let t = u - self.starts[fi];
                 let f = plan.fold(fi);
                 let k0 = f.row_tile * plan.r;
@@ -247,16 +301,16 @@ pub(crate) struct Survey {
 fn survey(units: &Units, plan: &Plan, keep: Keep) -> Survey {
     let mut w = Window::new(keep);
     let (mut peak, mut first) = (0, None);
-    let mut enter = |iv: Option<(u64, u64)>| {
+    let mut enter = |iv: Option<(u64, u64)>, epoch: u32| {
         if let Some(iv) = iv {
-            w.enter(iv);
+            w.enter(iv, epoch);
             first.get_or_insert(w.seq);
             peak = peak.max(w.resident());
         }
     };
     match units.df {
         Dataflow::Os | Dataflow::Is => {
-            (0..units.count(plan)).for_each(|u| enter(units.need(plan, u)))
+            (0..units.count(plan)).for_each(|u| enter(units.need(plan, u), units.epochs[u]))
         }
         // WS: a unit is one read (one output pixel), and the reads of one fold that stay in one
         // row of output pixels need the same rows; entering the same interval again changes
@@ -269,7 +323,7 @@ fn survey(units: &Units, plan: &Plan, keep: Keep) -> Survey {
                 let mut m = f.s0;
                 while m < f.s0 + f.len {
                     let row_end = ((m / ow + 1) * ow).min(f.s0 + f.len);
-                    enter(units.geom.need((m, row_end - 1), k));
+                    enter(units.geom.need((m, row_end - 1), k), units.epochs[fi]);
                     m = row_end;
                 }
             }
@@ -329,13 +383,25 @@ impl IfmapStream {
         // Rows start on a vector boundary: a row takes whole vectors.
         let row_vectors = geom.row_elems().div_ceil(lanes).max(1);
         let capacity = cfg.buffer_depth(BufferId::A) / row_vectors;
-        let keep = if geom.rows() <= capacity {
-            Keep::Whole
+        let fits = |s: &Survey| s.peak <= capacity && capacity > 0;
+        let (keep, units, s) = if geom.rows() <= capacity {
+            let s = survey(&units, plan, Keep::Whole);
+            (Keep::Whole, units, s)
         } else {
-            Keep::Window
+            // Rows kept for the epochs of the level that fetches the fewest (the innermost of
+            // equals), when that fits and fetches fewer than the sliding window.
+            let window = survey(&units, plan, Keep::Window);
+            let mut best = (Keep::Window, units.clone(), window);
+            for level in (1..=plan.nest_depth()).rev() {
+                let u = units.clone().with_level(plan, level);
+                let s = survey(&u, plan, Keep::Epoch);
+                if fits(&s) && (!fits(&best.2) || s.fetched < best.2.fetched) {
+                    best = (Keep::Epoch, u, s);
+                }
+            }
+            best
         };
-        let s = survey(&units, plan, keep);
-        if s.peak > capacity || capacity == 0 {
+        if !fits(&s) {
             return None;
         }
         let (reads_left, first_need) = (units.reads(plan, 0), units.need(plan, 0));
@@ -370,7 +436,7 @@ impl IfmapStream {
             },
         };
         if let Some(iv) = first_need {
-            a.need = a.reads.enter(iv).need;
+            a.need = a.reads.enter(iv, a.units.epoch(0)).need;
         }
         a.dma_unit = usize::MAX;
         a.advance(plan);
@@ -416,7 +482,7 @@ impl IfmapStream {
                 return;
             }
             if let Some(iv) = self.units.need(plan, self.dma_unit) {
-                if let Some(rows) = self.dma.enter(iv).fetch {
+                if let Some(rows) = self.dma.enter(iv, self.units.epoch(self.dma_unit)).fetch {
                     self.dma_rows = Some(rows);
                     return;
                 }
@@ -518,7 +584,7 @@ impl IfmapStream {
         self.reads_left = self.units.reads(plan, self.read_unit);
         match self.units.need(plan, self.read_unit) {
             Some(iv) => {
-                let e = self.reads.enter(iv);
+                let e = self.reads.enter(iv, self.units.epoch(self.read_unit));
                 self.retired += e.retire;
                 self.need = e.need;
             }
@@ -667,7 +733,7 @@ mod tests {
     fn a_window_slides_restarts_and_keeps_everything_when_whole() {
         let mut w = Window::new(Keep::Window);
         assert_eq!(
-            w.enter((0, 2)),
+            w.enter((0, 2), 0),
             Enter {
                 retire: 0,
                 fetch: Some((0, 2)),
@@ -676,7 +742,7 @@ mod tests {
         );
         // Slides by one row: frees row 0, fetches row 3.
         assert_eq!(
-            w.enter((1, 3)),
+            w.enter((1, 3), 0),
             Enter {
                 retire: 1,
                 fetch: Some((3, 3)),
@@ -685,17 +751,38 @@ mod tests {
         );
         // Starts below the window: everything is freed and fetched again.
         assert_eq!(
-            w.enter((0, 1)),
+            w.enter((0, 1), 0),
             Enter {
                 retire: 3,
                 fetch: Some((0, 1)),
                 need: 6
             }
         );
-        let mut w = Window::new(Keep::Whole);
-        w.enter((2, 4));
+        // Kept for an epoch: nothing is freed within it, so going back costs nothing; the next
+        // epoch slides.
+        let mut e = Window::new(Keep::Epoch);
+        e.enter((0, 2), 0);
+        assert_eq!(e.enter((1, 3), 0).retire, 0);
         assert_eq!(
-            w.enter((0, 5)),
+            e.enter((0, 1), 0),
+            Enter {
+                retire: 0,
+                fetch: None,
+                need: 2
+            }
+        );
+        assert_eq!(
+            e.enter((2, 4), 1),
+            Enter {
+                retire: 2,
+                fetch: Some((4, 4)),
+                need: 5
+            }
+        );
+        let mut w = Window::new(Keep::Whole);
+        w.enter((2, 4), 0);
+        assert_eq!(
+            w.enter((0, 5), 0),
             Enter {
                 retire: 0,
                 fetch: Some((5, 5)),
