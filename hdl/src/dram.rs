@@ -327,7 +327,7 @@ impl Logic for DramModel {
                     for l in 0..usize::from(count).min(self._lanes_c) {
                         if let Some(x) = self._img_c.get_mut(usize::from(addr) * self._lanes_c + l)
                         {
-                            *x = crate::rtl::signed_i32(self.wdata[l].val());
+                            *x = crate::word::signed_i32(self.wdata[l].val());
                         }
                     }
                 }

@@ -23,9 +23,11 @@ pub mod pe;
 pub mod rtl;
 pub mod sim_top;
 pub mod synth;
+mod tool;
 pub mod top;
 pub mod verilator;
 pub mod verilog;
+mod word;
 
 use systole_sim::array::BufferImages;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};

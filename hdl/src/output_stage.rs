@@ -142,7 +142,7 @@ impl Logic for OutputStageBlock {
                     shift: i32::from(self._shift[n]),
                 };
                 let q = requantize(
-                    crate::rtl::signed_i32(s),
+                    crate::word::signed_i32(s),
                     self._bias[n],
                     r,
                     i32::from(self._zp),

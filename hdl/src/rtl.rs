@@ -20,6 +20,7 @@ use systole_sim::stats::{utilization, RunStats};
 use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
 use crate::sim_top::SimTop;
 use crate::top::{COUNTERS, CYCLE_COUNTERS};
+use crate::word::signed_i32;
 use crate::HdlError;
 
 /// A run on the RTL and the wall time of the simulation alone.
@@ -417,11 +418,6 @@ impl RtlSession {
             stalled,
         })
     }
-}
-
-/// An int32 from a rust-hdl `Signed<32>`.
-pub(crate) fn signed_i32(x: Signed<32>) -> i32 {
-    x.inner().to_u64() as u32 as i32
 }
 
 /// `RunStats` from the hardware counters (in [`COUNTERS`] order) and the observed fold starts.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use systole_sim::config::ArchConfig;
 
-use crate::cosim::{run_tool, spawn_tool};
+use crate::tool::{run_tool, spawn_tool};
 use crate::top::{memory_ports, TOP_PORTS};
 use crate::verilog::accelerator_verilog;
 use crate::HdlError;

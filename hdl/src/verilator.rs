@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
 
-use crate::cosim::{parse_output, prepare, run_tool};
+use crate::cosim::{parse_output, prepare};
 use crate::rtl::RtlRun;
+use crate::tool::run_tool;
 use crate::top::COUNTERS;
 use crate::verilog::{simulation_verilog, LINT_WAIVERS};
 use crate::HdlError;

@@ -29,7 +29,7 @@ pub const LINT_WAIVERS: &str = include_str!("../lint.vlt");
 pub fn lint(dir: &std::path::Path) -> Result<String, crate::HdlError> {
     std::fs::write(dir.join("lint.vlt"), LINT_WAIVERS)
         .map_err(|e| crate::HdlError::Sim(format!("writing lint.vlt: {e}")))?;
-    let out = crate::cosim::spawn_tool(
+    let out = crate::tool::spawn_tool(
         dir,
         "verilator",
         &[

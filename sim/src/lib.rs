@@ -38,6 +38,7 @@ pub mod report;
 pub mod run;
 pub mod scalesim;
 pub mod stats;
+pub mod source;
 pub mod sweep;
 pub mod text;
 pub mod trace;

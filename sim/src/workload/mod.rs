@@ -1,5 +1,5 @@
 //! Workloads: named lists of layers, built in ([`networks`]), read from our TOML format, or read
-//! from SCALE-Sim topology CSVs ([`crate::scalesim`]).
+//! from SCALE-Sim topology CSVs ([`crate::scalesim`]; [`crate::source`] picks the reader).
 //!
 //! A layer may repeat (the 12 attention heads of a transformer layer are one layer with
 //! `repeat = 12`); runs are identical for identical shapes, so a repeated layer is simulated once
@@ -433,27 +433,6 @@ impl Workload {
     /// A built-in workload.
     pub fn builtin(name: &str) -> Option<Workload> {
         networks::builtin(name).or_else(|| quantized::QuantNet::builtin(name).map(|q| q.workload()))
-    }
-
-    /// A built-in name, a TOML workload file or a SCALE-Sim topology CSV (`.csv`).
-    pub fn load(name_or_path: &str) -> Result<Workload, WorkloadError> {
-        if let Some(w) = Workload::builtin(name_or_path) {
-            return Ok(w);
-        }
-        let path = Path::new(name_or_path);
-        if !path.exists() {
-            return Err(WorkloadError::Unknown {
-                name: name_or_path.to_string(),
-                builtins: builtin_names().join(", "),
-            });
-        }
-        if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-        {
-            return crate::scalesim::read_topology(path);
-        }
-        Workload::from_file(path)
     }
 
     /// Reads and checks a TOML workload file.
