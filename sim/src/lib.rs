@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod array;
+mod bits;
 pub mod config;
 pub mod energy;
 pub mod error;
@@ -37,8 +38,8 @@ pub mod quant;
 pub mod report;
 pub mod run;
 pub mod scalesim;
-pub mod stats;
 pub mod source;
+pub mod stats;
 pub mod sweep;
 pub mod text;
 pub mod trace;
