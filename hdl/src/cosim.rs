@@ -21,10 +21,11 @@ use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
 use systole_sim::workload::GemmShape;
 
+use crate::error::HdlError;
+use crate::request::{check_rtl, cycle_limit};
 use crate::rtl::{mode_code, stats_from_counters, RtlRun};
 use crate::tool::{run_tool, run_watched};
 use crate::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
-use crate::{check_rtl, cycle_limit, HdlError};
 use systole_sim::quant::OutputStage;
 
 /// One host write per line: `sel addr lane value` in hex (`sel` 1 = A, 2 = B, 3 = the output
@@ -55,8 +56,8 @@ pub struct RunParams {
     pub shape: GemmShape,
     /// Dataflow code.
     pub mode: u64,
-    /// The start command's memory fields ([`crate::memory_command`]).
-    pub mem: crate::MemoryCommand,
+    /// The start command's memory fields ([`crate::request::memory_command`]).
+    pub mem: crate::request::MemoryCommand,
     /// Host writes in the load file.
     pub loads: usize,
     /// C vectors the result occupies.
@@ -100,7 +101,7 @@ pub fn prepare(
         RunParams {
             shape,
             mode: mode_code(df),
-            mem: crate::memory_command(cfg, df, shape)?,
+            mem: crate::request::memory_command(cfg, df, shape)?,
             loads,
             c_vectors: img.c_vectors,
             c_lanes: img.c_lanes,

@@ -18,10 +18,10 @@ use systole_sim::quant::OutputStage;
 use systole_sim::stats::{utilization, RunStats};
 
 use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
+use crate::error::HdlError;
 use crate::sim_top::SimTop;
 use crate::top::{COUNTERS, CYCLE_COUNTERS};
 use crate::word::signed_i32;
-use crate::HdlError;
 
 /// A run on the RTL and the wall time of the simulation alone.
 #[derive(Debug, Clone)]
@@ -158,7 +158,7 @@ pub fn simulate_gemm_rtl_stalled<P: Probe>(
     RtlSession::new(cfg)?.drive(df, a, b, probe, drive)
 }
 
-pub use crate::Bases;
+pub use crate::request::Bases;
 
 /// [`simulate_gemm_rtl`] with the operands loaded, and C read back, at `bases` rather than at 0.
 /// The probe hears layout addresses (the base taken off), as from a run at 0.
@@ -234,7 +234,8 @@ impl RtlSession {
     ) -> Result<StalledRun, HdlError> {
         let (cfg, uut) = (&self.cfg, &mut *self.uut);
         let img = buffer_images(cfg, df, a, b)?;
-        let shape = crate::check_rtl_at(cfg, df, a.rows(), b.cols(), a.cols(), &img, bases)?;
+        let shape =
+            crate::request::check_rtl_at(cfg, df, a.rows(), b.cols(), a.cols(), &img, bases)?;
         if let Some(st) = stage {
             systole_sim::array::check_output_stage(cfg, shape.n, st)?;
         }
@@ -291,7 +292,7 @@ impl RtlSession {
         uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
         uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
         uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
-        let mc = crate::memory_command(cfg, df, shape)?;
+        let mc = crate::request::memory_command(cfg, df, shape)?;
         uut.cmd_a_reuse.next = Bits::from(mc.a_reuse);
         uut.cmd_b_reuse.next = Bits::from(mc.b_reuse);
         uut.cmd_c_chunks.next = Bits::from(mc.c_chunks);
@@ -303,7 +304,7 @@ impl RtlSession {
         uut.start.next = false;
         settle(uut)?;
 
-        let limit = crate::cycle_limit(cfg, df, shape);
+        let limit = crate::request::cycle_limit(cfg, df, shape);
         let mut t: u64 = 0;
         let mut waited: u64 = 0;
         let mut fold_starts = Vec::new();

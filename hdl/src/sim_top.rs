@@ -80,7 +80,7 @@ pub struct SimTop {
 
 impl SimTop {
     /// The accelerator of `cfg` with its DRAM.
-    pub fn new(cfg: &ArchConfig) -> Result<Self, crate::HdlError> {
+    pub fn new(cfg: &ArchConfig) -> Result<Self, crate::error::HdlError> {
         let g = BufferGeometry::of(cfg);
         Ok(SimTop {
             clock: Default::default(),

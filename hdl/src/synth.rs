@@ -7,10 +7,10 @@ use std::path::Path;
 
 use systole_sim::config::ArchConfig;
 
+use crate::error::HdlError;
 use crate::tool::{run_tool, spawn_tool};
 use crate::top::{memory_ports, TOP_PORTS};
 use crate::verilog::accelerator_verilog;
-use crate::HdlError;
 
 /// An FPGA part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

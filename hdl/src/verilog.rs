@@ -7,7 +7,7 @@ use systole_sim::config::ArchConfig;
 use crate::top::Accelerator;
 
 /// The Verilog of the accelerator `cfg` describes.
-pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::HdlError> {
+pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::error::HdlError> {
     let mut uut = Accelerator::new(cfg)?;
     uut.connect_all();
     Ok(generate_verilog(&uut))
@@ -15,7 +15,7 @@ pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::HdlError> 
 
 /// The Verilog the simulation backends run (Icarus, Verilator): the accelerator with its DRAM
 /// model ([`crate::sim_top::SimTop`]), module `top`, the same host ports as the accelerator.
-pub fn simulation_verilog(cfg: &ArchConfig) -> Result<String, crate::HdlError> {
+pub fn simulation_verilog(cfg: &ArchConfig) -> Result<String, crate::error::HdlError> {
     let mut uut = crate::sim_top::SimTop::new(cfg)?;
     uut.connect_all();
     Ok(generate_verilog(&uut))
@@ -26,9 +26,9 @@ pub const LINT_WAIVERS: &str = include_str!("../lint.vlt");
 
 /// Runs `verilator --lint-only -Wall` on `top.v` in `dir` with [`LINT_WAIVERS`]; returns the
 /// warnings (empty when clean).
-pub fn lint(dir: &std::path::Path) -> Result<String, crate::HdlError> {
+pub fn lint(dir: &std::path::Path) -> Result<String, crate::error::HdlError> {
     std::fs::write(dir.join("lint.vlt"), LINT_WAIVERS)
-        .map_err(|e| crate::HdlError::Sim(format!("writing lint.vlt: {e}")))?;
+        .map_err(|e| crate::error::HdlError::Sim(format!("writing lint.vlt: {e}")))?;
     let out = crate::tool::spawn_tool(
         dir,
         "verilator",

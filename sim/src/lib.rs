@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 pub mod array;
+mod bits;
 pub mod config;
 pub mod energy;
 pub mod error;

@@ -70,7 +70,7 @@ impl<T: Copy + Default> Sram<T> {
     #[inline]
     pub(crate) fn write(&mut self, addr: usize, lane_mask: &[u64], values: &[T]) {
         let row = &mut self.data[addr * self.lanes..(addr + 1) * self.lanes];
-        crate::array::regs::for_each_set(lane_mask, |l| row[l] = values[l]);
+        crate::bits::for_each_set(lane_mask, |l| row[l] = values[l]);
     }
 
     /// The whole contents, vectors in address order.
