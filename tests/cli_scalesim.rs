@@ -222,6 +222,9 @@ fn a_calc_cfg_never_waits_for_dram_and_reports_the_bandwidth_it_needs() {
     std::fs::write(&cfg, calc).unwrap();
     let run = |json: bool| {
         let mut c = systole();
+        // Without --out, SCALE-Sim's reports go to the working directory, as SCALE-Sim's do:
+        // the test's own, never the clone's.
+        c.current_dir(d.path());
         c.args(["run", "--scalesim-cfg"]).arg(&cfg).args([
             "--topology",
             &format!("{DATA}/alexnet_conv.csv"),
@@ -245,6 +248,10 @@ fn a_calc_cfg_never_waits_for_dram_and_reports_the_bandwidth_it_needs() {
     }
     let text = String::from_utf8(run(false)).unwrap();
     assert!(text.contains("unbounded port"), "{text}");
+    for df in ["os", "is"] {
+        let dir = d.path().join(format!("systole_example_16x16_os-{df}"));
+        assert!(dir.join("COMPUTE_REPORT.csv").is_file(), "{}", dir.display());
+    }
     for df in ["OS", "IS"] {
         assert!(
             text.contains(&format!("DRAM bandwidth: {df} needs ")),
