@@ -250,7 +250,11 @@ fn a_calc_cfg_never_waits_for_dram_and_reports_the_bandwidth_it_needs() {
     assert!(text.contains("unbounded port"), "{text}");
     for df in ["os", "is"] {
         let dir = d.path().join(format!("systole_example_16x16_os-{df}"));
-        assert!(dir.join("COMPUTE_REPORT.csv").is_file(), "{}", dir.display());
+        assert!(
+            dir.join("COMPUTE_REPORT.csv").is_file(),
+            "{}",
+            dir.display()
+        );
     }
     for df in ["OS", "IS"] {
         assert!(
