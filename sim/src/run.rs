@@ -66,6 +66,8 @@ pub enum ScalesimOrder {
         /// The reason.
         reason: String,
     },
+    /// Not run: the caller did not ask for the comparison (a sweep point).
+    NotRun,
 }
 
 /// A layer run in another fold order, kept for comparison: its cycles, DRAM bytes and events,
@@ -212,7 +214,25 @@ pub fn run_workload_traced(
     trace: Option<&std::path::Path>,
 ) -> Result<WorkloadRun, WorkloadRunError> {
     let chosen = choose_mappings(cfg, workload, dataflows, policy, energy)?;
-    run_chosen(cfg, workload, (check, &chosen), energy, on_done, trace)
+    let opts = RunOptions {
+        check,
+        trace,
+        scalesim_order: true,
+    };
+    run_chosen(cfg, workload, &chosen, energy, on_done, &opts)
+}
+
+/// How [`run_chosen`] runs the layers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions<'a> {
+    /// Compare every C with the reference product.
+    pub check: bool,
+    /// Write every run's per-cycle traces here ([`run_workload_traced`]).
+    pub trace: Option<&'a std::path::Path>,
+    /// Also simulate every layer whose mapping is not SCALE-Sim's order in that order, for the
+    /// report's comparison ([`LayerRun::scalesim_order`]); a sweep, which does not show it,
+    /// leaves it out.
+    pub scalesim_order: bool,
 }
 
 /// Every layer's mapping in every dataflow, as a policy chooses them: what a run needs before
@@ -256,17 +276,21 @@ pub fn choose_mappings(
     })
 }
 
-/// Runs every layer of `workload` in the mappings `chosen` ([`choose_mappings`]), charges it
-/// with `energy`, and (with `check`) compares every C with the reference; traces as
-/// [`run_workload_traced`] writes them.
+/// Runs every layer of `workload` in the mappings `chosen` ([`choose_mappings`]) as `opts` say,
+/// and charges it with `energy`.
 pub fn run_chosen(
     cfg: &ArchConfig,
     workload: &Workload,
-    (check, chosen): (bool, &Chosen),
+    chosen: &Chosen,
     energy: &EnergyModel,
     on_done: &(dyn Fn() + Sync),
-    trace: Option<&std::path::Path>,
+    opts: &RunOptions<'_>,
 ) -> Result<WorkloadRun, WorkloadRunError> {
+    let RunOptions {
+        check,
+        trace,
+        scalesim_order: compare,
+    } = *opts;
     let (dataflows, mappings) = (&chosen.dataflows[..], &chosen.mappings);
     // A quantized network's layers need the output stage; say so before any layer runs (an int4
     // machine would otherwise first refuse the int8 data).
@@ -298,6 +322,7 @@ pub fn run_chosen(
                         layer,
                         mapping: &maps[i],
                         trace,
+                        compare,
                     };
                     let (lr, c) = simulate_layer(&job, (a, &l.weights), Some(st))?;
                     let mismatch = || WorkloadRunError::Mismatch {
@@ -339,6 +364,7 @@ pub fn run_chosen(
                         layer: &workload.layers[i],
                         mapping: &mappings[d][i],
                         trace,
+                        compare,
                     };
                     let run = match cfg.array.operand_bits {
                         16 => random_layer::<i16>(&job, check),
@@ -415,6 +441,8 @@ struct Job<'a> {
     layer: &'a Layer,
     mapping: &'a Mapping,
     trace: Option<&'a std::path::Path>,
+    /// Also run the layer in SCALE-Sim's order when its mapping differs.
+    compare: bool,
 }
 
 /// Runs layer `i` once on seeded random operands of the machine's width
@@ -514,6 +542,8 @@ fn simulate_layer<T: Operand>(
     let scalesim = Mapping::scalesim(cfg, df, layer.shape());
     let scalesim_order = if *job.mapping == scalesim {
         ScalesimOrder::Same
+    } else if !job.compare {
+        ScalesimOrder::NotRun
     } else {
         match run_once(job, &scalesim, (a, b), stage, None) {
             Ok((other, _)) => {
@@ -649,7 +679,7 @@ fn order_totals(layers: &[LayerRun]) -> Option<OrderTotals> {
                 l.energy_pj.total,
             ),
             ScalesimOrder::Ran(o) => (o.latency_cycles, o.dram_bytes, o.energy_pj),
-            ScalesimOrder::Refused { .. } => return None,
+            ScalesimOrder::Refused { .. } | ScalesimOrder::NotRun => return None,
         };
         t.latency_cycles = t
             .latency_cycles
@@ -720,6 +750,44 @@ fn assemble(
 mod tests {
     use super::*;
     use crate::config::MemoryModel;
+
+    /// A layer whose chosen mapping is not SCALE-Sim's order is simulated in that order too for
+    /// `systole run`'s comparison, and not for a sweep, which does not show it (sweeps ran every
+    /// such layer twice).
+    #[test]
+    fn the_scalesim_order_is_simulated_only_when_asked_for() {
+        let cfg = ArchConfig::preset("tiny-4x4").unwrap();
+        // WS with 1000 output rows: SCALE-Sim's order spills them, a searched mapping tiles M.
+        let w = Workload {
+            name: "t".into(),
+            source: String::new(),
+            notes: vec![],
+            quantized: None,
+            layers: vec![Layer::gemm("g", 1000, 4, 8)],
+        };
+        let chosen = choose_mappings(
+            &cfg,
+            &w,
+            &[Dataflow::Ws],
+            &MappingPolicy::default(),
+            &EnergyModel::default(),
+        )
+        .unwrap();
+        let order = |scalesim_order: bool| {
+            let opts = RunOptions {
+                scalesim_order,
+                ..RunOptions::default()
+            };
+            run_chosen(&cfg, &w, &chosen, &EnergyModel::default(), &|| {}, &opts)
+                .unwrap()
+                .dataflows[0]
+                .layers[0]
+                .scalesim_order
+                .clone()
+        };
+        assert!(matches!(order(true), ScalesimOrder::Ran(_)));
+        assert_eq!(order(false), ScalesimOrder::NotRun);
+    }
 
     #[test]
     fn totals_count_repeats_and_results_are_checked() {

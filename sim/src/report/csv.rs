@@ -78,7 +78,9 @@ pub fn workload_csv(run: &WorkloadRun) -> String {
                 crate::run::ScalesimOrder::Ran(r) => {
                     (r.latency_cycles.to_string(), format!("{:.3}", r.energy_pj))
                 }
-                crate::run::ScalesimOrder::Refused { .. } => (String::new(), String::new()),
+                crate::run::ScalesimOrder::Refused { .. } | crate::run::ScalesimOrder::NotRun => {
+                    (String::new(), String::new())
+                }
             };
             cells.push(cycles);
             cells.push(pj);

@@ -39,7 +39,7 @@ const FOLD_RUNS_LISTED: usize = 4;
 
 /// Describes the fold cycles: `3 (1 x 16, 1 x 64, 1 x 120 cycles)`, or, for more than a few
 /// runs of equal lengths, their range and mean.
-fn folds_text(s: &RunStats) -> String {
+pub(super) fn folds_text(s: &RunStats) -> String {
     let f = &s.fold_cycles;
     if f.len() <= FOLD_RUNS_LISTED {
         let parts: Vec<String> = f

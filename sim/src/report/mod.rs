@@ -534,7 +534,7 @@ mod tests {
             })
             .collect();
         s.folds = s.fold_cycles.iter().map(|f| f.folds).sum();
-        let line = folds_text(&s);
+        let line = super::gemm::folds_text(&s);
         assert!(line.len() < 120, "{line}");
         assert!(line.starts_with("600 (100 to 106 cycles each, "), "{line}");
     }

@@ -435,13 +435,14 @@ pub fn run_job(spec: &SweepSpec, job: &Job) -> Vec<SweepRow> {
         };
         let run = match runs.iter().find(|(c, _)| *c == chosen) {
             Some((_, r)) => recharge(r, &model(t)),
+            // The sweep's tables do not show SCALE-Sim's order: it is not simulated.
             None => match run_chosen(
                 &cfg,
                 &spec.workload,
-                (false, &chosen),
+                &chosen,
                 &model(t),
                 &|| {},
-                None,
+                &crate::run::RunOptions::default(),
             ) {
                 Ok(r) => {
                     runs.push((chosen, r.clone()));
