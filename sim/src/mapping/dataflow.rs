@@ -1,7 +1,7 @@
 //! The dataflow descriptor: for each dataflow, which GEMM dimension goes to the array's rows, to
 //! its columns and to the stream, which buffer feeds which edge, which operand (if any) stays in
 //! the PEs, how each buffer lays its vectors out, and how an output row's lanes map to output
-//! channels (`docs/microarchitecture.md`, "Fold order" and "Buffers"). The schedule, the memory
+//! channels (`docs/microarchitecture.md`, "Mappings and fold order" and "Buffers"). The schedule, the memory
 //! system and the mapper read this table instead of each deriving it.
 
 use crate::config::{BufferId, Dataflow};

@@ -481,14 +481,9 @@ pub fn closed_form_cycles(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u
 /// back to back, `T + R + C - 2` cycles each for OS and `2R + C + T - 2` for WS and IS, minus one.
 pub fn scalesim_cycles(rows: u32, cols: u32, df: Dataflow, shape: GemmShape) -> u64 {
     let (r, c) = (u64::from(rows), u64::from(cols));
-    let GemmShape { m, n, k } = shape;
-    let (m, n, k) = (m as u64, n as u64, k as u64);
-    // (Sr, Sc, T) as SCALE-Sim maps them.
-    let (sr, sc, t) = match df {
-        Dataflow::Os => (m, n, k),
-        Dataflow::Ws => (k, n, m),
-        Dataflow::Is => (k, m, n),
-    };
+    // (Sr, Sc, T) as SCALE-Sim maps them: the dataflow descriptor's.
+    let (sr, sc, t) = Descriptor::of(df).extents(shape);
+    let (sr, sc, t) = (sr as u64, sc as u64, t as u64);
     let folds = sr.div_ceil(r) * sc.div_ceil(c);
     let per_fold = match df {
         Dataflow::Os => t + r + c - 2,

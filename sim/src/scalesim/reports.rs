@@ -101,13 +101,16 @@ pub fn reports(
     ])
 }
 
-/// SCALE-Sim's spatial mapping: the GEMM dimensions on the array's rows and columns.
+/// SCALE-Sim's spatial mapping: the GEMM dimensions on the array's rows and columns (the
+/// dataflow descriptor's).
 fn spatial(df: Dataflow, m: u64, n: u64, k: u64) -> (u64, u64) {
-    match df {
-        Dataflow::Os => (m, n),
-        Dataflow::Ws => (k, n),
-        Dataflow::Is => (k, m),
-    }
+    let d = crate::mapping::Descriptor::of(df);
+    let of = |dim: crate::mapping::Dim| match dim {
+        crate::mapping::Dim::M => m,
+        crate::mapping::Dim::N => n,
+        crate::mapping::Dim::K => k,
+    };
+    (of(d.rows), of(d.cols))
 }
 
 /// The mean over folds of the PEs a fold maps, over all PEs: every fold but the last of each
