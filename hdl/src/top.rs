@@ -55,6 +55,61 @@ pub const COUNTERS: [&str; 30] = [
 /// Counters that are cycle counts of the run rather than `EventCounts` names.
 pub const CYCLE_COUNTERS: [&str; 3] = ["stall_cycles", "load_cycles", "writeback_cycles"];
 
+/// In which cycles a counter counts (its enable), by what it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CounterGate {
+    /// `cycles`: every cycle of the run but the prologue's.
+    Run,
+    /// Counts that include the DMA's work (fills, C's drains and refetches, DRAM bytes): every
+    /// cycle, since the DMA's increments are zero when it is idle.
+    Always,
+    /// `stall_cycles`: a stalled cycle of the run (outside the prologue).
+    Stall,
+    /// `load_cycles`: a prologue cycle.
+    Load,
+    /// `writeback_cycles`: a cycle of the DMA's final writeback.
+    Writeback,
+    /// The datapath's events: a cycle of the run that is not stalled.
+    Active,
+}
+
+fn counter_gate(name: &str) -> CounterGate {
+    match name {
+        "cycles" => CounterGate::Run,
+        "stall_cycles" => CounterGate::Stall,
+        "load_cycles" => CounterGate::Load,
+        "writeback_cycles" => CounterGate::Writeback,
+        n if n.starts_with("c_buf_")
+            || n.ends_with("_buf_writes")
+            || n.ends_with("_buf_write_elems")
+            || n.starts_with("dram_") =>
+        {
+            CounterGate::Always
+        }
+        _ => CounterGate::Active,
+    }
+}
+
+/// The DMA's share of buffer C's counts, added to the datapath's: its drains read C (words,
+/// elements), its refetches write it (words, elements).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CDmaShare {
+    ReadWords,
+    ReadElems,
+    WriteWords,
+    WriteElems,
+}
+
+fn c_dma_share(name: &str) -> Option<CDmaShare> {
+    match name {
+        "c_buf_reads" => Some(CDmaShare::ReadWords),
+        "c_buf_read_elems" => Some(CDmaShare::ReadElems),
+        "c_buf_writes" => Some(CDmaShare::WriteWords),
+        "c_buf_write_elems" => Some(CDmaShare::WriteElems),
+        _ => None,
+    }
+}
+
 /// The top module's ports other than `clock`: name, input (true) or output, width.
 pub const TOP_PORTS: [(&str, bool, usize); 28] = [
     ("start", true, 1),
@@ -820,23 +875,23 @@ impl Logic for Accelerator {
             // A stalled cycle counts as a cycle and nothing else; a load cycle not even that.
             // The DMA's events count in every cycle (they are zero when it is idle), and C's
             // reads include the DMA's drains.
-            x.en.next = match k {
-                0 => running && !loading,
-                14..=25 => true,
-                26 => running && hold && !loading,
-                27 => loading,
-                28 => d.writeback.val(),
-                _ => running && !hold,
+            x.en.next = match counter_gate(COUNTERS[k]) {
+                CounterGate::Run => running && !loading,
+                CounterGate::Always => true,
+                CounterGate::Stall => running && hold && !loading,
+                CounterGate::Load => loading,
+                CounterGate::Writeback => d.writeback.val(),
+                CounterGate::Active => running && !hold,
             };
             // C's reads and writes add the DMA's (drains, refetch landings) to the datapath's.
-            if (14..=17).contains(&k) {
+            if let Some(share) = c_dma_share(COUNTERS[k]) {
                 let own = if running && !hold { inc } else { b16(0) };
                 inc = own
-                    + match k {
-                        14 => c_words,
-                        15 => c_elems,
-                        16 => l_words,
-                        _ => l_elems,
+                    + match share {
+                        CDmaShare::ReadWords => c_words,
+                        CDmaShare::ReadElems => c_elems,
+                        CDmaShare::WriteWords => l_words,
+                        CDmaShare::WriteElems => l_elems,
                     };
             }
             x.inc.next = inc;
@@ -1341,33 +1396,33 @@ impl Logic for Accelerator {
                 format!("ctrs${n}$clear"),
                 and(sig("start"), not(sig("ctrl$busy"))),
             );
-            let en = match n {
-                0 => and(sig("ctrl$running"), not(sig("dma$loading"))),
-                14..=25 => lit(1, 1),
-                26 => and(
+            let en = match counter_gate(COUNTERS[n]) {
+                CounterGate::Run => and(sig("ctrl$running"), not(sig("dma$loading"))),
+                CounterGate::Always => lit(1, 1),
+                CounterGate::Stall => and(
                     and(sig("ctrl$running"), sig("ctrl$hold")),
                     not(sig("dma$loading")),
                 ),
-                27 => sig("dma$loading"),
-                28 => sig("dma$writeback"),
-                _ => active(),
+                CounterGate::Load => sig("dma$loading"),
+                CounterGate::Writeback => sig("dma$writeback"),
+                CounterGate::Active => active(),
             };
             k.assign(format!("ctrs${n}$en"), en);
-            if (14..=17).contains(&n) {
+            if let Some(share) = c_dma_share(COUNTERS[n]) {
                 // C's reads and writes: the datapath's (not in a stalled cycle) plus the DMA's
                 // (drains, refetch landings).
-                let dma = sig(match n {
-                    14 => "dma$ev_c_words",
-                    15 => "dma$ev_c_elems",
-                    16 => "buf_c$wwords2",
-                    _ => "dma$ev_cl_elems",
+                let dma = sig(match share {
+                    CDmaShare::ReadWords => "dma$ev_c_words",
+                    CDmaShare::ReadElems => "dma$ev_c_elems",
+                    CDmaShare::WriteWords => "buf_c$wwords2",
+                    CDmaShare::WriteElems => "dma$ev_cl_elems",
                 });
                 let mut own = Kernel::default();
                 own.assign(format!("ctrs${n}$inc"), add(inc, dma.clone()));
                 let mut none = Kernel::default();
                 none.assign(format!("ctrs${n}$inc"), dma);
                 k.if_else(active(), own, none);
-            } else if n == 29 {
+            } else if COUNTERS[n] == "output_stage_ops" {
                 let mut on = Kernel::default();
                 on.assign(format!("ctrs${n}$inc"), sig("ctrl$c_wcount"));
                 let mut off = Kernel::default();
@@ -1414,5 +1469,51 @@ fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
     b.wcount2.connect();
     for w in b.wdata2.iter_mut() {
         w.connect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Counters are wired by name, not by index: the DMA-fed ones are exactly C's accesses, the
+    /// fills and the DRAM bytes, and every counter but the cycle counts is an event of the fast
+    /// model's `EventCounts`.
+    #[test]
+    fn counters_are_gated_by_their_names() {
+        let always: Vec<&str> = COUNTERS
+            .iter()
+            .copied()
+            .filter(|n| counter_gate(n) == CounterGate::Always)
+            .collect();
+        assert_eq!(
+            always,
+            [
+                "c_buf_reads",
+                "c_buf_read_elems",
+                "c_buf_writes",
+                "c_buf_write_elems",
+                "a_buf_writes",
+                "a_buf_write_elems",
+                "b_buf_writes",
+                "b_buf_write_elems",
+                "dram_a_read_bytes",
+                "dram_b_read_bytes",
+                "dram_c_read_bytes",
+                "dram_c_write_bytes",
+            ]
+        );
+        assert_eq!(
+            COUNTERS.iter().filter(|n| c_dma_share(n).is_some()).count(),
+            4
+        );
+        for n in COUNTERS {
+            let cycle = n == "cycles" || CYCLE_COUNTERS.contains(&n);
+            assert_eq!(
+                cycle,
+                !systole_sim::events::EventCounts::NAMES.contains(&n),
+                "{n}"
+            );
+        }
     }
 }
