@@ -506,6 +506,44 @@ mod tests {
         assert_eq!(scalesim_cycles(4, 4, Dataflow::Is, s), 95);
     }
 
+    /// SCALE-Sim 3.0.0 itself (PyPI, numpy 1.26.4, 2026-12-05), ResNet-18 from its own topology
+    /// file (scale-sim-v3 commit fab89b77, no padding) on 16x16 with `InterfaceBandwidth: CALC`:
+    /// the "Total Cycles" of Conv1 (M = 110 x 110 output pixels, N = 64, K = 7 x 7 x 3), Conv5_1b
+    /// (M = 25, N = 512, K = 4608) and FC (M = 1, N = 1000, K = 512).
+    #[test]
+    fn scalesim_cycles_match_scalesim_on_resnet18_layers() {
+        for (shape, want) in [
+            (
+                GemmShape {
+                    m: 12100,
+                    n: 64,
+                    k: 147,
+                },
+                [535_955, 485_839, 832_699],
+            ),
+            (
+                GemmShape {
+                    m: 25,
+                    n: 512,
+                    k: 4608,
+                },
+                [296_831, 654_335, 321_407],
+            ),
+            (
+                GemmShape {
+                    m: 1,
+                    n: 1000,
+                    k: 512,
+                },
+                [34_145, 94_751, 33_471],
+            ),
+        ] {
+            for (df, want) in Dataflow::ALL.into_iter().zip(want) {
+                assert_eq!(scalesim_cycles(16, 16, df, shape), want, "{df} {shape:?}");
+            }
+        }
+    }
+
     #[test]
     fn fold_order_is_column_tiles_outer() {
         let cfg = ArchConfig::preset("tiny-4x4").unwrap();
