@@ -4,11 +4,8 @@
 //!
 //! Run: `cargo bench --bench backend_speed` (needs Verilator; the first run builds each design).
 
-use std::time::Instant;
-
-use systole_hdl::rtl::simulate_gemm_rtl;
-use systole_hdl::verilator::{build, run_verilator};
-use systole_sim::array::simulate_gemm;
+use systole_hdl::backend::verilator::build;
+use systole_hdl::backend::{Backend, RunRequest};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
 use systole_sim::probe::NoProbe;
@@ -44,22 +41,30 @@ fn main() {
                 (
                     "fast",
                     best(20, || {
-                        let t = Instant::now();
-                        let r = simulate_gemm(&cfg, df, &a, &b).unwrap();
-                        (r.stats.total_cycles, t.elapsed().as_secs_f64())
+                        let r = Backend::Fast
+                            .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+                            .unwrap();
+                        (r.run.stats.total_cycles, r.sim_seconds)
                     }),
                 ),
                 (
                     "verilator",
                     best(5, || {
-                        let r = run_verilator(&cfg, df, &a, &b, &work).unwrap();
+                        let r = Backend::Verilator
+                            .run(
+                                RunRequest::new(&cfg, df, &a, &b).work_dir(&work),
+                                &mut NoProbe,
+                            )
+                            .unwrap();
                         (r.run.stats.total_cycles, r.sim_seconds)
                     }),
                 ),
                 (
                     "rtl",
                     best(1, || {
-                        let r = simulate_gemm_rtl(&cfg, df, &a, &b, &mut NoProbe).unwrap();
+                        let r = Backend::Rtl
+                            .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+                            .unwrap();
                         (r.run.stats.total_cycles, r.sim_seconds)
                     }),
                 ),

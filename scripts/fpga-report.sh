@@ -21,7 +21,7 @@ tmp=$(mktemp)
   echo "- LUT4, FF, BRAM, DSP: Yosys cells after technology mapping (iCE40: SB_LUT4, SB_DFF*, SB_RAM40_4K,"
   echo "  SB_MAC16; ECP5: LUT4, TRELLIS_FF, DP16KD, MULT18X18D). FF includes the flip-flops of the"
   echo "  pin-light I/O wrapper that feeds the top's host and memory ports from shift registers"
-  echo "  (\`hdl/src/synth.rs\`; \`wrapper_flip_flops\` in \`systole synth --json\`)."
+  echo "  (\`hdl/src/flow/synth.rs\`; \`wrapper_flip_flops\` in \`systole synth --json\`)."
   echo "- logic cells: nextpnr's ICESTORM_LC / TRELLIS_COMB used / available. Fmax: nextpnr after routing,"
   echo "  seed 1, one clock. fits: nextpnr placed and routed the design on the part."
   echo "- dataflows \`os+ws+is\` is the flexible PE (mode chosen at run time); \`os\` is the same design"

@@ -77,10 +77,10 @@ fn verilog_command_writes_lint_clean_files() {
     }
     assert_eq!(
         std::fs::read_to_string(dir.path().join("lint.vlt")).unwrap(),
-        systole_hdl::verilog::LINT_WAIVERS,
+        systole_hdl::flow::verilog::LINT_WAIVERS,
         "the written waivers are the library's"
     );
-    let warnings = systole_hdl::verilog::lint(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let warnings = systole_hdl::flow::verilog::lint(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert!(warnings.is_empty(), "lint:\n{warnings}");
 }
 

@@ -2,25 +2,15 @@
 //! DRAM in play (load cycles, stalls on fetches and on a full bank of C, the final drain), every
 //! buffer access, C, the cycle counts and every event counter must agree.
 
+use systole_hdl::backend::{Backend, RunRequest, Stall};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
+use systole_sim::probe::NoProbe;
+use systole_sim::testing::tiny_dram;
 
 mod common;
 
 const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
-
-/// tiny-4x4 reshaped, with DRAM of `bpc` bytes per cycle and `latency`.
-fn arch(rows: u32, cols: u32, bpc: u32, latency: u32) -> ArchConfig {
-    let mut cfg = ArchConfig::preset("tiny-4x4")
-        .unwrap()
-        .with_shape(Some(rows), Some(cols))
-        .unwrap()
-        .with_memory(Some(bpc), Some(MemoryModel::Dram))
-        .unwrap();
-    cfg.dram.latency_cycles = latency;
-    cfg.validate().unwrap();
-    cfg
-}
 
 /// Runs both and compares; returns the fast model's (stall, load, writeback) cycles.
 fn lockstep(
@@ -46,11 +36,13 @@ fn cosim_agrees(
     what: &str,
 ) {
     let fast = systole_sim::array::simulate_gemm(cfg, df, a, b).unwrap();
-    let ica = systole_hdl::cosim::run_icarus(cfg, df, a, b, dir)
+    let ica = Backend::Icarus
+        .run(RunRequest::new(cfg, df, a, b).work_dir(dir), &mut NoProbe)
         .unwrap_or_else(|e| panic!("Icarus {what}: {e}"));
     assert_eq!(fast.c, ica.run.c, "Icarus {what}: C");
     assert_eq!(fast.stats, ica.run.stats, "Icarus {what}: stats");
-    let ver = systole_hdl::verilator::run_verilator(cfg, df, a, b, dir)
+    let ver = Backend::Verilator
+        .run(RunRequest::new(cfg, df, a, b).work_dir(dir), &mut NoProbe)
         .unwrap_or_else(|e| panic!("Verilator {what}: {e}"));
     assert_eq!(fast.c, ver.run.c, "Verilator {what}: C");
     assert_eq!(fast.stats, ver.run.stats, "Verilator {what}: stats");
@@ -61,7 +53,7 @@ fn dram_bound_and_compute_bound_runs_agree() {
     let mut stalled = 0;
     for (bpc, lat) in [(1, 5), (4, 20), (64, 0)] {
         for (rows, cols) in [(4, 4), (2, 3)] {
-            let cfg = arch(rows, cols, bpc, lat);
+            let cfg = tiny_dram(rows, cols, bpc, lat);
             for df in ALL {
                 // One fold and several; K above R (WS/IS accumulate in C).
                 for (m, n, k) in [(4, 4, 4), (5, 7, 3), (9, 6, 10)] {
@@ -79,7 +71,7 @@ fn dram_bound_and_compute_bound_runs_agree() {
 
 #[test]
 fn long_latencies_and_uneven_tiles_agree() {
-    let mut cfg = arch(3, 5, 2, 37);
+    let mut cfg = tiny_dram(3, 5, 2, 37);
     cfg.buffers.a.read_latency = 2;
     cfg.buffers.b.read_latency = 3;
     cfg.buffers.c.read_latency = 4;
@@ -96,7 +88,7 @@ fn a_full_bank_of_c_stalls_the_array() {
     // WS on 4x8 with a 1 KiB C (32 rows, 16 per bank): three column tiles of 10 rows
     // accumulate over two row tiles, and column tiles 0 and 2 share bank 0 (20 rows), so the
     // third waits for the first's drain at 1 byte per cycle.
-    let mut cfg = arch(4, 8, 1, 5);
+    let mut cfg = tiny_dram(4, 8, 1, 5);
     cfg.buffers.c.capacity_kib = 1;
     cfg.validate().unwrap();
     let (stall, _, writeback) = lockstep(&cfg, Dataflow::Ws, 10, 24, 6, 9);
@@ -105,7 +97,7 @@ fn a_full_bank_of_c_stalls_the_array() {
 
 #[test]
 fn icarus_and_verilator_serve_dram_with_the_same_model() {
-    let cfg = arch(2, 3, 2, 7);
+    let cfg = tiny_dram(2, 3, 2, 7);
     let work = std::env::temp_dir().join(format!("systole-dram-cosim-{}", std::process::id()));
     for df in ALL {
         for (m, n, k, seed) in [(5, 4, 7, 31), (3, 7, 2, 32)] {
@@ -124,7 +116,7 @@ fn icarus_and_verilator_serve_dram_with_the_same_model() {
 fn results_larger_than_buffer_c_stream_out_through_its_banks() {
     // 4x8 with a 1 KiB C (32 rows): OS 20x24 has 60 result rows, WS 12x24 has 36, all of which
     // pass through C's two 16-row banks on their way to DRAM.
-    let mut cfg = arch(4, 8, 2, 9);
+    let mut cfg = tiny_dram(4, 8, 2, 9);
     cfg.buffers.c.capacity_kib = 1;
     cfg.validate().unwrap();
     for (df, m, n, k) in [
@@ -149,7 +141,7 @@ fn results_larger_than_buffer_c_stream_out_through_its_banks() {
 fn check_rtl_takes_spills_and_refuses_a_c_beyond_its_addresses() {
     // WS with a column tile of 300 rows: C's banks (256 rows) cannot hold it, so the partial sums
     // spill; the RTL's DMA does that now (it used to be refused here).
-    let cfg = arch(2, 3, 4, 20);
+    let cfg = tiny_dram(2, 3, 4, 20);
     let (m, n, k) = (300, 3, 4);
     let a = Matrix::<i8>::random(m, k, 1);
     let b = Matrix::<i8>::random(k, n, 2);
@@ -157,7 +149,7 @@ fn check_rtl_takes_spills_and_refuses_a_c_beyond_its_addresses() {
     let img = systole_sim::array::buffer_images(&cfg, Dataflow::Ws, &a, &b).unwrap();
     systole_hdl::check_rtl(&cfg, Dataflow::Ws, m, n, k, &img).unwrap();
     // An 8 MiB C: its banks hold more rows than the RTL's C addresses (2^16).
-    let mut narrow = arch(4, 4, 4, 20);
+    let mut narrow = tiny_dram(4, 4, 4, 20);
     narrow.buffers.c.capacity_kib = 8192;
     narrow.validate().unwrap();
     let (a, b) = (Matrix::<i8>::random(4, 4, 1), Matrix::<i8>::random(4, 4, 2));
@@ -170,7 +162,7 @@ fn check_rtl_takes_spills_and_refuses_a_c_beyond_its_addresses() {
 
 #[test]
 fn icarus_streams_results_through_the_banks_of_c() {
-    let mut cfg = arch(4, 8, 2, 9);
+    let mut cfg = tiny_dram(4, 8, 2, 9);
     cfg.buffers.c.capacity_kib = 1;
     cfg.validate().unwrap();
     let work = std::env::temp_dir().join(format!("systole-dram-ring-{}", std::process::id()));
@@ -178,7 +170,11 @@ fn icarus_streams_results_through_the_banks_of_c() {
     let a = Matrix::<i8>::random(m, k, 3);
     let b = Matrix::<i8>::random(k, n, 4);
     let fast = systole_sim::array::simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap();
-    let ica = systole_hdl::cosim::run_icarus(&cfg, Dataflow::Ws, &a, &b, &work)
+    let ica = Backend::Icarus
+        .run(
+            RunRequest::new(&cfg, Dataflow::Ws, &a, &b).work_dir(&work),
+            &mut NoProbe,
+        )
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fast.c, ica.run.c);
     assert_eq!(fast.stats, ica.run.stats);
@@ -249,7 +245,7 @@ fn ring_cfg(base: ArchConfig, case: usize) -> (ArchConfig, Dataflow, (usize, usi
 fn operands_larger_than_their_buffers_are_refetched_per_run_and_per_fold() {
     for (bpc, lat) in [(1, 3), (8, 11)] {
         for case in 0..RINGS.len() {
-            let (cfg, df, (m, n, k)) = ring_cfg(arch(4, 4, bpc, lat), case);
+            let (cfg, df, (m, n, k)) = ring_cfg(tiny_dram(4, 4, bpc, lat), case);
             lockstep(&cfg, df, m, n, k, (m * 7 + n * 5 + k) as u64);
         }
     }
@@ -260,7 +256,7 @@ fn icarus_and_verilator_refetch_through_the_rings() {
     let work = std::env::temp_dir().join(format!("systole-dram-refetch-{}", std::process::id()));
     // OS per run, WS per fold, IS per run.
     for case in [0, 4, 5] {
-        let (cfg, df, (m, n, k)) = ring_cfg(arch(4, 4, 2, 7), case);
+        let (cfg, df, (m, n, k)) = ring_cfg(tiny_dram(4, 4, 2, 7), case);
         let a = Matrix::<i8>::random(m, k, 41);
         let b = Matrix::<i8>::random(k, n, 42);
         cosim_agrees(
@@ -291,9 +287,9 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
         (cfg, Dataflow::Is, (5, 7, 3))
     };
     for (cfg, df, (m, n, k)) in [
-        ring_cfg(arch(4, 4, 2, 9), 0),
-        ring_cfg(arch(4, 4, 2, 9), 4),
-        whole(arch(4, 4, 2, 9)),
+        ring_cfg(tiny_dram(4, 4, 2, 9), 0),
+        ring_cfg(tiny_dram(4, 4, 2, 9), 4),
+        whole(tiny_dram(4, 4, 2, 9)),
     ] {
         let a = Matrix::<i8>::random(m, k, 51);
         let b = Matrix::<i8>::random(k, n, 52);
@@ -301,31 +297,28 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
         // Seeded bursts: about one cycle in three stalls, in runs of 1 to 4.
         let mut x = 0x2545_f491_4f6c_dd1d_u64;
         let mut burst = 0;
-        let stalled = systole_hdl::rtl::simulate_gemm_rtl_stalled(
-            &cfg,
-            df,
-            &a,
-            &b,
-            &mut common::Trace::default(),
-            |_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                if burst == 0 && x.is_multiple_of(6) {
-                    burst = 1 + (x >> 8) % 4;
-                }
-                let s = burst > 0;
-                burst = burst.saturating_sub(1);
-                s
-            },
-        )
-        .unwrap_or_else(|e| panic!("{df}: {e}"));
+        let stalled = Backend::Rtl
+            .run(
+                RunRequest::new(&cfg, df, &a, &b).stalled(Stall::Each(&mut |_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if burst == 0 && x.is_multiple_of(6) {
+                        burst = 1 + (x >> 8) % 4;
+                    }
+                    let s = burst > 0;
+                    burst = burst.saturating_sub(1);
+                    s
+                })),
+                &mut common::Trace::default(),
+            )
+            .unwrap_or_else(|e| panic!("{df}: {e}"));
         let held = stalled.stalled.len() as u64;
         assert!(
             held * 8 > fast.stats.total_cycles,
             "{df}: the pattern stalled {held} of the run's cycles"
         );
-        let rtl = stalled.rtl.run;
+        let rtl = stalled.run;
         assert_eq!(rtl.c, fast.c, "{df}: C");
         for ((name, want), (_, got)) in fast
             .stats
@@ -349,7 +342,7 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
 fn a_small_ring_behind_a_long_latency_finishes_within_the_watchdog() {
     // Two-vector rings keep two fetches in flight, so each pair of vectors waits the full
     // latency: the run is far longer than the bus time, and the backends' watchdog must allow it.
-    let cfg = small_ab(arch(4, 4, 16, 150), 2, 2);
+    let cfg = small_ab(tiny_dram(4, 4, 16, 150), 2, 2);
     let (m, n, k) = (8, 8, 12);
     assert_eq!(
         plan_of(&cfg, Dataflow::Os, m, n, k),
@@ -364,7 +357,7 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
     // The start command's base addresses move A, B and C in the buffers (ideal) or in DRAM
     // (whole operands and rings): every buffer access, by layout address, C and every statistic
     // must be those of the fast model, which has no bases.
-    let bases = systole_hdl::rtl::Bases {
+    let bases = systole_hdl::backend::Bases {
         a: 37,
         b: 5,
         c: 101,
@@ -375,9 +368,17 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
         .unwrap();
     let cases = [
         (ideal, Dataflow::Ws, (6, 9, 9)),
-        (arch(4, 4, 2, 9), Dataflow::Is, (5, 7, 3)),
-        (small_ab(arch(4, 4, 2, 9), 8, 8), Dataflow::Os, (9, 9, 6)),
-        (small_ab(arch(4, 4, 2, 9), 4, 2), Dataflow::Ws, (6, 9, 9)),
+        (tiny_dram(4, 4, 2, 9), Dataflow::Is, (5, 7, 3)),
+        (
+            small_ab(tiny_dram(4, 4, 2, 9), 8, 8),
+            Dataflow::Os,
+            (9, 9, 6),
+        ),
+        (
+            small_ab(tiny_dram(4, 4, 2, 9), 4, 2),
+            Dataflow::Ws,
+            (6, 9, 9),
+        ),
     ];
     for (cfg, df, (m, n, k)) in cases {
         let a = Matrix::<i8>::random(m, k, 71);
@@ -386,7 +387,8 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
         let fast =
             systole_sim::array::simulate_gemm_with_probe(&cfg, df, &a, &b, &mut want).unwrap();
         let mut got = common::Trace::default();
-        let rtl = systole_hdl::rtl::simulate_gemm_rtl_at(&cfg, df, &a, &b, &mut got, bases)
+        let rtl = Backend::Rtl
+            .run(RunRequest::new(&cfg, df, &a, &b).at(bases), &mut got)
             .unwrap_or_else(|e| panic!("{df}: {e}"))
             .run;
         common::same_run(&format!("{} {df}", cfg.name), (want, &fast), (got, &rtl));
@@ -397,38 +399,32 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
         .with_memory(None, Some(MemoryModel::Ideal))
         .unwrap();
     let (a, b) = (Matrix::<i8>::random(4, 4, 1), Matrix::<i8>::random(4, 4, 2));
-    let far = systole_hdl::rtl::Bases {
+    let far = systole_hdl::backend::Bases {
         a: 1023,
         b: 0,
         c: 0,
     };
-    let err = systole_hdl::rtl::simulate_gemm_rtl_at(
-        &cfg,
-        Dataflow::Os,
-        &a,
-        &b,
-        &mut common::Trace::default(),
-        far,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = Backend::Rtl
+        .run(
+            RunRequest::new(&cfg, Dataflow::Os, &a, &b).at(far),
+            &mut common::Trace::default(),
+        )
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("A at base 1023"), "{err}");
     // With DRAM a whole operand lands at base + layout address in its buffer, which must hold it.
-    let near_end = systole_hdl::rtl::Bases {
+    let near_end = systole_hdl::backend::Bases {
         a: 1022,
         b: 0,
         c: 0,
     };
-    let err = systole_hdl::rtl::simulate_gemm_rtl_at(
-        &arch(4, 4, 4, 20),
-        Dataflow::Os,
-        &a,
-        &b,
-        &mut common::Trace::default(),
-        near_end,
-    )
-    .unwrap_err()
-    .to_string();
+    let err = Backend::Rtl
+        .run(
+            RunRequest::new(&tiny_dram(4, 4, 4, 20), Dataflow::Os, &a, &b).at(near_end),
+            &mut common::Trace::default(),
+        )
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("A at base 1022") && err.contains("has 1024 vectors"),
         "{err}"
@@ -441,25 +437,33 @@ fn runs_back_to_back_on_one_instance_match_fresh_runs() {
     // controller, the DMA's counters and rings, C's banks and the event counters. Every run of
     // the sequence must be the fast model's, access by access.
     for cfg in [
-        small_ab(arch(4, 4, 2, 9), 8, 8),
+        small_ab(tiny_dram(4, 4, 2, 9), 8, 8),
         ArchConfig::preset("tiny-4x4")
             .unwrap()
             .with_memory(None, Some(MemoryModel::Ideal))
             .unwrap(),
     ] {
-        let mut session = systole_hdl::rtl::RtlSession::new(&cfg).unwrap();
+        let mut session = systole_hdl::backend::rtl::RtlSession::new(&cfg).unwrap();
         let runs = [
-            (Dataflow::Os, (9, 9, 6), systole_hdl::rtl::Bases::default()),
+            (
+                Dataflow::Os,
+                (9, 9, 6),
+                systole_hdl::backend::Bases::default(),
+            ),
             (
                 Dataflow::Ws,
                 (6, 9, 9),
-                systole_hdl::rtl::Bases { a: 3, b: 11, c: 7 },
+                systole_hdl::backend::Bases { a: 3, b: 11, c: 7 },
             ),
-            (Dataflow::Is, (5, 7, 3), systole_hdl::rtl::Bases::default()),
+            (
+                Dataflow::Is,
+                (5, 7, 3),
+                systole_hdl::backend::Bases::default(),
+            ),
             (
                 Dataflow::Os,
                 (4, 4, 4),
-                systole_hdl::rtl::Bases { a: 1, b: 2, c: 3 },
+                systole_hdl::backend::Bases { a: 1, b: 2, c: 3 },
             ),
         ];
         for (i, (df, (m, n, k), bases)) in runs.into_iter().enumerate() {
@@ -471,7 +475,7 @@ fn runs_back_to_back_on_one_instance_match_fresh_runs() {
                 systole_sim::array::simulate_gemm_with_probe(&cfg, df, &a, &b, &mut want).unwrap();
             let mut got = common::Trace::default();
             let rtl = session
-                .run(df, &a, &b, &mut got, bases)
+                .run(RunRequest::new(&cfg, df, &a, &b).at(bases), &mut got)
                 .unwrap_or_else(|e| panic!("{what}: {e}"))
                 .run;
             common::same_run(&what, (want, &fast), (got, &rtl));
@@ -485,7 +489,7 @@ fn runs_back_to_back_on_one_instance_match_fresh_runs() {
 /// five of 8; 8, 8 and four of 7; four of 8) and come back for the next. From five chunks a fold on, a refetch can find
 /// the previous fold's row in DRAM before its own place in C is free.
 fn spill_cfg(bpc: u32, latency: u32) -> ArchConfig {
-    let mut cfg = arch(4, 8, bpc, latency);
+    let mut cfg = tiny_dram(4, 8, bpc, latency);
     cfg.buffers.c.capacity_kib = 1;
     cfg.validate().unwrap();
     cfg
@@ -557,14 +561,18 @@ fn the_dram_model_holds_refetched_rows_while_the_array_writes_their_bank() {
     // A refetch four chunks ahead lands in the bank the array is writing, so its response waits
     // up to a chunk's worth of cycles; the Verilog model's C queue was once sized for responses
     // taken as soon as they arrive, and this run overflowed it.
-    let cfg = arch(4, 4, 64, 3);
+    let cfg = tiny_dram(4, 4, 64, 3);
     let (m, n, k) = (500, 4, 8);
     assert_spills(&cfg, Dataflow::Ws, (m, n, k));
     let a = Matrix::<i8>::random(m, k, 5);
     let b = Matrix::<i8>::random(k, n, 6);
     let fast = systole_sim::array::simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap();
     let dir = std::env::temp_dir().join(format!("systole-spill-queue-{}", std::process::id()));
-    let ica = systole_hdl::cosim::run_icarus(&cfg, Dataflow::Ws, &a, &b, &dir)
+    let ica = Backend::Icarus
+        .run(
+            RunRequest::new(&cfg, Dataflow::Ws, &a, &b).work_dir(&dir),
+            &mut NoProbe,
+        )
         .unwrap_or_else(|e| panic!("Icarus: {e}"));
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(fast.c, ica.run.c, "C");

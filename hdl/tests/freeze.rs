@@ -16,11 +16,13 @@
 
 use std::collections::BTreeSet;
 
-use systole_hdl::rtl::simulate_gemm_rtl_stalled;
+use systole_hdl::backend::{Backend, RunRequest, Stall};
 use systole_sim::array::{fold_spans, simulate_gemm_with_probe, GemmRun};
-use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
+use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::{reference_matmul, Matrix};
+use systole_sim::probe::NoProbe;
 use systole_sim::stats::{utilization, RunStats};
+use systole_sim::testing::tiny_latencies;
 
 mod common;
 use common::{Rng, Trace};
@@ -86,20 +88,6 @@ fn fold_starts(stats: &RunStats) -> Vec<u64> {
     }
     starts.pop();
     starts
-}
-
-fn arch(rows: u32, cols: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
-    let mut cfg = ArchConfig::preset("tiny-4x4")
-        .unwrap()
-        .with_shape(Some(rows), Some(cols))
-        .unwrap()
-        .with_memory(None, Some(MemoryModel::Ideal))
-        .unwrap();
-    cfg.buffers.a.read_latency = la;
-    cfg.buffers.b.read_latency = lb;
-    cfg.buffers.c.read_latency = lc;
-    cfg.validate().unwrap();
-    cfg
 }
 
 fn operands(m: usize, n: usize, k: usize, seed: u64) -> (Matrix<i8>, Matrix<i8>) {
@@ -187,7 +175,11 @@ fn frozen_run(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed
     let (a, b) = operands(m, n, k, seed);
     let (fast, fast_trace, mut pattern) = plan(cfg, df, &a, &b, seed);
     let mut rtl_trace = Trace::default();
-    let r = simulate_gemm_rtl_stalled(cfg, df, &a, &b, &mut rtl_trace, |k| pattern.stall(k))
+    let r = Backend::Rtl
+        .run(
+            RunRequest::new(cfg, df, &a, &b).stalled(Stall::Each(&mut |k| pattern.stall(k))),
+            &mut rtl_trace,
+        )
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     let stalled = &r.stalled;
     // The pattern did what it is meant to: stall cycle 0, and often.
@@ -228,10 +220,10 @@ fn frozen_run(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed
     assert_eq!(fast_trace.len(), rtl.len(), "{what}: number of accesses");
 
     // (1) C.
-    assert_eq!(r.rtl.run.c, reference_matmul(&a, &b), "{what}: C");
+    assert_eq!(r.run.c, reference_matmul(&a, &b), "{what}: C");
     // (2) Counters and cycles (and the fold spans, stretched by the stalls inside them).
     assert_eq!(
-        r.rtl.run.stats,
+        r.run.stats,
         stretched(cfg, &fast.stats, stalled),
         "{what}: stats"
     );
@@ -244,7 +236,7 @@ fn stalls_only_stretch_the_run_on_small_arrays() {
     // Shapes with several folds in both directions, K below, equal to and above R (WS/IS
     // accumulate in C across K folds), and partial tiles.
     for (rows, cols) in [(2, 2), (3, 2), (4, 4)] {
-        let cfg = arch(rows, cols, 1, 1, 1);
+        let cfg = tiny_latencies(rows, cols, (1, 1, 1));
         for df in ALL {
             for (i, (m, n, k)) in [(5, 3, 7), (3, 5, 2), (9, 6, 4)].into_iter().enumerate() {
                 frozen_run(&cfg, df, m, n, k, 100 * u64::from(rows) + i as u64);
@@ -258,7 +250,7 @@ fn stalls_freeze_the_read_pipelines() {
     // Read latencies above 1: the RAM output registers, the read pipelines, the sideband
     // pipelines and the C read-back (two cycles ahead of the write) all hold in a stall.
     for (rows, cols, la, lb, lc) in [(2, 2, 2, 3, 2), (3, 2, 3, 1, 4), (4, 4, 2, 2, 3)] {
-        let cfg = arch(rows, cols, la, lb, lc);
+        let cfg = tiny_latencies(rows, cols, (la, lb, lc));
         for df in ALL {
             for (i, (m, n, k)) in [(5, 4, 9), (6, 3, 2)].into_iter().enumerate() {
                 frozen_run(&cfg, df, m, n, k, 7 + i as u64);
@@ -270,7 +262,7 @@ fn stalls_freeze_the_read_pipelines() {
 #[test]
 fn many_patterns_on_one_gemm() {
     // The same GEMM under twenty patterns per dataflow: stalls land on every kind of cycle.
-    let cfg = arch(3, 2, 2, 1, 2);
+    let cfg = tiny_latencies(3, 2, (2, 1, 2));
     for df in ALL {
         for seed in 0..20 {
             frozen_run(&cfg, df, 4, 5, 5, 1000 + seed);
@@ -289,41 +281,41 @@ fn cosim_pattern(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>)
 fn check_cosim(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>, pattern: &[bool]) {
     let fast = systole_sim::array::simulate_gemm(cfg, df, a, b).unwrap();
     // The same pattern through the rust-hdl model gives the stalled cycles and the statistics.
-    let r = simulate_gemm_rtl_stalled(cfg, df, a, b, &mut Trace::default(), |k| {
-        pattern.get(k as usize).copied().unwrap_or(false)
-    })
-    .unwrap();
+    let r = Backend::Rtl
+        .run(
+            RunRequest::new(cfg, df, a, b).stalled(Stall::Pattern(pattern)),
+            &mut Trace::default(),
+        )
+        .unwrap();
     assert!(!r.stalled.is_empty());
     let want = stretched(cfg, &fast.stats, &r.stalled);
-    assert_eq!(r.rtl.run.stats, want, "{df}: rust-hdl stats");
+    assert_eq!(r.run.stats, want, "{df}: rust-hdl stats");
     let tag = format!("{df}-{}", std::process::id());
-    let ica = systole_hdl::cosim::run_icarus_stalled(
-        cfg,
-        df,
-        a,
-        b,
-        &std::env::temp_dir().join(format!("systole-icarus-stall-{tag}")),
-        pattern,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let ica = Backend::Icarus
+        .run(
+            RunRequest::new(cfg, df, a, b)
+                .work_dir(&std::env::temp_dir().join(format!("systole-icarus-stall-{tag}")))
+                .stalled(Stall::Pattern(pattern)),
+            &mut NoProbe,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ica.run.c, fast.c, "{df}: C from Icarus");
     assert_eq!(ica.run.stats, want, "{df}: stats from Icarus");
-    let ver = systole_hdl::verilator::run_verilator_stalled(
-        cfg,
-        df,
-        a,
-        b,
-        &std::env::temp_dir().join(format!("systole-verilator-stall-{tag}")),
-        pattern,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let ver = Backend::Verilator
+        .run(
+            RunRequest::new(cfg, df, a, b)
+                .work_dir(&std::env::temp_dir().join(format!("systole-verilator-stall-{tag}")))
+                .stalled(Stall::Pattern(pattern)),
+            &mut NoProbe,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ver.run.c, fast.c, "{df}: C from Verilator");
     assert_eq!(ver.run.stats, want, "{df}: stats from Verilator");
 }
 
 #[test]
 fn icarus_and_verilator_freeze_the_generated_verilog() {
-    let cfg = arch(3, 2, 2, 1, 2);
+    let cfg = tiny_latencies(3, 2, (2, 1, 2));
     for df in ALL {
         let (a, b) = operands(5, 4, 7, 31);
         let pattern = cosim_pattern(&cfg, df, &a, &b);

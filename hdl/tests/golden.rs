@@ -3,8 +3,8 @@
 //! `SYSTOLE_BLESS=1 cargo test -p systole-hdl --test golden` and commit the files.
 
 use rust_hdl::prelude::*;
+use systole_hdl::flow::verilog::interface_text;
 use systole_hdl::pe::Pe;
-use systole_hdl::verilog::interface_text;
 use systole_sim::config::ArchConfig;
 
 fn check(name: &str, text: &str) {

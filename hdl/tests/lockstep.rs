@@ -2,8 +2,11 @@
 //! every C write (cycle, address, lanes, values) must be the same, then C, the cycle count, the
 //! fold spans and every event counter. A failure names the first cycle that differs.
 
-use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
+use systole_hdl::backend::{Backend, RunRequest};
+use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
+use systole_sim::probe::NoProbe;
+use systole_sim::testing::tiny;
 
 mod common;
 
@@ -15,20 +18,9 @@ fn lockstep(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: 
     common::lockstep(cfg, df, &a, &b);
 }
 
-fn arch(rows: u32, cols: u32) -> ArchConfig {
-    // The ideal memory model: the datapath alone, every operand on chip (tests/dram.rs runs the
-    // DMA and DRAM).
-    ArchConfig::preset("tiny-4x4")
-        .unwrap()
-        .with_shape(Some(rows), Some(cols))
-        .unwrap()
-        .with_memory(None, Some(MemoryModel::Ideal))
-        .unwrap()
-}
-
 /// `arch` with the read latencies of buffers A, B and C.
 fn arch_lat(rows: u32, cols: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
-    let mut cfg = arch(rows, cols);
+    let mut cfg = tiny(rows, cols);
     cfg.buffers.a.read_latency = la;
     cfg.buffers.b.read_latency = lb;
     cfg.buffers.c.read_latency = lc;
@@ -38,7 +30,7 @@ fn arch_lat(rows: u32, cols: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
 
 #[test]
 fn tiny_os_one_fold() {
-    lockstep(&arch(4, 4), Dataflow::Os, 4, 4, 6, 1);
+    lockstep(&tiny(4, 4), Dataflow::Os, 4, 4, 6, 1);
 }
 
 const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
@@ -46,7 +38,7 @@ const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
 #[test]
 fn every_dataflow_on_small_arrays() {
     for (rows, cols) in [(1, 1), (2, 3), (4, 4)] {
-        let cfg = arch(rows, cols);
+        let cfg = tiny(rows, cols);
         for df in ALL {
             // Multiples of the array and not; K above and below R (WS/IS accumulation).
             for (m, n, k) in [(4, 4, 4), (5, 7, 3), (9, 2, 10), (1, 1, 1)] {
@@ -79,7 +71,7 @@ fn latency_larger_than_the_array() {
 
 #[test]
 fn icarus_runs_the_generated_verilog() {
-    let cfg = arch(2, 3);
+    let cfg = tiny(2, 3);
     for df in ALL {
         let (m, n, k) = (5, 4, 7);
         let mut a = Matrix::<i8>::random(m, k, 11);
@@ -87,7 +79,11 @@ fn icarus_runs_the_generated_verilog() {
         let b = Matrix::<i8>::random(k, n, 12);
         let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
         let dir = std::env::temp_dir().join(format!("systole-icarus-{df}-{}", std::process::id()));
-        let ica = systole_hdl::cosim::run_icarus(&cfg, df, &a, &b, &dir)
+        let ica = Backend::Icarus
+            .run(
+                RunRequest::new(&cfg, df, &a, &b).work_dir(&dir),
+                &mut NoProbe,
+            )
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fast.c, ica.run.c, "{df}: C from Icarus");
         assert_eq!(fast.stats, ica.run.stats, "{df}: stats from Icarus");
@@ -104,7 +100,11 @@ fn verilator_runs_the_generated_verilog() {
             a.set(m - 1, k - 1, -128);
             let b = Matrix::<i8>::random(k, n, seed + 1);
             let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
-            let v = systole_hdl::verilator::run_verilator(&cfg, df, &a, &b, &work)
+            let v = Backend::Verilator
+                .run(
+                    RunRequest::new(&cfg, df, &a, &b).work_dir(&work),
+                    &mut NoProbe,
+                )
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(fast.c, v.run.c, "{df} {m}x{n}x{k}: C from Verilator");
             assert_eq!(
@@ -120,7 +120,7 @@ fn single_dataflow_designs_tie_the_mode() {
     // A design with one dataflow ignores cmd_mode (synthesis folds the mode into a constant);
     // it must still run that dataflow exactly, in rust-hdl and in the generated Verilog.
     for df in ALL {
-        let mut cfg = arch(2, 2);
+        let mut cfg = tiny(2, 2);
         cfg.array.dataflows = vec![df];
         lockstep(&cfg, df, 3, 5, 4, 9);
         let a = Matrix::<i8>::random(3, 4, 1);
@@ -128,7 +128,11 @@ fn single_dataflow_designs_tie_the_mode() {
         let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
         let dir =
             std::env::temp_dir().join(format!("systole-icarus-only-{df}-{}", std::process::id()));
-        let ica = systole_hdl::cosim::run_icarus(&cfg, df, &a, &b, &dir)
+        let ica = Backend::Icarus
+            .run(
+                RunRequest::new(&cfg, df, &a, &b).work_dir(&dir),
+                &mut NoProbe,
+            )
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(fast.c, ica.run.c, "{df}-only: C from Icarus");
         assert_eq!(fast.stats, ica.run.stats, "{df}-only: stats from Icarus");
@@ -159,14 +163,14 @@ mod random {
 
 #[test]
 fn verilator_build_is_cached_per_design() {
-    use systole_hdl::verilator::build;
-    let one = arch(1, 1);
+    use systole_hdl::backend::verilator::build;
+    let one = tiny(1, 1);
     let exe = build(&one).unwrap_or_else(|e| panic!("{e}"));
     let built = std::fs::metadata(&exe).unwrap().modified().unwrap();
     // The same design again: the cached executable, not rebuilt.
     assert_eq!(build(&one).unwrap(), exe);
     assert_eq!(std::fs::metadata(&exe).unwrap().modified().unwrap(), built);
     // A different design (one more column) gets its own build.
-    let other = build(&arch(1, 2)).unwrap_or_else(|e| panic!("{e}"));
+    let other = build(&tiny(1, 2)).unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(other, exe);
 }

@@ -3,9 +3,11 @@
 //! access by access; Icarus and Verilator run the stage's hand-written Verilog and must give the
 //! same C and counters; all equal the stage applied to the plain matrix product.
 
+use systole_hdl::backend::{Backend, RunRequest};
 use systole_sim::array::{simulate_gemm_staged, GemmRun};
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::{reference_matmul, Matrix};
+use systole_sim::probe::NoProbe;
 use systole_sim::quant::{OutputStage, Requant};
 
 mod common;
@@ -108,17 +110,10 @@ fn rust_hdl_requantizes_like_the_fast_model_access_by_access() {
             let f = simulate_gemm_staged(&cfg, df, &a, &b, Some(&st), &mut ft).unwrap();
             fast(&cfg, df, &a, &b, &st);
             let mut rt = common::Trace::default();
-            let r = systole_hdl::rtl::simulate_gemm_rtl_staged(
-                &cfg,
-                df,
-                &a,
-                &b,
-                Some(&st),
-                &mut rt,
-                None::<std::io::Sink>,
-            )
-            .unwrap_or_else(|e| panic!("{what}: {e}"))
-            .run;
+            let r = Backend::Rtl
+                .run(RunRequest::new(&cfg, df, &a, &b).stage(Some(&st)), &mut rt)
+                .unwrap_or_else(|e| panic!("{what}: {e}"))
+                .run;
             common::same_run(&what, (ft, &f), (rt, &r));
         }
     }
@@ -139,13 +134,24 @@ fn icarus_and_verilator_run_the_stages_verilog() {
             let want = fast(&cfg, df, &a, &b, &st);
             let what = format!("{} {} {df}", cfg.name, memory.name());
             let dir = work.join(format!("{}-{df}", memory.name()));
-            let ica = systole_hdl::cosim::run_icarus_staged(&cfg, df, &a, &b, Some(&st), &dir)
+            let ica = Backend::Icarus
+                .run(
+                    RunRequest::new(&cfg, df, &a, &b)
+                        .stage(Some(&st))
+                        .work_dir(&dir),
+                    &mut NoProbe,
+                )
                 .unwrap_or_else(|e| panic!("Icarus {what}: {e}"));
             assert_eq!(ica.run.c, want.c, "Icarus {what}: C");
             assert_eq!(ica.run.stats, want.stats, "Icarus {what}: stats");
-            let ver =
-                systole_hdl::verilator::run_verilator_staged(&cfg, df, &a, &b, Some(&st), &dir)
-                    .unwrap_or_else(|e| panic!("Verilator {what}: {e}"));
+            let ver = Backend::Verilator
+                .run(
+                    RunRequest::new(&cfg, df, &a, &b)
+                        .stage(Some(&st))
+                        .work_dir(&dir),
+                    &mut NoProbe,
+                )
+                .unwrap_or_else(|e| panic!("Verilator {what}: {e}"));
             assert_eq!(ver.run.c, want.c, "Verilator {what}: C");
             assert_eq!(ver.run.stats, want.stats, "Verilator {what}: stats");
         }
@@ -161,30 +167,25 @@ fn a_stage_too_small_or_missing_is_refused() {
     );
     let cfg = arch(MemoryModel::Ideal);
     let st = stage(70, 1);
-    let e = systole_hdl::rtl::simulate_gemm_rtl_staged(
-        &cfg,
-        Dataflow::Os,
-        &a,
-        &b,
-        Some(&st),
-        &mut systole_sim::probe::NoProbe,
-        None::<std::io::Sink>,
-    )
-    .expect_err("70 columns on a 64-channel table");
+    let e = Backend::Rtl
+        .run(
+            RunRequest::new(&cfg, Dataflow::Os, &a, &b).stage(Some(&st)),
+            &mut systole_sim::probe::NoProbe,
+        )
+        .expect_err("70 columns on a 64-channel table");
     assert!(e.to_string().contains("64 channels"), "{e}");
     let mut none = cfg.clone();
     none.output_stage = None;
     let st = stage(3, 1);
     let b = Matrix::<i8>::random(3, 3, 2);
-    let e = systole_hdl::cosim::run_icarus_staged(
-        &none,
-        Dataflow::Os,
-        &a,
-        &b,
-        Some(&st),
-        std::path::Path::new("/nonexistent"),
-    )
-    .expect_err("no output stage");
+    let e = Backend::Icarus
+        .run(
+            RunRequest::new(&none, Dataflow::Os, &a, &b)
+                .stage(Some(&st))
+                .work_dir(std::path::Path::new("/nonexistent")),
+            &mut NoProbe,
+        )
+        .expect_err("no output stage");
     assert!(e.to_string().contains("has none"), "{e}");
 }
 

@@ -1,7 +1,7 @@
 //! Verilog generation for several array shapes, each linted by `verilator --lint-only -Wall`
 //! with the documented waivers only.
 
-use systole_hdl::verilog::{accelerator_verilog, lint, simulation_verilog};
+use systole_hdl::flow::verilog::{accelerator_verilog, lint, simulation_verilog};
 use systole_sim::config::ArchConfig;
 
 /// `verilator --lint-only -Wall` (with the documented waivers) finds nothing in `verilog`.

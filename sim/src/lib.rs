@@ -41,6 +41,7 @@ pub mod scalesim;
 pub mod source;
 pub mod stats;
 pub mod sweep;
+pub mod testing;
 pub mod text;
 pub mod trace;
 pub mod workload;

@@ -4,23 +4,10 @@
 
 use proptest::prelude::*;
 use systole_sim::array::simulate_gemm;
-use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
+use systole_sim::config::{Dataflow, MemoryModel};
 use systole_sim::mapping::schedule::closed_form_cycles;
 use systole_sim::matrix::{reference_matmul, Matrix};
-
-fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
-    let mut cfg = ArchConfig::preset("tiny-4x4")
-        .unwrap()
-        .with_shape(Some(r), Some(c))
-        .unwrap();
-    cfg.buffers.a.read_latency = la;
-    cfg.buffers.b.read_latency = lb;
-    cfg.buffers.c.read_latency = lc;
-    // The array's contract: the whole problem on chip.
-    cfg.memory = MemoryModel::Ideal;
-    cfg.validate().unwrap();
-    cfg
-}
+use systole_sim::testing::tiny_latencies;
 
 fn dataflow() -> impl Strategy<Value = Dataflow> {
     prop_oneof![Just(Dataflow::Os), Just(Dataflow::Ws), Just(Dataflow::Is)]
@@ -61,7 +48,7 @@ proptest! {
         ((a, b), (m, n, k)) in (1usize..=40, 1usize..=40, 1usize..=70)
             .prop_flat_map(|(m, n, k)| (operands(m, n, k), Just((m, n, k)))),
     ) {
-        let cfg = arch(r, c, la, lb, lc);
+        let cfg = tiny_latencies(r, c, (la, lb, lc));
         let run = simulate_gemm(&cfg, df, &a, &b).unwrap();
         prop_assert_eq!(&run.c, &reference_matmul(&a, &b));
         prop_assert_eq!(run.stats.total_cycles, closed_form_cycles(&cfg, df, run.stats.shape()));
@@ -81,7 +68,7 @@ proptest! {
         ((a, b), _) in (1usize..=20, 1usize..=20, 1usize..=30)
             .prop_flat_map(|(m, n, k)| (operands(m, n, k), Just((m, n, k)))),
     ) {
-        let cfg = arch(r, c, 1, 1, 1);
+        let cfg = tiny_latencies(r, c, (1, 1, 1));
         let os = simulate_gemm(&cfg, Dataflow::Os, &a, &b).unwrap().c;
         let ws = simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap().c;
         let is = simulate_gemm(&cfg, Dataflow::Is, &a, &b).unwrap().c;
@@ -103,7 +90,7 @@ proptest! {
         ((a, b), _) in (1usize..=40, 1usize..=40, 1usize..=70)
             .prop_flat_map(|(m, n, k)| (operands(m, n, k), Just((m, n, k)))),
     ) {
-        let ideal = arch(r, c, la, lb, lc);
+        let ideal = tiny_latencies(r, c, (la, lb, lc));
         let mut cfg = ideal.clone();
         cfg.memory = MemoryModel::Dram;
         cfg.dram.bytes_per_cycle = bw;

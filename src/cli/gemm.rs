@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::Args;
-use systole_sim::array::{check_dataflow, simulate_mapped};
+use systole_hdl::backend::{Backend, RunRequest};
+use systole_sim::array::check_dataflow;
 use systole_sim::config::Dataflow;
 use systole_sim::energy::{estimate, Efficiency, EnergyBreakdown, RegisterConvention};
 use systole_sim::matrix::{
@@ -62,7 +63,7 @@ pub struct GemmArgs {
     /// Simulator: fast (the native model), rtl (rust-hdl's simulator on the RTL; slow, for small
     /// GEMMs), verilator (the generated Verilog, built once per design and cached) or icarus (the
     /// generated Verilog in Icarus Verilog; slowest). All give the same C, cycles and counts.
-    #[arg(long, value_enum, default_value_t = Backend::Fast)]
+    #[arg(long, default_value = "fast", value_parser = super::backend_parser())]
     backend: Backend,
     /// With --backend rtl: write a VCD waveform of every signal of the design (GTKWave, Surfer).
     #[arg(long, value_name = "FILE.vcd")]
@@ -198,26 +199,6 @@ impl QuantArgs {
     }
 }
 
-/// The simulators `systole gemm` can run on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(super) enum Backend {
-    Fast,
-    Rtl,
-    Verilator,
-    Icarus,
-}
-
-impl Backend {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            Backend::Fast => "fast",
-            Backend::Rtl => "rtl",
-            Backend::Verilator => "verilator",
-            Backend::Icarus => "icarus",
-        }
-    }
-}
-
 /// `--json` output: the run statistics plus the backend, its simulation time and the energy.
 #[derive(serde::Serialize)]
 struct GemmJson<'a> {
@@ -240,27 +221,6 @@ struct GemmJson<'a> {
     energy_actions: &'a [systole_sim::energy::ActionEnergy],
     /// Caveats of the energy figures (an SRAM bank outside the fit's range, ...).
     energy_notes: &'a [String],
-}
-
-/// Operands for the RTL backends, which build int8 machines only: the RTL's own refusal of
-/// another width comes first ([`systole_hdl::check_arch`]), then each value must fit int8.
-fn rtl_operands<T: Operand>(
-    cfg: &systole_sim::config::ArchConfig,
-    (a, b): (&Matrix<T>, &Matrix<T>),
-) -> anyhow::Result<(Matrix<i8>, Matrix<i8>)> {
-    systole_hdl::check_arch(cfg)?;
-    let narrow = |m: &Matrix<T>, name: &str| -> anyhow::Result<Matrix<i8>> {
-        let data = m
-            .as_slice()
-            .iter()
-            .map(|&v| i8::try_from(v.into()))
-            .collect::<Result<Vec<i8>, _>>()
-            .map_err(|_| {
-                anyhow::anyhow!("{name} holds values outside int8, which the RTL multiplies")
-            })?;
-        Ok(Matrix::from_vec(m.rows(), m.cols(), data).expect("same shape"))
-    };
-    Ok((narrow(a, "A")?, narrow(b, "B")?))
 }
 
 /// The mapping of a GEMM on `backend`, as `--mapping`/`--objective` ask: by default the
@@ -299,60 +259,17 @@ pub(super) fn simulate<T: Operand>(
     (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
 ) -> anyhow::Result<(systole_sim::array::GemmRun, f64)> {
-    let work =
-        || std::env::temp_dir().join(format!("systole-{}-{}", backend.name(), std::process::id()));
-    if backend == Backend::Fast {
-        let began = std::time::Instant::now();
-        let run = simulate_mapped(cfg, df, mapping, (a, b), stage, &mut NoProbe)?;
-        return Ok((run, began.elapsed().as_secs_f64()));
-    }
-    let (a, b) = &rtl_operands(cfg, (a, b))?;
-    // What the RTL refuses is refused before the estimate, so that a refusal stays one line.
-    let shape = systole_hdl::check_operands(cfg, df, a, b)?;
-    if let Some(st) = stage {
-        systole_sim::array::check_output_stage(cfg, shape.n, st)?;
-    }
+    let req = RunRequest::new(cfg, df, a, b)
+        .mapping(mapping)
+        .stage(stage)
+        .vcd(vcd);
+    // What the backend refuses is refused before the estimate, so that a refusal stays one line.
+    backend.check(&req)?;
     if let Some(w) = slow_backend_warning(backend, cfg, df, (a, b), stage) {
         eprintln!("warning: {w}");
     }
-    Ok(match backend {
-        Backend::Fast => unreachable!("ran above"),
-        Backend::Rtl => {
-            let writer = match vcd {
-                Some(p) => Some(std::io::BufWriter::new(
-                    std::fs::File::create(p)
-                        .with_context(|| format!("creating {}", p.display()))?,
-                )),
-                None => None,
-            };
-            let r = systole_hdl::rtl::simulate_gemm_rtl_staged(
-                cfg,
-                df,
-                a,
-                b,
-                stage,
-                &mut NoProbe,
-                writer,
-            )?;
-            (r.run, r.sim_seconds)
-        }
-        Backend::Verilator => {
-            let dir = work();
-            let r = systole_hdl::verilator::run_verilator_staged(cfg, df, a, b, stage, &dir);
-            let _ = std::fs::remove_dir_all(&dir);
-            let r = r?;
-            (r.run, r.sim_seconds)
-        }
-        Backend::Icarus => {
-            let dir = work();
-            let began = std::time::Instant::now();
-            let r = systole_hdl::cosim::run_icarus_staged(cfg, df, a, b, stage, &dir);
-            let _ = std::fs::remove_dir_all(&dir);
-            let r = r?;
-            // Icarus compiles and simulates in one go; the time includes its compile.
-            (r.run, began.elapsed().as_secs_f64())
-        }
-    })
+    let r = backend.run(req, &mut NoProbe)?;
+    Ok((r.run, r.sim_seconds))
 }
 
 /// Wall time above which an RTL backend's run is announced, seconds.
@@ -373,11 +290,11 @@ const VERILATOR_BUILD_SECONDS_PER_PE: f64 = 0.45;
 /// Says how long an RTL backend will take when that is more than [`SLOW_SECONDS`] (the rtl
 /// backend on a 128x128 array ran for minutes without a word), from the fast model's cycle count
 /// of the same GEMM and the rates measured on this project's machine.
-fn slow_backend_warning(
+fn slow_backend_warning<T: Operand>(
     backend: Backend,
     cfg: &systole_sim::config::ArchConfig,
     df: Dataflow,
-    (a, b): (&Matrix<i8>, &Matrix<i8>),
+    (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
 ) -> Option<String> {
     let pes = cfg.pes() as f64;

@@ -15,8 +15,9 @@ use systole_sim::stats::RunStats;
 use systole_sim::workload::quantized::{QuantNet, NAMES};
 use systole_sim::workload::LayerOp;
 
-use super::gemm::{choose_mapping, int8_c, simulate, Backend};
+use super::gemm::{choose_mapping, int8_c, simulate};
 use super::{parse_dataflow, ArchArgs, EnergyArgs, MappingArgs};
+use systole_hdl::backend::Backend;
 
 #[derive(Debug, Args)]
 pub struct InferArgs {
@@ -34,7 +35,7 @@ pub struct InferArgs {
     dataflow: Dataflow,
     /// Simulator: fast, rtl, verilator or icarus (as for `systole gemm`). Every layer runs as a
     /// GEMM on the host's im2col matrix, so all four give the same outputs, cycles and counts.
-    #[arg(long, value_enum, default_value_t = Backend::Fast)]
+    #[arg(long, default_value = "fast", value_parser = super::backend_parser())]
     backend: Backend,
     /// Write the network (input, weights, biases, requantization, zero points, clamps) and every
     /// layer's output as .npy files, with `network.json` describing them, to DIR.

@@ -9,6 +9,7 @@ mod verilog;
 mod workloads;
 
 use clap::{Args, Parser, Subcommand};
+use systole_hdl::backend::Backend;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel, DEFAULT_PRESET};
 use systole_sim::energy::{EnergyModel, RegisterConvention, TechTable, DEFAULT_TECH};
 use systole_sim::mapper::{MappingPolicy, Objective};
@@ -203,6 +204,13 @@ impl Cli {
 }
 
 /// Parses a dataflow name for clap.
+/// `--backend`: clap lists the names ([`Backend::ALL`]) in the help and refuses any other.
+fn backend_parser() -> impl clap::builder::TypedValueParser<Value = Backend> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Backend::ALL.map(Backend::name))
+        .map(|s: String| Backend::parse(&s).expect("clap accepts the listed names only"))
+}
+
 fn parse_dataflow(s: &str) -> Result<Dataflow, String> {
     Dataflow::parse(s).ok_or_else(|| format!("`{s}` is not a dataflow: use os, ws or is"))
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::{anyhow, Context};
 use clap::Args;
-use systole_hdl::synth::{synthesize_with, SynthReport, Target, STAGES};
+use systole_hdl::flow::synth::{synthesize_with, SynthReport, Target, STAGES};
 use systole_sim::config::Dataflow;
 
 use super::{parse_dataflow, ArchArgs};
@@ -100,7 +100,7 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
     println!("|---|---|---|---|---|---|---|---|---|---|");
     println!("{}", row(&report));
     println!(
-        "\nFF includes the {} flip-flops of the pin-light I/O wrapper (hdl/src/synth.rs).",
+        "\nFF includes the {} flip-flops of the pin-light I/O wrapper (hdl/src/flow/synth.rs).",
         report.wrapper_flip_flops
     );
     if let Some(e) = &report.pnr_error {

@@ -20,11 +20,14 @@ pub fn run(args: VerilogArgs) -> anyhow::Result<()> {
     let cfg = args.arch.load()?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    let v = systole_hdl::verilog::accelerator_verilog(&cfg)?;
+    let v = systole_hdl::flow::verilog::accelerator_verilog(&cfg)?;
     for (name, text) in [
         ("top.v", v.as_str()),
-        ("lint.vlt", systole_hdl::verilog::LINT_WAIVERS),
-        ("interface.md", &systole_hdl::verilog::interface_text(&cfg)),
+        ("lint.vlt", systole_hdl::flow::verilog::LINT_WAIVERS),
+        (
+            "interface.md",
+            &systole_hdl::flow::verilog::interface_text(&cfg),
+        ),
     ] {
         let p = args.out.join(name);
         std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?;

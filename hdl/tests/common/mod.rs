@@ -1,6 +1,6 @@
 //! Helpers shared by the RTL tests.
 
-use systole_hdl::rtl::simulate_gemm_rtl;
+use systole_hdl::backend::{Backend, RunRequest};
 use systole_sim::array::{simulate_gemm_with_probe, GemmRun};
 use systole_sim::config::{ArchConfig, BufferId, Dataflow};
 use systole_sim::matrix::Matrix;
@@ -30,7 +30,8 @@ pub fn lockstep(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) 
     let mut fast_trace = Trace::default();
     let fast = simulate_gemm_with_probe(cfg, df, a, b, &mut fast_trace).unwrap();
     let mut rtl_trace = Trace::default();
-    let rtl = simulate_gemm_rtl(cfg, df, a, b, &mut rtl_trace)
+    let rtl = Backend::Rtl
+        .run(RunRequest::new(cfg, df, a, b), &mut rtl_trace)
         .unwrap_or_else(|e| panic!("{what}: {e}"))
         .run;
     same_run(&what, (fast_trace, &fast), (rtl_trace, &rtl));

@@ -17,20 +17,12 @@ use systole_sim::probe::Probe;
 use systole_sim::quant::OutputStage;
 use systole_sim::stats::{utilization, RunStats};
 
+use super::{BackendRun, Bases, RtlRequest, RunRequest, Stall};
 use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
 use crate::error::HdlError;
-use crate::sim_top::SimTop;
+use crate::tb::sim_top::SimTop;
 use crate::top::{COUNTERS, CYCLE_COUNTERS};
 use crate::word::signed_i32;
-
-/// A run on the RTL and the wall time of the simulation alone.
-#[derive(Debug, Clone)]
-pub struct RtlRun {
-    /// C and the run statistics.
-    pub run: GemmRun,
-    /// Seconds spent simulating (building the design and loading operands excluded).
-    pub sim_seconds: f64,
-}
 
 /// The command code of a dataflow.
 pub fn mode_code(df: Dataflow) -> u64 {
@@ -79,98 +71,24 @@ fn tick<W: std::io::Write>(uut: &mut SimTop, trace: &mut Trace<W>) -> Result<(),
     trace.edge(uut)
 }
 
-/// Runs `C = A x B` in dataflow `df` on the RTL, reporting every buffer access to `probe` in
-/// the cycle it is issued (the lockstep tests compare these with the fast model's).
-pub fn simulate_gemm_rtl<P: Probe>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-) -> Result<RtlRun, HdlError> {
-    simulate_gemm_rtl_traced(cfg, df, a, b, probe, None::<std::io::Sink>)
-}
-
-/// [`simulate_gemm_rtl`], writing a VCD waveform of every signal of the design to `vcd` (for
-/// GTKWave or Surfer; names are rust-hdl's hierarchy, e.g. `top.acc.mesh.pes$0.a.q`).
-pub fn simulate_gemm_rtl_traced<P: Probe, W: std::io::Write>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
+/// Runs `req` on a fresh instance of the design: every buffer access reaches `probe` in the
+/// cycle it is done, `vcd` gets a waveform of every signal (for GTKWave or Surfer; names are
+/// rust-hdl's hierarchy, e.g. `top.acc.mesh.pes$0.a.q`), and `stall(k)` drives the top's `stall`
+/// input in the `k`-th cycle after the start command's clock edge (`k = 0` is the controller's
+/// setup cycle), also before cycle 0 and after the last write, where the design ignores it.
+pub(crate) fn run<P: Probe, W: std::io::Write>(
+    req: &RtlRequest<'_>,
     probe: &mut P,
     vcd: Option<W>,
-) -> Result<RtlRun, HdlError> {
-    simulate_gemm_rtl_staged(cfg, df, a, b, None, probe, vcd)
-}
-
-/// [`simulate_gemm_rtl_traced`] with the output stage loaded with `stage` (through the host
-/// port, before the start command) and enabled; `None` disables it (C stays int32).
-pub fn simulate_gemm_rtl_staged<P: Probe, W: std::io::Write>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    stage: Option<&OutputStage>,
-    probe: &mut P,
-    vcd: Option<W>,
-) -> Result<RtlRun, HdlError> {
+    stall: &mut dyn FnMut(u64) -> bool,
+) -> Result<BackendRun, HdlError> {
     let drive = Drive {
         vcd,
-        stall: &mut |_| false,
-        bases: Bases::default(),
-        stage,
+        stall,
+        bases: req.bases,
+        stage: req.stage,
     };
-    RtlSession::new(cfg)?
-        .drive(df, a, b, probe, drive)
-        .map(|s| s.rtl)
-}
-
-/// A run with a driven `stall` input.
-#[derive(Debug, Clone)]
-pub struct StalledRun {
-    /// C and the statistics (`stall_cycles` is the number of stalled cycles of the run).
-    pub rtl: RtlRun,
-    /// The cycles of the run (cycle 0 = the first read, stalls included) in which `stall` was
-    /// high, in order.
-    pub stalled: Vec<u64>,
-}
-
-/// [`simulate_gemm_rtl`] with the top's `stall` input driven by `stall(k)` in the `k`-th cycle
-/// after the start command's clock edge (`k = 0` is the controller's setup cycle), also before
-/// cycle 0 and after the last write, where the design ignores it. `probe` hears every buffer
-/// access in the run cycle it is done (stalls included, as the fast model reports them with
-/// DRAM); a stalled cycle does none.
-pub fn simulate_gemm_rtl_stalled<P: Probe>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-    mut stall: impl FnMut(u64) -> bool,
-) -> Result<StalledRun, HdlError> {
-    let drive = Drive {
-        vcd: None::<std::io::Sink>,
-        stall: &mut stall,
-        bases: Bases::default(),
-        stage: None,
-    };
-    RtlSession::new(cfg)?.drive(df, a, b, probe, drive)
-}
-
-pub use crate::request::Bases;
-
-/// [`simulate_gemm_rtl`] with the operands loaded, and C read back, at `bases` rather than at 0.
-/// The probe hears layout addresses (the base taken off), as from a run at 0.
-pub fn simulate_gemm_rtl_at<P: Probe>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-    probe: &mut P,
-    bases: Bases,
-) -> Result<RtlRun, HdlError> {
-    RtlSession::new(cfg)?.run(df, a, b, probe, bases)
+    RtlSession::new(req.cfg)?.drive(req.df, req.a, req.b, probe, drive)
 }
 
 /// One design instance that runs GEMMs one after another, each started when the previous one is
@@ -200,23 +118,32 @@ impl RtlSession {
         })
     }
 
-    /// Loads the operands at `bases`, runs `C = A x B` in `df`, and reads C back
-    /// ([`simulate_gemm_rtl_at`] on this instance).
+    /// Loads `req`'s operands at its bases, runs it, and reads C back, on this instance
+    /// ([`Backend::run`] on a fresh one). The request's config must be the session's; a VCD or a
+    /// stall pattern is refused (runs on a session are driven plainly).
     pub fn run<P: Probe>(
         &mut self,
-        df: Dataflow,
-        a: &Matrix<i8>,
-        b: &Matrix<i8>,
+        req: RunRequest<'_, i8>,
         probe: &mut P,
-        bases: Bases,
-    ) -> Result<RtlRun, HdlError> {
+    ) -> Result<BackendRun, HdlError> {
+        if *req.cfg != self.cfg {
+            return Err(HdlError::Unsupported(format!(
+                "a run of `{}` on a session of `{}`: a session runs its own design",
+                req.cfg.name, self.cfg.name
+            )));
+        }
+        if req.vcd.is_some() || !matches!(req.stall, Stall::Never) || req.mapping.is_some() {
+            return Err(HdlError::Unsupported(
+                "a VCD, a stall pattern or a mapping on a session: use Backend::run".into(),
+            ));
+        }
         let drive = Drive {
             vcd: None::<std::io::Sink>,
             stall: &mut |_| false,
-            bases,
-            stage: None,
+            bases: req.bases,
+            stage: req.stage,
         };
-        self.drive(df, a, b, probe, drive).map(|s| s.rtl)
+        self.drive(req.dataflow, req.a, req.b, probe, drive)
     }
 
     fn drive<P: Probe, W: std::io::Write>(
@@ -231,11 +158,18 @@ impl RtlSession {
             bases,
             stage,
         }: Drive<'_, W>,
-    ) -> Result<StalledRun, HdlError> {
+    ) -> Result<BackendRun, HdlError> {
         let (cfg, uut) = (&self.cfg, &mut *self.uut);
         let img = buffer_images(cfg, df, a, b)?;
-        let shape =
-            crate::request::check_rtl_at(cfg, df, a.rows(), b.cols(), a.cols(), &img, bases)?;
+        let shape = crate::backend::request::check_rtl_at(
+            cfg,
+            df,
+            a.rows(),
+            b.cols(),
+            a.cols(),
+            &img,
+            bases,
+        )?;
         if let Some(st) = stage {
             systole_sim::array::check_output_stage(cfg, shape.n, st)?;
         }
@@ -292,7 +226,7 @@ impl RtlSession {
         uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
         uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
         uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
-        let mc = crate::request::memory_command(cfg, df, shape)?;
+        let mc = crate::backend::request::memory_command(cfg, df, shape)?;
         uut.cmd_a_reuse.next = Bits::from(mc.a_reuse);
         uut.cmd_b_reuse.next = Bits::from(mc.b_reuse);
         uut.cmd_c_chunks.next = Bits::from(mc.c_chunks);
@@ -304,7 +238,7 @@ impl RtlSession {
         uut.start.next = false;
         settle(uut)?;
 
-        let limit = crate::request::cycle_limit(cfg, df, shape);
+        let limit = crate::backend::request::cycle_limit(cfg, df, shape);
         let mut t: u64 = 0;
         let mut waited: u64 = 0;
         let mut fold_starts = Vec::new();
@@ -408,14 +342,12 @@ impl RtlSession {
                 };
             }
         }
-        Ok(StalledRun {
-            rtl: RtlRun {
-                run: GemmRun {
-                    c: unpack_c(cfg, df, shape, &data),
-                    stats: run,
-                },
-                sim_seconds,
+        Ok(BackendRun {
+            run: GemmRun {
+                c: unpack_c(cfg, df, shape, &data),
+                stats: run,
             },
+            sim_seconds,
             stalled,
         })
     }

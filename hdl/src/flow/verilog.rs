@@ -14,15 +14,15 @@ pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::error::Hdl
 }
 
 /// The Verilog the simulation backends run (Icarus, Verilator): the accelerator with its DRAM
-/// model ([`crate::sim_top::SimTop`]), module `top`, the same host ports as the accelerator.
+/// model ([`crate::tb::sim_top::SimTop`]), module `top`, the same host ports as the accelerator.
 pub fn simulation_verilog(cfg: &ArchConfig) -> Result<String, crate::error::HdlError> {
-    let mut uut = crate::sim_top::SimTop::new(cfg)?;
+    let mut uut = crate::tb::sim_top::SimTop::new(cfg)?;
     uut.connect_all();
     Ok(generate_verilog(&uut))
 }
 
 /// Verilator lint waivers for the generated Verilog (a `.vlt` file), each with its reason.
-pub const LINT_WAIVERS: &str = include_str!("../lint.vlt");
+pub const LINT_WAIVERS: &str = include_str!("../../lint.vlt");
 
 /// Runs `verilator --lint-only -Wall` on `top.v` in `dir` with [`LINT_WAIVERS`]; returns the
 /// warnings (empty when clean).

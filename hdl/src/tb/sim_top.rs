@@ -6,8 +6,8 @@
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
 
-use crate::dram::DramModel;
 use crate::netlist::{and, lit, sig, Kernel};
+use crate::tb::dram::DramModel;
 use crate::top::{Accelerator, BufferGeometry, TOP_PORTS};
 
 /// The accelerator and its DRAM (see the module doc).

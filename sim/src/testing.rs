@@ -1,0 +1,42 @@
+//! Small machines for tests, in one place (the unit tests, the property tests, the RTL's lockstep
+//! tests and the CLI tests all build them): `tiny-4x4`'s buffers and technology, reshaped to an
+//! `rows x cols` array, with the memory model, DRAM port and read latencies a test asks for.
+//! Each helper validates the result, so a test never runs on a machine the CLI would refuse.
+
+use crate::config::{ArchConfig, MemoryModel};
+
+/// `tiny-4x4` reshaped to `rows x cols`, with the ideal memory model (the datapath alone, every
+/// operand on chip).
+pub fn tiny(rows: u32, cols: u32) -> ArchConfig {
+    let cfg = ArchConfig::preset("tiny-4x4")
+        .and_then(|c| c.with_shape(Some(rows), Some(cols)))
+        .and_then(|c| c.with_memory(None, Some(MemoryModel::Ideal)))
+        .unwrap_or_else(|e| panic!("a {rows}x{cols} test machine: {e}"));
+    checked(cfg)
+}
+
+/// [`tiny`] with buffer read latencies `la`, `lb` and `lc` cycles.
+pub fn tiny_latencies(rows: u32, cols: u32, (la, lb, lc): (u32, u32, u32)) -> ArchConfig {
+    let mut cfg = tiny(rows, cols);
+    cfg.buffers.a.read_latency = la;
+    cfg.buffers.b.read_latency = lb;
+    cfg.buffers.c.read_latency = lc;
+    checked(cfg)
+}
+
+/// [`tiny`] with DRAM behind a port of `bytes_per_cycle` and `latency` cycles.
+pub fn tiny_dram(rows: u32, cols: u32, bytes_per_cycle: u32, latency: u32) -> ArchConfig {
+    let mut cfg = ArchConfig::preset("tiny-4x4")
+        .and_then(|c| c.with_shape(Some(rows), Some(cols)))
+        .and_then(|c| c.with_memory(Some(bytes_per_cycle), Some(MemoryModel::Dram)))
+        .unwrap_or_else(|e| panic!("a {rows}x{cols} DRAM test machine: {e}"));
+    cfg.dram.latency_cycles = latency;
+    checked(cfg)
+}
+
+fn checked(cfg: ArchConfig) -> ArchConfig {
+    if let Err(e) = cfg.validate() {
+        panic!("test machine `{}`: {}: {}", cfg.name, e.field, e.message);
+    }
+    cfg
+}
