@@ -19,6 +19,7 @@ pub mod dma;
 pub mod edge;
 pub mod error;
 pub mod flow;
+pub mod fold_walk;
 pub mod memory;
 pub mod mesh;
 mod mul;

@@ -174,6 +174,84 @@ pub fn folds(tiling: &Tiling, mapping: &Mapping) -> Vec<FoldEntry> {
     }
 }
 
+/// The array axis a loop runs over, as a hardware walker takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// The dimension on the array's rows.
+    Row = 0,
+    /// The dimension on the array's columns.
+    Col = 1,
+    /// The stream dimension (its chunks).
+    Stream = 2,
+}
+
+/// One loop of a mapping's nest as a hardware walker runs it: the numbers it would otherwise
+/// derive, worked out here so that the RTL and the fast model walk the same nest
+/// (`docs/microarchitecture.md`, "Mappings and fold order").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLoop {
+    /// The axis the loop's tiles are on.
+    pub axis: Axis,
+    /// Iterations: `ceil(tiles / b)` for the outer loop of a blocked dimension, `b` for its inner
+    /// loop (fewer in the last block: see `inner`), the axis's tiles otherwise.
+    pub trips: u32,
+    /// Tiles of the axis.
+    pub tiles: u32,
+    /// Tiles one iteration moves the axis on: `b` for the outer loop of a blocked dimension, 1
+    /// otherwise.
+    pub stride: u32,
+    /// The inner loop of a blocked dimension: its trips are `min(b, tiles - block start)`, the
+    /// block start being the sum of the outer loops' tiles on the same axis.
+    pub inner: bool,
+    /// A's fetch and retire flags look at this loop: it is at or inside A's keep level and does
+    /// not index A (each of its iterations reads A's same tiles again).
+    pub edge_a: bool,
+    /// Likewise for B.
+    pub edge_b: bool,
+}
+
+/// The mapping's loops, outer to inner, as [`WalkLoop`]s. Walking them as an odometer gives
+/// [`folds`] fold for fold.
+pub fn walk_loops(tiling: &Tiling, mapping: &Mapping) -> Vec<WalkLoop> {
+    let d = tiling.desc;
+    let axis = |dim: Dim| {
+        if dim == d.rows {
+            Axis::Row
+        } else if dim == d.cols {
+            Axis::Col
+        } else {
+            Axis::Stream
+        }
+    };
+    mapping
+        .loops
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let tiles = tiling.tiles(l.dim);
+            let outer_block = mapping.loops[..i]
+                .iter()
+                .find(|o| o.dim == l.dim && o.block.is_some())
+                .and_then(|o| o.block);
+            let (trips, stride, inner) = match (l.block, outer_block) {
+                (Some(b), _) => (tiles.div_ceil(b), b, false),
+                (None, Some(b)) => (b.min(tiles), 1, true),
+                (None, None) => (tiles, 1, false),
+            };
+            let edge = |buf| i >= mapping.keep.of(buf) && !l.dim.indexes(buf);
+            WalkLoop {
+                axis: axis(l.dim),
+                trips: trips as u32,
+                tiles: tiles as u32,
+                stride: stride as u32,
+                inner,
+                edge_a: edge(BufferId::A),
+                edge_b: edge(BufferId::B),
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
