@@ -172,6 +172,69 @@ impl Backend {
     }
 }
 
+/// Where compiled simulators are cached: `$SYSTOLE_CACHE`, or `~/.cache/systole`.
+pub fn cache_root() -> PathBuf {
+    if let Some(d) = std::env::var_os("SYSTOLE_CACHE") {
+        return PathBuf::from(d);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    home.join(".cache").join("systole")
+}
+
+/// Builds (or finds in the cache) a simulator of `cfg`'s design whose sources are `sources`:
+/// `build(dir)` writes and compiles them in a private folder, which then moves into
+/// `cache_root()/<kind>/<config>-<hash of the sources>`; returns that folder's `product`. A build
+/// interrupted, or running at the same time in another process or thread, never leaves a half-built
+/// product in the cache.
+pub(crate) fn cached_build(
+    kind: &str,
+    cfg: &ArchConfig,
+    sources: &[&str],
+    product: &str,
+    build: impl FnOnce(&Path) -> Result<(), HdlError>,
+) -> Result<PathBuf, HdlError> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    sources.hash(&mut h);
+    let dir = cache_root().join(kind).join(format!(
+        "{}-{:016x}",
+        cfg.name.replace(['/', ' ', '\\'], "_"),
+        h.finish()
+    ));
+    let done = dir.join(product);
+    if done.exists() {
+        return Ok(done);
+    }
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let staging = dir.with_extension(format!(
+        "building-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", staging.display()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging).map_err(io)?;
+    let built = build(&staging);
+    if let Err(e) = built {
+        let _ = std::fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if std::fs::rename(&staging, &dir).is_err() {
+        // Another process or thread finished the same design first: use its build.
+        let _ = std::fs::remove_dir_all(&staging);
+    }
+    if done.exists() {
+        Ok(done)
+    } else {
+        Err(HdlError::Sim(format!(
+            "the {kind} build did not produce {}",
+            done.display()
+        )))
+    }
+}
+
 /// A fresh folder under the system's temporary directory for one Verilog run (removed after).
 fn scratch_dir(backend: Backend) -> PathBuf {
     static NEXT: AtomicU64 = AtomicU64::new(0);

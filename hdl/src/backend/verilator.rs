@@ -4,13 +4,12 @@
 //! `$SYSTOLE_CACHE` (default `~/.cache/systole`), so a second run of the same config does not
 //! rebuild; the run itself reads its parameters and operands from files.
 
-use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use systole_sim::config::ArchConfig;
 
 use super::{BackendRun, RtlRequest};
-use crate::backend::cosim::{parse_output, prepare};
+use crate::backend::cosim::{parse_output, prepare, run_file};
 use crate::error::HdlError;
 use crate::flow::verilog::{simulation_verilog, LINT_WAIVERS};
 use crate::tool::run_tool;
@@ -127,78 +126,51 @@ int main(int argc, char** argv) {{
     )
 }
 
-/// Where Verilator builds are cached.
-pub fn cache_root() -> PathBuf {
-    if let Some(d) = std::env::var_os("SYSTOLE_CACHE") {
-        return PathBuf::from(d);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    home.join(".cache").join("systole")
-}
+pub use super::cache_root;
 
-/// Builds (or finds in the cache) the simulator of `cfg`'s design; returns its executable.
+/// Builds (or finds in the cache, [`cache_root`]`/verilator`) the simulator of `cfg`'s design;
+/// returns its executable.
 pub fn build(cfg: &ArchConfig) -> Result<PathBuf, HdlError> {
     let verilog = simulation_verilog(cfg)?;
     let harness = harness_cpp();
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (&verilog, &harness, LINT_WAIVERS).hash(&mut h);
-    let dir = cache_root().join("verilator").join(format!(
-        "{}-{:016x}",
-        cfg.name.replace(['/', ' '], "_"),
-        h.finish()
-    ));
-    let exe = dir.join("obj").join("systole_top");
-    if exe.exists() {
-        return Ok(exe);
-    }
-    // Build in a private directory and move it into place when complete, so that a build that
-    // is interrupted, or runs at the same time in another process, never leaves a half-built
-    // executable in the cache.
-    let staging = dir.with_extension(format!("building-{}", std::process::id()));
-    let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", staging.display()));
-    let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(io)?;
-    std::fs::write(staging.join("top.v"), &verilog).map_err(io)?;
-    std::fs::write(staging.join("harness.cpp"), &harness).map_err(io)?;
-    std::fs::write(staging.join("lint.vlt"), LINT_WAIVERS).map_err(io)?;
-    run_tool(
-        &staging,
+    super::cached_build(
         "verilator",
-        &[
-            "--cc",
-            "--exe",
-            "--build",
-            "-O3",
-            "-j",
-            "2",
-            "-Wall",
-            "lint.vlt",
-            "top.v",
-            "harness.cpp",
-            "--top-module",
-            "top",
-            "-Mdir",
-            "obj",
-            "-o",
-            "systole_top",
-            "-CFLAGS",
-            "-O2",
-        ],
-    )?;
-    if std::fs::rename(&staging, &dir).is_err() {
-        // Another process finished the same design first: use its build.
-        let _ = std::fs::remove_dir_all(&staging);
-    }
-    if exe.exists() {
-        Ok(exe)
-    } else {
-        Err(HdlError::Sim(format!(
-            "the Verilator build did not produce {}",
-            exe.display()
-        )))
-    }
+        cfg,
+        &[&verilog, &harness, LINT_WAIVERS],
+        "obj/systole_top",
+        |dir| {
+            let io =
+                |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
+            std::fs::write(dir.join("top.v"), &verilog).map_err(io)?;
+            std::fs::write(dir.join("harness.cpp"), &harness).map_err(io)?;
+            std::fs::write(dir.join("lint.vlt"), LINT_WAIVERS).map_err(io)?;
+            run_tool(
+                dir,
+                "verilator",
+                &[
+                    "--cc",
+                    "--exe",
+                    "--build",
+                    "-O3",
+                    "-j",
+                    "2",
+                    "-Wall",
+                    "lint.vlt",
+                    "top.v",
+                    "harness.cpp",
+                    "--top-module",
+                    "top",
+                    "-Mdir",
+                    "obj",
+                    "-o",
+                    "systole_top",
+                    "-CFLAGS",
+                    "-O2",
+                ],
+            )
+            .map(|_| ())
+        },
+    )
 }
 
 /// Runs `req` on the Verilator build of its design (built once, [`build`]), its run files in
@@ -213,24 +185,7 @@ pub(crate) fn run(
     let exe = build(cfg)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", work.display()));
     std::fs::create_dir_all(work).map_err(io)?;
-    let run = format!(
-        "{} {} {} {} {} {} {} {} {} {} {} {} {} {}\n",
-        p.shape.m,
-        p.shape.n,
-        p.shape.k,
-        p.mode,
-        p.mem.a_reuse,
-        p.mem.b_reuse,
-        p.mem.c_chunks,
-        p.mem.c_chunk,
-        p.mem.c_chunk_rem,
-        p.loads,
-        p.c_vectors,
-        p.c_lanes,
-        p.c_latency,
-        p.limit
-    );
-    std::fs::write(work.join("run.txt"), run).map_err(io)?;
+    std::fs::write(work.join("run.txt"), run_file(&p)).map_err(io)?;
     std::fs::write(work.join("load.txt"), load).map_err(io)?;
     let mut args = vec!["run.txt", "load.txt"];
     if !pattern.is_empty() {
