@@ -6,13 +6,25 @@
 //! The closed form of the cycle count ([`crate::mapping::schedule::closed_form_cycles`]) is checked against the
 //! simulation by tests, not used by it.
 
+mod checks;
 pub(crate) mod edge;
 mod kernels;
 mod os;
+mod plans;
 pub(crate) mod regs;
 mod stationary;
 #[cfg(test)]
 mod tests;
+
+pub use checks::{
+    check_conv, check_dataflow, check_gemm, check_mapped, check_mapped_operands,
+    check_operand_range, check_operands, check_output_stage,
+};
+pub(crate) use plans::ifmap_addresses;
+pub use plans::{
+    buffer_images, buffer_lanes, conv_memory_plan, memory_plan, memory_plan_mapped, spill_chunks,
+    unpack_c, BufferImages,
+};
 
 use std::collections::VecDeque;
 
@@ -21,52 +33,15 @@ use crate::error::RunError;
 use crate::events::EventCounts;
 use crate::mapping::schedule::{EdgeOp, OutOp, Plan, Port};
 use crate::mapping::Mapping;
-use crate::matrix::{operand_range, Matrix, Operand};
+use crate::matrix::{Matrix, Operand};
 use crate::memory::buffer::Sram;
-use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
+use crate::memory::dma::MemorySystem;
 use crate::probe::{NoProbe, Probe};
 use crate::quant::OutputStage;
 use crate::stats::{encode_fold_cycles, utilization, RunStats};
 use crate::workload::im2col::Im2col;
-use crate::workload::GemmShape;
 use edge::{Deskew, EdgeLanes, Skew};
 use regs::{popcount, prefix_bits, words};
-
-/// For a layer whose run keeps its ifmap in buffer A: where each lane of each A vector reads in
-/// the ifmap (for traces). `None` when A holds a matrix.
-pub(crate) fn ifmap_addresses(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    op: &crate::workload::LayerOp,
-    n: usize,
-    mapping: &Mapping,
-) -> Option<crate::trace::IfmapAddress> {
-    let crate::workload::LayerOp::Conv(conv) = op else {
-        return None;
-    };
-    let geom = conv.im2col();
-    let (plan, _) = conv_memory_plan(cfg, df, &geom, n, mapping).ok()??;
-    if !plan.a.is_ifmap() {
-        return None;
-    }
-    let layout = Plan::for_conv(cfg, df, conv_shape(&geom, n), mapping, &geom).layout_a;
-    let w = geom.row_elems();
-    Some(Box::new(move |addr, lane| {
-        let (m, k) = layout.element(addr, lane)?;
-        geom.source(m, k)
-            .map(|(row, off)| row as u64 * w + off as u64)
-    }))
-}
-
-/// Lanes of one vector of buffers A, B and C in dataflow `df` (the widths of the SRAM traces).
-pub fn buffer_lanes(cfg: &ArchConfig, df: Dataflow) -> [usize; 3] {
-    let plan = Plan::new(cfg, df, GemmShape { m: 1, n: 1, k: 1 });
-    [
-        plan.layout_a.lanes,
-        plan.layout_b.lanes,
-        plan.layout_c.lanes,
-    ]
-}
 
 /// The registers of the PE array in one dataflow mode.
 pub(crate) trait ArrayCore<T> {
@@ -108,33 +83,6 @@ pub fn simulate_gemm_with_probe<P: Probe, T: Operand>(
     simulate_gemm_staged(cfg, df, a, b, None, probe)
 }
 
-/// Checks that the machine's output stage can requantize a C of `n` columns with `stage`: the
-/// config has an output stage, its operands are int8 (the stage's output width), its table holds
-/// `n` channels, and the parameters are in range.
-pub fn check_output_stage(cfg: &ArchConfig, n: usize, stage: &OutputStage) -> Result<(), RunError> {
-    let Some(o) = &cfg.output_stage else {
-        return Err(RunError::OutputStage(format!(
-            "architecture `{}` has none (add `[output_stage]` with `channels = ...` to its config)",
-            cfg.name
-        )));
-    };
-    if cfg.array.operand_bits != 8 {
-        return Err(RunError::OutputStage(format!(
-            "it requantizes to int8 for int8 operands, but `{}` has {}-bit operands (array.operand_bits)",
-            cfg.name, cfg.array.operand_bits
-        )));
-    }
-    if n > o.channels as usize {
-        return Err(RunError::OutputStage(format!(
-            "C has {n} columns but the parameter table of `{}` holds {} channels (output_stage.channels)",
-            cfg.name, o.channels
-        )));
-    }
-    stage
-        .validate(n)
-        .map_err(|e| RunError::OutputStage(e.to_string()))
-}
-
 /// [`simulate_gemm_with_probe`] with the output stage: with `Some(stage)`, every element of C
 /// is requantized to int8 as it is finished (in the cycle its last accumulation is written to
 /// buffer C) and C holds the int8 results, sign-extended in its int32 lanes. The stage works
@@ -148,7 +96,7 @@ pub fn simulate_gemm_staged<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = conform(a, b)?;
+    let shape = checks::conform(a, b)?;
     let mapping = Mapping::scalesim(cfg, df, shape);
     simulate_mapped(cfg, df, &mapping, (a, b), stage, probe)
 }
@@ -163,122 +111,14 @@ pub fn simulate_mapped<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_mapped_operands(cfg, df, mapping, a, b)?;
-    if let Some(st) = stage {
-        check_output_stage(cfg, shape.n, st)?;
-    }
+    let shape = checks::check_run(cfg, df, mapping, (a, b), stage)?;
     let plan = Plan::mapped(cfg, df, shape, mapping);
-    let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
-    // The contract's schedule is hazard-free; a hazard here is a bug in the model, not bad input.
-    assert_eq!(
-        diag.hazards, 0,
-        "internal error: {} run of {}x{}x{} on {} ({mapping}) hit {} schedule hazards; please report this",
-        df, shape.m, shape.n, shape.k, cfg.name, diag.hazards
-    );
-    Ok(run)
-}
-
-/// Checks, before any data exists, that a GEMM of this shape can run on this machine in this
-/// dataflow: the hardware supports the dataflow, every dimension is at least 1, and the problem
-/// (operands, result and the buffers' vector layouts) fits the in-memory model.
-pub fn check_gemm(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Result<(), RunError> {
-    check_dataflow(cfg, df)?;
-    shape.check()?;
-    check_mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
-}
-
-/// [`check_gemm`] for a GEMM run in the fold order of `mapping`: the mapping is legal for the
-/// shape, the dataflow and the buffers ([`Mapping::check`]), and its fold table fits the
-/// in-memory model too.
-pub fn check_mapped(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-    mapping: &Mapping,
-) -> Result<(), RunError> {
-    check_dataflow(cfg, df)?;
-    shape.check()?;
-    mapping.check(cfg, df, shape).map_err(RunError::Mapping)?;
-    let tiling = crate::mapping::Tiling::new(cfg, df, shape, mapping.stream_tile);
-    let table = crate::mapping::schedule::fold_table_bytes(&tiling);
-    crate::workload::shape::check_footprint(shape, shape.footprint_bytes().saturating_add(table))?;
-    let plan = Plan::mapped(cfg, df, shape, mapping);
-    crate::workload::shape::check_footprint(shape, plan.footprint_bytes())?;
-    if cfg.memory == MemoryModel::Dram {
-        MemorySystem::new(cfg, &plan)?;
-    }
-    Ok(())
-}
-
-/// The memory system's static decisions for this GEMM (how each operand is reused, what C does
-/// with partial sums) and the DRAM traffic they imply, in closed form; `None` with the ideal
-/// memory model.
-pub fn memory_plan(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    memory_plan_mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
-}
-
-/// [`memory_plan`] in the fold order of `mapping`.
-pub fn memory_plan_mapped(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-    mapping: &Mapping,
-) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    check_mapped(cfg, df, shape, mapping)?;
-    Ok(match cfg.memory {
-        MemoryModel::Ideal => None,
-        MemoryModel::Dram => {
-            let plan = Plan::mapped(cfg, df, shape, mapping);
-            let mem = MemorySystem::new(cfg, &plan)?;
-            Some((mem.plan(), mem.traffic(cfg, &plan)))
-        }
-    })
-}
-
-/// [`memory_plan`] for one channel group of a convolution whose ifmap buffer A holds
-/// ([`crate::memory::im2col`]), with `n` filters in the group, in the fold order of `mapping`.
-pub fn conv_memory_plan(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    geom: &Im2col,
-    n: usize,
-    mapping: &Mapping,
-) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    let shape = conv_shape(geom, n);
-    check_conv(cfg, df, geom, n, mapping)?;
-    Ok(match cfg.memory {
-        MemoryModel::Ideal => None,
-        MemoryModel::Dram => {
-            let plan = Plan::for_conv(cfg, df, shape, mapping, geom);
-            let mem = MemorySystem::new(cfg, &plan)?;
-            Some((mem.plan(), mem.traffic(cfg, &plan)))
-        }
-    })
-}
-
-/// [`check_gemm`] for one channel group of a convolution with `n` filters: the host memory the
-/// in-memory model needs counts the ifmap too (a large stride makes it far bigger than the GEMM).
-pub fn check_conv(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    geom: &Im2col,
-    n: usize,
-    mapping: &Mapping,
-) -> Result<(), RunError> {
-    let shape = conv_shape(geom, n);
-    check_mapped(cfg, df, shape, mapping)?;
-    let ifmap = geom.rows().saturating_mul(geom.row_elems());
-    let plan = Plan::mapped(cfg, df, shape, mapping);
-    crate::workload::shape::check_footprint(shape, plan.footprint_bytes().saturating_add(ifmap))
-}
-
-fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
-    let (m, k) = geom.mk();
-    GemmShape { m, n, k }
+    Ok(run_hazard_free(cfg, &plan, (a, b), stage, probe, || {
+        format!(
+            "{}x{}x{} on {} ({mapping})",
+            shape.m, shape.n, shape.k, cfg.name
+        )
+    }))
 }
 
 /// Runs one channel group of a convolution: `a` is the im2col matrix of its ifmap
@@ -298,11 +138,8 @@ pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_mapped_operands(cfg, df, mapping, a, b)?;
-    if let Some(st) = stage {
-        check_output_stage(cfg, shape.n, st)?;
-    }
-    if shape != conv_shape(geom, b.cols()) {
+    let shape = checks::check_run(cfg, df, mapping, (a, b), stage)?;
+    if shape != checks::conv_shape(geom, b.cols()) {
         return Err(RunError::Shape(format!(
             "A is {}x{}, but the convolution's im2col matrix is {}x{}",
             a.rows(),
@@ -313,157 +150,32 @@ pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     }
     check_conv(cfg, df, geom, b.cols(), mapping)?;
     let plan = Plan::for_conv(cfg, df, shape, mapping, geom);
-    let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
+    Ok(run_hazard_free(cfg, &plan, (a, b), stage, probe, || {
+        format!("the convolution {geom:?} on {}", cfg.name)
+    }))
+}
+
+/// Runs `plan` (the set-up every `simulate_*` entry point shares once its checks passed) and
+/// asserts the run hazard-free: the contract's schedule is, so a hazard here is a bug in the
+/// model, not bad input. `what` names the run (shape or layer, machine) in the panic message.
+fn run_hazard_free<P: Probe, T: Operand>(
+    cfg: &ArchConfig,
+    plan: &Plan,
+    (a, b): (&Matrix<T>, &Matrix<T>),
+    stage: Option<&OutputStage>,
+    probe: &mut P,
+    what: impl FnOnce() -> String,
+) -> GemmRun {
+    let (run, diag) = run_plan(cfg, plan, a, b, stage, probe);
     assert_eq!(
-        diag.hazards, 0,
-        "internal error: {} run of the convolution {geom:?} on {} hit {} schedule hazards; please report this",
-        df, cfg.name, diag.hazards
+        diag.hazards,
+        0,
+        "internal error: {} run of {} hit {} schedule hazards; please report this",
+        plan.df,
+        what(),
+        diag.hazards
     );
-    Ok(run)
-}
-
-/// The chunking of a spilling run's output rows (`docs/microarchitecture.md`, "Memory system"):
-/// `Some((n, q, r))` when buffer C spills partial sums (each fold's `T` rows in `n` chunks of `q`
-/// rows, the first `r` of them one row longer), `None` otherwise.
-pub fn spill_chunks(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-) -> Result<Option<(u64, u64, u64)>, RunError> {
-    check_gemm(cfg, df, shape)?;
-    if cfg.memory == MemoryModel::Ideal {
-        return Ok(None);
-    }
-    let plan = Plan::new(cfg, df, shape);
-    Ok(MemorySystem::new(cfg, &plan)?.spill_chunks(&plan))
-}
-
-/// Checks that the hardware described by `cfg` supports dataflow `df` (`array.dataflows`).
-pub fn check_dataflow(cfg: &ArchConfig, df: Dataflow) -> Result<(), RunError> {
-    if cfg.supports(df) {
-        return Ok(());
-    }
-    Err(RunError::Unsupported {
-        arch: cfg.name.clone(),
-        dataflow: df.to_string(),
-        supported: cfg
-            .array
-            .dataflows
-            .iter()
-            .map(|d| format!("\"{}\"", d.name()))
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
-}
-
-/// Checks that the operands conform, that [`check_gemm`] accepts their GEMM and that every value
-/// fits the machine's operand width ([`check_operand_range`]).
-pub fn check_operands<T: Operand>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<T>,
-    b: &Matrix<T>,
-) -> Result<GemmShape, RunError> {
-    let shape = conform(a, b)?;
-    check_gemm(cfg, df, shape)?;
-    check_operand_range(cfg, "A", a)?;
-    check_operand_range(cfg, "B", b)?;
-    Ok(shape)
-}
-
-/// [`check_operands`] for a run in the fold order of `mapping` ([`check_mapped`]).
-pub fn check_mapped_operands<T: Operand>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    mapping: &Mapping,
-    a: &Matrix<T>,
-    b: &Matrix<T>,
-) -> Result<GemmShape, RunError> {
-    let shape = conform(a, b)?;
-    check_mapped(cfg, df, shape, mapping)?;
-    check_operand_range(cfg, "A", a)?;
-    check_operand_range(cfg, "B", b)?;
-    Ok(shape)
-}
-
-/// The GEMM of `a` and `b`, when the columns of A are the rows of B.
-fn conform<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> Result<GemmShape, RunError> {
-    GemmShape::of_operands((a.rows(), a.cols()), (b.rows(), b.cols()))
-}
-
-/// Checks that every element of `m` fits the machine's operand width (an int4 machine takes
-/// -8..=7 in its `i8` containers; an int16 machine takes any `i8` or `i16`).
-pub fn check_operand_range<T: Operand>(
-    cfg: &ArchConfig,
-    matrix: &'static str,
-    m: &Matrix<T>,
-) -> Result<(), RunError> {
-    let bits = cfg.array.operand_bits;
-    if bits >= T::BITS {
-        return Ok(());
-    }
-    let range = operand_range(bits);
-    let Some(i) = m
-        .as_slice()
-        .iter()
-        .position(|&v| !range.contains(&v.into()))
-    else {
-        return Ok(());
-    };
-    let cols = m.cols().max(1);
-    Err(RunError::OperandRange {
-        matrix,
-        row: i / cols,
-        col: i % cols,
-        value: m.as_slice()[i].into(),
-        bits,
-        arch: cfg.name.clone(),
-        min: *range.start(),
-        max: *range.end(),
-    })
-}
-
-/// The three buffers' contents for a GEMM in the contract's vector layouts (`docs/microarchitecture.md`,
-/// "Buffers"), as another implementation of the machine (the RTL) loads them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BufferImages {
-    /// Buffer A: `a.len() / a_lanes` vectors of `a_lanes` int8 lanes (padding lanes zero).
-    pub a: Vec<i8>,
-    /// Lanes per vector of buffer A.
-    pub a_lanes: usize,
-    /// Buffer B, likewise.
-    pub b: Vec<i8>,
-    /// Lanes per vector of buffer B.
-    pub b_lanes: usize,
-    /// Buffer C: vectors of `c_lanes` int32 lanes, and how many the result occupies.
-    pub c_lanes: usize,
-    /// Vectors of buffer C the result occupies.
-    pub c_vectors: usize,
-}
-
-/// Lays A and B out as the buffers hold them in dataflow `df`.
-pub fn buffer_images(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-) -> Result<BufferImages, RunError> {
-    let shape = check_operands(cfg, df, a, b)?;
-    let plan = Plan::new(cfg, df, shape);
-    let lc = &plan.layout_c;
-    Ok(BufferImages {
-        a: plan.layout_a.pack(a),
-        a_lanes: plan.layout_a.lanes,
-        b: plan.layout_b.pack(b),
-        b_lanes: plan.layout_b.lanes,
-        c_lanes: lc.lanes,
-        c_vectors: lc.tiles() * lc.steps(),
-    })
-}
-
-/// Reads C back out of buffer C's vectors (`c_vectors x c_lanes` int32 values).
-pub fn unpack_c(cfg: &ArchConfig, df: Dataflow, shape: GemmShape, data: &[i32]) -> Matrix<i32> {
-    Plan::new(cfg, df, shape).layout_c.unpack(data)
+    run
 }
 
 /// The fold cycles of a run whose folds started in the given cycles (fold 0's span starts at
