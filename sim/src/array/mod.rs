@@ -6,67 +6,47 @@
 //! The closed form of the cycle count ([`crate::mapping::schedule::closed_form_cycles`]) is checked against the
 //! simulation by tests, not used by it.
 
+mod checks;
+mod clock;
 pub(crate) mod edge;
 mod kernels;
+mod machine;
 mod os;
+mod output;
+mod plans;
+mod ports;
 pub(crate) mod regs;
+mod shared;
 mod stationary;
+mod statistics;
 #[cfg(test)]
 mod tests;
 
-use std::collections::VecDeque;
+pub use checks::{
+    check_conv, check_dataflow, check_gemm, check_mapped, check_mapped_operands,
+    check_operand_range, check_operands, check_output_stage,
+};
+pub(crate) use plans::ifmap_addresses;
+pub use plans::{
+    buffer_images, buffer_lanes, conv_memory_plan, memory_plan, memory_plan_mapped, spill_chunks,
+    unpack_c, BufferImages,
+};
+pub use statistics::fold_spans;
 
-use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
+use crate::config::{ArchConfig, Dataflow};
 use crate::error::RunError;
 use crate::events::EventCounts;
-use crate::mapping::schedule::{EdgeOp, OutOp, Plan, Port};
+use crate::mapping::schedule::Plan;
 use crate::mapping::Mapping;
-use crate::matrix::{operand_range, Matrix, Operand};
-use crate::memory::buffer::Sram;
-use crate::memory::dma::{DramTraffic, MemoryPlan, MemorySystem};
+use crate::matrix::{Matrix, Operand};
 use crate::probe::{NoProbe, Probe};
 use crate::quant::OutputStage;
-use crate::stats::{encode_fold_cycles, utilization, RunStats};
+use crate::stats::RunStats;
 use crate::workload::im2col::Im2col;
-use crate::workload::GemmShape;
-use edge::{Deskew, EdgeLanes, Skew};
-use regs::{popcount, prefix_bits, words};
-
-/// For a layer whose run keeps its ifmap in buffer A: where each lane of each A vector reads in
-/// the ifmap (for traces). `None` when A holds a matrix.
-pub(crate) fn ifmap_addresses(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    op: &crate::workload::LayerOp,
-    n: usize,
-    mapping: &Mapping,
-) -> Option<crate::trace::IfmapAddress> {
-    let crate::workload::LayerOp::Conv(conv) = op else {
-        return None;
-    };
-    let geom = conv.im2col();
-    let (plan, _) = conv_memory_plan(cfg, df, &geom, n, mapping).ok()??;
-    if !plan.a.is_ifmap() {
-        return None;
-    }
-    let layout = Plan::for_conv(cfg, df, conv_shape(&geom, n), mapping, &geom).layout_a;
-    let w = geom.row_elems();
-    Some(Box::new(move |addr, lane| {
-        let (m, k) = layout.element(addr, lane)?;
-        geom.source(m, k)
-            .map(|(row, off)| row as u64 * w + off as u64)
-    }))
-}
-
-/// Lanes of one vector of buffers A, B and C in dataflow `df` (the widths of the SRAM traces).
-pub fn buffer_lanes(cfg: &ArchConfig, df: Dataflow) -> [usize; 3] {
-    let plan = Plan::new(cfg, df, GemmShape { m: 1, n: 1, k: 1 });
-    [
-        plan.layout_a.lanes,
-        plan.layout_b.lanes,
-        plan.layout_c.lanes,
-    ]
-}
+use edge::EdgeLanes;
+use machine::run_hazard_free;
+#[cfg(test)]
+use machine::run_plan;
 
 /// The registers of the PE array in one dataflow mode.
 pub(crate) trait ArrayCore<T> {
@@ -108,33 +88,6 @@ pub fn simulate_gemm_with_probe<P: Probe, T: Operand>(
     simulate_gemm_staged(cfg, df, a, b, None, probe)
 }
 
-/// Checks that the machine's output stage can requantize a C of `n` columns with `stage`: the
-/// config has an output stage, its operands are int8 (the stage's output width), its table holds
-/// `n` channels, and the parameters are in range.
-pub fn check_output_stage(cfg: &ArchConfig, n: usize, stage: &OutputStage) -> Result<(), RunError> {
-    let Some(o) = &cfg.output_stage else {
-        return Err(RunError::OutputStage(format!(
-            "architecture `{}` has none (add `[output_stage]` with `channels = ...` to its config)",
-            cfg.name
-        )));
-    };
-    if cfg.array.operand_bits != 8 {
-        return Err(RunError::OutputStage(format!(
-            "it requantizes to int8 for int8 operands, but `{}` has {}-bit operands (array.operand_bits)",
-            cfg.name, cfg.array.operand_bits
-        )));
-    }
-    if n > o.channels as usize {
-        return Err(RunError::OutputStage(format!(
-            "C has {n} columns but the parameter table of `{}` holds {} channels (output_stage.channels)",
-            cfg.name, o.channels
-        )));
-    }
-    stage
-        .validate(n)
-        .map_err(|e| RunError::OutputStage(e.to_string()))
-}
-
 /// [`simulate_gemm_with_probe`] with the output stage: with `Some(stage)`, every element of C
 /// is requantized to int8 as it is finished (in the cycle its last accumulation is written to
 /// buffer C) and C holds the int8 results, sign-extended in its int32 lanes. The stage works
@@ -148,7 +101,7 @@ pub fn simulate_gemm_staged<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = conform(a, b)?;
+    let shape = checks::conform(a, b)?;
     let mapping = Mapping::scalesim(cfg, df, shape);
     simulate_mapped(cfg, df, &mapping, (a, b), stage, probe)
 }
@@ -163,122 +116,14 @@ pub fn simulate_mapped<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_mapped_operands(cfg, df, mapping, a, b)?;
-    if let Some(st) = stage {
-        check_output_stage(cfg, shape.n, st)?;
-    }
+    let shape = checks::check_run(cfg, df, mapping, (a, b), stage)?;
     let plan = Plan::mapped(cfg, df, shape, mapping);
-    let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
-    // The contract's schedule is hazard-free; a hazard here is a bug in the model, not bad input.
-    assert_eq!(
-        diag.hazards, 0,
-        "internal error: {} run of {}x{}x{} on {} ({mapping}) hit {} schedule hazards; please report this",
-        df, shape.m, shape.n, shape.k, cfg.name, diag.hazards
-    );
-    Ok(run)
-}
-
-/// Checks, before any data exists, that a GEMM of this shape can run on this machine in this
-/// dataflow: the hardware supports the dataflow, every dimension is at least 1, and the problem
-/// (operands, result and the buffers' vector layouts) fits the in-memory model.
-pub fn check_gemm(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Result<(), RunError> {
-    check_dataflow(cfg, df)?;
-    shape.check()?;
-    check_mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
-}
-
-/// [`check_gemm`] for a GEMM run in the fold order of `mapping`: the mapping is legal for the
-/// shape, the dataflow and the buffers ([`Mapping::check`]), and its fold table fits the
-/// in-memory model too.
-pub fn check_mapped(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-    mapping: &Mapping,
-) -> Result<(), RunError> {
-    check_dataflow(cfg, df)?;
-    shape.check()?;
-    mapping.check(cfg, df, shape).map_err(RunError::Mapping)?;
-    let tiling = crate::mapping::Tiling::new(cfg, df, shape, mapping.stream_tile);
-    let table = crate::mapping::schedule::fold_table_bytes(&tiling);
-    crate::workload::shape::check_footprint(shape, shape.footprint_bytes().saturating_add(table))?;
-    let plan = Plan::mapped(cfg, df, shape, mapping);
-    crate::workload::shape::check_footprint(shape, plan.footprint_bytes())?;
-    if cfg.memory == MemoryModel::Dram {
-        MemorySystem::new(cfg, &plan)?;
-    }
-    Ok(())
-}
-
-/// The memory system's static decisions for this GEMM (how each operand is reused, what C does
-/// with partial sums) and the DRAM traffic they imply, in closed form; `None` with the ideal
-/// memory model.
-pub fn memory_plan(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    memory_plan_mapped(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
-}
-
-/// [`memory_plan`] in the fold order of `mapping`.
-pub fn memory_plan_mapped(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-    mapping: &Mapping,
-) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    check_mapped(cfg, df, shape, mapping)?;
-    Ok(match cfg.memory {
-        MemoryModel::Ideal => None,
-        MemoryModel::Dram => {
-            let plan = Plan::mapped(cfg, df, shape, mapping);
-            let mem = MemorySystem::new(cfg, &plan)?;
-            Some((mem.plan(), mem.traffic(cfg, &plan)))
-        }
-    })
-}
-
-/// [`memory_plan`] for one channel group of a convolution whose ifmap buffer A holds
-/// ([`crate::memory::im2col`]), with `n` filters in the group, in the fold order of `mapping`.
-pub fn conv_memory_plan(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    geom: &Im2col,
-    n: usize,
-    mapping: &Mapping,
-) -> Result<Option<(MemoryPlan, DramTraffic)>, RunError> {
-    let shape = conv_shape(geom, n);
-    check_conv(cfg, df, geom, n, mapping)?;
-    Ok(match cfg.memory {
-        MemoryModel::Ideal => None,
-        MemoryModel::Dram => {
-            let plan = Plan::for_conv(cfg, df, shape, mapping, geom);
-            let mem = MemorySystem::new(cfg, &plan)?;
-            Some((mem.plan(), mem.traffic(cfg, &plan)))
-        }
-    })
-}
-
-/// [`check_gemm`] for one channel group of a convolution with `n` filters: the host memory the
-/// in-memory model needs counts the ifmap too (a large stride makes it far bigger than the GEMM).
-pub fn check_conv(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    geom: &Im2col,
-    n: usize,
-    mapping: &Mapping,
-) -> Result<(), RunError> {
-    let shape = conv_shape(geom, n);
-    check_mapped(cfg, df, shape, mapping)?;
-    let ifmap = geom.rows().saturating_mul(geom.row_elems());
-    let plan = Plan::mapped(cfg, df, shape, mapping);
-    crate::workload::shape::check_footprint(shape, plan.footprint_bytes().saturating_add(ifmap))
-}
-
-fn conv_shape(geom: &Im2col, n: usize) -> GemmShape {
-    let (m, k) = geom.mk();
-    GemmShape { m, n, k }
+    Ok(run_hazard_free(cfg, &plan, (a, b), stage, probe, || {
+        format!(
+            "{}x{}x{} on {} ({mapping})",
+            shape.m, shape.n, shape.k, cfg.name
+        )
+    }))
 }
 
 /// Runs one channel group of a convolution: `a` is the im2col matrix of its ifmap
@@ -298,11 +143,8 @@ pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     stage: Option<&OutputStage>,
     probe: &mut P,
 ) -> Result<GemmRun, RunError> {
-    let shape = check_mapped_operands(cfg, df, mapping, a, b)?;
-    if let Some(st) = stage {
-        check_output_stage(cfg, shape.n, st)?;
-    }
-    if shape != conv_shape(geom, b.cols()) {
+    let shape = checks::check_run(cfg, df, mapping, (a, b), stage)?;
+    if shape != checks::conv_shape(geom, b.cols()) {
         return Err(RunError::Shape(format!(
             "A is {}x{}, but the convolution's im2col matrix is {}x{}",
             a.rows(),
@@ -313,634 +155,7 @@ pub fn simulate_conv_with_probe<P: Probe, T: Operand>(
     }
     check_conv(cfg, df, geom, b.cols(), mapping)?;
     let plan = Plan::for_conv(cfg, df, shape, mapping, geom);
-    let (run, diag) = run_plan(cfg, &plan, a, b, stage, probe);
-    assert_eq!(
-        diag.hazards, 0,
-        "internal error: {} run of the convolution {geom:?} on {} hit {} schedule hazards; please report this",
-        df, cfg.name, diag.hazards
-    );
-    Ok(run)
-}
-
-/// The chunking of a spilling run's output rows (`docs/microarchitecture.md`, "Memory system"):
-/// `Some((n, q, r))` when buffer C spills partial sums (each fold's `T` rows in `n` chunks of `q`
-/// rows, the first `r` of them one row longer), `None` otherwise.
-pub fn spill_chunks(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    shape: GemmShape,
-) -> Result<Option<(u64, u64, u64)>, RunError> {
-    check_gemm(cfg, df, shape)?;
-    if cfg.memory == MemoryModel::Ideal {
-        return Ok(None);
-    }
-    let plan = Plan::new(cfg, df, shape);
-    Ok(MemorySystem::new(cfg, &plan)?.spill_chunks(&plan))
-}
-
-/// Checks that the hardware described by `cfg` supports dataflow `df` (`array.dataflows`).
-pub fn check_dataflow(cfg: &ArchConfig, df: Dataflow) -> Result<(), RunError> {
-    if cfg.supports(df) {
-        return Ok(());
-    }
-    Err(RunError::Unsupported {
-        arch: cfg.name.clone(),
-        dataflow: df.to_string(),
-        supported: cfg
-            .array
-            .dataflows
-            .iter()
-            .map(|d| format!("\"{}\"", d.name()))
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
-}
-
-/// Checks that the operands conform, that [`check_gemm`] accepts their GEMM and that every value
-/// fits the machine's operand width ([`check_operand_range`]).
-pub fn check_operands<T: Operand>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<T>,
-    b: &Matrix<T>,
-) -> Result<GemmShape, RunError> {
-    let shape = conform(a, b)?;
-    check_gemm(cfg, df, shape)?;
-    check_operand_range(cfg, "A", a)?;
-    check_operand_range(cfg, "B", b)?;
-    Ok(shape)
-}
-
-/// [`check_operands`] for a run in the fold order of `mapping` ([`check_mapped`]).
-pub fn check_mapped_operands<T: Operand>(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    mapping: &Mapping,
-    a: &Matrix<T>,
-    b: &Matrix<T>,
-) -> Result<GemmShape, RunError> {
-    let shape = conform(a, b)?;
-    check_mapped(cfg, df, shape, mapping)?;
-    check_operand_range(cfg, "A", a)?;
-    check_operand_range(cfg, "B", b)?;
-    Ok(shape)
-}
-
-/// The GEMM of `a` and `b`, when the columns of A are the rows of B.
-fn conform<T: Operand>(a: &Matrix<T>, b: &Matrix<T>) -> Result<GemmShape, RunError> {
-    GemmShape::of_operands((a.rows(), a.cols()), (b.rows(), b.cols()))
-}
-
-/// Checks that every element of `m` fits the machine's operand width (an int4 machine takes
-/// -8..=7 in its `i8` containers; an int16 machine takes any `i8` or `i16`).
-pub fn check_operand_range<T: Operand>(
-    cfg: &ArchConfig,
-    matrix: &'static str,
-    m: &Matrix<T>,
-) -> Result<(), RunError> {
-    let bits = cfg.array.operand_bits;
-    if bits >= T::BITS {
-        return Ok(());
-    }
-    let range = operand_range(bits);
-    let Some(i) = m
-        .as_slice()
-        .iter()
-        .position(|&v| !range.contains(&v.into()))
-    else {
-        return Ok(());
-    };
-    let cols = m.cols().max(1);
-    Err(RunError::OperandRange {
-        matrix,
-        row: i / cols,
-        col: i % cols,
-        value: m.as_slice()[i].into(),
-        bits,
-        arch: cfg.name.clone(),
-        min: *range.start(),
-        max: *range.end(),
-    })
-}
-
-/// The three buffers' contents for a GEMM in the contract's vector layouts (`docs/microarchitecture.md`,
-/// "Buffers"), as another implementation of the machine (the RTL) loads them.
-#[derive(Debug, Clone, PartialEq)]
-pub struct BufferImages {
-    /// Buffer A: `a.len() / a_lanes` vectors of `a_lanes` int8 lanes (padding lanes zero).
-    pub a: Vec<i8>,
-    /// Lanes per vector of buffer A.
-    pub a_lanes: usize,
-    /// Buffer B, likewise.
-    pub b: Vec<i8>,
-    /// Lanes per vector of buffer B.
-    pub b_lanes: usize,
-    /// Buffer C: vectors of `c_lanes` int32 lanes, and how many the result occupies.
-    pub c_lanes: usize,
-    /// Vectors of buffer C the result occupies.
-    pub c_vectors: usize,
-}
-
-/// Lays A and B out as the buffers hold them in dataflow `df`.
-pub fn buffer_images(
-    cfg: &ArchConfig,
-    df: Dataflow,
-    a: &Matrix<i8>,
-    b: &Matrix<i8>,
-) -> Result<BufferImages, RunError> {
-    let shape = check_operands(cfg, df, a, b)?;
-    let plan = Plan::new(cfg, df, shape);
-    let lc = &plan.layout_c;
-    Ok(BufferImages {
-        a: plan.layout_a.pack(a),
-        a_lanes: plan.layout_a.lanes,
-        b: plan.layout_b.pack(b),
-        b_lanes: plan.layout_b.lanes,
-        c_lanes: lc.lanes,
-        c_vectors: lc.tiles() * lc.steps(),
-    })
-}
-
-/// Reads C back out of buffer C's vectors (`c_vectors x c_lanes` int32 values).
-pub fn unpack_c(cfg: &ArchConfig, df: Dataflow, shape: GemmShape, data: &[i32]) -> Matrix<i32> {
-    Plan::new(cfg, df, shape).layout_c.unpack(data)
-}
-
-/// The fold cycles of a run whose folds started in the given cycles (fold 0's span starts at
-/// cycle 0; see "Fold order" in the contract).
-pub fn fold_spans(starts: &[u64], total_cycles: u64) -> Vec<crate::stats::FoldCycles> {
-    let per_fold = (0..starts.len()).map(|f| {
-        let begin = if f == 0 { 0 } else { starts[f] };
-        let end = starts.get(f + 1).copied().unwrap_or(total_cycles);
-        end - begin
-    });
-    encode_fold_cycles(per_fold)
-}
-
-/// One edge port of the controller: its next op and the markers travelling beside the SRAM read.
-struct PortState {
-    port: Port,
-    buf: BufferId,
-    latency: i64,
-    fold: usize,
-    step: usize,
-    next: Option<EdgeOp>,
-    ctl_flags: Vec<u8>,
-    ctl_tag: Vec<u16>,
-}
-
-impl PortState {
-    fn new(plan: &Plan, port: Port) -> Self {
-        let (buf, latency) = match port {
-            Port::Left => (plan.left_buf, plan.lat_left),
-            Port::Top => (plan.top_buf, plan.lat_top),
-        };
-        let mut p = PortState {
-            port,
-            buf,
-            latency,
-            fold: 0,
-            step: 0,
-            next: None,
-            ctl_flags: vec![0; latency as usize],
-            ctl_tag: vec![0; latency as usize],
-        };
-        p.next = Some(plan.edge_op(port, 0, 0));
-        p
-    }
-
-    /// The op to issue in cycle `t`, if one is due; advances the cursor. An op whose cycle has
-    /// passed (only a broken schedule produces one) is issued late and counted in `late`.
-    fn due(&mut self, plan: &Plan, t: u64, late: &mut u64) -> Option<EdgeOp> {
-        let op = self.next?;
-        let at = op.edge + plan.delta - self.latency;
-        if at > t as i64 {
-            return None;
-        }
-        if at < t as i64 {
-            *late += 1;
-        }
-        self.step += 1;
-        if self.step == plan.edge_steps(self.port, self.fold) {
-            self.step = 0;
-            self.fold += 1;
-        }
-        self.next =
-            (self.fold < plan.folds()).then(|| plan.edge_op(self.port, self.fold, self.step));
-        Some(op)
-    }
-}
-
-/// Internal diagnostics of a run (tests use them to show the schedule is hazard-free).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Diagnostics {
-    /// Values lost inside the array or output rows that did not match the controller's
-    /// expectation. Zero in every correct run.
-    pub(crate) hazards: u64,
-}
-
-fn count_read(ev: &mut EventCounts, cfg: &ArchConfig, buf: BufferId, lanes: usize) {
-    let words = cfg.words_for(buf, lanes as u32);
-    let n = lanes as u64;
-    match buf {
-        BufferId::A => {
-            ev.a_buf_reads += words;
-            ev.a_buf_read_elems += n;
-        }
-        BufferId::B => {
-            ev.b_buf_reads += words;
-            ev.b_buf_read_elems += n;
-        }
-        BufferId::C => {
-            ev.c_buf_reads += words;
-            ev.c_buf_read_elems += n;
-        }
-    }
-}
-
-/// The inputs of one simulation.
-struct Job<'a, P, T> {
-    cfg: &'a ArchConfig,
-    plan: &'a Plan,
-    a: &'a Matrix<T>,
-    b: &'a Matrix<T>,
-    stage: Option<&'a OutputStage>,
-    probe: &'a mut P,
-}
-
-/// Runs a plan (possibly with a test-only interval) to completion, with the output stage
-/// `stage` (`None`: C stays int32).
-pub(crate) fn run_plan<P: Probe, T: Operand>(
-    cfg: &ArchConfig,
-    plan: &Plan,
-    a: &Matrix<T>,
-    b: &Matrix<T>,
-    stage: Option<&OutputStage>,
-    probe: &mut P,
-) -> (GemmRun, Diagnostics) {
-    let job = Job {
-        cfg,
-        plan,
-        a,
-        b,
-        stage,
-        probe,
-    };
-    match plan.df {
-        Dataflow::Os => dispatch(job, os::OsArray::new(plan.r, plan.c)),
-        Dataflow::Ws | Dataflow::Is => {
-            dispatch(job, stationary::StationaryArray::new(plan.r, plan.c))
-        }
-    }
-}
-
-/// Defines a copy of [`run_core`] compiled with the given target features. The whole simulation
-/// loop is `#[inline(always)]`, so each copy is complete.
-#[cfg(target_arch = "x86_64")]
-macro_rules! simd_variant {
-    ($name:ident, $features:literal) => {
-        #[target_feature(enable = $features)]
-        fn $name<P: Probe, T: Operand, A: ArrayCore<T>>(
-            job: Job<'_, P, T>,
-            core: A,
-        ) -> (GemmRun, Diagnostics) {
-            run_core(job, core)
-        }
-    };
-}
-#[cfg(target_arch = "x86_64")]
-simd_variant!(run_avx512, "avx512f,avx512bw,avx2,bmi1,bmi2,popcnt");
-#[cfg(target_arch = "x86_64")]
-simd_variant!(run_avx2, "avx2,bmi1,bmi2,popcnt");
-
-/// Runs [`run_core`] compiled for the best vector extension of this CPU.
-fn dispatch<P: Probe, T: Operand, A: ArrayCore<T>>(
-    job: Job<'_, P, T>,
-    core: A,
-) -> (GemmRun, Diagnostics) {
-    #[cfg(target_arch = "x86_64")]
-    match kernels::best_simd() {
-        // SAFETY: best_simd() checked that the CPU has these extensions.
-        kernels::Simd::Avx512 => return unsafe { run_avx512(job, core) },
-        // SAFETY: as above.
-        kernels::Simd::Avx2 => return unsafe { run_avx2(job, core) },
-        kernels::Simd::Baseline => {}
-    }
-    run_core(job, core)
-}
-
-#[inline(always)]
-fn run_core<P: Probe, T: Operand, A: ArrayCore<T>>(
-    job: Job<'_, P, T>,
-    mut core: A,
-) -> (GemmRun, Diagnostics) {
-    let Job {
-        cfg,
-        plan,
-        a,
-        b,
-        stage,
-        probe,
-    } = job;
-    let (r, c) = (plan.r, plan.c);
-    let lat = |id: BufferId| cfg.buffer(id).read_latency as usize;
-    let mut sram_a = Sram::new(plan.layout_a.lanes, lat(BufferId::A), plan.layout_a.pack(a));
-    let mut sram_b = Sram::new(plan.layout_b.lanes, lat(BufferId::B), plan.layout_b.pack(b));
-    let c_len = plan.layout_c.tiles() * plan.layout_c.steps() * plan.layout_c.lanes;
-    let mut sram_c = Sram::new(c, lat(BufferId::C), vec![0i32; c_len]);
-
-    let mut ports = [
-        PortState::new(plan, Port::Left),
-        PortState::new(plan, Port::Top),
-    ];
-    let mut skew_left = Skew::new(r);
-    let mut skew_top = Skew::new(c);
-    let mut deskew = Deskew::new(c);
-
-    let folds = plan.folds();
-    let mut fold_start = vec![u64::MAX; folds];
-    // Output rows: the next one to schedule, and those whose read-back has been issued.
-    let (mut out_fold, mut out_step) = (0usize, 0usize);
-    let mut next_out: Option<OutOp> = Some(plan.out_op(0, 0));
-    let mut pending: VecDeque<OutOp> = VecDeque::new();
-
-    let mut ev = EventCounts::default();
-    let mut diag = Diagnostics::default();
-    let mut readback = vec![0i32; c];
-    let mut values = vec![0i32; c];
-    let mut expect = vec![0u64; words(c)];
-    // Watchdog: the controller's last write is scheduled for `last_write`; a run that goes far
-    // past it is a bug in the model.
-    let last_fold = folds - 1;
-    let last_write = plan.out_op(last_fold, plan.out_steps(last_fold) - 1).edge + plan.delta;
-    let limit = (last_write.max(0) as u64)
-        .saturating_mul(2)
-        .saturating_add(1_000);
-
-    // The memory system (None: the ideal model, everything on chip before cycle 0).
-    let mut mem = (cfg.memory == MemoryModel::Dram).then(|| {
-        MemorySystem::new(cfg, plan).expect("check_gemm accepted this run's memory system")
-    });
-    let memory_plan = mem.as_ref().map(MemorySystem::plan);
-    // `t` counts the datapath's active cycles; `wall` counts every cycle from the start command
-    // (the DMA's prologue, then cycle 0, stalls included). Contract cycle = wall - load_cycles.
-    let (mut wall, mut load_cycles, mut stall_cycles) = (0u64, 0u64, 0u64);
-
-    let mut t: u64 = 0;
-    let total_active = loop {
-        assert!(
-            t <= limit,
-            "internal error: the {} run of {:?} did not finish within {limit} cycles",
-            plan.df,
-            plan.shape
-        );
-        if let Some(mem) = mem.as_mut() {
-            // Stall (every register holds) until this cycle's reads find their data and its
-            // write finds a slot in C.
-            loop {
-                let go = mem.started() && {
-                    let reads = ports.iter().all(|p| match p.next {
-                        Some(op)
-                            if op.count > 0 && op.edge + plan.delta - p.latency <= t as i64 =>
-                        {
-                            mem.read_ready(plan, op.buffer, op.fold)
-                        }
-                        _ => true,
-                    });
-                    let readback = match next_out {
-                        Some(op)
-                            if op.accumulate && op.edge + plan.delta - plan.lat_c == t as i64 =>
-                        {
-                            mem.readback_ready()
-                        }
-                        _ => true,
-                    };
-                    let write = match pending.front() {
-                        Some(op) if op.edge + plan.delta == t as i64 => mem.write_ready(plan, op),
-                        _ => true,
-                    };
-                    reads && readback && write
-                };
-                if go {
-                    break;
-                }
-                let loading = t == 0 && stall_cycles == 0 && !mem.started();
-                let mut waited = 1;
-                if !mem.step(cfg, plan, wall, (None, None), &mut ev, probe) {
-                    // Nothing can move before the next arrival or bus slot: skip to it.
-                    let next = mem.next_event(plan, wall).unwrap_or_else(|| {
-                        panic!(
-                            "internal error: the memory system of the {} run of {:?} on {} deadlocked at cycle {wall} (active cycle {t}; {}); please report this",
-                            plan.df, plan.shape, cfg.name, mem.describe()
-                        )
-                    });
-                    waited = next - wall;
-                }
-                if loading {
-                    load_cycles += waited;
-                } else {
-                    stall_cycles += waited;
-                }
-                wall += waited;
-            }
-        }
-        if t == 0 {
-            probe.start(load_cycles);
-        }
-        let now = wall - load_cycles;
-        // Slots of C the datapath reads and writes this cycle (the DMA avoids their banks).
-        let (mut c_read, mut c_write) = (None, None);
-        // Buffer outputs during t enter the edge skew; then the controller issues this cycle's reads.
-        for (pi, skew) in [(0usize, &mut skew_left), (1usize, &mut skew_top)] {
-            let port = &mut ports[pi];
-            let s = (t % port.latency as u64) as usize;
-            let (flags, tag) = (port.ctl_flags[s], port.ctl_tag[s]);
-            let sram = if port.buf == BufferId::A {
-                &mut sram_a
-            } else {
-                &mut sram_b
-            };
-            let out = sram.output(t).map(|o| (o.data, o.count));
-            ev.skew_hops += skew.cycle(t, out, flags, tag);
-            match port.due(plan, t, &mut diag.hazards) {
-                Some(op) => {
-                    sram.issue_read(t, Some((op.addr, op.count)));
-                    port.ctl_flags[s] = op.flags;
-                    port.ctl_tag[s] = op.tag;
-                    if op.count > 0 {
-                        count_read(&mut ev, cfg, op.buffer, op.count);
-                        probe.buffer_read(now, op.buffer, op.addr, op.count);
-                        if let Some(mem) = mem.as_mut() {
-                            mem.on_read(plan, op.buffer, op.fold, op.addr);
-                        }
-                    }
-                    if port.port == Port::Left {
-                        fold_start[op.fold] = fold_start[op.fold].min(now);
-                    }
-                }
-                None => {
-                    sram.issue_read(t, None);
-                    port.ctl_flags[s] = 0;
-                    port.ctl_tag[s] = 0;
-                }
-            }
-        }
-
-        // The bottom row leaves through the deskew.
-        let (bottom, bottom_valid) = core.bottom();
-        ev.deskew_hops += deskew.cycle(t, bottom, bottom_valid);
-
-        // Output stage: the read-back issued L_C cycles ago arrives; this cycle's read-back is
-        // issued (before the write: the SRAM is read-first); the deskewed row is written.
-        let arrived = sram_c.output(t).map(|o| {
-            readback.copy_from_slice(o.data);
-            o.addr
-        });
-        let mut read = None;
-        while let Some(op) = next_out {
-            // A row that accumulates must have its read-back issued exactly L_C cycles before its
-            // write; a row that does not is only queued (no read), possibly before cycle 0.
-            let at = op.edge + plan.delta - plan.lat_c;
-            if at > t as i64 {
-                break;
-            }
-            if op.accumulate {
-                if at < t as i64 || read.is_some() {
-                    // Late, or two read-backs in one cycle: only a broken schedule gets here.
-                    diag.hazards += 1;
-                } else {
-                    read = Some((op.addr, op.count));
-                    count_read(&mut ev, cfg, BufferId::C, op.count);
-                    probe.buffer_read(now, BufferId::C, op.addr, op.count);
-                    if let Some(mem) = mem.as_mut() {
-                        c_read = Some(mem.on_readback(plan, &op));
-                    }
-                }
-            }
-            pending.push_back(op);
-            out_step += 1;
-            if out_step == plan.out_steps(out_fold) {
-                out_step = 0;
-                out_fold += 1;
-            }
-            next_out = (out_fold < folds).then(|| plan.out_op(out_fold, out_step));
-        }
-        sram_c.issue_read(t, read);
-
-        while pending
-            .front()
-            .is_some_and(|op| op.edge + plan.delta < t as i64)
-        {
-            // A row whose write cycle passed unwritten: only a broken schedule gets here.
-            pending.pop_front();
-            diag.hazards += 1;
-        }
-        let row_valid = popcount(&deskew.out_valid) > 0;
-        let due = pending
-            .front()
-            .is_some_and(|op| op.edge + plan.delta == t as i64);
-        if due {
-            let op = pending.pop_front().expect("checked");
-            prefix_bits(&mut expect, op.count);
-            if deskew.out_valid != expect {
-                diag.hazards += 1;
-            }
-            for j in 0..c {
-                let base = if op.accumulate && arrived == Some(op.addr) {
-                    readback[j]
-                } else {
-                    0
-                };
-                values[j] = base.wrapping_add(deskew.out_val[j]);
-            }
-            if op.accumulate && arrived != Some(op.addr) {
-                diag.hazards += 1;
-            }
-            if let (Some(st), true) = (stage, op.last) {
-                for (j, v) in values[..op.count].iter_mut().enumerate() {
-                    let ch = op.channel + if op.channel_per_lane { j } else { 0 };
-                    *v = i32::from(st.apply(ch, *v));
-                }
-                ev.output_stage_ops += op.count as u64;
-            }
-            sram_c.write(op.addr, &expect, &values);
-            let words = cfg.words_for(BufferId::C, op.count as u32);
-            ev.c_buf_writes += words;
-            ev.c_buf_write_elems += op.count as u64;
-            probe.buffer_write(now, BufferId::C, op.addr, &values[..op.count]);
-            if let Some(mem) = mem.as_mut() {
-                c_write = Some(mem.on_write(plan, &op, wall));
-            }
-        } else if row_valid {
-            // A row left the array when the controller expected none.
-            diag.hazards += 1;
-        }
-        let finished = pending.is_empty() && next_out.is_none();
-        core.step(&skew_left.out, &skew_top.out, &mut ev);
-        if let Some(mem) = mem.as_mut() {
-            mem.step(cfg, plan, wall, (c_read, c_write), &mut ev, probe);
-        }
-        wall += 1;
-        if finished {
-            break t + 1;
-        }
-        t += 1;
-    };
-    diag.hazards += core.hazards();
-    debug_assert_eq!(total_active + stall_cycles + load_cycles, wall);
-    // A stalled PE does no MAC: idle PE-cycles cover every cycle from 0 to the last write.
-    ev.idle_pe_cycles += stall_cycles * cfg.pes();
-    let total_cycles = wall - load_cycles;
-    // After the last write, the DMA drains what is left of C.
-    let mut writeback_cycles = 0;
-    if let Some(mem) = mem.as_mut() {
-        let end = wall;
-        while !mem.drained() {
-            if mem.step(cfg, plan, wall, (None, None), &mut ev, probe) {
-                wall += 1;
-            } else {
-                wall = mem
-                    .next_event(plan, wall)
-                    .expect("internal error: the final drain deadlocked");
-            }
-        }
-        writeback_cycles = mem.drain_done().max(end) - end;
-    }
-
-    // A fold's span starts with its stream (fold 0: with the run); see "Fold order" in the doc.
-    fold_start[0] = 0;
-    let per_fold = (0..folds).map(|f| {
-        let end = if f + 1 < folds {
-            fold_start[f + 1]
-        } else {
-            total_cycles
-        };
-        end - fold_start[f]
-    });
-    let fold_cycles = encode_fold_cycles(per_fold);
-    let stats = RunStats {
-        arch: cfg.name.clone(),
-        dataflow: plan.df,
-        rows: cfg.array.rows,
-        cols: cfg.array.cols,
-        m: plan.shape.m,
-        n: plan.shape.n,
-        k: plan.shape.k,
-        total_cycles,
-        stall_cycles,
-        load_cycles,
-        writeback_cycles,
-        latency_cycles: load_cycles + total_cycles + writeback_cycles,
-        dram_read_bytes: ev.dram_read_bytes(),
-        dram_write_bytes: ev.dram_write_bytes(),
-        mapping: plan.mapping.clone(),
-        memory: memory_plan,
-        macs: ev.macs,
-        utilization: utilization(ev.macs, total_cycles, cfg.pes()),
-        folds: folds as u64,
-        fold_cycles,
-        events: ev,
-    };
-    let c_mat = plan.layout_c.unpack(sram_c.contents());
-    (GemmRun { c: c_mat, stats }, diag)
+    Ok(run_hazard_free(cfg, &plan, (a, b), stage, probe, || {
+        format!("the convolution {geom:?} on {}", cfg.name)
+    }))
 }
