@@ -44,6 +44,10 @@ use systole_sim::config::{ArchConfig, MemoryModel};
 
 use crate::chunk_walk::ChunkWalk;
 
+mod fetch_ring;
+
+pub use fetch_ring::FetchRing;
+
 /// Rows per bank of C, the fast model's (`buffer_depth(C) / 2`). `check_rtl` refuses a DRAM
 /// run whose banks exceed the physical C (at most 2^16 rows); the clamp only keeps the constants
 /// in range for other designs.
@@ -254,6 +258,10 @@ pub struct Dma {
     /// Spill: the row walks ([`ChunkWalk`]), by index: 0 the array's C writes, 1 its read-backs,
     /// 2 the drains, 3 the refetches, 4 their landings (3 and 4 walk only later K folds).
     walks: Vec<ChunkWalk>,
+    /// Buffer A's fetch ring.
+    ring_a: FetchRing,
+    /// Buffer B's fetch ring.
+    ring_b: FetchRing,
     rf_written: DFF<Bits<17>>,
     rf_needed: DFF<Bits<17>>,
     d_out: DFF<Bits<17>>,
@@ -295,37 +303,6 @@ pub struct Dma {
     live: DFF<Bit>,
     tail: DFF<Bit>,
     started: DFF<Bit>,
-    a_written: DFF<Bits<17>>,
-    a_needed: DFF<Bits<17>>,
-    a_pro: DFF<Bits<17>>,
-    b_written: DFF<Bits<17>>,
-    b_needed: DFF<Bits<17>>,
-    b_pro: DFF<Bits<17>>,
-    a_iss: DFF<Bits<17>>,
-    a_ret: DFF<Bits<17>>,
-    b_iss: DFF<Bits<17>>,
-    b_ret: DFF<Bits<17>>,
-    a_ws: DFF<Bits<16>>,
-    a_rs: DFF<Bits<16>>,
-    b_ws: DFF<Bits<16>>,
-    b_rs: DFF<Bits<16>>,
-    b_rb: DFF<Bits<16>>,
-    k_da17: Constant<Bits<17>>,
-    k_db17: Constant<Bits<17>>,
-    k_da_last: Constant<Bits<16>>,
-    k_db_last: Constant<Bits<16>>,
-    a_rt_now: Signal<Local, Bit>,
-    b_rt_now: Signal<Local, Bit>,
-    a_ret_now: Signal<Local, Bits<17>>,
-    b_ret_now: Signal<Local, Bits<17>>,
-    a_out: Signal<Local, Bits<17>>,
-    b_out: Signal<Local, Bits<17>>,
-    a_room: Signal<Local, Bit>,
-    a_held: Signal<Local, Bits<17>>,
-    b_held: Signal<Local, Bits<17>>,
-    b_room: Signal<Local, Bit>,
-    b_run17: Signal<Local, Bits<17>>,
-    b_run: Signal<Local, Bits<17>>,
     occ0: DFF<Bits<17>>,
     occ1: DFF<Bits<17>>,
     fin_w: DFF<Bits<17>>,
@@ -369,11 +346,7 @@ pub struct Dma {
     words_upto: Vec<Constant<Bits<16>>>,
     live_now: Signal<Local, Bit>,
     started_now: Signal<Local, Bit>,
-    a_wait: Signal<Local, Bit>,
-    b_wait: Signal<Local, Bit>,
     w_wait: Signal<Local, Bit>,
-    a_rd: Signal<Local, Bit>,
-    b_rd: Signal<Local, Bit>,
     claim: Signal<Local, Bit>,
     fin: Signal<Local, Bit>,
     d_pend: Signal<Local, Bit>,
@@ -405,6 +378,7 @@ impl Dma {
             depth(systole_sim::config::BufferId::A),
             depth(systole_sim::config::BufferId::B),
         );
+        let dram = cfg.memory == MemoryModel::Dram;
         let b17 = |v: u64| Constant::new(Bits::<17>::from(v));
         let b16 = |v: u64| Constant::new(Bits::<16>::from(v));
         let b8 = |v: u64| Constant::new(Bits::<8>::from(v));
@@ -506,6 +480,8 @@ impl Dma {
             ev_c_elems: Default::default(),
             ev_cl_elems: Default::default(),
             walks: (0..5).map(|_| ChunkWalk::new(r, c as u64, half)).collect(),
+            ring_a: FetchRing::new(depth_a, dram, false),
+            ring_b: FetchRing::new(depth_b, dram, true),
             rf_written: Default::default(),
             rf_needed: Default::default(),
             d_out: Default::default(),
@@ -553,37 +529,6 @@ impl Dma {
             live: Default::default(),
             tail: Default::default(),
             started: Default::default(),
-            a_written: Default::default(),
-            a_needed: Default::default(),
-            a_pro: Default::default(),
-            b_written: Default::default(),
-            b_needed: Default::default(),
-            b_pro: Default::default(),
-            a_iss: Default::default(),
-            a_ret: Default::default(),
-            b_iss: Default::default(),
-            b_ret: Default::default(),
-            a_ws: Default::default(),
-            a_rs: Default::default(),
-            b_ws: Default::default(),
-            b_rs: Default::default(),
-            b_rb: Default::default(),
-            k_da17: b17(depth_a),
-            k_db17: b17(depth_b),
-            k_da_last: b16(depth_a - 1),
-            k_db_last: b16(depth_b - 1),
-            a_rt_now: Default::default(),
-            b_rt_now: Default::default(),
-            a_ret_now: Default::default(),
-            b_ret_now: Default::default(),
-            a_out: Default::default(),
-            b_out: Default::default(),
-            a_room: Default::default(),
-            a_held: Default::default(),
-            b_held: Default::default(),
-            b_room: Default::default(),
-            b_run17: Default::default(),
-            b_run: Default::default(),
             occ0: Default::default(),
             occ1: Default::default(),
             fin_w: Default::default(),
@@ -609,7 +554,7 @@ impl Dma {
             r_sum: Default::default(),
             wp_sel: Default::default(),
             d_row_in: Default::default(),
-            k_dram: Constant::new(cfg.memory == MemoryModel::Dram),
+            k_dram: Constant::new(dram),
             k_half: b17(half),
             k_r16: b16(r),
             k_c16: b16(c as u64),
@@ -630,11 +575,7 @@ impl Dma {
                 .collect(),
             live_now: Default::default(),
             started_now: Default::default(),
-            a_wait: Default::default(),
-            b_wait: Default::default(),
             w_wait: Default::default(),
-            a_rd: Default::default(),
-            b_rd: Default::default(),
             claim: Default::default(),
             fin: Default::default(),
             d_pend: Default::default(),
@@ -659,10 +600,9 @@ impl Logic for Dma {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, live, tail, started, a_written, a_needed, a_pro, b_written, b_needed,
-            b_pro, a_iss, a_ret, b_iss, b_ret, a_ws, a_rs, b_ws, b_rs, b_rb, occ0, occ1, fin_w,
-            drained, lc, d_bank, d_idx, d_rows, d_row_rem, d_col_rem, d_ct_base, d_rt_base, wp0,
-            wp1, cb0, cb1, dp0, dp1, rf_written, rf_needed, d_out
+            self, clock, live, tail, started, occ0, occ1, fin_w, drained, lc, d_bank, d_idx,
+            d_rows, d_row_rem, d_col_rem, d_ct_base, d_rt_base, wp0, wp1, cb0, cb1, dp0, dp1,
+            rf_written, rf_needed, d_out
         );
         // Spill: where each row of C lives, for the array's writes and read-backs, the drains,
         // the refetches and their landings (`ChunkWalk`).
@@ -707,49 +647,42 @@ impl Logic for Dma {
             (self.walks[3].v.val() - self.d_out.q.val()) < bit_cast::<17, 16>(self.tlen.val());
         // The DMA's time starts with the run's first cycle and ends when the last drain is out.
         self.live_now.next = self.k_dram.val() & (self.live.q.val() | self.run.val());
-        // A ring has room for a fetch while fewer than `depth` of its fetches are unretired
-        // (this cycle's reads retire first, as in the fast model). The counts are compared by
-        // their 17-bit difference, which stays within the depth, so they may wrap.
-        self.a_rt_now.next = self.a_re.val()
-            & (self.a_count.val() != self.k_zero8.val())
-            & self.a_retire.val()
-            & !self.hold.val();
-        self.b_rt_now.next = self.b_re.val()
-            & (self.b_count.val() != self.k_zero8.val())
-            & self.b_retire.val()
-            & !self.hold.val();
-        self.a_ret_now.next = self.a_ret.q.val();
-        if self.a_rt_now.val() {
-            self.a_ret_now.next = self.a_ret.q.val() + self.k_one17.val();
-        }
-        self.b_ret_now.next = self.b_ret.q.val();
-        if self.b_rt_now.val() {
-            self.b_ret_now.next = self.b_ret.q.val() + self.k_one17.val();
-        }
-        self.a_out.next = self.a_iss.q.val() - self.a_ret_now.val();
-        self.b_out.next = self.b_iss.q.val() - self.b_ret_now.val();
-        self.a_room.next = self.a_out.val() < self.k_da17.val();
-        self.b_room.next = self.b_out.val() < self.k_db17.val();
-        // The prologue: every fetch of folds 0 and 1, or as many as the buffer holds (before
-        // cycle 0 nothing has retired; the registered counts keep the stall free of a loop
-        // through this cycle's reads).
-        self.a_held.next = self.a_iss.q.val() - self.a_ret.q.val();
-        self.b_held.next = self.b_iss.q.val() - self.b_ret.q.val();
-        self.started_now.next = self.started.q.val()
-            | ((!self.fa_early.val() | (self.a_held.val() >= self.k_da17.val()))
-                & (!self.fb_early.val() | (self.b_held.val() >= self.k_db17.val()))
-                & (self.a_written.q.val() >= self.a_pro.q.val())
-                & (self.b_written.q.val() >= self.b_pro.q.val()));
+        // Buffers A and B: their fetch rings (`FetchRing`). A has no reads that do not fetch, so
+        // its read step is never used.
+        self.ring_a.clock.next = self.clock.val();
+        self.ring_a.launch.next = self.launch.val();
+        self.ring_a.hold.next = self.hold.val();
+        self.ring_a.ring.next = self.a_ring.val();
+        self.ring_a.read.next = self.a_re.val();
+        self.ring_a.read_lanes.next = self.a_count.val();
+        self.ring_a.read_fetches.next = self.a_fetch.val();
+        self.ring_a.read_retires.next = self.a_retire.val();
+        self.ring_a.read_address.next = self.a_addr.val();
+        self.ring_a.read_step.next = self.k_zero16.val();
+        self.ring_a.next_is_prologue.next = self.fa_early.val();
+        self.ring_a.land.next = self.resp_a.val();
+        self.ring_a.land_address.next = self.resp_a_addr.val();
+        self.ring_b.clock.next = self.clock.val();
+        self.ring_b.launch.next = self.launch.val();
+        self.ring_b.hold.next = self.hold.val();
+        self.ring_b.ring.next = self.b_ring.val();
+        self.ring_b.read.next = self.b_re.val();
+        self.ring_b.read_lanes.next = self.b_count.val();
+        self.ring_b.read_fetches.next = self.b_fetch.val();
+        self.ring_b.read_retires.next = self.b_retire.val();
+        self.ring_b.read_address.next = self.b_addr.val();
+        self.ring_b.read_step.next = self.b_step.val();
+        self.ring_b.next_is_prologue.next = self.fb_early.val();
+        self.ring_b.land.next = self.resp_b.val();
+        self.ring_b.land_address.next = self.resp_b_addr.val();
+        self.a_waddr.next = self.ring_a.write_at.val();
+        self.b_waddr.next = self.ring_b.write_at.val();
+        self.a_raddr.next = self.ring_a.read_at.val();
+        self.b_raddr.next = self.ring_b.read_at.val();
+        self.started_now.next =
+            self.started.q.val() | (self.ring_a.primed.val() & self.ring_b.primed.val());
 
         // Stall: a read with nothing landed to read, or a new row for a full bank.
-        self.a_wait.next = self.a_re.val()
-            & (self.a_count.val() != self.k_zero8.val())
-            & self.a_fetch.val()
-            & (self.a_needed.q.val() == self.a_written.q.val());
-        self.b_wait.next = self.b_re.val()
-            & (self.b_count.val() != self.k_zero8.val())
-            & self.b_fetch.val()
-            & (self.b_needed.q.val() == self.b_written.q.val());
         self.w_wait.next = false;
         if self.c_we.val() & self.w_claim.val() {
             if self.w_bank.val() {
@@ -768,21 +701,13 @@ impl Logic for Dma {
         self.stall.next = self.live_now.val()
             & self.run.val()
             & (!self.started_now.val()
-                | self.a_wait.val()
-                | self.b_wait.val()
+                | self.ring_a.starved.val()
+                | self.ring_b.starved.val()
                 | self.w_wait.val()
                 | self.c_wait.val());
         self.loading.next = self.live_now.val() & self.run.val() & !self.started_now.val();
 
         // What the datapath did this cycle (nothing, in a stalled cycle).
-        self.a_rd.next = self.a_re.val()
-            & (self.a_count.val() != self.k_zero8.val())
-            & self.a_fetch.val()
-            & !self.hold.val();
-        self.b_rd.next = self.b_re.val()
-            & (self.b_count.val() != self.k_zero8.val())
-            & self.b_fetch.val()
-            & !self.hold.val();
         self.claim.next = self.c_we.val() & self.w_claim.val() & !self.hold.val();
         self.fin.next =
             self.c_we.val() & (self.w_final.val() | self.spill.val()) & !self.hold.val();
@@ -811,8 +736,8 @@ impl Logic for Dma {
         self.dr.next = self.ch0_valid.val() & self.ready0.val();
 
         // Fetches, earliest deadline first (ties: C, A, B): the most urgent on channel 1.
-        self.a_cand.next = self.live_now.val() & self.fa_valid.val() & self.a_room.val();
-        self.b_cand.next = self.live_now.val() & self.fb_valid.val() & self.b_room.val();
+        self.a_cand.next = self.live_now.val() & self.fa_valid.val() & self.ring_a.room.val();
+        self.b_cand.next = self.live_now.val() & self.fb_valid.val() & self.ring_b.room.val();
         self.c_cand.next = self.live_now.val()
             & self.spill.val()
             & self.walks[3].valid.val()
@@ -921,6 +846,8 @@ impl Logic for Dma {
         self.walks[4].step.next = self.land.val();
         self.l_addr.next = self.walks[4].addr.val();
         self.walks[2].step.next = self.spill.val() & self.dr.val();
+        self.ring_a.issue.next = self.fa_go.val();
+        self.ring_b.issue.next = self.fb_go.val();
         self.fa_step.next = self.fa_go.val();
         self.fb_step.next = self.fb_go.val();
 
@@ -1022,36 +949,6 @@ impl Logic for Dma {
             self.w_addr.next = self.walks[0].addr.val();
             self.r_addr.next = self.walks[1].addr.val();
         }
-        // Buffers A and B: without a ring a vector lands at its layout address and is read
-        // there; a ring's fetch `q` lands in slot `q mod depth`, and a fetching read takes the
-        // slots in the same order. A column tile of B (OS, reuse per run) is fetched by its first
-        // row tile; its later row tiles read step `s` at the run's first slot + `s`.
-        self.a_waddr.next = self.resp_a_addr.val();
-        if self.a_ring.val() {
-            self.a_waddr.next = self.a_ws.q.val();
-        }
-        self.b_waddr.next = self.resp_b_addr.val();
-        if self.b_ring.val() {
-            self.b_waddr.next = self.b_ws.q.val();
-        }
-        self.a_raddr.next = self.a_addr.val();
-        if self.k_dram.val() & self.a_ring.val() {
-            self.a_raddr.next = self.a_rs.q.val();
-        }
-        self.b_run17.next =
-            bit_cast::<17, 16>(self.b_rb.q.val()) + bit_cast::<17, 16>(self.b_step.val());
-        self.b_run.next = self.b_run17.val();
-        if self.b_run17.val() >= self.k_db17.val() {
-            self.b_run.next = self.b_run17.val() - self.k_db17.val();
-        }
-        self.b_raddr.next = self.b_addr.val();
-        if self.k_dram.val() & self.b_ring.val() {
-            if self.b_fetch.val() {
-                self.b_raddr.next = self.b_rs.q.val();
-            } else {
-                self.b_raddr.next = bit_cast::<16, 17>(self.b_run.val());
-            }
-        }
         self.drain_go.next = self.dr.val();
         self.d_raddr.next = self.dp0.q.val();
         if self.d_bank.q.val() {
@@ -1075,21 +972,6 @@ impl Logic for Dma {
         if self.launch.val() {
             self.live.d.next = false;
             self.started.d.next = false;
-            self.a_written.d.next = self.k_zero17.val();
-            self.a_needed.d.next = self.k_zero17.val();
-            self.a_pro.d.next = self.k_zero17.val();
-            self.b_written.d.next = self.k_zero17.val();
-            self.b_needed.d.next = self.k_zero17.val();
-            self.b_pro.d.next = self.k_zero17.val();
-            self.a_iss.d.next = self.k_zero17.val();
-            self.a_ret.d.next = self.k_zero17.val();
-            self.b_iss.d.next = self.k_zero17.val();
-            self.b_ret.d.next = self.k_zero17.val();
-            self.a_ws.d.next = self.k_zero16.val();
-            self.a_rs.d.next = self.k_zero16.val();
-            self.b_ws.d.next = self.k_zero16.val();
-            self.b_rs.d.next = self.k_zero16.val();
-            self.b_rb.d.next = self.k_zero16.val();
             self.occ0.d.next = self.k_zero17.val();
             self.occ1.d.next = self.k_zero17.val();
             self.fin_w.d.next = self.k_zero17.val();
@@ -1122,60 +1004,6 @@ impl Logic for Dma {
                 self.live.d.next = false;
             }
             self.started.d.next = self.started_now.val() & self.live_now.val();
-            if self.resp_a.val() {
-                self.a_written.d.next = self.a_written.q.val() + self.k_one17.val();
-            }
-            if self.resp_b.val() {
-                self.b_written.d.next = self.b_written.q.val() + self.k_one17.val();
-            }
-            if self.a_rd.val() {
-                self.a_needed.d.next = self.a_needed.q.val() + self.k_one17.val();
-            }
-            if self.b_rd.val() {
-                self.b_needed.d.next = self.b_needed.q.val() + self.k_one17.val();
-            }
-            // Rings: fetches issued and landed, fetching reads, retiring reads.
-            self.a_ret.d.next = self.a_ret_now.val();
-            self.b_ret.d.next = self.b_ret_now.val();
-            if self.fa_go.val() {
-                self.a_iss.d.next = self.a_iss.q.val() + self.k_one17.val();
-            }
-            if self.fb_go.val() {
-                self.b_iss.d.next = self.b_iss.q.val() + self.k_one17.val();
-            }
-            if self.resp_a.val() {
-                self.a_ws.d.next = self.a_ws.q.val() + self.k_one16.val();
-                if self.a_ws.q.val() == self.k_da_last.val() {
-                    self.a_ws.d.next = self.k_zero16.val();
-                }
-            }
-            if self.resp_b.val() {
-                self.b_ws.d.next = self.b_ws.q.val() + self.k_one16.val();
-                if self.b_ws.q.val() == self.k_db_last.val() {
-                    self.b_ws.d.next = self.k_zero16.val();
-                }
-            }
-            if self.a_rd.val() {
-                self.a_rs.d.next = self.a_rs.q.val() + self.k_one16.val();
-                if self.a_rs.q.val() == self.k_da_last.val() {
-                    self.a_rs.d.next = self.k_zero16.val();
-                }
-            }
-            if self.b_rd.val() {
-                self.b_rs.d.next = self.b_rs.q.val() + self.k_one16.val();
-                if self.b_rs.q.val() == self.k_db_last.val() {
-                    self.b_rs.d.next = self.k_zero16.val();
-                }
-                if self.b_step.val() == self.k_zero16.val() {
-                    self.b_rb.d.next = self.b_rs.q.val();
-                }
-            }
-            if self.fa_go.val() & self.fa_early.val() {
-                self.a_pro.d.next = self.a_pro.q.val() + self.k_one17.val();
-            }
-            if self.fb_go.val() & self.fb_early.val() {
-                self.b_pro.d.next = self.b_pro.q.val() + self.k_one17.val();
-            }
             if self.fin.val() {
                 self.fin_w.d.next = self.fin_w.q.val() + self.k_one17.val();
             }
