@@ -371,3 +371,135 @@ impl Logic for Arbiter {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random requests (deadlines from a narrow range, so that ties are common) against the fast
+    /// model's rule in `MemorySystem::step`: the candidates sorted by (deadline, C before A
+    /// before B), the k-th on channel k, each taken when its channel is ready; and the stall of
+    /// `MemorySystem::started` and the waits, with the prologue latched.
+    #[test]
+    fn channels_follow_the_fast_models_earliest_deadline_order() {
+        let mut arb = Arbiter::default();
+        arb.connect_all();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let mut started = false;
+        let mut accepted = [0u32; 3];
+        for cycle in 0..2000 {
+            let bit = |x: u64| x == 1;
+            let launch = cycle % 500 == 0;
+            let live = next(8) != 0;
+            let run = next(4) != 0;
+            let (a_valid, a_room, b_valid, b_room, c_valid) = (
+                bit(next(2)),
+                next(4) != 0,
+                bit(next(2)),
+                next(4) != 0,
+                bit(next(2)),
+            );
+            let due = [next(4), next(4), next(4)];
+            let lanes = [next(200) + 1, next(200) + 1, next(60) + 1];
+            let ready = [bit(next(2)), bit(next(2)), bit(next(2))];
+            let (a_primed, b_primed) = (next(3) != 0, next(3) != 0);
+            let waits = [next(6) == 0, next(6) == 0, next(6) == 0, next(6) == 0];
+            arb.launch.next = launch;
+            arb.live.next = live;
+            arb.run.next = run;
+            arb.a_valid.next = a_valid;
+            arb.a_room.next = a_room;
+            arb.b_valid.next = b_valid;
+            arb.b_room.next = b_room;
+            arb.c_valid.next = c_valid;
+            arb.a_deadline.next = due[1].into();
+            arb.b_deadline.next = due[2].into();
+            arb.c_deadline.next = due[0].into();
+            arb.a_address.next = 100u64.into();
+            arb.b_address.next = 200u64.into();
+            arb.c_address.next = 300u64.into();
+            arb.a_lanes.next = lanes[1].into();
+            arb.b_lanes.next = lanes[2].into();
+            arb.c_lanes.next = lanes[0].into();
+            arb.ready1.next = ready[0];
+            arb.ready2.next = ready[1];
+            arb.ready3.next = ready[2];
+            arb.a_primed.next = a_primed;
+            arb.b_primed.next = b_primed;
+            arb.a_wait.next = waits[0];
+            arb.b_wait.next = waits[1];
+            arb.write_wait.next = waits[2];
+            arb.readback_wait.next = waits[3];
+            assert!(simulate(&mut arb, 100));
+
+            // The fast model's order: (deadline, stream) with C = 0, A = 1, B = 2.
+            let mut cands: Vec<(u64, usize)> = Vec::new();
+            if live && c_valid {
+                cands.push((due[0], 0));
+            }
+            if live && a_valid && a_room {
+                cands.push((due[1], 1));
+            }
+            if live && b_valid && b_room {
+                cands.push((due[2], 2));
+            }
+            cands.sort_unstable();
+            let channels = [
+                (&arb.ch1_valid, &arb.ch1_sel, &arb.ch1_addr, &arb.ch1_count),
+                (&arb.ch2_valid, &arb.ch2_sel, &arb.ch2_addr, &arb.ch2_count),
+                (&arb.ch3_valid, &arb.ch3_sel, &arb.ch3_addr, &arb.ch3_count),
+            ];
+            let sel_of = [2u64, 0, 1];
+            let mut go = [false; 3];
+            for (k, (valid, sel, addr, count)) in channels.into_iter().enumerate() {
+                assert_eq!(
+                    valid.val(),
+                    k < cands.len(),
+                    "cycle {cycle} channel {}",
+                    k + 1
+                );
+                if let Some(&(_, s)) = cands.get(k) {
+                    assert_eq!(sel.val().index() as u64, sel_of[s], "cycle {cycle}");
+                    assert_eq!(addr.val().index() as u64, [300, 100, 200][s]);
+                    assert_eq!(count.val().index() as u64, lanes[s]);
+                    go[s] = ready[k];
+                    accepted[k] += u32::from(ready[k]);
+                }
+            }
+            assert_eq!(
+                [arb.c_go.val(), arb.a_go.val(), arb.b_go.val()],
+                go,
+                "cycle {cycle}"
+            );
+            assert_eq!(
+                arb.ev_dram_a.val().index() as u64,
+                if go[1] { lanes[1] } else { 0 }
+            );
+            assert_eq!(
+                arb.ev_dram_b.val().index() as u64,
+                if go[2] { lanes[2] } else { 0 }
+            );
+            assert_eq!(
+                arb.ev_dram_cr.val().index() as u64,
+                if go[0] { 4 * lanes[0] } else { 0 }
+            );
+
+            let started_now = started || (a_primed && b_primed);
+            assert_eq!(
+                arb.stall.val(),
+                live && run && (!started_now || waits.iter().any(|&w| w)),
+                "cycle {cycle}"
+            );
+            assert_eq!(arb.loading.val(), live && run && !started_now);
+            started = !launch && started_now && live;
+            super::super::tick(&mut arb, |a| &mut a.clock);
+        }
+        assert!(accepted.iter().all(|&n| n > 50), "{accepted:?}");
+    }
+}

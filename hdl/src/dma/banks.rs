@@ -203,3 +203,102 @@ impl Logic for BankRings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// Random claims, rewrites, read-backs and drains on banks of 5 rows, against the fast
+    /// model's rule (`occupied[bank] < half` for a write that takes a new row) and a physical
+    /// model of the rows: a new row never lands on a row not yet drained, rows are taken in ring
+    /// order (the order the drain cursor drains them), and a column tile's row `j` is found where
+    /// its write took it.
+    #[test]
+    fn claims_rewrites_and_drains_follow_the_fast_models_occupancy() {
+        let half = 5u64;
+        let mut banks = BankRings::new(half);
+        banks.connect_all();
+        banks.launch.next = true;
+        super::super::tick(&mut banks, |b| &mut b.clock);
+        banks.launch.next = false;
+        let mut seed = 0x1234_5678_9abc_def1u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        // Per bank: rows taken and not drained (oldest first), the current tile's rows.
+        let mut held: [VecDeque<u64>; 2] = Default::default();
+        let mut tile: [Vec<u64>; 2] = Default::default();
+        let mut fulls = 0;
+        for cycle in 0..3000 {
+            let b = next(2) as usize;
+            let rewrite = !tile[b].is_empty() && next(3) == 0;
+            let row = if rewrite {
+                next(tile[b].len() as u64)
+            } else if next(4) == 0 || tile[b].len() as u64 >= half {
+                tile[b].clear();
+                0
+            } else {
+                tile[b].len() as u64
+            };
+            let rb = next(2) as usize;
+            let rb_row = (!tile[rb].is_empty()).then(|| next(tile[rb].len() as u64));
+            let d = next(2) as usize;
+            let drain = !held[d].is_empty() && next(3) == 0;
+            banks.write.next = true;
+            banks.claim.next = !rewrite;
+            banks.write_bank.next = b == 1;
+            banks.write_row.next = row.into();
+            banks.readback_bank.next = rb == 1;
+            banks.readback_row.next = rb_row.unwrap_or(0).into();
+            banks.drain.next = drain;
+            banks.drain_bank.next = d == 1;
+            banks.hold.next = false;
+            assert!(simulate(&mut banks, 100));
+            let full = !rewrite && held[b].len() as u64 == half;
+            assert_eq!(banks.full.val(), full, "cycle {cycle}");
+            let addr = banks.write_address.val().index() as u64;
+            if rewrite {
+                assert_eq!(
+                    addr,
+                    tile[b][row as usize] + b as u64 * half,
+                    "cycle {cycle}"
+                );
+            }
+            if let Some(j) = rb_row {
+                assert_eq!(
+                    banks.readback_address.val().index() as u64,
+                    tile[rb][j as usize] + rb as u64 * half,
+                    "cycle {cycle}"
+                );
+            }
+            if full {
+                // The stall holds the write.
+                fulls += 1;
+                banks.hold.next = true;
+                if row == 0 {
+                    tile[b].clear();
+                }
+            } else if !rewrite {
+                let at = addr - b as u64 * half;
+                assert!(
+                    at < half && !held[b].contains(&at),
+                    "cycle {cycle}: row {at}"
+                );
+                if let Some(&last) = held[b].back() {
+                    assert_eq!(at, (last + 1) % half, "cycle {cycle}: rows taken in order");
+                }
+                held[b].push_back(at);
+                tile[b].push(at);
+            }
+            if drain {
+                held[d].pop_front();
+            }
+            super::super::tick(&mut banks, |b| &mut b.clock);
+        }
+        assert!(fulls > 20, "only {fulls} full banks");
+    }
+}

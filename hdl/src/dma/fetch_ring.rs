@@ -246,13 +246,8 @@ impl Logic for FetchRing {
 mod tests {
     use super::*;
 
-    /// One clock edge: inputs set, settle, rising edge, falling edge.
     fn tick(ring: &mut FetchRing) {
-        assert!(simulate(ring, 100));
-        ring.clock.next = Clock { clk: true };
-        assert!(simulate(ring, 100));
-        ring.clock.next = Clock { clk: false };
-        assert!(simulate(ring, 100));
+        super::super::tick(ring, |r| &mut r.clock);
     }
 
     fn start(depth: u64, reads_kept: bool) -> FetchRing {

@@ -596,3 +596,14 @@ impl Logic for Dma {
         }
     }
 }
+
+/// Clocking a sub-block by hand in its unit tests: settle the inputs, then a rising and a
+/// falling edge.
+#[cfg(test)]
+fn tick<B: Block>(block: &mut B, clock: fn(&mut B) -> &mut Signal<In, Clock>) {
+    assert!(simulate(block, 100), "the block did not settle");
+    clock(block).next = Clock { clk: true };
+    assert!(simulate(block, 100), "the block did not settle");
+    clock(block).next = Clock { clk: false };
+    assert!(simulate(block, 100), "the block did not settle");
+}

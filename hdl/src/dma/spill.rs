@@ -281,3 +281,62 @@ impl Logic for SpillWalks {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fold of `T = 7` rows in 3 chunks (3, 2 and 2 rows) on banks of 8 rows: global chunk `g`
+    /// lives in bank `g mod 2`, quarter `(g / 2) mod 2`, row `i` at row `i` of the quarter
+    /// (`OutputStream::chunk_pos`); a write into chunk `g + 4` waits until the drains have passed
+    /// its row of chunk `g` (`OutputStream::slot_free`). Without chunks C does not spill.
+    #[test]
+    fn rows_take_their_quarter_and_wait_for_its_previous_chunk_to_drain() {
+        let mut s = SpillWalks::new(2, 3, 8, 1, true);
+        s.connect_all();
+        s.chunks.next = 3u64.into();
+        s.chunk.next = 2u64.into();
+        s.chunk_rem.next = 1u64.into();
+        s.tlen.next = 7u64.into();
+        s.row_dim.next = 4u64.into();
+        s.col_dim.next = 3u64.into();
+        s.interval.next = 20u64.into();
+        s.first_write.next = 10u64.into();
+        s.live.next = true;
+        s.launch.next = true;
+        super::super::tick(&mut s, |s| &mut s.clock);
+        s.launch.next = false;
+        s.write.next = true;
+        s.claim.next = true;
+        // Fold 0: chunks 0, 1, 2; fold 1 starts with chunk 3 (bank 1, quarter 1).
+        let want = [0, 1, 2, 8, 9, 4, 5, 12, 13, 14];
+        for (k, &addr) in want.iter().enumerate() {
+            assert!(simulate(&mut s, 100));
+            assert!(s.active.val());
+            assert_eq!(s.write_address.val().index(), addr, "write {k}");
+            assert!(!s.write_wait.val(), "write {k}");
+            super::super::tick(&mut s, |s| &mut s.clock);
+        }
+        // Chunk 4 takes chunk 0's quarter: its row 0 waits for chunk 0's row 0 to drain.
+        assert!(simulate(&mut s, 100));
+        assert_eq!(s.write_address.val().index(), 0);
+        assert!(s.write_wait.val());
+        assert_eq!(s.drain_address.val().index(), 0);
+        s.write.next = false;
+        s.drain.next = true;
+        super::super::tick(&mut s, |s| &mut s.clock);
+        s.drain.next = false;
+        s.write.next = true;
+        assert!(simulate(&mut s, 100));
+        assert!(!s.write_wait.val(), "chunk 0's row 0 is drained");
+        assert_eq!(s.drain_address.val().index(), 1);
+        // Its row 1 waits for row 1.
+        super::super::tick(&mut s, |s| &mut s.clock);
+        assert!(simulate(&mut s, 100));
+        assert_eq!(s.write_address.val().index(), 1);
+        assert!(s.write_wait.val());
+        s.chunks.next = 0u64.into();
+        assert!(simulate(&mut s, 100));
+        assert!(!s.active.val(), "no chunks: C does not spill");
+    }
+}
