@@ -1,11 +1,11 @@
-//! The RTL's loop-nest walker (`hdl/src/fold_walk.rs`) against the fast model's walk
+//! The RTL's loop-nest walker (`hdl/src/blocks/fold_walk.rs`) against the fast model's walk
 //! (`systole_sim::mapping::nest::folds`): for every candidate mapping the mapper considers, on
 //! small machines, in every dataflow, with tiles that do and do not divide the shape, the walker
 //! visits the same folds in the same order with the same fetch and retire flags.
 
 use rust_hdl::prelude::*;
+use systole_hdl::blocks::fold_walk::{FoldWalk, AXIS_NONE, WALK_LOOPS};
 use systole_hdl::flow::verilog::lint;
-use systole_hdl::fold_walk::{FoldWalk, AXIS_NONE, WALK_LOOPS};
 use systole_sim::config::Dataflow;
 use systole_sim::mapper::search::candidates;
 use systole_sim::mapping::nest::{folds, walk_loops, FETCH_A, FETCH_B, RETIRE_A, RETIRE_B};

@@ -3,8 +3,8 @@
 //! `SYSTOLE_BLESS=1 cargo test -p systole-hdl --test golden` and commit the files.
 
 use rust_hdl::prelude::*;
+use systole_hdl::blocks::pe::Pe;
 use systole_hdl::flow::verilog::interface_text;
-use systole_hdl::pe::Pe;
 use systole_sim::config::ArchConfig;
 
 fn check(name: &str, text: &str) {
@@ -55,11 +55,11 @@ fn the_interface_describes_every_port() {
             })
         })
     };
-    let ports = systole_hdl::top::TOP_PORTS
+    let ports = systole_hdl::blocks::top::TOP_PORTS
         .iter()
         .map(|p| p.0.to_string())
         .chain(
-            systole_hdl::top::memory_ports(4, 4)
+            systole_hdl::blocks::top::memory_ports(4, 4)
                 .into_iter()
                 .map(|p| p.0),
         );

@@ -215,7 +215,7 @@ fn the_verilog_requantization_matches_on_every_edge_case() {
   end
 endmodule
 "#,
-        functions = systole_hdl::output_stage::REQUANT_FUNCTIONS,
+        functions = systole_hdl::blocks::output_stage::REQUANT_FUNCTIONS,
         n = cases.len()
     );
     std::fs::write(dir.join("tb.v"), tb).unwrap();

@@ -28,17 +28,17 @@ use systole_sim::workload::GemmShape;
 use super::rtl::{mode_code, stats_from_counters};
 use super::{BackendRun, RtlRequest};
 use crate::backend::request::{check_rtl, cycle_limit};
+use crate::blocks::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
 use crate::error::HdlError;
 use crate::tool::{run_tool, run_watched};
-use crate::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
 use systole_sim::quant::OutputStage;
 
 /// One host write per line: `sel addr lane value` in hex (`sel` 1 = A, 2 = B, 3 = the output
-/// stage's parameters, [`crate::output_stage::param_writes`]).
+/// stage's parameters, [`crate::blocks::output_stage::param_writes`]).
 pub fn load_file(img: &BufferImages, stage: Option<&OutputStage>) -> (String, usize) {
     let mut out = String::new();
     let mut n = 0;
-    for (addr, lane, byte) in crate::output_stage::param_writes(stage) {
+    for (addr, lane, byte) in crate::blocks::output_stage::param_writes(stage) {
         let _ = writeln!(out, "{HOST_SEL_STAGE:x} {addr:x} {lane:x} {byte:x}");
         n += 1;
     }

@@ -8,8 +8,8 @@ use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::mapping::schedule::closed_form_cycles;
 use systole_sim::workload::GemmShape;
 
+use crate::blocks::top;
 use crate::error::{check_arch, HdlError};
-use crate::top;
 
 /// Checks, before a design is built, that every RTL backend can run `A x B` in `df` on `cfg`
 /// (the operands' buffer images and [`check_rtl`]'s limits); returns the GEMM's shape.

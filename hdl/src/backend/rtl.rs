@@ -1,4 +1,4 @@
-//! The `rtl` backend: runs a GEMM on the [`crate::top::Accelerator`] and its DRAM model
+//! The `rtl` backend: runs a GEMM on the [`crate::blocks::top::Accelerator`] and its DRAM model
 //! ([`SimTop`]) in rust-hdl's own simulator, clocking it by hand (`simulate()` per clock edge,
 //! which is about five times faster than a threaded testbench). Operands are loaded through a
 //! backdoor into the buffers (ideal memory model) or DRAM's images (the Verilog backends use the
@@ -18,10 +18,10 @@ use systole_sim::quant::OutputStage;
 use systole_sim::stats::{utilization, RunStats};
 
 use super::{BackendRun, Bases, RtlRequest, RunRequest, Stall};
-use crate::controller::{MODE_IS, MODE_OS, MODE_WS};
+use crate::blocks::controller::{MODE_IS, MODE_OS, MODE_WS};
+use crate::blocks::top::{COUNTERS, CYCLE_COUNTERS};
 use crate::error::HdlError;
 use crate::tb::sim_top::SimTop;
-use crate::top::{COUNTERS, CYCLE_COUNTERS};
 use crate::word::signed_i32;
 
 /// The command code of a dataflow.
@@ -119,7 +119,7 @@ impl RtlSession {
     }
 
     /// Loads `req`'s operands at its bases, runs it, and reads C back, on this instance
-    /// ([`Backend::run`] on a fresh one). The request's config must be the session's; a VCD or a
+    /// ([`super::Backend::run`] on a fresh one). The request's config must be the session's; a VCD or a
     /// stall pattern is refused (runs on a session are driven plainly).
     pub fn run<P: Probe>(
         &mut self,
@@ -208,8 +208,8 @@ impl RtlSession {
             time: 0,
         };
         // The output stage's parameters, through the host port (its own table and registers).
-        for (addr, lane, byte) in crate::output_stage::param_writes(stage) {
-            uut.host_sel.next = Bits::from(crate::top::HOST_SEL_STAGE);
+        for (addr, lane, byte) in crate::blocks::output_stage::param_writes(stage) {
+            uut.host_sel.next = Bits::from(crate::blocks::top::HOST_SEL_STAGE);
             uut.host_addr.next = Bits::from(addr);
             uut.host_lane.next = Bits::from(lane);
             uut.host_wdata.next = Signed::from(i64::from(byte as i8));

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use systole_sim::config::ArchConfig;
 
+use crate::blocks::top::{memory_ports, TOP_PORTS};
 use crate::error::HdlError;
 use crate::flow::verilog::accelerator_verilog;
 use crate::tool::{run_tool, spawn_tool};
-use crate::top::{memory_ports, TOP_PORTS};
 
 /// An FPGA part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +128,7 @@ pub struct SynthReport {
 
 /// Every port of `top` but the clock (host port, then memory port) of `cfg`'s design.
 fn all_ports(cfg: &ArchConfig) -> Vec<(String, bool, usize)> {
-    let lanes = crate::top::BufferGeometry::of(cfg).lanes_ab;
+    let lanes = crate::blocks::top::BufferGeometry::of(cfg).lanes_ab;
     TOP_PORTS
         .iter()
         .map(|&(n, i, w)| (n.to_string(), i, w))

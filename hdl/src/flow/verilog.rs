@@ -4,7 +4,7 @@
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
 
-use crate::top::Accelerator;
+use crate::blocks::top::Accelerator;
 
 /// The Verilog of the accelerator `cfg` describes.
 pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::error::HdlError> {
@@ -52,7 +52,7 @@ pub fn lint(dir: &std::path::Path) -> Result<String, crate::error::HdlError> {
 /// A short text of the top module's ports and command interface for `cfg`'s design.
 pub fn interface_text(cfg: &ArchConfig) -> String {
     use std::fmt::Write as _;
-    let g = crate::top::BufferGeometry::of(cfg);
+    let g = crate::blocks::top::BufferGeometry::of(cfg);
     let (r, c) = (cfg.array.rows, cfg.array.cols);
     let b = &cfg.buffers;
     let mut s = format!(
@@ -231,7 +231,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
     }
     s += "\nCounters (cleared by start; the datapath's count while `running` and not stalled, the DMA's\n\
 whenever it works):\n\n| ctr_sel | event |\n|---|---|\n";
-    for (i, n) in crate::top::COUNTERS.iter().enumerate() {
+    for (i, n) in crate::blocks::top::COUNTERS.iter().enumerate() {
         let _ = writeln!(s, "| {i} | `{n}` |");
     }
     s += "\nA run: put A and B in the contract's layout in the buffers through the host port (ideal memory\n\

@@ -199,7 +199,7 @@ impl DramModel {
             _lat_c: cfg.buffers.c.read_latency,
             _queue: Default::default(),
             _queue_c: VecDeque::new(),
-            _half: crate::dma::c_bank_rows(cfg),
+            _half: crate::blocks::dma::c_bank_rows(cfg),
             _now: 0,
             _writes_done: 0,
         }

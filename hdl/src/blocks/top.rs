@@ -7,14 +7,14 @@
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
 
-use crate::controller::Controller;
-use crate::counters::Counter64;
-use crate::dma::Dma;
-use crate::edge::{Deskew, Skew};
-use crate::memory::Buffer;
-use crate::mesh::Mesh;
+use crate::blocks::controller::Controller;
+use crate::blocks::counters::Counter64;
+use crate::blocks::dma::Dma;
+use crate::blocks::edge::{Deskew, Skew};
+use crate::blocks::memory::Buffer;
+use crate::blocks::mesh::Mesh;
+use crate::blocks::output_stage::OutputStageBlock;
 use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, Kernel};
-use crate::output_stage::OutputStageBlock;
 
 /// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the
 /// memory system's cycle counts (`stall_cycles`, `load_cycles`, `writeback_cycles`). Events not
@@ -196,7 +196,7 @@ pub const HOST_SEL_A: u64 = 1;
 /// Host-port buffer select for B.
 pub const HOST_SEL_B: u64 = 2;
 /// Host-port select for the output stage's parameters and configuration
-/// ([`crate::output_stage::param_writes`]).
+/// ([`crate::blocks::output_stage::param_writes`]).
 pub const HOST_SEL_STAGE: u64 = 3;
 
 /// Depths (in vectors) and lane counts of the three buffers for a config.
@@ -483,7 +483,7 @@ impl Accelerator {
                 lat(cfg.buffers.c.read_latency),
                 cfg.buffers.c.word_bits as usize,
                 if cfg.memory == systole_sim::config::MemoryModel::Dram {
-                    crate::dma::c_bank_rows(cfg)
+                    crate::blocks::dma::c_bank_rows(cfg)
                         .min(g.depth_c as u64 / 2)
                         .max(1) as usize
                 } else {
@@ -500,9 +500,9 @@ impl Accelerator {
             ),
             ctrs: (0..COUNTERS.len()).map(|_| Counter64::new()).collect(),
             k_mode: Constant::new(Bits::<2>::from(
-                crate::controller::fixed_mode(cfg).unwrap_or_default(),
+                crate::blocks::controller::fixed_mode(cfg).unwrap_or_default(),
             )),
-            _fixed: crate::controller::fixed_mode(cfg).is_some(),
+            _fixed: crate::blocks::controller::fixed_mode(cfg).is_some(),
             _dram: cfg.memory == systole_sim::config::MemoryModel::Dram,
             _r: r,
             _c: c,

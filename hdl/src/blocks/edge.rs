@@ -5,7 +5,7 @@
 
 use rust_hdl::prelude::*;
 
-use crate::mesh::CTL_VALID;
+use crate::blocks::mesh::CTL_VALID;
 use crate::netlist::{bit, sig, sum, vec_of, Kernel};
 
 /// The index of each lane's first register in a flat vector where lane `l` has `depths[l]`

@@ -11,7 +11,7 @@
 //! |---|---|---|---|
 //! | [`FetchRing`] x 2 (`ring_a`, `ring_b`) | `fetch_ring.rs` | A's and B's fetch counts, ring slots, read waits, prologue | `OperandStream` |
 //! | [`BankRings`] | `banks.rs` | C's banks as rings without spills: rows taken, occupancy, write and read-back addresses | `OutputStream` (`occupied`, `bank`) |
-//! | [`SpillWalks`] | `spill.rs` | C with spills: five [`ChunkWalk`](crate::chunk_walk::ChunkWalk)s, free places, refetches, landings, read-back waits | `OutputStream` (`chunk_pos`, `slot_free`, `rf_*`) |
+//! | [`SpillWalks`] | `spill.rs` | C with spills: five [`ChunkWalk`](crate::blocks::chunk_walk::ChunkWalk)s, free places, refetches, landings, read-back waits | `OutputStream` (`chunk_pos`, `slot_free`, `rf_*`) |
 //! | [`DrainCursor`] | `drain.rs` | the drain of C on channel 0, its addresses, the end of the DMA's work | `OutputStream` (`finals`, `drain_done`) |
 //! | [`Arbiter`] | `arbiter.rs` | fetch channels 1 to 3 earliest deadline first, the stall | `MemorySystem::step`, `started` |
 //!

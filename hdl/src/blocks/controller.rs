@@ -19,7 +19,7 @@
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
 
-use crate::cursor::Cursor;
+use crate::blocks::cursor::Cursor;
 
 /// Dataflow codes of the start command.
 pub const MODE_OS: u64 = 0;

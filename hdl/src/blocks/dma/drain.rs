@@ -10,7 +10,7 @@
 //! Without spills the cursor walks the final folds in the run's order: OS, every fold (row tiles
 //! inner, rows leave bottom first); WS/IS, each column tile's last row tile. Each bank's rows
 //! leave in the order they were taken ([`super::BankRings`]), from `drain_row0`/`drain_row1`.
-//! With spills every row is final and its place comes from the drain's [`crate::chunk_walk`]
+//! With spills every row is final and its place comes from the drain's [`crate::blocks::chunk_walk`]
 //! walk (the `spill_*` inputs); the cursor's bank and column registers then go unused (the
 //! last wraps harmlessly).
 

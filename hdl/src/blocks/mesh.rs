@@ -4,8 +4,8 @@
 
 use rust_hdl::prelude::*;
 
+use crate::blocks::pe::Pe;
 use crate::netlist::{bit, lit, sig, sum, Kernel};
-use crate::pe::Pe;
 
 /// Marker bits of an edge lane (`Bits<4>`): valid, first, last, preload slot.
 pub const CTL_VALID: usize = 0;

@@ -11,7 +11,7 @@
 
 use rust_hdl::prelude::*;
 
-use crate::mul::Mul8x8;
+use crate::blocks::mul::Mul8x8;
 
 /// One PE. Its outputs are its registers (every PE-to-PE link is registered) and one bit per
 /// event it causes at the coming clock edge.

@@ -13,7 +13,7 @@
 
 use rust_hdl::prelude::*;
 
-use crate::chunk_walk::ChunkWalk;
+use crate::blocks::chunk_walk::ChunkWalk;
 
 /// Buffer C's spill walks and read-back counts (see the module doc).
 #[derive(LogicBlock)]
