@@ -119,7 +119,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "host_sel",
             "in",
             2,
-            "host write target: 1 = buffer A, 2 = buffer B, 3 = the output stage (its parameter table and registers, one byte per write; `systole_hdl::output_stage::param_writes`)",
+            "host write target: 1 = buffer A, 2 = buffer B, 3 = the output stage (its parameter table and registers, one byte per write; `systole_hdl::blocks::output_stage::param_writes`)",
         ),
         (
             "host_we, host_addr, host_lane, host_wdata",
