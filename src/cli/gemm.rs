@@ -225,7 +225,7 @@ struct GemmJson<'a> {
 
 /// The mapping of a GEMM on `backend`, as `--mapping`/`--objective` ask: by default the
 /// mapper's best on the fast backend, and SCALE-Sim's order on the RTL backends, which run that
-/// order only so far (another mapping there is refused).
+/// order only so far (another mapping there is refused when the run is checked).
 pub(super) fn choose_mapping(
     backend: Backend,
     flags: &MappingArgs,
@@ -240,15 +240,9 @@ pub(super) fn choose_mapping(
     };
     let policy = flags.policy(default)?;
     let prices = Prices::of(cfg, model);
-    let m = policy.choose(cfg, df, None, shape, None, staged, &prices)?;
-    if backend != Backend::Fast && m != Mapping::scalesim(cfg, df, shape) {
-        bail!(
-            "--backend {}: the RTL runs SCALE-Sim's fold order only so far, and --mapping {} gives {m}; use --mapping scalesim, or the fast backend",
-            backend.name(),
-            policy.describe()
-        );
-    }
-    Ok(m)
+    // Another mapping on an RTL backend is refused by `Backend::check` in `simulate`, before
+    // anything runs.
+    Ok(policy.choose(cfg, df, None, shape, None, staged, &prices)?)
 }
 
 pub(super) fn simulate<T: Operand>(

@@ -131,13 +131,15 @@ impl Backend {
                     )?)),
                     None => None,
                 };
-                let mut never = |_| false;
+                let (mut never, mut from_pattern);
                 let stall: &mut dyn FnMut(u64) -> bool = match req.stall {
-                    Stall::Never => &mut never,
+                    Stall::Never => {
+                        never = |_| false;
+                        &mut never
+                    }
                     Stall::Pattern(p) => {
-                        return rtl::run(&rtl_req, probe, vcd, &mut |k| {
-                            p.get(k as usize).copied().unwrap_or(false)
-                        })
+                        from_pattern = move |k: u64| p.get(k as usize).copied().unwrap_or(false);
+                        &mut from_pattern
                     }
                     Stall::Each(f) => f,
                 };
@@ -280,7 +282,7 @@ pub struct RunRequest<'a, T: Operand = i8> {
     /// A VCD waveform of every signal of the design (the rtl backend only).
     pub vcd: Option<&'a Path>,
     /// Where Icarus and Verilator write their run files (kept); `None`: a temporary folder,
-    /// removed after the run.
+    /// removed after the run. The fast and rtl backends write no files, so they have no use for it.
     pub work_dir: Option<&'a Path>,
 }
 

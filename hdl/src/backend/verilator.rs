@@ -126,9 +126,7 @@ int main(int argc, char** argv) {{
     )
 }
 
-pub use super::cache_root;
-
-/// Builds (or finds in the cache, [`cache_root`]`/verilator`) the simulator of `cfg`'s design;
+/// Builds (or finds in the cache, [`super::cache_root`]`/verilator`) the simulator of `cfg`'s design;
 /// returns its executable.
 pub fn build(cfg: &ArchConfig) -> Result<PathBuf, HdlError> {
     let verilog = simulation_verilog(cfg)?;

@@ -16,16 +16,19 @@
 //! cursor uses it yet; the RTL still runs SCALE-Sim's order.
 
 use rust_hdl::prelude::*;
+use systole_sim::mapping::nest::Axis;
 
-/// Loop slots of the walker: a mapping has at most two loops per dimension.
+/// Loop slots of the walker: a mapping has at most two loops per dimension. The kernel's
+/// literal indices (`[6]`, `5 - k`) assume six, hence the assertion below.
 pub const WALK_LOOPS: usize = 6;
+const _: () = assert!(WALK_LOOPS == 6);
 
-/// Axis code of a loop slot: the array's rows (see `systole_sim::mapping::nest::Axis`).
-pub const AXIS_ROW: u64 = 0;
+/// Axis code of a loop slot: the array's rows (`systole_sim::mapping::nest::Axis`'s codes).
+pub const AXIS_ROW: u64 = Axis::Row as u64;
 /// The array's columns.
-pub const AXIS_COL: u64 = 1;
+pub const AXIS_COL: u64 = Axis::Col as u64;
 /// The stream's chunks.
-pub const AXIS_STREAM: u64 = 2;
+pub const AXIS_STREAM: u64 = Axis::Stream as u64;
 /// An unused slot.
 pub const AXIS_NONE: u64 = 3;
 
