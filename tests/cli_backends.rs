@@ -62,6 +62,44 @@ fn every_backend_gives_the_same_answer() {
     }
 }
 
+/// A mapping that is not SCALE-Sim's (WS, M in chunks of 4, M outermost), from a mapping file,
+/// with the ideal memory model: every backend runs it to the same statistics (the mapping
+/// included) and byte-identical C files.
+#[test]
+fn every_backend_runs_a_mapping_file_with_the_ideal_memory_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mapping.toml");
+    std::fs::write(
+        &file,
+        "format = 1\n\n[[mapping]]\ndataflow = \"ws\"\ngemm = { m = 9, n = 6, k = 10 }\nstream_tile = 4\nloops = [\"m\", \"n\", \"k\"]\nkeep = { a = \"n\", b = \"all\" }\n",
+    )
+    .unwrap();
+    let run = |backend: &str| {
+        let c = dir.path().join(format!("{backend}.npy"));
+        let stdout = stdout_of(
+            systole()
+                .args(["gemm", "--arch", "tiny-4x4", "--memory", "ideal"])
+                .args(["--m", "9", "--n", "6", "--k", "10", "--dataflow", "ws"])
+                .args(["--seed", "3", "--backend", backend, "--json", "--mapping"])
+                .arg(&file)
+                .arg("--out")
+                .arg(&c),
+        );
+        let mut v: Value = serde_json::from_slice(&stdout).unwrap();
+        let obj = v.as_object_mut().unwrap();
+        obj.remove("backend");
+        obj.remove("sim_seconds");
+        (v, std::fs::read(&c).unwrap())
+    };
+    let (fast, fast_c) = run("fast");
+    assert_eq!(fast["mapping"]["stream_tile"], 4, "{fast}");
+    for backend in ["rtl", "verilator", "icarus"] {
+        let (stats, c) = run(backend);
+        assert_eq!(stats, fast, "{backend} vs fast: statistics");
+        assert_eq!(c, fast_c, "{backend} vs fast: C file");
+    }
+}
+
 #[test]
 fn verilog_command_writes_lint_clean_files() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,5 +1,6 @@
 //! `systole synth` on one iCE40 and one ECP5 part with the real tools: a 1x1 array places and
-//! routes, with nonzero resources and an Fmax; the single-dataflow variant is smaller, and the
+//! routes on the ECP5, with nonzero resources and an Fmax, and the iCE40 flow reports its size and
+//! whether it fits; the single-dataflow variant is smaller, and the
 //! DMA engine (DRAM memory model) costs logic that the ideal memory model's design does not have.
 
 use assert_cmd::Command;
@@ -43,14 +44,22 @@ fn synth(target: &str, only: Option<&str>, memory: &str) -> Value {
 
 #[test]
 fn ice40_flexible_and_single_dataflow() {
-    // The array and controller alone: with the DMA a 1x1 design no longer fits the HX8K.
+    // The array and controller alone (with the DMA a 1x1 design stopped fitting the HX8K first).
+    // Since the controller walks any mapping through its fold queue (walker, loop registers and
+    // a ring of fold entries, `docs/rtl.md`), no 1x1 design fits the HX8K either: synthesis and
+    // placement run and report the design's size, and the report says it does not fit.
     let flex = synth("ice40-hx8k", None, "ideal");
     let os = synth("ice40-hx8k", Some("os"), "ideal");
     for r in [&flex, &os] {
-        assert_eq!(r["fits"], true, "{r}");
         assert!(r["luts"].as_u64().unwrap() > 100, "{r}");
         assert!(r["block_rams"].as_u64().unwrap() > 0, "{r}");
-        assert!(r["fmax_mhz"].as_f64().unwrap() > 1.0, "{r}");
+        let cells = r["logic_cells"].as_array().unwrap();
+        let (used, available) = (cells[0].as_u64().unwrap(), cells[1].as_u64().unwrap());
+        assert_eq!(available, 7680, "{r}");
+        assert_eq!(r["fits"], used <= available, "{r}");
+        if r["fits"] == true {
+            assert!(r["fmax_mhz"].as_f64().unwrap() > 1.0, "{r}");
+        }
     }
     assert!(
         os["luts"].as_u64() < flex["luts"].as_u64(),

@@ -297,7 +297,7 @@ fn slow_backend_warning<T: Operand>(
     let (seconds, what) = match backend {
         Backend::Fast => return None,
         Backend::Rtl => {
-            // The RTL runs SCALE-Sim's order (`choose_mapping`).
+            // The estimate takes SCALE-Sim's order, the RTL's default (`choose_mapping`).
             let cycles =
                 systole_sim::array::simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)
                     .ok()?

@@ -33,12 +33,13 @@ use crate::error::HdlError;
 use crate::tool::{run_tool, run_watched};
 use systole_sim::quant::OutputStage;
 
-/// One host write per line: `sel addr lane value` in hex (`sel` 1 = A, 2 = B, 3 = the output
-/// stage's parameters, [`crate::blocks::output_stage::param_writes`]).
-pub fn load_file(img: &BufferImages, stage: Option<&OutputStage>) -> (String, usize) {
+/// One host write per line: `sel addr lane value` in hex (`sel` 1 = A, 2 = B, 3 = the
+/// configuration: the mapping's loop registers and the output stage's parameters,
+/// [`crate::backend::rtl::config_writes`]).
+pub fn load_file(img: &BufferImages, config: &[(u64, u64, u8)]) -> (String, usize) {
     let mut out = String::new();
     let mut n = 0;
-    for (addr, lane, byte) in crate::blocks::output_stage::param_writes(stage) {
+    for &(addr, lane, byte) in config {
         let _ = writeln!(out, "{HOST_SEL_STAGE:x} {addr:x} {lane:x} {byte:x}");
         n += 1;
     }
@@ -93,6 +94,7 @@ pub fn prepare(
     df: Dataflow,
     a: &Matrix<i8>,
     b: &Matrix<i8>,
+    mapping: &systole_sim::mapping::Mapping,
     stage: Option<&OutputStage>,
     stall_pattern: &[bool],
 ) -> Result<(RunParams, String), HdlError> {
@@ -101,7 +103,8 @@ pub fn prepare(
     if let Some(st) = stage {
         systole_sim::array::check_output_stage(cfg, shape.n, st)?;
     }
-    let (load, loads) = load_file(&img, stage);
+    let config = crate::backend::rtl::config_writes(cfg, df, shape, Some(mapping), stage)?;
+    let (load, loads) = load_file(&img, &config);
     Ok((
         RunParams {
             shape,
@@ -274,11 +277,12 @@ endmodule
     )
 }
 
-/// Parses a simulator's output into a run.
+/// Parses a simulator's output of a run of `mapping` into a run.
 pub fn parse_output(
     cfg: &ArchConfig,
     df: Dataflow,
     p: &RunParams,
+    mapping: &systole_sim::mapping::Mapping,
     text: &str,
 ) -> Result<BackendRun, HdlError> {
     let bad = |line: &str| HdlError::Sim(format!("unexpected simulator output line: {line:?}"));
@@ -354,7 +358,7 @@ pub fn parse_output(
             }
         }
     }
-    let mut stats = stats_from_counters(cfg, df, p.shape, &counts, &folds)?;
+    let mut stats = stats_from_counters(cfg, df, p.shape, mapping, &counts, &folds)?;
     if cfg.memory == systole_sim::config::MemoryModel::Ideal {
         // The host's stalls (with DRAM, the hardware counts the DMA's).
         stats.stall_cycles = stalls;
@@ -377,7 +381,7 @@ pub(crate) fn run_icarus(
     pattern: &[bool],
 ) -> Result<BackendRun, HdlError> {
     let (cfg, df) = (req.cfg, req.df);
-    let (p, load) = prepare(cfg, df, req.a, req.b, req.stage, pattern)?;
+    let (p, load) = prepare(cfg, df, req.a, req.b, req.mapping, req.stage, pattern)?;
     let vvp = compiled(cfg)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", dir.display()));
     std::fs::create_dir_all(dir).map_err(io)?;
@@ -386,7 +390,7 @@ pub(crate) fn run_icarus(
     std::fs::write(dir.join("load.txt"), load).map_err(io)?;
     let vvp = vvp.to_string_lossy();
     let text = run_watched(dir, "vvp", &["-n", &vvp], SILENCE_LIMIT)?;
-    parse_output(cfg, df, &p, &text)
+    parse_output(cfg, df, &p, req.mapping, &text)
 }
 
 /// Compiles (or finds in the cache, [`super::cache_root`]`/icarus`) the Icarus simulation of

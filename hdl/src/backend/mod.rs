@@ -114,11 +114,13 @@ impl Backend {
             });
         }
         let (a, b) = rtl_operands(req.cfg, (req.a, req.b))?;
+        let scalesim = Mapping::scalesim(req.cfg, req.dataflow, req.shape());
         let rtl_req = RtlRequest {
             cfg: req.cfg,
             df: req.dataflow,
             a: &a,
             b: &b,
+            mapping: req.mapping.unwrap_or(&scalesim),
             stage: req.stage,
             bases: req.bases,
         };
@@ -388,20 +390,47 @@ impl<'a, T: Operand> RunRequest<'a, T> {
         }
     }
 
-    /// The RTL walks SCALE-Sim's fold order only so far.
+    /// The RTL walks any legal mapping with the ideal memory model; with DRAM, its DMA fetches
+    /// in SCALE-Sim's fold order only so far. The mapping must also fit the fold queue: its
+    /// walker's loop slots and its depth.
     fn refuse_mapping(&self, backend: Backend) -> Result<(), HdlError> {
-        let Some(m) = self.mapping else {
-            return Ok(());
-        };
+        use crate::blocks::fold_queue::{mapping_writes, QUEUE_DEPTH};
         let shape = self.shape();
-        if *m == Mapping::scalesim(self.cfg, self.dataflow, shape) {
-            return Ok(());
+        let scalesim = Mapping::scalesim(self.cfg, self.dataflow, shape);
+        let m = self.mapping.unwrap_or(&scalesim);
+        let unsupported = |why: String| {
+            Err(HdlError::Unsupported(format!(
+                "the mapping {m} on the {} backend: {why}",
+                backend.name()
+            )))
+        };
+        if *m != scalesim {
+            if let Err(e) = m.check(self.cfg, self.dataflow, shape) {
+                return unsupported(e.to_string());
+            }
+            if self.cfg.memory == systole_sim::config::MemoryModel::Dram {
+                return unsupported(format!(
+                    "with DRAM the RTL's DMA fetches in SCALE-Sim's fold order only so far ({scalesim}); use --memory ideal, SCALE-Sim's order (--mapping scalesim), or the fast backend"
+                ));
+            }
         }
-        Err(HdlError::Unsupported(format!(
-            "the mapping {m} on the {} backend: the RTL runs SCALE-Sim's fold order only so far ({}); use SCALE-Sim's order (--mapping scalesim), or the fast backend",
-            backend.name(),
-            Mapping::scalesim(self.cfg, self.dataflow, shape)
-        )))
+        let tiling =
+            systole_sim::mapping::Tiling::new(self.cfg, self.dataflow, shape, m.stream_tile);
+        if mapping_writes(&tiling, m).is_none() {
+            return unsupported(format!(
+                "it has {} loops, and the RTL's fold walker has {} slots",
+                m.loops.len(),
+                crate::blocks::fold_walk::WALK_LOOPS
+            ));
+        }
+        let depth =
+            systole_sim::mapping::schedule::fold_queue_depth(self.cfg, self.dataflow, shape, m);
+        if depth > QUEUE_DEPTH {
+            return unsupported(format!(
+                "its cursors run up to {depth} folds apart, and the RTL's fold queue holds {QUEUE_DEPTH}: use a longer stream tile, or the fast backend"
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -418,12 +447,14 @@ pub struct BackendRun {
     pub stalled: Vec<u64>,
 }
 
-/// The request as the RTL backends take it: int8 operands, SCALE-Sim's order.
+/// The request as the RTL backends take it: int8 operands and the mapping (SCALE-Sim's when the
+/// request names none).
 pub(crate) struct RtlRequest<'a> {
     pub(crate) cfg: &'a ArchConfig,
     pub(crate) df: Dataflow,
     pub(crate) a: &'a Matrix<i8>,
     pub(crate) b: &'a Matrix<i8>,
+    pub(crate) mapping: &'a Mapping,
     pub(crate) stage: Option<&'a OutputStage>,
     pub(crate) bases: Bases,
 }

@@ -62,6 +62,34 @@ impl<W: std::io::Write> Trace<W> {
     }
 }
 
+/// The host's configuration writes (`host_sel` 3) before a start command, as `(addr, lane,
+/// byte)`: the mapping's loop registers ([`crate::blocks::fold_queue::mapping_writes`]; SCALE-Sim's
+/// order when `mapping` is `None`) and the output stage's parameters.
+pub fn config_writes(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: systole_sim::workload::GemmShape,
+    mapping: Option<&systole_sim::mapping::Mapping>,
+    stage: Option<&OutputStage>,
+) -> Result<Vec<(u64, u64, u8)>, HdlError> {
+    use crate::blocks::fold_queue::{mapping_writes, MAP_ADDR};
+    use systole_sim::mapping::{Mapping, Tiling};
+    let scalesim = Mapping::scalesim(cfg, df, shape);
+    let mapping = mapping.unwrap_or(&scalesim);
+    let tiling = Tiling::new(cfg, df, shape, mapping.stream_tile);
+    let loops = mapping_writes(&tiling, mapping).ok_or_else(|| {
+        HdlError::Unsupported(format!(
+            "the mapping {mapping} has more loops than the RTL's fold walker has slots"
+        ))
+    })?;
+    let mut w: Vec<(u64, u64, u8)> = loops
+        .into_iter()
+        .map(|(lane, byte)| (MAP_ADDR, lane, byte))
+        .collect();
+    w.extend(crate::blocks::output_stage::param_writes(stage));
+    Ok(w)
+}
+
 fn tick<W: std::io::Write>(uut: &mut SimTop, trace: &mut Trace<W>) -> Result<(), HdlError> {
     uut.clock.next = Clock { clk: true };
     settle(uut)?;
@@ -87,6 +115,7 @@ pub(crate) fn run<P: Probe, W: std::io::Write>(
         stall,
         bases: req.bases,
         stage: req.stage,
+        mapping: Some(req.mapping),
     };
     RtlSession::new(req.cfg)?.drive(req.df, req.a, req.b, probe, drive)
 }
@@ -105,6 +134,8 @@ struct Drive<'s, W> {
     stall: &'s mut dyn FnMut(u64) -> bool,
     bases: Bases,
     stage: Option<&'s OutputStage>,
+    /// The fold order (`None`: SCALE-Sim's).
+    mapping: Option<&'s systole_sim::mapping::Mapping>,
 }
 
 impl RtlSession {
@@ -142,6 +173,7 @@ impl RtlSession {
             stall: &mut |_| false,
             bases: req.bases,
             stage: req.stage,
+            mapping: None,
         };
         self.drive(req.dataflow, req.a, req.b, probe, drive)
     }
@@ -157,6 +189,7 @@ impl RtlSession {
             stall,
             bases,
             stage,
+            mapping,
         }: Drive<'_, W>,
     ) -> Result<BackendRun, HdlError> {
         let (cfg, uut) = (&self.cfg, &mut *self.uut);
@@ -207,8 +240,8 @@ impl RtlSession {
             }),
             time: 0,
         };
-        // The output stage's parameters, through the host port (its own table and registers).
-        for (addr, lane, byte) in crate::blocks::output_stage::param_writes(stage) {
+        // The mapping's loop registers and the output stage's parameters, through the host port.
+        for (addr, lane, byte) in config_writes(cfg, df, shape, mapping, stage)? {
             uut.host_sel.next = Bits::from(crate::blocks::top::HOST_SEL_STAGE);
             uut.host_addr.next = Bits::from(addr);
             uut.host_lane.next = Bits::from(lane);
@@ -327,7 +360,9 @@ impl RtlSession {
             settle(uut)?;
             *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
         }
-        let mut run = stats_from_counters(cfg, df, shape, &counts, &fold_starts)?;
+        let scalesim = systole_sim::mapping::Mapping::scalesim(cfg, df, shape);
+        let mapping = mapping.unwrap_or(&scalesim);
+        let mut run = stats_from_counters(cfg, df, shape, mapping, &counts, &fold_starts)?;
         if !dram {
             // The host's stalls (the DMA's are counted by the hardware).
             run.stall_cycles = stalled.len() as u64;
@@ -358,6 +393,7 @@ pub fn stats_from_counters(
     cfg: &ArchConfig,
     df: Dataflow,
     shape: systole_sim::workload::GemmShape,
+    mapping: &systole_sim::mapping::Mapping,
     counts: &[u64],
     fold_starts: &[u64],
 ) -> Result<RunStats, HdlError> {
@@ -397,8 +433,7 @@ pub fn stats_from_counters(
         latency_cycles: load_cycles + total + writeback_cycles,
         dram_read_bytes: ev.dram_read_bytes(),
         dram_write_bytes: ev.dram_write_bytes(),
-        // The RTL runs SCALE-Sim's fold order.
-        mapping: systole_sim::mapping::Mapping::scalesim(cfg, df, shape),
+        mapping: mapping.clone(),
         memory: systole_sim::array::memory_plan(cfg, df, shape)?.map(|(plan, _)| plan),
         macs: ev.macs,
         utilization: utilization(ev.macs, total, pes),

@@ -179,7 +179,7 @@ pub(crate) fn run(
     pattern: &[bool],
 ) -> Result<BackendRun, HdlError> {
     let (cfg, df) = (req.cfg, req.df);
-    let (p, load) = prepare(cfg, df, req.a, req.b, req.stage, pattern)?;
+    let (p, load) = prepare(cfg, df, req.a, req.b, req.mapping, req.stage, pattern)?;
     let exe = build(cfg)?;
     let io = |e: std::io::Error| HdlError::Sim(format!("writing into {}: {e}", work.display()));
     std::fs::create_dir_all(work).map_err(io)?;
@@ -195,5 +195,5 @@ pub(crate) fn run(
         args.push("stall.txt");
     }
     let text = run_tool(work, &exe.to_string_lossy(), &args)?;
-    parse_output(cfg, df, &p, &text)
+    parse_output(cfg, df, &p, req.mapping, &text)
 }

@@ -20,6 +20,8 @@ use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
 
 use crate::blocks::cursor::Cursor;
+use crate::blocks::fold_cursor::{FoldCursor, BASE_LEFT, BASE_OUT, BASE_TOP};
+use crate::blocks::fold_queue::FoldQueue;
 
 /// Dataflow codes of the start command.
 pub const MODE_OS: u64 = 0;
@@ -79,6 +81,13 @@ pub struct Controller {
     pub cmd_c_chunk: Signal<In, Bits<16>>,
     /// Chunks with one row more.
     pub cmd_c_chunk_rem: Signal<In, Bits<16>>,
+    /// A host write of one byte of the mapping's loop registers (before the start command;
+    /// [`crate::blocks::fold_queue::mapping_writes`]).
+    pub map_we: Signal<In, Bit>,
+    /// The register byte.
+    pub map_lane: Signal<In, Bits<8>>,
+    /// Its value.
+    pub map_wdata: Signal<In, Bits<8>>,
     /// Stall request: in the run state, the cycle stalls (see `hold`); ignored in every other
     /// state.
     pub stall: Signal<In, Bit>,
@@ -212,15 +221,26 @@ pub struct Controller {
     c_chunks: DFF<Bits<16>>,
     c_chunk: DFF<Bits<16>>,
     c_chunk_rem: DFF<Bits<16>>,
-    left: Cursor,
-    top: Cursor,
-    wr: Cursor,
-    rd: Cursor,
+    queue: FoldQueue,
+    left: FoldCursor,
+    top: FoldCursor,
+    wr: FoldCursor,
+    rd: FoldCursor,
+    interval_last: DFF<Bits<32>>,
+    ts32: Signal<Local, Bits<32>>,
+    tl32: Signal<Local, Bits<32>>,
+    ivl1: Signal<Local, Bits<32>>,
+    ivl: Signal<Local, Bits<32>>,
+    c_steps: Signal<Local, Bits<16>>,
+    accumulates: Signal<Local, Bit>,
     fl: Cursor,
     ft: Cursor,
     rtp: DFF<Bits<32>>,
     rrem: DFF<Bits<16>>,
     k_mul: Constant<Bits<3>>,
+    k_base_left: Constant<Bits<2>>,
+    k_base_top: Constant<Bits<2>>,
+    k_base_out: Constant<Bits<2>>,
     k_c16: Constant<Bits<16>>,
     col_one: Signal<Local, Bits<16>>,
     row_one: Signal<Local, Bits<16>>,
@@ -302,7 +322,8 @@ pub struct Controller {
     frozen: Signal<Local, Bit>,
 }
 
-/// Generation-time constants of the schedule for one config.
+/// Generation-time constants of the schedule for one config: the cursors' first ops per
+/// dataflow, from the fast model's schedule (`mapping::schedule::cursor_starts`).
 struct Consts {
     lf: [u64; 3],
     tf: [u64; 3],
@@ -311,27 +332,14 @@ struct Consts {
 }
 
 fn consts(cfg: &ArchConfig) -> Consts {
-    let r = i64::from(cfg.array.rows);
-    let c = i64::from(cfg.array.cols);
-    let la = i64::from(cfg.buffers.a.read_latency);
-    let lb = i64::from(cfg.buffers.b.read_latency);
-    // cycle = edge time + delta, delta making the first read cycle 0 (see schedule.rs).
-    let d_os = la.max(lb);
-    let d_ws = (la - r).max(lb);
-    let d_is = (lb - r).max(la);
-    let u = |x: i64| {
-        assert!(x >= 0, "internal error: negative schedule constant");
-        x as u64
-    };
+    use systole_sim::config::Dataflow;
+    use systole_sim::mapping::schedule::cursor_starts;
+    let [os, ws, is] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is].map(|df| cursor_starts(cfg, df));
     Consts {
-        lf: [u(d_os - la), u(r + d_ws - la), u(r + d_is - lb)],
-        tf: [u(d_os - lb), u(d_ws - lb), u(d_is - la)],
-        ts: [u(r + d_ws - lb), u(r + d_is - la)],
-        out: [
-            u(r + c - 1 + d_os),
-            u(2 * r + c + d_ws),
-            u(2 * r + c + d_is),
-        ],
+        lf: [os.left, ws.left, is.left],
+        tf: [os.top, ws.top, is.top],
+        ts: [ws.top_second, is.top_second],
+        out: [os.write, ws.write, is.write],
     }
 }
 
@@ -371,6 +379,9 @@ impl Controller {
             cmd_c_chunks: Default::default(),
             cmd_c_chunk: Default::default(),
             cmd_c_chunk_rem: Default::default(),
+            map_we: Default::default(),
+            map_lane: Default::default(),
+            map_wdata: Default::default(),
             stall: Default::default(),
             hold: Default::default(),
             busy: Default::default(),
@@ -435,15 +446,26 @@ impl Controller {
             c_chunks: Default::default(),
             c_chunk: Default::default(),
             c_chunk_rem: Default::default(),
-            left: Cursor::new(r, c),
-            top: Cursor::new(r, c),
-            wr: Cursor::new(r, c),
-            rd: Cursor::new(r, c),
+            queue: FoldQueue::new(r, c),
+            left: FoldCursor::new(r),
+            top: FoldCursor::new(r),
+            wr: FoldCursor::new(r),
+            rd: FoldCursor::new(r),
+            interval_last: Default::default(),
+            ts32: Default::default(),
+            tl32: Default::default(),
+            ivl1: Default::default(),
+            ivl: Default::default(),
+            c_steps: Default::default(),
+            accumulates: Default::default(),
             fl: Cursor::new(r, c),
             ft: Cursor::new(r, c),
             rtp: Default::default(),
             rrem: Default::default(),
             k_mul: b3(ST_MUL),
+            k_base_left: Constant::new(Bits::<2>::from(BASE_LEFT)),
+            k_base_top: Constant::new(Bits::<2>::from(BASE_TOP)),
+            k_base_out: Constant::new(Bits::<2>::from(BASE_OUT)),
             k_c16: Constant::new(Bits::<16>::from(c as u64)),
             col_one: Default::default(),
             row_one: Default::default(),
@@ -546,6 +568,7 @@ impl Logic for Controller {
             t,
             tr,
             interval,
+            interval_last,
             rtp,
             rrem,
             reuse_a,
@@ -554,7 +577,7 @@ impl Logic for Controller {
             c_chunk,
             c_chunk_rem
         );
-        clock!(self, clock, left, top, wr, rd, fl, ft);
+        clock!(self, clock, queue, left, top, wr, rd, fl, ft);
         self.is_os.next = self.mode.q.val() == self.k_os.val();
         self.is_ws.next = self.mode.q.val() == self.k_ws.val();
         self.is_is.next = self.mode.q.val() == self.k_is.val();
@@ -576,17 +599,26 @@ impl Logic for Controller {
         }
         self.tlen32.next = bit_cast::<32, 16>(self.tlen.val());
         self.k32.next = bit_cast::<32, 16>(self.k.q.val());
-        // Fold interval: max(T, R), and L_C + 1 when WS/IS folds accumulate (K > R).
-        self.ival1.next = self.tlen32.val();
-        if self.tlen32.val() < self.k_r32.val() {
+        // Fold intervals, of a fold with a full chunk (T_s) and with the last chunk: max(T_f, R),
+        // and L_C + 1 when WS/IS folds accumulate (K > R).
+        self.accumulates.next = !self.is_os.val() & (self.row_dim.val() > self.k_r16.val());
+        self.ts32.next = bit_cast::<32, 16>(self.queue.ts.val());
+        self.tl32.next = bit_cast::<32, 16>(self.queue.tlast.val());
+        self.ival1.next = self.ts32.val();
+        if self.ts32.val() < self.k_r32.val() {
             self.ival1.next = self.k_r32.val();
         }
         self.ival.next = self.ival1.val();
-        if !self.is_os.val()
-            & (self.row_dim.val() > self.k_r16.val())
-            & (self.ival1.val() < self.k_lc1.val())
-        {
+        if self.accumulates.val() & (self.ival1.val() < self.k_lc1.val()) {
             self.ival.next = self.k_lc1.val();
+        }
+        self.ivl1.next = self.tl32.val();
+        if self.tl32.val() < self.k_r32.val() {
+            self.ivl1.next = self.k_r32.val();
+        }
+        self.ivl.next = self.ivl1.val();
+        if self.accumulates.val() & (self.ivl1.val() < self.k_lc1.val()) {
+            self.ivl.next = self.k_lc1.val();
         }
 
         // Cursor parameters (read by the cursors when they start).
@@ -603,80 +635,139 @@ impl Logic for Controller {
             self.tfirst.next = self.k_tf_is.val();
             self.wfirst.next = self.k_out_is.val();
         }
+        // The fold queue: the mapping's folds in run order, one entry per fold for each cursor.
+        self.c_steps.next = self.m.q.val();
+        if self.is_is.val() {
+            self.c_steps.next = self.n.q.val();
+        }
+        self.queue.start.next = self.start.val()
+            & ((self.state.q.val() == self.k_idle.val())
+                | (self.state.q.val() == self.k_done.val()));
+        self.queue.os.next = self.is_os.val();
+        self.queue.tlen.next = self.tlen.val();
+        self.queue.k.next = self.k.q.val();
+        self.queue.c_steps.next = self.c_steps.val();
+        self.queue.row_dim.next = self.row_dim.val();
+        self.queue.col_dim.next = self.col_dim.val();
+        self.queue.map_we.next = self.map_we.val();
+        self.queue.map_lane.next = self.map_lane.val();
+        self.queue.map_wdata.next = self.map_wdata.val();
+        self.queue.take[0].next = self.left.take.val();
+        self.queue.take[1].next = self.top.take.val();
+        self.queue.take[2].next = self.wr.take.val();
+        self.queue.take[3].next = self.rd.take.val();
+        // Every cursor that runs holds the walker back from its first fold on (OS has no
+        // read-back); a cursor done with its last fold has taken every entry.
+        self.queue.active[0].next = true;
+        self.queue.active[1].next = true;
+        self.queue.active[2].next = true;
+        self.queue.active[3].next = !self.is_os.val();
+        self.left.h_lbase.next = self.queue.h_lbase[0].val();
+        self.left.h_tbase.next = self.queue.h_tbase[0].val();
+        self.left.h_obase.next = self.queue.h_obase[0].val();
+        self.left.h_cbase.next = self.queue.h_cbase[0].val();
+        self.left.h_rows.next = self.queue.h_rows[0].val();
+        self.left.h_cols.next = self.queue.h_cols[0].val();
+        self.left.h_s0.next = self.queue.h_s0[0].val();
+        self.left.h_rt_nz.next = self.queue.h_rt_nz[0].val();
+        self.left.h_ct_nz.next = self.queue.h_ct_nz[0].val();
+        self.left.h_ct_odd.next = self.queue.h_ct_odd[0].val();
+        self.left.h_last_rt.next = self.queue.h_last_rt[0].val();
+        self.left.h_last_chunk.next = self.queue.h_last_chunk[0].val();
+        self.left.h_final.next = self.queue.h_final[0].val();
+        self.top.h_lbase.next = self.queue.h_lbase[1].val();
+        self.top.h_tbase.next = self.queue.h_tbase[1].val();
+        self.top.h_obase.next = self.queue.h_obase[1].val();
+        self.top.h_cbase.next = self.queue.h_cbase[1].val();
+        self.top.h_rows.next = self.queue.h_rows[1].val();
+        self.top.h_cols.next = self.queue.h_cols[1].val();
+        self.top.h_s0.next = self.queue.h_s0[1].val();
+        self.top.h_rt_nz.next = self.queue.h_rt_nz[1].val();
+        self.top.h_ct_nz.next = self.queue.h_ct_nz[1].val();
+        self.top.h_ct_odd.next = self.queue.h_ct_odd[1].val();
+        self.top.h_last_rt.next = self.queue.h_last_rt[1].val();
+        self.top.h_last_chunk.next = self.queue.h_last_chunk[1].val();
+        self.top.h_final.next = self.queue.h_final[1].val();
+        self.wr.h_lbase.next = self.queue.h_lbase[2].val();
+        self.wr.h_tbase.next = self.queue.h_tbase[2].val();
+        self.wr.h_obase.next = self.queue.h_obase[2].val();
+        self.wr.h_cbase.next = self.queue.h_cbase[2].val();
+        self.wr.h_rows.next = self.queue.h_rows[2].val();
+        self.wr.h_cols.next = self.queue.h_cols[2].val();
+        self.wr.h_s0.next = self.queue.h_s0[2].val();
+        self.wr.h_rt_nz.next = self.queue.h_rt_nz[2].val();
+        self.wr.h_ct_nz.next = self.queue.h_ct_nz[2].val();
+        self.wr.h_ct_odd.next = self.queue.h_ct_odd[2].val();
+        self.wr.h_last_rt.next = self.queue.h_last_rt[2].val();
+        self.wr.h_last_chunk.next = self.queue.h_last_chunk[2].val();
+        self.wr.h_final.next = self.queue.h_final[2].val();
+        self.rd.h_lbase.next = self.queue.h_lbase[3].val();
+        self.rd.h_tbase.next = self.queue.h_tbase[3].val();
+        self.rd.h_obase.next = self.queue.h_obase[3].val();
+        self.rd.h_cbase.next = self.queue.h_cbase[3].val();
+        self.rd.h_rows.next = self.queue.h_rows[3].val();
+        self.rd.h_cols.next = self.queue.h_cols[3].val();
+        self.rd.h_s0.next = self.queue.h_s0[3].val();
+        self.rd.h_rt_nz.next = self.queue.h_rt_nz[3].val();
+        self.rd.h_ct_nz.next = self.queue.h_ct_nz[3].val();
+        self.rd.h_ct_odd.next = self.queue.h_ct_odd[3].val();
+        self.rd.h_last_rt.next = self.queue.h_last_rt[3].val();
+        self.rd.h_last_chunk.next = self.queue.h_last_chunk[3].val();
+        self.rd.h_final.next = self.queue.h_final[3].val();
+        // Every cursor: fold lengths and intervals of full and last chunks.
+        self.left.len_full.next = self.queue.ts.val();
+        self.left.len_last.next = self.queue.tlast.val();
+        self.left.i_full.next = self.interval.q.val();
+        self.left.i_last.next = self.interval_last.q.val();
+        self.top.len_full.next = self.queue.ts.val();
+        self.top.len_last.next = self.queue.tlast.val();
+        self.top.i_full.next = self.interval.q.val();
+        self.top.i_last.next = self.interval_last.q.val();
+        self.wr.len_full.next = self.queue.ts.val();
+        self.wr.len_last.next = self.queue.tlast.val();
+        self.wr.i_full.next = self.interval.q.val();
+        self.wr.i_last.next = self.interval_last.q.val();
+        self.rd.len_full.next = self.queue.ts.val();
+        self.rd.len_last.next = self.queue.tlast.val();
+        self.rd.i_full.next = self.interval.q.val();
+        self.rd.i_last.next = self.interval_last.q.val();
         self.left.t.next = self.t.q.val();
-        self.left.interval.next = self.interval.q.val();
-        self.left.row_dim.next = self.row_dim.val();
-        self.left.col_dim.next = self.col_dim.val();
         self.left.t_first.next = self.lfirst.val();
-        self.left.t_second.next = self.lfirst.val() + self.interval.q.val();
-        self.left.steps.next = self.tlen.val();
+        self.left.t_second.next = self.lfirst.val();
+        self.left.lag.next = false;
         self.left.slot_mode.next = false;
-        self.left.rt_step.next = self.tlen.val();
-        self.left.ct_step.next = self.k_zero16.val();
+        self.left.base_sel.next = self.k_base_left.val();
 
+        // The top edge streams (OS) or preloads one fold ahead of the stream (WS/IS).
         self.top.t.next = self.t.q.val();
-        self.top.interval.next = self.interval.q.val();
-        self.top.row_dim.next = self.row_dim.val();
-        self.top.col_dim.next = self.col_dim.val();
         self.top.t_first.next = self.tfirst.val();
-        if self.is_os.val() {
-            self.top.t_second.next = self.tfirst.val() + self.interval.q.val();
-            self.top.steps.next = self.tlen.val();
-            self.top.slot_mode.next = false;
-            self.top.rt_step.next = self.k_zero16.val();
-            self.top.ct_step.next = self.tlen.val();
-        } else {
+        self.top.base_sel.next = self.k_base_top.val();
+        self.top.t_second.next = self.tfirst.val();
+        self.top.lag.next = false;
+        self.top.slot_mode.next = false;
+        if !self.is_os.val() {
             if self.is_is.val() {
                 self.top.t_second.next = self.k_ts_is.val();
             } else {
                 self.top.t_second.next = self.k_ts_ws.val();
             }
-            self.top.steps.next = self.k_r16.val();
+            self.top.lag.next = true;
             self.top.slot_mode.next = true;
-            self.top.rt_step.next = self.k_r16.val();
-            self.top.ct_step.next = self.k.q.val();
         }
 
         self.wr.t.next = self.t.q.val();
         self.rd.t.next = self.tr.q.val();
-        self.wr.interval.next = self.interval.q.val();
-        self.rd.interval.next = self.interval.q.val();
-        self.wr.row_dim.next = self.row_dim.val();
-        self.rd.row_dim.next = self.row_dim.val();
-        self.wr.col_dim.next = self.col_dim.val();
-        self.rd.col_dim.next = self.col_dim.val();
         self.wr.t_first.next = self.wfirst.val();
         self.rd.t_first.next = self.wfirst.val();
-        self.wr.t_second.next = self.wfirst.val() + self.interval.q.val();
-        self.rd.t_second.next = self.wfirst.val() + self.interval.q.val();
-        if self.is_os.val() {
-            self.wr.steps.next = self.k_r16.val();
-            self.wr.slot_mode.next = true;
-            self.wr.rt_step.next = self.k_r16.val();
-            self.wr.ct_step.next = self.m.q.val();
-        } else {
-            self.wr.steps.next = self.tlen.val();
-            self.wr.slot_mode.next = false;
-            self.wr.rt_step.next = self.k_zero16.val();
-            self.wr.ct_step.next = self.tlen.val();
-        }
-        self.rd.steps.next = self.tlen.val();
+        self.wr.t_second.next = self.wfirst.val();
+        self.rd.t_second.next = self.wfirst.val();
+        self.wr.lag.next = false;
+        self.rd.lag.next = false;
+        self.wr.base_sel.next = self.k_base_out.val();
+        self.rd.base_sel.next = self.k_base_out.val();
+        // OS writes the fold's rows bottom first (slot mode); WS/IS one row per stream vector.
+        self.wr.slot_mode.next = self.is_os.val();
         self.rd.slot_mode.next = false;
-        self.rd.rt_step.next = self.k_zero16.val();
-        self.rd.ct_step.next = self.tlen.val();
-        // Only the DMA's fetch cursors run in DMA mode.
-        self.left.dma.next = false;
-        self.top.dma.next = false;
-        self.wr.dma.next = false;
-        self.rd.dma.next = false;
-        self.left.step.next = false;
-        self.top.step.next = false;
-        self.wr.step.next = false;
-        self.rd.step.next = false;
-        self.left.stride2.next = false;
-        self.top.stride2.next = false;
-        self.wr.stride2.next = false;
-        self.rd.stride2.next = false;
 
         // The DMA's fetch cursors. With `whole` reuse each vector is fetched for its first
         // read: the left edge's operand is a row-tile operand, whose first reads are those of the
@@ -774,9 +865,9 @@ impl Logic for Controller {
         self.w_claim.next = self.is_os.val() | !self.wr.rt_nz.val();
         self.w_final.next = self.is_os.val() | self.wr.last_rt.val();
         self.r_bank.next = self.rd.ct_odd.val();
-        self.w_row.next = self.wr.step_idx.val();
-        self.w_col.next = self.wr.col_done.val();
-        self.r_row.next = self.rd.step_idx.val();
+        self.w_row.next = self.wr.stream_pos.val();
+        self.w_col.next = self.wr.col_base.val();
+        self.r_row.next = self.rd.stream_pos.val();
         self.o_c_base.next = self.c_base.q.val();
         self.o_c_chunks.next = self.c_chunks.q.val();
         self.o_c_chunk.next = self.c_chunk.q.val();
@@ -829,6 +920,7 @@ impl Logic for Controller {
             }
         } else if self.state.q.val() == self.k_setup.val() {
             self.interval.d.next = self.ival.val();
+            self.interval_last.d.next = self.ivl.val();
             self.rtp.d.next = self.k_zero32.val();
             self.rrem.d.next = self.row_dim.val();
             // Only OS's column-tile fetch cursor needs rtp.

@@ -1,7 +1,8 @@
-//! A schedule cursor: walks the folds of a GEMM in the contract's order (column tiles outer, row
-//! tiles inner) and issues one op per step on a static timetable. The controller uses four: the
-//! left-edge stream, the top edge (OS stream or WS/IS preload slots), the C write-back and the C
-//! read-back.
+//! A fetch cursor of the DMA: walks the folds of a GEMM in SCALE-Sim's order (column tiles outer,
+//! row tiles inner) on its own and shows the vector the DMA fetches next and its deadline. The
+//! controller's own schedule cursors take mapped fold orders from the fold queue
+//! ([`crate::blocks::fold_cursor`]); these two keep SCALE-Sim's walk until the DMA's fetches follow
+//! the queue (`docs/rtl.md`, "Mapped fold orders"), so with DRAM the RTL runs that order only.
 //!
 //! Fold `f`'s step `s` is issued in cycle `first + s` for fold 0, `second + s` for fold 1 and
 //! `second + (f-1)*interval + s` after that. In slot mode a step stands for array row `R-1-s`,

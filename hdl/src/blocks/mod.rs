@@ -1,7 +1,8 @@
 //! The hardware blocks, generated from one `ArchConfig`: the PE ([`pe`], with its multiplier),
 //! the mesh ([`mesh`]), the edge skew and deskew ([`edge`]), the buffers ([`memory`]), the
-//! controller ([`controller`]) with its schedule [`cursor`]s, the mapped fold walk
-//! ([`fold_walk`], not yet wired), the DMA engine ([`dma`], with [`chunk_walk`]), the output
+//! controller ([`controller`]) with the mapping's fold queue ([`fold_queue`]: the loop registers
+//! and the [`fold_walk`]er) and its schedule cursors ([`fold_cursor`]), the DMA engine ([`dma`],
+//! with [`chunk_walk`] and its SCALE-Sim-order fetch [`cursor`]s), the output
 //! stage ([`output_stage`]), the event counters ([`counters`]) and the top level ([`top`]).
 //! Everything here is hardware: the test bench's models are in `crate::tb`, what runs them in
 //! `crate::backend`.
@@ -12,6 +13,8 @@ pub mod counters;
 pub mod cursor;
 pub mod dma;
 pub mod edge;
+pub mod fold_cursor;
+pub mod fold_queue;
 pub mod fold_walk;
 pub mod memory;
 pub mod mesh;

@@ -11,6 +11,7 @@ use crate::blocks::controller::Controller;
 use crate::blocks::counters::Counter64;
 use crate::blocks::dma::Dma;
 use crate::blocks::edge::{Deskew, Skew};
+use crate::blocks::fold_queue::MAP_ADDR;
 use crate::blocks::memory::Buffer;
 use crate::blocks::mesh::Mesh;
 use crate::blocks::output_stage::OutputStageBlock;
@@ -551,6 +552,12 @@ impl Logic for Accelerator {
         ct.cmd_c_chunks.next = self.cmd_c_chunks.val();
         ct.cmd_c_chunk.next = self.cmd_c_chunk.val();
         ct.cmd_c_chunk_rem.next = self.cmd_c_chunk_rem.val();
+        // The mapping's loop registers: configuration writes at their address.
+        ct.map_we.next = self.host_we.val()
+            && self.host_sel.val().to_u64() == HOST_SEL_STAGE
+            && self.host_addr.val().to_u64() == MAP_ADDR;
+        ct.map_lane.next = self.host_lane.val();
+        ct.map_wdata.next = Bits::from(self.host_wdata.val().inner().to_u64());
         // The run stalls when the host asks or when the DMA must wait for DRAM.
         ct.stall.next = self.stall.val() || self.dma.stall.val();
         ct.fa_step.next = self.dma.fa_step.val();
@@ -921,6 +928,9 @@ impl Logic for Accelerator {
         ct.cmd_c_chunks.connect();
         ct.cmd_c_chunk.connect();
         ct.cmd_c_chunk_rem.connect();
+        ct.map_we.connect();
+        ct.map_lane.connect();
+        ct.map_wdata.connect();
         ct.stall.connect();
         ct.fa_step.connect();
         ct.fb_step.connect();
@@ -1092,6 +1102,18 @@ impl Logic for Accelerator {
             k.assign(format!("ctrl${p}"), sig(p));
         }
         k.assign("ctrl$stall", or(sig("stall"), sig("dma$stall")));
+        k.assign(
+            "ctrl$map_we",
+            and(
+                sig("host_we"),
+                and(
+                    eq(sig("host_sel"), lit(HOST_SEL_STAGE, 2)),
+                    eq(sig("host_addr"), lit(MAP_ADDR, 16)),
+                ),
+            ),
+        );
+        k.assign("ctrl$map_lane", sig("host_lane"));
+        k.assign("ctrl$map_wdata", sig("host_wdata"));
         k.assign("ctrl$fa_step", sig("dma$fa_step"));
         k.assign("ctrl$fb_step", sig("dma$fb_step"));
         // A single-dataflow design ignores cmd_mode: its mode is a constant.

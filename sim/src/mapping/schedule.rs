@@ -477,6 +477,101 @@ pub fn closed_form_cycles(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u
     }
 }
 
+/// When the controller's schedule cursors issue their first ops, in cycles of the run (cycle 0
+/// is its first read), for any GEMM in one dataflow on one machine: the numbers a hardware
+/// controller takes as constants of its config (`hdl/src/blocks/controller.rs`). Every later op
+/// follows from these, the fold intervals and the fold lengths.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CursorStarts {
+    /// The left edge's first stream read.
+    pub left: u64,
+    /// The top edge's first read: its first stream read (OS) or preload slot (WS, IS).
+    pub top: u64,
+    /// WS, IS: the first preload slot of fold 1, which starts with fold 0's stream (OS: equal to
+    /// `top`, unused).
+    pub top_second: u64,
+    /// The first C write (OS: of array row `R-1`, whether the tile uses it or not), less K in OS
+    /// (an OS fold's outputs are ready after its K MACs).
+    pub write: u64,
+}
+
+/// [`CursorStarts`] for `df` on `cfg`, read off the schedule of a one-fold GEMM.
+pub fn cursor_starts(cfg: &ArchConfig, df: Dataflow) -> CursorStarts {
+    let one = GemmShape { m: 1, n: 1, k: 1 };
+    let plan = Plan::new(cfg, df, one);
+    let r = plan.r as i64;
+    let cycle = |edge: i64| -> u64 {
+        let c = edge + plan.delta;
+        debug_assert!(c >= 0, "a cursor's first op before cycle 0");
+        c.max(0) as u64
+    };
+    let left = cycle(plan.edge_op(Port::Left, 0, 0).edge - plan.lat_left);
+    let top = cycle(plan.edge_op(Port::Top, 0, 0).edge - plan.lat_top);
+    let top_second = cycle(plan.preload_edge(1) - plan.lat_top);
+    // The one-fold GEMM's only output row is array row 0 and K = 1. In OS, row `i` is written
+    // `R-1-i` cycles after the bottom row (the drain chain delivers the bottom row first).
+    let write = match plan.desc.stationary {
+        None => cycle(plan.out_op(0, 0).edge - (r - 1) - 1),
+        Some(_) => cycle(plan.out_op(0, 0).edge),
+    };
+    CursorStarts {
+        left,
+        top,
+        top_second: if plan.desc.stationary.is_some() {
+            top_second
+        } else {
+            top
+        },
+        write,
+    }
+}
+
+/// The fold queue depth the contract's timetable needs for `mapping`: how many folds ahead of
+/// the slowest of the controller's four schedule cursors (left stream, top stream or preload, C
+/// write, C read-back) the leading one may take its next fold, plus one. A hardware controller
+/// that hands the folds to its cursors through a ring of entries written one per cycle (the
+/// RTL's fold queue, `docs/rtl.md`) runs the mapping exactly when its ring holds at least this
+/// many entries. A cursor takes fold `f + 1`'s entry in the cycle of its last op of fold `f`; a
+/// stall freezes every cursor alike, so stalls do not change the answer.
+pub fn fold_queue_depth(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+    mapping: &Mapping,
+) -> usize {
+    let plan = Plan::mapped(cfg, df, shape, mapping);
+    let folds = plan.folds();
+    let r = plan.r as i64;
+    // Per cursor, the cycle (edge time less the op's read latency; offsets common to all
+    // cursors do not matter) of its last op of each fold but the last.
+    let last_op = |f: usize| -> [i64; 4] {
+        let fold = plan.fold(f);
+        let stream_end = plan.stream_edge(f) + fold.len as i64 - 1;
+        let top = match plan.desc.stationary {
+            None => stream_end - plan.lat_top,
+            Some(_) => plan.preload_edge(f) + r - 1 - plan.lat_top,
+        };
+        let write = plan.out_op(f, plan.out_steps(f) - 1).edge;
+        [stream_end - plan.lat_left, top, write, write - plan.lat_c]
+    };
+    let cursors = if plan.desc.stationary.is_some() { 4 } else { 3 };
+    let moves: Vec<[i64; 4]> = (0..folds.saturating_sub(1)).map(last_op).collect();
+    // takes(c, t): entries cursor c has taken by the end of cycle t (fold 0's at the start).
+    let mut taken = [0usize; 4];
+    let mut need = 2;
+    for g in 1..folds {
+        let first = (0..cursors).map(|c| moves[g - 1][c]).min().unwrap_or(0);
+        for (c, n) in taken.iter_mut().enumerate().take(cursors) {
+            while *n < moves.len() && moves[*n][c] <= first - 2 {
+                *n += 1;
+            }
+            // Cursor c has taken 1 + n entries; the ring must reach fold g past them.
+            need = need.max(g + 1 - (1 + *n).min(g + 1));
+        }
+    }
+    need + 1
+}
+
 /// SCALE-Sim 3.0.0's cycle count for the same GEMM on the same array, as it reports it: folds run
 /// back to back, `T + R + C - 2` cycles each for OS and `2R + C + T - 2` for WS and IS, minus one.
 pub fn scalesim_cycles(rows: u32, cols: u32, df: Dataflow, shape: GemmShape) -> u64 {
@@ -540,6 +635,54 @@ mod tests {
         ] {
             for (df, want) in Dataflow::ALL.into_iter().zip(want) {
                 assert_eq!(scalesim_cycles(16, 16, df, shape), want, "{df} {shape:?}");
+            }
+        }
+    }
+
+    /// The cursors' first ops are the contract's closed forms (`docs/microarchitecture.md`):
+    /// with `D` the dataflow's latency offset, OS reads A and B from `max(L_A, L_B) - L`, WS and
+    /// IS stream from `R + D - L_Q` and preload from `D - L_P`, and C's first write is in
+    /// `K + R + C - 1 + max(L_A, L_B)` (OS, less K here) or `2R + C + D` (WS, IS).
+    #[test]
+    fn cursor_starts_are_the_closed_forms() {
+        for (r, c) in [(1, 1), (2, 3), (4, 4), (8, 5)] {
+            for (la, lb) in [(1, 1), (3, 1), (1, 4), (12, 2), (2, 12)] {
+                let mut cfg = ArchConfig::preset("tiny-4x4")
+                    .and_then(|x| x.with_shape(Some(r), Some(c)))
+                    .unwrap();
+                cfg.buffers.a.read_latency = la;
+                cfg.buffers.b.read_latency = lb;
+                let (r, c, la, lb) = (i64::from(r), i64::from(c), i64::from(la), i64::from(lb));
+                let d_os = la.max(lb);
+                let d_ws = (la - r).max(lb);
+                let d_is = (lb - r).max(la);
+                let u = |x: i64| x as u64;
+                let want = [
+                    (
+                        Dataflow::Os,
+                        [d_os - la, d_os - lb, d_os - lb, r + c - 1 + d_os],
+                    ),
+                    (
+                        Dataflow::Ws,
+                        [r + d_ws - la, d_ws - lb, r + d_ws - lb, 2 * r + c + d_ws],
+                    ),
+                    (
+                        Dataflow::Is,
+                        [r + d_is - lb, d_is - la, r + d_is - la, 2 * r + c + d_is],
+                    ),
+                ];
+                for (df, [left, top, top_second, write]) in want {
+                    assert_eq!(
+                        cursor_starts(&cfg, df),
+                        CursorStarts {
+                            left: u(left),
+                            top: u(top),
+                            top_second: u(top_second),
+                            write: u(write)
+                        },
+                        "{r}x{c} L_A={la} L_B={lb} {df}"
+                    );
+                }
             }
         }
     }

@@ -1,0 +1,609 @@
+//! The fold queue: the mapping's folds in run order, produced once by the loop-nest walker
+//! ([`FoldWalk`]) and read by the controller's four schedule cursors ([`FoldCursor`]s) at their
+//! own pace (`docs/rtl.md`, "Mapped fold orders").
+//!
+//! The host writes the mapping into the queue's loop registers before the start command
+//! ([`mapping_writes`]: the loops the fast model derives, `systole_sim::mapping::nest::walk_loops`,
+//! and the stream tile and last chunk's length). At the start command the walker goes to fold 0,
+//! and from then on the queue writes one fold per cycle into a ring of [`QUEUE_DEPTH`] entries
+//! while the ring has room. An entry holds what a cursor needs of its fold, the products computed
+//! once here: the vector addresses of the fold's first stream vector in the left edge's buffer
+//! (`row tile x T + s0`), of its top-edge tile (`col tile x K`, plus `row tile x R` for a
+//! preload), and of its first output row in C (`col tile x steps of C`, plus `row tile x R` in
+//! OS or `s0` in WS/IS); its first column, used rows and columns, stream offset `s0`, and flags.
+//!
+//! Each cursor has a read pointer; it takes the entry at its pointer when it moves to a fold
+//! (`take`), and then holds that fold in its own registers. The ring is full when the queue's
+//! write pointer leads the read pointer of a running cursor by the depth; then the walker waits. A
+//! cursor never finds its entry unwritten as long as no busy cursor lags the leading one by
+//! [`QUEUE_DEPTH`] folds or more: the backends check that bound per run from the fast model's
+//! timetable (`systole_sim::mapping::schedule::cursor_fold_lag`) before they start.
+//!
+//! [`FoldCursor`]: crate::blocks::fold_cursor::FoldCursor
+
+use rust_hdl::prelude::*;
+use systole_sim::mapping::nest::walk_loops;
+use systole_sim::mapping::{Mapping, Tiling};
+
+use crate::blocks::fold_walk::{FoldWalk, AXIS_NONE, WALK_LOOPS};
+
+/// Entries of the ring.
+pub const QUEUE_DEPTH: usize = 8;
+/// Cursors that read the queue: left stream, top edge, C write, C read-back.
+pub const QUEUE_READERS: usize = 4;
+/// Host address (with the configuration select, `HOST_SEL_STAGE`) of the queue's loop
+/// registers; the lane is the register byte ([`mapping_writes`]).
+pub const MAP_ADDR: u64 = 0xfffe;
+/// Lane of the stream tile's low byte (the loops' bytes are below: 8 per loop slot).
+const LANE_STREAM_TILE: u64 = 8 * WALK_LOOPS as u64;
+
+const _: () = assert!(QUEUE_DEPTH == 8 && QUEUE_READERS == 4 && WALK_LOOPS == 6);
+
+/// The host writes `(lane, byte)` at [`MAP_ADDR`] that load `mapping` of a GEMM tiled as
+/// `tiling` into the queue's loop registers: per loop slot `i` (outer to inner), lanes `8i`..:
+/// trips (2 bytes, little-endian), tiles (2), stride (2), then one byte of flags (bits 0-1 the
+/// axis, 2 inner, 3 A's flags look at it, 4 B's); unused slots have one trip and no axis. Lanes
+/// 48-51: the stream tile and the last chunk's length. `None` if the mapping has more loops than
+/// the walker has slots.
+pub fn mapping_writes(tiling: &Tiling, mapping: &Mapping) -> Option<Vec<(u64, u8)>> {
+    let loops = walk_loops(tiling, mapping);
+    if loops.len() > WALK_LOOPS {
+        return None;
+    }
+    let mut w = Vec::new();
+    fn word(w: &mut Vec<(u64, u8)>, lane: u64, v: u32) {
+        let [lo, hi, ..] = v.to_le_bytes();
+        w.push((lane, lo));
+        w.push((lane + 1, hi));
+    }
+    for i in 0..WALK_LOOPS {
+        let base = 8 * i as u64;
+        let (trips, tiles, stride, flags) = match loops.get(i) {
+            Some(l) => (
+                l.trips,
+                l.tiles,
+                l.stride,
+                l.axis as u8
+                    | u8::from(l.inner) << 2
+                    | u8::from(l.edge_a) << 3
+                    | u8::from(l.edge_b) << 4,
+            ),
+            None => (1, 1, 1, AXIS_NONE as u8),
+        };
+        word(&mut w, base, trips);
+        word(&mut w, base + 2, tiles);
+        word(&mut w, base + 4, stride);
+        w.push((base + 6, flags));
+    }
+    let (extent, ts) = (tiling.extents.2, tiling.stream_tile);
+    let last = extent - (extent.div_ceil(ts).max(1) - 1) * ts;
+    word(&mut w, LANE_STREAM_TILE, ts as u32);
+    word(&mut w, LANE_STREAM_TILE + 2, last as u32);
+    Some(w)
+}
+
+/// The fold queue (see the module doc).
+#[derive(LogicBlock)]
+pub struct FoldQueue {
+    /// The clock.
+    pub clock: Signal<In, Clock>,
+    /// The start command: the walker goes to fold 0, the ring empties.
+    pub start: Signal<In, Bit>,
+    /// The dataflow is OS (no preload; C's rows are the fold's array rows).
+    pub os: Signal<In, Bit>,
+    /// The stream's extent `T`.
+    pub tlen: Signal<In, Bits<16>>,
+    /// K (the steps of the top edge's operand layout).
+    pub k: Signal<In, Bits<16>>,
+    /// The steps of C's layout (OS, WS: M; IS: N).
+    pub c_steps: Signal<In, Bits<16>>,
+    /// Extent of the dimension on the array's rows.
+    pub row_dim: Signal<In, Bits<16>>,
+    /// Extent of the dimension on the array's columns.
+    pub col_dim: Signal<In, Bits<16>>,
+    /// A host write of one loop-register byte.
+    pub map_we: Signal<In, Bit>,
+    /// Its byte ([`mapping_writes`]).
+    pub map_lane: Signal<In, Bits<8>>,
+    /// Its value.
+    pub map_wdata: Signal<In, Bits<8>>,
+    /// Cursor `c` takes the entry at its read pointer this cycle.
+    pub take: [Signal<In, Bit>; 4],
+    /// Cursor `c` runs in this run's dataflow: from the start command on, its read pointer holds
+    /// the walker back when the ring is full.
+    pub active: [Signal<In, Bit>; 4],
+    /// The stream tile (from the loop registers).
+    pub ts: Signal<Out, Bits<16>>,
+    /// The last chunk's length.
+    pub tlast: Signal<Out, Bits<16>>,
+    /// Cursor `c`'s next entry: the left edge's first address.
+    pub h_lbase: [Signal<Out, Bits<16>>; 4],
+    /// The top edge's tile address.
+    pub h_tbase: [Signal<Out, Bits<16>>; 4],
+    /// C's first row address.
+    pub h_obase: [Signal<Out, Bits<16>>; 4],
+    /// The fold's first column (its column tile x C).
+    pub h_cbase: [Signal<Out, Bits<16>>; 4],
+    /// Array rows the fold uses.
+    pub h_rows: [Signal<Out, Bits<8>>; 4],
+    /// Array columns the fold uses.
+    pub h_cols: [Signal<Out, Bits<8>>; 4],
+    /// The chunk's first stream element.
+    pub h_s0: [Signal<Out, Bits<16>>; 4],
+    /// Not the first row tile.
+    pub h_rt_nz: [Signal<Out, Bit>; 4],
+    /// Not the first column tile.
+    pub h_ct_nz: [Signal<Out, Bit>; 4],
+    /// The column tile is odd.
+    pub h_ct_odd: [Signal<Out, Bit>; 4],
+    /// The last row tile.
+    pub h_last_rt: [Signal<Out, Bit>; 4],
+    /// The stream's last chunk.
+    pub h_last_chunk: [Signal<Out, Bit>; 4],
+    /// The run's last fold.
+    pub h_final: [Signal<Out, Bit>; 4],
+    walk: FoldWalk,
+    trips_lo: [DFF<Bits<16>>; 6],
+    trips_hi: [DFF<Bits<16>>; 6],
+    tiles_lo: [DFF<Bits<16>>; 6],
+    tiles_hi: [DFF<Bits<16>>; 6],
+    stride_lo: [DFF<Bits<16>>; 6],
+    stride_hi: [DFF<Bits<16>>; 6],
+    axis: [DFF<Bits<2>>; 6],
+    inner: [DFF<Bit>; 6],
+    edge_a: [DFF<Bit>; 6],
+    edge_b: [DFF<Bit>; 6],
+    tail_lo: [DFF<Bits<16>>; 2],
+    tail_hi: [DFF<Bits<16>>; 2],
+    e_lbase: [DFF<Bits<16>>; 8],
+    e_tbase: [DFF<Bits<16>>; 8],
+    e_obase: [DFF<Bits<16>>; 8],
+    e_cbase: [DFF<Bits<16>>; 8],
+    e_rows: [DFF<Bits<8>>; 8],
+    e_cols: [DFF<Bits<8>>; 8],
+    e_s0: [DFF<Bits<16>>; 8],
+    e_rt_nz: [DFF<Bit>; 8],
+    e_ct_nz: [DFF<Bit>; 8],
+    e_ct_odd: [DFF<Bit>; 8],
+    e_last_rt: [DFF<Bit>; 8],
+    e_last_chunk: [DFF<Bit>; 8],
+    e_final: [DFF<Bit>; 8],
+    wptr: DFF<Bits<4>>,
+    rptr: [DFF<Bits<4>>; 4],
+    armed: DFF<Bit>,
+    walked: DFF<Bit>,
+    lane_slot: Signal<Local, Bits<8>>,
+    lane_byte: Signal<Local, Bits<8>>,
+    tail: [Signal<Local, Bits<16>>; 2],
+    wdata_lo: Signal<Local, Bits<16>>,
+    wdata_hi: Signal<Local, Bits<16>>,
+    w_axis: Signal<Local, Bits<2>>,
+    w_inner: Signal<Local, Bit>,
+    w_edge_a: Signal<Local, Bit>,
+    w_edge_b: Signal<Local, Bit>,
+    rt: Signal<Local, Bits<16>>,
+    ct: Signal<Local, Bits<16>>,
+    row_base: Signal<Local, Bits<16>>,
+    s0: Signal<Local, Bits<16>>,
+    row_rem: Signal<Local, Bits<16>>,
+    col_base: Signal<Local, Bits<16>>,
+    col_rem: Signal<Local, Bits<16>>,
+    n_lbase: Signal<Local, Bits<16>>,
+    n_tbase: Signal<Local, Bits<16>>,
+    n_obase: Signal<Local, Bits<16>>,
+    n_rows: Signal<Local, Bits<16>>,
+    n_cols: Signal<Local, Bits<16>>,
+    n_rows8: Signal<Local, Bits<8>>,
+    n_cols8: Signal<Local, Bits<8>>,
+    m_lbase: [Signal<Local, Bits<16>>; 4],
+    m_tbase: [Signal<Local, Bits<16>>; 4],
+    m_obase: [Signal<Local, Bits<16>>; 4],
+    m_cbase: [Signal<Local, Bits<16>>; 4],
+    m_rows: [Signal<Local, Bits<8>>; 4],
+    m_cols: [Signal<Local, Bits<8>>; 4],
+    m_s0: [Signal<Local, Bits<16>>; 4],
+    m_rt_nz: [Signal<Local, Bit>; 4],
+    m_ct_nz: [Signal<Local, Bit>; 4],
+    m_ct_odd: [Signal<Local, Bit>; 4],
+    m_last_rt: [Signal<Local, Bit>; 4],
+    m_last_chunk: [Signal<Local, Bit>; 4],
+    m_final: [Signal<Local, Bit>; 4],
+    full: Signal<Local, Bit>,
+    write: Signal<Local, Bit>,
+    k_r: Constant<Bits<16>>,
+    k_c: Constant<Bits<16>>,
+    k_zero16: Constant<Bits<16>>,
+    k_eight: Constant<Bits<4>>,
+    k_one4: Constant<Bits<4>>,
+    k_zero4: Constant<Bits<4>>,
+    k_depth4: Constant<Bits<4>>,
+    k_three: Constant<Bits<4>>,
+    k_seven: Constant<Bits<8>>,
+    k_seven4: Constant<Bits<4>>,
+    k_ring: [Constant<Bits<4>>; 8],
+    k_slot: [Constant<Bits<8>>; 7],
+    k_byte: [Constant<Bits<8>>; 7],
+}
+
+impl FoldQueue {
+    /// The queue of an `rows x cols` array.
+    pub fn new(rows: usize, cols: usize) -> Self {
+        let k16 = |v: usize| Constant::new(Bits::<16>::from(v as u64));
+        let k4 = |v: u64| Constant::new(Bits::<4>::from(v));
+        let k8 = |v: u64| Constant::new(Bits::<8>::from(v));
+        FoldQueue {
+            clock: Default::default(),
+            start: Default::default(),
+            os: Default::default(),
+            tlen: Default::default(),
+            k: Default::default(),
+            c_steps: Default::default(),
+            row_dim: Default::default(),
+            col_dim: Default::default(),
+            map_we: Default::default(),
+            map_lane: Default::default(),
+            map_wdata: Default::default(),
+            take: Default::default(),
+            active: Default::default(),
+            ts: Default::default(),
+            tlast: Default::default(),
+            h_lbase: Default::default(),
+            h_tbase: Default::default(),
+            h_obase: Default::default(),
+            h_cbase: Default::default(),
+            h_rows: Default::default(),
+            h_cols: Default::default(),
+            h_s0: Default::default(),
+            h_rt_nz: Default::default(),
+            h_ct_nz: Default::default(),
+            h_ct_odd: Default::default(),
+            h_last_rt: Default::default(),
+            h_last_chunk: Default::default(),
+            h_final: Default::default(),
+            walk: Default::default(),
+            trips_lo: Default::default(),
+            trips_hi: Default::default(),
+            tiles_lo: Default::default(),
+            tiles_hi: Default::default(),
+            stride_lo: Default::default(),
+            stride_hi: Default::default(),
+            axis: Default::default(),
+            inner: Default::default(),
+            edge_a: Default::default(),
+            edge_b: Default::default(),
+            tail_lo: Default::default(),
+            tail_hi: Default::default(),
+            e_lbase: Default::default(),
+            e_tbase: Default::default(),
+            e_obase: Default::default(),
+            e_cbase: Default::default(),
+            e_rows: Default::default(),
+            e_cols: Default::default(),
+            e_s0: Default::default(),
+            e_rt_nz: Default::default(),
+            e_ct_nz: Default::default(),
+            e_ct_odd: Default::default(),
+            e_last_rt: Default::default(),
+            e_last_chunk: Default::default(),
+            e_final: Default::default(),
+            wptr: Default::default(),
+            rptr: Default::default(),
+            armed: Default::default(),
+            walked: Default::default(),
+            lane_slot: Default::default(),
+            lane_byte: Default::default(),
+            tail: Default::default(),
+            wdata_lo: Default::default(),
+            wdata_hi: Default::default(),
+            w_axis: Default::default(),
+            w_inner: Default::default(),
+            w_edge_a: Default::default(),
+            w_edge_b: Default::default(),
+            rt: Default::default(),
+            ct: Default::default(),
+            row_base: Default::default(),
+            s0: Default::default(),
+            row_rem: Default::default(),
+            col_base: Default::default(),
+            col_rem: Default::default(),
+            n_lbase: Default::default(),
+            n_tbase: Default::default(),
+            n_obase: Default::default(),
+            n_rows: Default::default(),
+            n_cols: Default::default(),
+            n_rows8: Default::default(),
+            n_cols8: Default::default(),
+            m_lbase: Default::default(),
+            m_tbase: Default::default(),
+            m_obase: Default::default(),
+            m_cbase: Default::default(),
+            m_rows: Default::default(),
+            m_cols: Default::default(),
+            m_s0: Default::default(),
+            m_rt_nz: Default::default(),
+            m_ct_nz: Default::default(),
+            m_ct_odd: Default::default(),
+            m_last_rt: Default::default(),
+            m_last_chunk: Default::default(),
+            m_final: Default::default(),
+            full: Default::default(),
+            write: Default::default(),
+            k_r: k16(rows),
+            k_c: k16(cols),
+            k_zero16: k16(0),
+            k_eight: k4(8),
+            k_one4: k4(1),
+            k_zero4: k4(0),
+            k_depth4: k4(QUEUE_DEPTH as u64),
+            k_three: k4(3),
+            k_seven: k8(7),
+            k_seven4: k4(7),
+            k_ring: std::array::from_fn(|i| k4(i as u64)),
+            k_slot: std::array::from_fn(|i| k8(i as u64)),
+            k_byte: std::array::from_fn(|i| k8(i as u64)),
+        }
+    }
+}
+
+impl Logic for FoldQueue {
+    #[hdl_gen]
+    fn update(&mut self) {
+        clock!(self, clock, walk);
+        dff_setup!(self, clock, wptr, armed, walked);
+        for i in 0..6 {
+            self.trips_lo[i].clock.next = self.clock.val();
+            self.trips_lo[i].d.next = self.trips_lo[i].q.val();
+            self.trips_hi[i].clock.next = self.clock.val();
+            self.trips_hi[i].d.next = self.trips_hi[i].q.val();
+            self.tiles_lo[i].clock.next = self.clock.val();
+            self.tiles_lo[i].d.next = self.tiles_lo[i].q.val();
+            self.tiles_hi[i].clock.next = self.clock.val();
+            self.tiles_hi[i].d.next = self.tiles_hi[i].q.val();
+            self.stride_lo[i].clock.next = self.clock.val();
+            self.stride_lo[i].d.next = self.stride_lo[i].q.val();
+            self.stride_hi[i].clock.next = self.clock.val();
+            self.stride_hi[i].d.next = self.stride_hi[i].q.val();
+            self.axis[i].clock.next = self.clock.val();
+            self.axis[i].d.next = self.axis[i].q.val();
+            self.inner[i].clock.next = self.clock.val();
+            self.inner[i].d.next = self.inner[i].q.val();
+            self.edge_a[i].clock.next = self.clock.val();
+            self.edge_a[i].d.next = self.edge_a[i].q.val();
+            self.edge_b[i].clock.next = self.clock.val();
+            self.edge_b[i].d.next = self.edge_b[i].q.val();
+        }
+        for i in 0..2 {
+            self.tail_lo[i].clock.next = self.clock.val();
+            self.tail_lo[i].d.next = self.tail_lo[i].q.val();
+            self.tail_hi[i].clock.next = self.clock.val();
+            self.tail_hi[i].d.next = self.tail_hi[i].q.val();
+        }
+        for j in 0..8 {
+            self.e_lbase[j].clock.next = self.clock.val();
+            self.e_lbase[j].d.next = self.e_lbase[j].q.val();
+            self.e_tbase[j].clock.next = self.clock.val();
+            self.e_tbase[j].d.next = self.e_tbase[j].q.val();
+            self.e_obase[j].clock.next = self.clock.val();
+            self.e_obase[j].d.next = self.e_obase[j].q.val();
+            self.e_cbase[j].clock.next = self.clock.val();
+            self.e_cbase[j].d.next = self.e_cbase[j].q.val();
+            self.e_rows[j].clock.next = self.clock.val();
+            self.e_rows[j].d.next = self.e_rows[j].q.val();
+            self.e_cols[j].clock.next = self.clock.val();
+            self.e_cols[j].d.next = self.e_cols[j].q.val();
+            self.e_s0[j].clock.next = self.clock.val();
+            self.e_s0[j].d.next = self.e_s0[j].q.val();
+            self.e_rt_nz[j].clock.next = self.clock.val();
+            self.e_rt_nz[j].d.next = self.e_rt_nz[j].q.val();
+            self.e_ct_nz[j].clock.next = self.clock.val();
+            self.e_ct_nz[j].d.next = self.e_ct_nz[j].q.val();
+            self.e_ct_odd[j].clock.next = self.clock.val();
+            self.e_ct_odd[j].d.next = self.e_ct_odd[j].q.val();
+            self.e_last_rt[j].clock.next = self.clock.val();
+            self.e_last_rt[j].d.next = self.e_last_rt[j].q.val();
+            self.e_last_chunk[j].clock.next = self.clock.val();
+            self.e_last_chunk[j].d.next = self.e_last_chunk[j].q.val();
+            self.e_final[j].clock.next = self.clock.val();
+            self.e_final[j].d.next = self.e_final[j].q.val();
+        }
+        for c in 0..4 {
+            self.rptr[c].clock.next = self.clock.val();
+            self.rptr[c].d.next = self.rptr[c].q.val();
+        }
+
+        // Host writes of the loop registers: lane = 8 x slot + byte.
+        self.lane_slot.next = self.map_lane.val() >> self.k_three.val();
+        self.lane_byte.next = self.map_lane.val() & self.k_seven.val();
+        self.wdata_lo.next = bit_cast::<16, 8>(self.map_wdata.val());
+        self.wdata_hi.next = self.wdata_lo.val() << self.k_eight.val();
+        self.w_axis.next = self.map_wdata.val().get_bits::<2>(0);
+        self.w_inner.next = self.map_wdata.val().get_bit(2);
+        self.w_edge_a.next = self.map_wdata.val().get_bit(3);
+        self.w_edge_b.next = self.map_wdata.val().get_bit(4);
+        for i in 0..6 {
+            if self.map_we.val() & (self.lane_slot.val() == self.k_slot[i].val()) {
+                if self.lane_byte.val() == self.k_byte[0].val() {
+                    self.trips_lo[i].d.next = self.wdata_lo.val();
+                }
+                if self.lane_byte.val() == self.k_byte[1].val() {
+                    self.trips_hi[i].d.next = self.wdata_hi.val();
+                }
+                if self.lane_byte.val() == self.k_byte[2].val() {
+                    self.tiles_lo[i].d.next = self.wdata_lo.val();
+                }
+                if self.lane_byte.val() == self.k_byte[3].val() {
+                    self.tiles_hi[i].d.next = self.wdata_hi.val();
+                }
+                if self.lane_byte.val() == self.k_byte[4].val() {
+                    self.stride_lo[i].d.next = self.wdata_lo.val();
+                }
+                if self.lane_byte.val() == self.k_byte[5].val() {
+                    self.stride_hi[i].d.next = self.wdata_hi.val();
+                }
+                if self.lane_byte.val() == self.k_byte[6].val() {
+                    self.axis[i].d.next = self.w_axis.val();
+                    self.inner[i].d.next = self.w_inner.val();
+                    self.edge_a[i].d.next = self.w_edge_a.val();
+                    self.edge_b[i].d.next = self.w_edge_b.val();
+                }
+            }
+        }
+        if self.map_we.val() & (self.lane_slot.val() == self.k_slot[6].val()) {
+            if self.lane_byte.val() == self.k_byte[0].val() {
+                self.tail_lo[0].d.next = self.wdata_lo.val();
+            }
+            if self.lane_byte.val() == self.k_byte[1].val() {
+                self.tail_hi[0].d.next = self.wdata_hi.val();
+            }
+            if self.lane_byte.val() == self.k_byte[2].val() {
+                self.tail_lo[1].d.next = self.wdata_lo.val();
+            }
+            if self.lane_byte.val() == self.k_byte[3].val() {
+                self.tail_hi[1].d.next = self.wdata_hi.val();
+            }
+        }
+        for i in 0..6 {
+            self.walk.trips[i].next = self.trips_hi[i].q.val() | self.trips_lo[i].q.val();
+            self.walk.tiles[i].next = self.tiles_hi[i].q.val() | self.tiles_lo[i].q.val();
+            self.walk.stride[i].next = self.stride_hi[i].q.val() | self.stride_lo[i].q.val();
+            self.walk.axis[i].next = self.axis[i].q.val();
+            self.walk.inner[i].next = self.inner[i].q.val();
+            self.walk.edge_a[i].next = self.edge_a[i].q.val();
+            self.walk.edge_b[i].next = self.edge_b[i].q.val();
+        }
+        for i in 0..2 {
+            self.tail[i].next = self.tail_hi[i].q.val() | self.tail_lo[i].q.val();
+        }
+        self.ts.next = self.tail[0].val();
+        self.tlast.next = self.tail[1].val();
+
+        // The entry of the walker's fold.
+        self.rt.next = self.walk.row_tile.val();
+        self.ct.next = self.walk.col_tile.val();
+        self.row_base.next = bit_cast::<16, 32>(self.rt.val() * self.k_r.val());
+        self.col_base.next = bit_cast::<16, 32>(self.ct.val() * self.k_c.val());
+        self.s0.next = bit_cast::<16, 32>(self.walk.chunk.val() * self.tail[0].val());
+        self.row_rem.next = self.row_dim.val() - self.row_base.val();
+        self.col_rem.next = self.col_dim.val() - self.col_base.val();
+        self.n_rows.next = self.k_r.val();
+        if self.row_rem.val() < self.k_r.val() {
+            self.n_rows.next = self.row_rem.val();
+        }
+        self.n_cols.next = self.k_c.val();
+        if self.col_rem.val() < self.k_c.val() {
+            self.n_cols.next = self.col_rem.val();
+        }
+        // Array rows and columns are at most 255 (the lanes' counts are 8 bits).
+        self.n_rows8.next = bit_cast::<8, 16>(self.n_rows.val());
+        self.n_cols8.next = bit_cast::<8, 16>(self.n_cols.val());
+        self.n_lbase.next = bit_cast::<16, 32>(self.rt.val() * self.tlen.val()) + self.s0.val();
+        self.n_tbase.next = bit_cast::<16, 32>(self.ct.val() * self.k.val());
+        self.n_obase.next = bit_cast::<16, 32>(self.ct.val() * self.c_steps.val()) + self.s0.val();
+        if !self.os.val() {
+            self.n_tbase.next =
+                bit_cast::<16, 32>(self.ct.val() * self.k.val()) + self.row_base.val();
+        }
+        if self.os.val() {
+            self.n_obase.next =
+                bit_cast::<16, 32>(self.ct.val() * self.c_steps.val()) + self.row_base.val();
+        }
+
+        // The ring is full when a busy cursor's read pointer trails the write pointer by the
+        // depth.
+        self.full.next = false;
+        for c in 0..4 {
+            if self.active[c].val()
+                & ((self.wptr.q.val() - self.rptr[c].q.val()) == self.k_depth4.val())
+            {
+                self.full.next = true;
+            }
+        }
+        self.write.next =
+            self.armed.q.val() & !self.walked.q.val() & !self.full.val() & !self.start.val();
+        self.walk.start.next = self.start.val();
+        self.walk.step.next = self.write.val();
+        for j in 0..8 {
+            if self.write.val()
+                & ((self.wptr.q.val() & self.k_seven4.val()) == self.k_ring[j].val())
+            {
+                self.e_lbase[j].d.next = self.n_lbase.val();
+                self.e_tbase[j].d.next = self.n_tbase.val();
+                self.e_obase[j].d.next = self.n_obase.val();
+                self.e_cbase[j].d.next = self.col_base.val();
+                self.e_rows[j].d.next = self.n_rows8.val();
+                self.e_cols[j].d.next = self.n_cols8.val();
+                self.e_s0[j].d.next = self.s0.val();
+                self.e_rt_nz[j].d.next = self.rt.val() != self.k_zero16.val();
+                self.e_ct_nz[j].d.next = self.ct.val() != self.k_zero16.val();
+                self.e_ct_odd[j].d.next = self.ct.val().get_bit(0);
+                self.e_last_rt[j].d.next = self.row_rem.val() <= self.k_r.val();
+                self.e_last_chunk[j].d.next =
+                    (self.tlen.val() - self.s0.val()) <= self.tail[0].val();
+                self.e_final[j].d.next = self.walk.final_fold.val();
+            }
+        }
+        if self.start.val() {
+            self.armed.d.next = true;
+            self.walked.d.next = false;
+            self.wptr.d.next = self.k_zero4.val();
+        } else if self.write.val() {
+            self.wptr.d.next = self.wptr.q.val() + self.k_one4.val();
+            if self.walk.final_fold.val() {
+                self.walked.d.next = true;
+            }
+        }
+
+        // Each cursor's next entry (through locals, so that each output is written once per
+        // evaluation: see the cursor's note on events), and its pointer.
+        for c in 0..4 {
+            self.m_lbase[c].next = self.e_lbase[0].q.val();
+            self.m_tbase[c].next = self.e_tbase[0].q.val();
+            self.m_obase[c].next = self.e_obase[0].q.val();
+            self.m_cbase[c].next = self.e_cbase[0].q.val();
+            self.m_rows[c].next = self.e_rows[0].q.val();
+            self.m_cols[c].next = self.e_cols[0].q.val();
+            self.m_s0[c].next = self.e_s0[0].q.val();
+            self.m_rt_nz[c].next = self.e_rt_nz[0].q.val();
+            self.m_ct_nz[c].next = self.e_ct_nz[0].q.val();
+            self.m_ct_odd[c].next = self.e_ct_odd[0].q.val();
+            self.m_last_rt[c].next = self.e_last_rt[0].q.val();
+            self.m_last_chunk[c].next = self.e_last_chunk[0].q.val();
+            self.m_final[c].next = self.e_final[0].q.val();
+            for j in 0..8 {
+                if (self.rptr[c].q.val() & self.k_seven4.val()) == self.k_ring[j].val() {
+                    self.m_lbase[c].next = self.e_lbase[j].q.val();
+                    self.m_tbase[c].next = self.e_tbase[j].q.val();
+                    self.m_obase[c].next = self.e_obase[j].q.val();
+                    self.m_cbase[c].next = self.e_cbase[j].q.val();
+                    self.m_rows[c].next = self.e_rows[j].q.val();
+                    self.m_cols[c].next = self.e_cols[j].q.val();
+                    self.m_s0[c].next = self.e_s0[j].q.val();
+                    self.m_rt_nz[c].next = self.e_rt_nz[j].q.val();
+                    self.m_ct_nz[c].next = self.e_ct_nz[j].q.val();
+                    self.m_ct_odd[c].next = self.e_ct_odd[j].q.val();
+                    self.m_last_rt[c].next = self.e_last_rt[j].q.val();
+                    self.m_last_chunk[c].next = self.e_last_chunk[j].q.val();
+                    self.m_final[c].next = self.e_final[j].q.val();
+                }
+            }
+            self.h_lbase[c].next = self.m_lbase[c].val();
+            self.h_tbase[c].next = self.m_tbase[c].val();
+            self.h_obase[c].next = self.m_obase[c].val();
+            self.h_cbase[c].next = self.m_cbase[c].val();
+            self.h_rows[c].next = self.m_rows[c].val();
+            self.h_cols[c].next = self.m_cols[c].val();
+            self.h_s0[c].next = self.m_s0[c].val();
+            self.h_rt_nz[c].next = self.m_rt_nz[c].val();
+            self.h_ct_nz[c].next = self.m_ct_nz[c].val();
+            self.h_ct_odd[c].next = self.m_ct_odd[c].val();
+            self.h_last_rt[c].next = self.m_last_rt[c].val();
+            self.h_last_chunk[c].next = self.m_last_chunk[c].val();
+            self.h_final[c].next = self.m_final[c].val();
+            if self.start.val() {
+                self.rptr[c].d.next = self.k_zero4.val();
+            } else if self.take[c].val() {
+                self.rptr[c].d.next = self.rptr[c].q.val() + self.k_one4.val();
+            }
+        }
+    }
+}
