@@ -19,6 +19,7 @@ use std::collections::BTreeSet;
 use systole_hdl::backend::{Backend, RunRequest, Stall};
 use systole_sim::array::{fold_spans, simulate_gemm_with_probe, GemmRun};
 use systole_sim::config::{ArchConfig, Dataflow};
+use systole_sim::mapping::Mapping;
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::probe::NoProbe;
 use systole_sim::stats::{utilization, RunStats};
@@ -102,10 +103,19 @@ fn plan(
     df: Dataflow,
     a: &Matrix<i8>,
     b: &Matrix<i8>,
+    mapping: Option<&Mapping>,
     seed: u64,
 ) -> (GemmRun, Vec<(u64, String)>, Pattern) {
     let mut trace = Trace::default();
-    let fast = simulate_gemm_with_probe(cfg, df, a, b, &mut trace).unwrap();
+    let fast = match mapping {
+        None => simulate_gemm_with_probe(cfg, df, a, b, &mut trace).unwrap(),
+        Some(m) => {
+            Backend::Fast
+                .run(RunRequest::new(cfg, df, a, b).mapping(m), &mut trace)
+                .unwrap()
+                .run
+        }
+    };
     let mut t = trace.0;
     t.sort();
     let total = fast.stats.total_cycles;
@@ -164,22 +174,37 @@ fn stretched(cfg: &ArchConfig, unstalled: &RunStats, stalled: &[u64]) -> RunStat
 }
 
 fn frozen_run(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: u64) {
+    frozen_mapped_run(cfg, df, (m, n, k), None, seed);
+}
+
+/// [`frozen_run`] of `mapping` (`None`: SCALE-Sim's order).
+fn frozen_mapped_run(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    (m, n, k): (usize, usize, usize),
+    mapping: Option<&Mapping>,
+    seed: u64,
+) {
     let what = format!(
-        "{}x{} (L {}/{}/{}) {df} {m}x{n}x{k} seed {seed}",
+        "{}x{} (L {}/{}/{}) {df} {m}x{n}x{k} {} seed {seed}",
         cfg.array.rows,
         cfg.array.cols,
         cfg.buffers.a.read_latency,
         cfg.buffers.b.read_latency,
-        cfg.buffers.c.read_latency
+        cfg.buffers.c.read_latency,
+        mapping.map_or("SCALE-Sim's order".to_string(), |m| format!("mapping {m}"))
     );
     let (a, b) = operands(m, n, k, seed);
-    let (fast, fast_trace, mut pattern) = plan(cfg, df, &a, &b, seed);
+    let (fast, fast_trace, mut pattern) = plan(cfg, df, &a, &b, mapping, seed);
     let mut rtl_trace = Trace::default();
+    let mut stall = |k| pattern.stall(k);
+    let req = RunRequest::new(cfg, df, &a, &b).stalled(Stall::Each(&mut stall));
+    let req = match mapping {
+        Some(m) => req.mapping(m),
+        None => req,
+    };
     let r = Backend::Rtl
-        .run(
-            RunRequest::new(cfg, df, &a, &b).stalled(Stall::Each(&mut |k| pattern.stall(k))),
-            &mut rtl_trace,
-        )
+        .run(req, &mut rtl_trace)
         .unwrap_or_else(|e| panic!("{what}: {e}"));
     let stalled = &r.stalled;
     // The pattern did what it is meant to: stall cycle 0, and often.
@@ -246,6 +271,29 @@ fn stalls_only_stretch_the_run_on_small_arrays() {
 }
 
 #[test]
+fn stalls_only_stretch_mapped_runs() {
+    // Mappings other than SCALE-Sim's (other loop orders, chunks of the stream with a shorter
+    // last one): the fold queue and every cursor freeze alike.
+    use systole_sim::mapper::search::candidates;
+    let cfg = tiny_latencies(2, 3, (1, 2, 2));
+    let (m, n, k) = (7, 5, 5);
+    let shape = systole_sim::workload::GemmShape { m, n, k };
+    for df in ALL {
+        let scalesim = Mapping::scalesim(&cfg, df, shape);
+        let mapped: Vec<Mapping> = candidates(&cfg, df, shape)
+            .into_iter()
+            .filter(|c| *c != scalesim)
+            .step_by(if df == Dataflow::Os { 1 } else { 5 })
+            .take(4)
+            .collect();
+        assert!(mapped.len() >= 2, "{df}: only {} mappings", mapped.len());
+        for (i, mapping) in mapped.iter().enumerate() {
+            frozen_mapped_run(&cfg, df, (m, n, k), Some(mapping), 40 + i as u64);
+        }
+    }
+}
+
+#[test]
 fn stalls_freeze_the_read_pipelines() {
     // Read latencies above 1: the RAM output registers, the read pipelines, the sideband
     // pipelines and the C read-back (two cycles ahead of the write) all hold in a stall.
@@ -273,7 +321,7 @@ fn many_patterns_on_one_gemm() {
 /// A stall pattern for the co-simulations (a fixed list, one entry per cycle after the start
 /// edge), made by the same generator against the fast model.
 fn cosim_pattern(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) -> Vec<bool> {
-    let (fast, _, mut p) = plan(cfg, df, a, b, 5);
+    let (fast, _, mut p) = plan(cfg, df, a, b, None, 5);
     let cycles = p.k0 + fast.stats.total_cycles * 3;
     (0..cycles).map(|k| p.stall(k)).collect()
 }
