@@ -48,11 +48,12 @@ fn lockstep(cfg: &ArchConfig, df: Dataflow, shape: GemmShape, mapping: &Mapping,
 }
 
 /// Every candidate the mapper enumerates (SCALE-Sim's first), on arrays with one, two and
-/// three rows, shapes whose tiles do and do not divide, K above and below R.
+/// three rows (one row and several columns: short folds, the C write cursor lags the leading
+/// cursor by the most folds), shapes whose tiles do and do not divide, K above and below R.
 #[test]
 fn every_candidate_mapping_runs_on_the_rtl_as_on_the_fast_model() {
     let mut checked = 0;
-    for (rows, cols) in [(2, 2), (2, 3), (3, 2)] {
+    for (rows, cols) in [(2, 2), (2, 3), (3, 2), (1, 4)] {
         let cfg = tiny(rows, cols);
         for shape in [
             GemmShape { m: 5, n: 4, k: 7 },
@@ -68,6 +69,56 @@ fn every_candidate_mapping_runs_on_the_rtl_as_on_the_fast_model() {
         }
     }
     assert!(checked > 100, "only {checked} mappings checked");
+}
+
+/// The fold queue's depth, derived from the config, covers every candidate mapping of shapes
+/// with the shortest folds (a stream of one element) on wide, tall and square arrays with long
+/// latencies.
+#[test]
+fn the_queue_depth_covers_every_candidate() {
+    use systole_sim::mapping::schedule::{fold_queue_depth, fold_queue_design_depth};
+    for (rows, cols, lat) in [
+        (1, 8, (1, 1, 1)),
+        (1, 5, (3, 2, 6)),
+        (4, 1, (1, 1, 1)),
+        (3, 3, (2, 4, 3)),
+    ] {
+        let cfg = tiny_latencies(rows, cols, lat);
+        let have = fold_queue_design_depth(&cfg);
+        for df in ALL {
+            for shape in [
+                GemmShape { m: 13, n: 13, k: 1 },
+                GemmShape { m: 1, n: 17, k: 5 },
+                GemmShape { m: 9, n: 1, k: 4 },
+                GemmShape { m: 6, n: 7, k: 8 },
+            ] {
+                for m in candidates(&cfg, df, shape) {
+                    let need = fold_queue_depth(&cfg, df, shape, &m);
+                    assert!(
+                        need <= have,
+                        "{rows}x{cols} {df} {shape:?} {m}: {need} > {have}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A 1x5 array whose C write cursor lags by many folds (OS with K = 1): SCALE-Sim's order and
+/// other mappings run equal to the fast model through the deeper queue this config builds.
+#[test]
+fn a_wide_array_with_short_folds() {
+    let cfg = tiny_latencies(1, 5, (1, 2, 3));
+    for df in ALL {
+        for shape in [
+            GemmShape { m: 13, n: 13, k: 1 },
+            GemmShape { m: 4, n: 11, k: 3 },
+        ] {
+            for (i, mapping) in candidates(&cfg, df, shape).iter().enumerate().step_by(3) {
+                lockstep(&cfg, df, shape, mapping, 90 + i as u64);
+            }
+        }
+    }
 }
 
 /// A long C latency makes the last, shorter chunk's interval differ from a full chunk's (the

@@ -224,8 +224,9 @@ struct GemmJson<'a> {
 }
 
 /// The mapping of a GEMM on `backend`, as `--mapping`/`--objective` ask: by default the
-/// mapper's best on the fast backend, and SCALE-Sim's order on the RTL backends, which run that
-/// order only so far (another mapping there is refused when the run is checked).
+/// mapper's best on the fast backend, and SCALE-Sim's order on the RTL backends, which run other
+/// mappings with the ideal memory model only so far (another mapping with DRAM is refused when
+/// the run is checked).
 pub(super) fn choose_mapping(
     backend: Backend,
     flags: &MappingArgs,

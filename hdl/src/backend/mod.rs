@@ -394,7 +394,6 @@ impl<'a, T: Operand> RunRequest<'a, T> {
     /// in SCALE-Sim's fold order only so far. The mapping must also fit the fold queue: its
     /// walker's loop slots and its depth.
     fn refuse_mapping(&self, backend: Backend) -> Result<(), HdlError> {
-        use crate::blocks::fold_queue::{mapping_writes, QUEUE_DEPTH};
         let shape = self.shape();
         let scalesim = Mapping::scalesim(self.cfg, self.dataflow, shape);
         let m = self.mapping.unwrap_or(&scalesim);
@@ -414,23 +413,10 @@ impl<'a, T: Operand> RunRequest<'a, T> {
                 ));
             }
         }
-        let tiling =
-            systole_sim::mapping::Tiling::new(self.cfg, self.dataflow, shape, m.stream_tile);
-        if mapping_writes(&tiling, m).is_none() {
-            return unsupported(format!(
-                "it has {} loops, and the RTL's fold walker has {} slots",
-                m.loops.len(),
-                crate::blocks::fold_walk::WALK_LOOPS
-            ));
+        match crate::blocks::fold_queue::check_mapping(self.cfg, self.dataflow, shape, m) {
+            Ok(_) => Ok(()),
+            Err(why) => unsupported(why),
         }
-        let depth =
-            systole_sim::mapping::schedule::fold_queue_depth(self.cfg, self.dataflow, shape, m);
-        if depth > QUEUE_DEPTH {
-            return unsupported(format!(
-                "its cursors run up to {depth} folds apart, and the RTL's fold queue holds {QUEUE_DEPTH}: use a longer stream tile, or the fast backend"
-            ));
-        }
-        Ok(())
     }
 }
 

@@ -72,16 +72,22 @@ pub fn config_writes(
     mapping: Option<&systole_sim::mapping::Mapping>,
     stage: Option<&OutputStage>,
 ) -> Result<Vec<(u64, u64, u8)>, HdlError> {
-    use crate::blocks::fold_queue::{mapping_writes, MAP_ADDR};
-    use systole_sim::mapping::{Mapping, Tiling};
+    use crate::blocks::fold_queue::{check_mapping, MAP_ADDR};
+    use systole_sim::mapping::Mapping;
     let scalesim = Mapping::scalesim(cfg, df, shape);
     let mapping = mapping.unwrap_or(&scalesim);
-    let tiling = Tiling::new(cfg, df, shape, mapping.stream_tile);
-    let loops = mapping_writes(&tiling, mapping).ok_or_else(|| {
-        HdlError::Unsupported(format!(
-            "the mapping {mapping} has more loops than the RTL's fold walker has slots"
-        ))
-    })?;
+    let loops = check_mapping(cfg, df, shape, mapping)
+        .map_err(|why| HdlError::Unsupported(format!("the mapping {mapping}: {why}")))?;
+    // The loop registers sit at an address of the configuration select that the output stage
+    // does not use as a channel.
+    if let Some(st) = stage {
+        if st.channels() as u64 >= MAP_ADDR {
+            return Err(HdlError::Unsupported(format!(
+                "an output stage of {} channels: the RTL's host port addresses channels below {MAP_ADDR}",
+                st.channels()
+            )));
+        }
+    }
     let mut w: Vec<(u64, u64, u8)> = loops
         .into_iter()
         .map(|(lane, byte)| (MAP_ADDR, lane, byte))

@@ -446,7 +446,11 @@ impl Controller {
             c_chunks: Default::default(),
             c_chunk: Default::default(),
             c_chunk_rem: Default::default(),
-            queue: FoldQueue::new(r, c),
+            queue: FoldQueue::new(
+                r,
+                c,
+                systole_sim::mapping::schedule::fold_queue_design_depth(cfg),
+            ),
             left: FoldCursor::new(r),
             top: FoldCursor::new(r),
             wr: FoldCursor::new(r),

@@ -5,8 +5,9 @@
 //! The host writes the mapping into the queue's loop registers before the start command
 //! ([`mapping_writes`]: the loops the fast model derives, `systole_sim::mapping::nest::walk_loops`,
 //! and the stream tile and last chunk's length). At the start command the walker goes to fold 0,
-//! and from then on the queue writes one fold per cycle into a ring of [`QUEUE_DEPTH`] entries
-//! while the ring has room. An entry holds what a cursor needs of its fold, the products computed
+//! and from then on the queue writes one fold per cycle into a ring of entries (as many as
+//! `systole_sim::mapping::schedule::fold_queue_design_depth` asks for the config) while the ring
+//! has room. An entry holds what a cursor needs of its fold, the products computed
 //! once here: the vector addresses of the fold's first stream vector in the left edge's buffer
 //! (`row tile x T + s0`), of its top-edge tile (`col tile x K`, plus `row tile x R` for a
 //! preload), and of its first output row in C (`col tile x steps of C`, plus `row tile x R` in
@@ -15,20 +16,21 @@
 //! Each cursor has a read pointer; it takes the entry at its pointer when it moves to a fold
 //! (`take`), and then holds that fold in its own registers. The ring is full when the queue's
 //! write pointer leads the read pointer of a running cursor by the depth; then the walker waits. A
-//! cursor never finds its entry unwritten as long as no busy cursor lags the leading one by
-//! [`QUEUE_DEPTH`] folds or more: the backends check that bound per run from the fast model's
-//! timetable (`systole_sim::mapping::schedule::cursor_fold_lag`) before they start.
+//! cursor never finds its entry unwritten as long as no running cursor lags the leading one by
+//! the depth or more: the backends check that bound per run from the fast model's timetable
+//! (`systole_sim::mapping::schedule::fold_queue_depth`) before they start.
 //!
 //! [`FoldCursor`]: crate::blocks::fold_cursor::FoldCursor
 
 use rust_hdl::prelude::*;
+use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::mapping::nest::walk_loops;
+use systole_sim::mapping::schedule::{fold_queue_depth, fold_queue_design_depth};
 use systole_sim::mapping::{Mapping, Tiling};
+use systole_sim::workload::GemmShape;
 
 use crate::blocks::fold_walk::{FoldWalk, AXIS_NONE, WALK_LOOPS};
 
-/// Entries of the ring.
-pub const QUEUE_DEPTH: usize = 8;
 /// Cursors that read the queue: left stream, top edge, C write, C read-back.
 pub const QUEUE_READERS: usize = 4;
 /// Host address (with the configuration select, `HOST_SEL_STAGE`) of the queue's loop
@@ -37,7 +39,7 @@ pub const MAP_ADDR: u64 = 0xfffe;
 /// Lane of the stream tile's low byte (the loops' bytes are below: 8 per loop slot).
 const LANE_STREAM_TILE: u64 = 8 * WALK_LOOPS as u64;
 
-const _: () = assert!(QUEUE_DEPTH == 8 && QUEUE_READERS == 4 && WALK_LOOPS == 6);
+const _: () = assert!(QUEUE_READERS == 4 && WALK_LOOPS == 6);
 
 /// The host writes `(lane, byte)` at [`MAP_ADDR`] that load `mapping` of a GEMM tiled as
 /// `tiling` into the queue's loop registers: per loop slot `i` (outer to inner), lanes `8i`..:
@@ -51,7 +53,10 @@ pub fn mapping_writes(tiling: &Tiling, mapping: &Mapping) -> Option<Vec<(u64, u8
         return None;
     }
     let mut w = Vec::new();
+    // Every field fits 16 bits: tiles and trips are at most M, N or K, which the start command
+    // limits to 65535 (`backend::request::check_rtl_at`).
     fn word(w: &mut Vec<(u64, u8)>, lane: u64, v: u32) {
+        debug_assert!(v <= 0xffff, "internal error: a loop register of {v}");
         let [lo, hi, ..] = v.to_le_bytes();
         w.push((lane, lo));
         w.push((lane + 1, hi));
@@ -80,6 +85,32 @@ pub fn mapping_writes(tiling: &Tiling, mapping: &Mapping) -> Option<Vec<(u64, u8
     word(&mut w, LANE_STREAM_TILE, ts as u32);
     word(&mut w, LANE_STREAM_TILE + 2, last as u32);
     Some(w)
+}
+
+/// Checks that the fold queue of `cfg`'s design runs `mapping` of `shape` in `df` (the walker has
+/// a slot for each loop, and no cursor lags the leading one by the ring's depth), and returns the
+/// host writes that load it ([`mapping_writes`]); otherwise says why in one line.
+pub fn check_mapping(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+    mapping: &Mapping,
+) -> Result<Vec<(u64, u8)>, String> {
+    let tiling = Tiling::new(cfg, df, shape, mapping.stream_tile);
+    let writes = mapping_writes(&tiling, mapping).ok_or_else(|| {
+        format!(
+            "it has {} loops, and the RTL's fold walker has {WALK_LOOPS} slots",
+            mapping.loops.len()
+        )
+    })?;
+    let need = fold_queue_depth(cfg, df, shape, mapping);
+    let have = fold_queue_design_depth(cfg);
+    if need > have {
+        return Err(format!(
+            "its cursors run up to {need} folds apart, and the fold queue of this design holds {have}; run the fast backend"
+        ));
+    }
+    Ok(writes)
 }
 
 /// The fold queue (see the module doc).
@@ -155,21 +186,22 @@ pub struct FoldQueue {
     edge_b: [DFF<Bit>; 6],
     tail_lo: [DFF<Bits<16>>; 2],
     tail_hi: [DFF<Bits<16>>; 2],
-    e_lbase: [DFF<Bits<16>>; 8],
-    e_tbase: [DFF<Bits<16>>; 8],
-    e_obase: [DFF<Bits<16>>; 8],
-    e_cbase: [DFF<Bits<16>>; 8],
-    e_rows: [DFF<Bits<8>>; 8],
-    e_cols: [DFF<Bits<8>>; 8],
-    e_s0: [DFF<Bits<16>>; 8],
-    e_rt_nz: [DFF<Bit>; 8],
-    e_ct_nz: [DFF<Bit>; 8],
-    e_ct_odd: [DFF<Bit>; 8],
-    e_last_rt: [DFF<Bit>; 8],
-    e_last_chunk: [DFF<Bit>; 8],
-    e_final: [DFF<Bit>; 8],
-    wptr: DFF<Bits<4>>,
-    rptr: [DFF<Bits<4>>; 4],
+    e_lbase: Vec<DFF<Bits<16>>>,
+    e_tbase: Vec<DFF<Bits<16>>>,
+    e_obase: Vec<DFF<Bits<16>>>,
+    e_cbase: Vec<DFF<Bits<16>>>,
+    e_rows: Vec<DFF<Bits<8>>>,
+    e_cols: Vec<DFF<Bits<8>>>,
+    e_s0: Vec<DFF<Bits<16>>>,
+    e_rt_nz: Vec<DFF<Bit>>,
+    e_ct_nz: Vec<DFF<Bit>>,
+    e_ct_odd: Vec<DFF<Bit>>,
+    e_last_rt: Vec<DFF<Bit>>,
+    e_last_chunk: Vec<DFF<Bit>>,
+    e_final: Vec<DFF<Bit>>,
+    wptr: DFF<Bits<8>>,
+    rptr: [DFF<Bits<8>>; 4],
+    _depth: usize,
     armed: DFF<Bit>,
     walked: DFF<Bit>,
     lane_slot: Signal<Local, Bits<8>>,
@@ -214,20 +246,28 @@ pub struct FoldQueue {
     k_c: Constant<Bits<16>>,
     k_zero16: Constant<Bits<16>>,
     k_eight: Constant<Bits<4>>,
-    k_one4: Constant<Bits<4>>,
-    k_zero4: Constant<Bits<4>>,
-    k_depth4: Constant<Bits<4>>,
+    k_one8: Constant<Bits<8>>,
+    k_zero8: Constant<Bits<8>>,
+    k_depth8: Constant<Bits<8>>,
+    k_mask8: Constant<Bits<8>>,
     k_three: Constant<Bits<4>>,
     k_seven: Constant<Bits<8>>,
-    k_seven4: Constant<Bits<4>>,
-    k_ring: [Constant<Bits<4>>; 8],
+    k_ring: Vec<Constant<Bits<8>>>,
     k_slot: [Constant<Bits<8>>; 7],
     k_byte: [Constant<Bits<8>>; 7],
 }
 
 impl FoldQueue {
-    /// The queue of an `rows x cols` array.
-    pub fn new(rows: usize, cols: usize) -> Self {
+    /// The queue of an `rows x cols` array with a ring of `depth` entries (a power of two, at
+    /// most 128: `systole_sim::mapping::schedule::fold_queue_design_depth`).
+    pub fn new(rows: usize, cols: usize, depth: usize) -> Self {
+        assert!(
+            depth.is_power_of_two() && (2..=128).contains(&depth),
+            "internal error: a fold queue of {depth} entries"
+        );
+        fn ring<T: Default>(depth: usize) -> Vec<T> {
+            (0..depth).map(|_| T::default()).collect()
+        }
         let k16 = |v: usize| Constant::new(Bits::<16>::from(v as u64));
         let k4 = |v: u64| Constant::new(Bits::<4>::from(v));
         let k8 = |v: u64| Constant::new(Bits::<8>::from(v));
@@ -273,21 +313,22 @@ impl FoldQueue {
             edge_b: Default::default(),
             tail_lo: Default::default(),
             tail_hi: Default::default(),
-            e_lbase: Default::default(),
-            e_tbase: Default::default(),
-            e_obase: Default::default(),
-            e_cbase: Default::default(),
-            e_rows: Default::default(),
-            e_cols: Default::default(),
-            e_s0: Default::default(),
-            e_rt_nz: Default::default(),
-            e_ct_nz: Default::default(),
-            e_ct_odd: Default::default(),
-            e_last_rt: Default::default(),
-            e_last_chunk: Default::default(),
-            e_final: Default::default(),
+            e_lbase: ring(depth),
+            e_tbase: ring(depth),
+            e_obase: ring(depth),
+            e_cbase: ring(depth),
+            e_rows: ring(depth),
+            e_cols: ring(depth),
+            e_s0: ring(depth),
+            e_rt_nz: ring(depth),
+            e_ct_nz: ring(depth),
+            e_ct_odd: ring(depth),
+            e_last_rt: ring(depth),
+            e_last_chunk: ring(depth),
+            e_final: ring(depth),
             wptr: Default::default(),
             rptr: Default::default(),
+            _depth: depth,
             armed: Default::default(),
             walked: Default::default(),
             lane_slot: Default::default(),
@@ -332,13 +373,13 @@ impl FoldQueue {
             k_c: k16(cols),
             k_zero16: k16(0),
             k_eight: k4(8),
-            k_one4: k4(1),
-            k_zero4: k4(0),
-            k_depth4: k4(QUEUE_DEPTH as u64),
+            k_one8: k8(1),
+            k_zero8: k8(0),
+            k_depth8: k8(depth as u64),
+            k_mask8: k8(depth as u64 - 1),
             k_three: k4(3),
             k_seven: k8(7),
-            k_seven4: k4(7),
-            k_ring: std::array::from_fn(|i| k4(i as u64)),
+            k_ring: (0..depth).map(|i| k8(i as u64)).collect(),
             k_slot: std::array::from_fn(|i| k8(i as u64)),
             k_byte: std::array::from_fn(|i| k8(i as u64)),
         }
@@ -378,7 +419,7 @@ impl Logic for FoldQueue {
             self.tail_hi[i].clock.next = self.clock.val();
             self.tail_hi[i].d.next = self.tail_hi[i].q.val();
         }
-        for j in 0..8 {
+        for j in 0..self._depth {
             self.e_lbase[j].clock.next = self.clock.val();
             self.e_lbase[j].d.next = self.e_lbase[j].q.val();
             self.e_tbase[j].clock.next = self.clock.val();
@@ -513,7 +554,7 @@ impl Logic for FoldQueue {
         self.full.next = false;
         for c in 0..4 {
             if self.active[c].val()
-                & ((self.wptr.q.val() - self.rptr[c].q.val()) == self.k_depth4.val())
+                & ((self.wptr.q.val() - self.rptr[c].q.val()) == self.k_depth8.val())
             {
                 self.full.next = true;
             }
@@ -522,9 +563,8 @@ impl Logic for FoldQueue {
             self.armed.q.val() & !self.walked.q.val() & !self.full.val() & !self.start.val();
         self.walk.start.next = self.start.val();
         self.walk.step.next = self.write.val();
-        for j in 0..8 {
-            if self.write.val()
-                & ((self.wptr.q.val() & self.k_seven4.val()) == self.k_ring[j].val())
+        for j in 0..self._depth {
+            if self.write.val() & ((self.wptr.q.val() & self.k_mask8.val()) == self.k_ring[j].val())
             {
                 self.e_lbase[j].d.next = self.n_lbase.val();
                 self.e_tbase[j].d.next = self.n_tbase.val();
@@ -545,9 +585,9 @@ impl Logic for FoldQueue {
         if self.start.val() {
             self.armed.d.next = true;
             self.walked.d.next = false;
-            self.wptr.d.next = self.k_zero4.val();
+            self.wptr.d.next = self.k_zero8.val();
         } else if self.write.val() {
-            self.wptr.d.next = self.wptr.q.val() + self.k_one4.val();
+            self.wptr.d.next = self.wptr.q.val() + self.k_one8.val();
             if self.walk.final_fold.val() {
                 self.walked.d.next = true;
             }
@@ -569,8 +609,8 @@ impl Logic for FoldQueue {
             self.m_last_rt[c].next = self.e_last_rt[0].q.val();
             self.m_last_chunk[c].next = self.e_last_chunk[0].q.val();
             self.m_final[c].next = self.e_final[0].q.val();
-            for j in 0..8 {
-                if (self.rptr[c].q.val() & self.k_seven4.val()) == self.k_ring[j].val() {
+            for j in 0..self._depth {
+                if (self.rptr[c].q.val() & self.k_mask8.val()) == self.k_ring[j].val() {
                     self.m_lbase[c].next = self.e_lbase[j].q.val();
                     self.m_tbase[c].next = self.e_tbase[j].q.val();
                     self.m_obase[c].next = self.e_obase[j].q.val();
@@ -600,9 +640,9 @@ impl Logic for FoldQueue {
             self.h_last_chunk[c].next = self.m_last_chunk[c].val();
             self.h_final[c].next = self.m_final[c].val();
             if self.start.val() {
-                self.rptr[c].d.next = self.k_zero4.val();
+                self.rptr[c].d.next = self.k_zero8.val();
             } else if self.take[c].val() {
-                self.rptr[c].d.next = self.rptr[c].q.val() + self.k_one4.val();
+                self.rptr[c].d.next = self.rptr[c].q.val() + self.k_one8.val();
             }
         }
     }

@@ -11,9 +11,9 @@
 //! A step moves the innermost loop that is not at its last iteration on and starts every loop
 //! inside it over. Unused loop slots have one trip and look at nothing.
 //!
-//! This block is the first piece of the RTL half of mapped fold orders: it is held equal to the
-//! fast model's walk on every candidate mapping of the mapper (`hdl/tests/fold_walk.rs`), but no
-//! cursor uses it yet; the RTL still runs SCALE-Sim's order.
+//! It is held equal to the fast model's walk on every candidate mapping of the mapper
+//! (`hdl/tests/fold_walk.rs`); the fold queue ([`crate::blocks::fold_queue`]) runs one and hands
+//! its folds to the controller's cursors.
 
 use rust_hdl::prelude::*;
 use systole_sim::mapping::nest::Axis;

@@ -528,11 +528,11 @@ pub fn cursor_starts(cfg: &ArchConfig, df: Dataflow) -> CursorStarts {
 
 /// The fold queue depth the contract's timetable needs for `mapping`: how many folds ahead of
 /// the slowest of the controller's four schedule cursors (left stream, top stream or preload, C
-/// write, C read-back) the leading one may take its next fold, plus one. A hardware controller
-/// that hands the folds to its cursors through a ring of entries written one per cycle (the
-/// RTL's fold queue, `docs/rtl.md`) runs the mapping exactly when its ring holds at least this
-/// many entries. A cursor takes fold `f + 1`'s entry in the cycle of its last op of fold `f`; a
-/// stall freezes every cursor alike, so stalls do not change the answer.
+/// write, C read-back) the leading one may take its next fold, plus one entry of margin. A
+/// hardware controller that hands the folds to its cursors through a ring of entries written
+/// one per cycle (the RTL's fold queue, `docs/rtl.md`) runs the mapping when its ring holds at
+/// least this many entries. A cursor takes fold `f + 1`'s entry in the cycle of its last op of
+/// fold `f`; a stall freezes every cursor alike, so stalls do not change the answer.
 pub fn fold_queue_depth(
     cfg: &ArchConfig,
     df: Dataflow,
@@ -570,6 +570,48 @@ pub fn fold_queue_depth(
         }
     }
     need + 1
+}
+
+/// The fold queue depth a design for `cfg` builds: what [`fold_queue_depth`] asks for the
+/// shortest folds the machine can run (a stream of one element, one row tile, so that every
+/// interval is the least, `R`) in each of its dataflows, over enough column tiles for the lag to
+/// settle, rounded up to a power of two (at least 4, at most 128). Longer folds start further
+/// apart, so every mapping of every GEMM needs no more in practice; the backends still check each
+/// run against it.
+pub fn fold_queue_design_depth(cfg: &ArchConfig) -> usize {
+    let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
+    let lat: u32 = [BufferId::A, BufferId::B, BufferId::C]
+        .iter()
+        .map(|&b| cfg.buffer(b).read_latency)
+        .sum();
+    let tiles = 3 * (r + c) + lat as usize + 8;
+    let need = cfg
+        .array
+        .dataflows
+        .iter()
+        .map(|&df| {
+            let shape = match df {
+                Dataflow::Os => GemmShape {
+                    m: r,
+                    n: c * tiles,
+                    k: 1,
+                },
+                Dataflow::Ws => GemmShape {
+                    m: 1,
+                    n: c * tiles,
+                    k: r,
+                },
+                Dataflow::Is => GemmShape {
+                    m: c * tiles,
+                    n: 1,
+                    k: r,
+                },
+            };
+            fold_queue_depth(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
+        })
+        .max()
+        .unwrap_or(4);
+    need.next_power_of_two().clamp(4, 128)
 }
 
 /// SCALE-Sim 3.0.0's cycle count for the same GEMM on the same array, as it reports it: folds run

@@ -92,9 +92,10 @@ blocks of B tiles); tile = stream elements per fold (OS: K, WS: M, IS: N); A:/B:
 loop each operand is kept across in its buffer (all: the whole run, fold: one fold)";
 
 /// Where the RTL stands on mappings: said wherever a run's mappings differ from SCALE-Sim's order.
-const RTL_NOTE: &str = "Mapped fold orders run in the fast model only so far: the RTL backends \
-(`gemm` and `infer` with `--backend rtl|verilator|icarus`) run SCALE-Sim's order, in which the \
-lockstep tests hold them equal to this model";
+const RTL_NOTE: &str = "With DRAM, mapped fold orders run in the fast model only so far: the RTL \
+backends (`gemm` and `infer` with `--backend rtl|verilator|icarus`) run SCALE-Sim's order with \
+DRAM and any mapping with `--memory ideal`, in which the lockstep tests hold them equal to this \
+model";
 
 /// The mapping sections as text.
 pub(crate) fn text(run: &WorkloadRun, o: &mut String) {
