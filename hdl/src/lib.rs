@@ -12,6 +12,7 @@ pub mod backend;
 pub mod blocks;
 pub mod error;
 pub mod flow;
+pub mod interface;
 mod netlist;
 pub mod tb;
 mod tool;

@@ -55,11 +55,11 @@ fn the_interface_describes_every_port() {
             })
         })
     };
-    let ports = systole_hdl::blocks::top::TOP_PORTS
+    let ports = systole_hdl::interface::TOP_PORTS
         .iter()
         .map(|p| p.0.to_string())
         .chain(
-            systole_hdl::blocks::top::memory_ports(4, 4)
+            systole_hdl::interface::memory_ports(4, 4)
                 .into_iter()
                 .map(|p| p.0),
         );

@@ -25,11 +25,12 @@ use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
 use systole_sim::workload::GemmShape;
 
-use super::rtl::{mode_code, stats_from_counters};
+use super::rtl::stats_from_counters;
 use super::{BackendRun, RtlRequest};
 use crate::backend::request::{check_rtl, cycle_limit};
-use crate::blocks::top::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
 use crate::error::HdlError;
+use crate::interface::mode_code;
+use crate::interface::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
 use crate::tool::{run_tool, run_watched};
 use systole_sim::quant::OutputStage;
 

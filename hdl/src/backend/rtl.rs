@@ -18,20 +18,10 @@ use systole_sim::quant::OutputStage;
 use systole_sim::stats::{utilization, RunStats};
 
 use super::{BackendRun, Bases, RtlRequest, RunRequest, Stall};
-use crate::blocks::controller::{MODE_IS, MODE_OS, MODE_WS};
-use crate::blocks::top::{COUNTERS, CYCLE_COUNTERS};
 use crate::error::HdlError;
+use crate::interface::{mode_code, COUNTERS, CYCLE_COUNTERS};
 use crate::tb::sim_top::SimTop;
 use crate::word::signed_i32;
-
-/// The command code of a dataflow.
-pub fn mode_code(df: Dataflow) -> u64 {
-    match df {
-        Dataflow::Os => MODE_OS,
-        Dataflow::Ws => MODE_WS,
-        Dataflow::Is => MODE_IS,
-    }
-}
 
 fn settle(uut: &mut SimTop) -> Result<(), HdlError> {
     if simulate(uut, 1_000) {
@@ -72,7 +62,8 @@ pub fn config_writes(
     mapping: Option<&systole_sim::mapping::Mapping>,
     stage: Option<&OutputStage>,
 ) -> Result<Vec<(u64, u64, u8)>, HdlError> {
-    use crate::blocks::fold_queue::{check_mapping, MAP_ADDR};
+    use crate::blocks::fold_queue::check_mapping;
+    use crate::interface::MAP_ADDR;
     use systole_sim::mapping::Mapping;
     let scalesim = Mapping::scalesim(cfg, df, shape);
     let mapping = mapping.unwrap_or(&scalesim);
@@ -248,7 +239,7 @@ impl RtlSession {
         };
         // The mapping's loop registers and the output stage's parameters, through the host port.
         for (addr, lane, byte) in config_writes(cfg, df, shape, mapping, stage)? {
-            uut.host_sel.next = Bits::from(crate::blocks::top::HOST_SEL_STAGE);
+            uut.host_sel.next = Bits::from(crate::interface::HOST_SEL_STAGE);
             uut.host_addr.next = Bits::from(addr);
             uut.host_lane.next = Bits::from(lane);
             uut.host_wdata.next = Signed::from(i64::from(byte as i8));

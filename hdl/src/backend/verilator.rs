@@ -10,9 +10,9 @@ use systole_sim::config::ArchConfig;
 
 use super::{BackendRun, RtlRequest};
 use crate::backend::cosim::{parse_output, prepare, run_file};
-use crate::blocks::top::COUNTERS;
 use crate::error::HdlError;
 use crate::flow::verilog::{simulation_verilog, LINT_WAIVERS};
+use crate::interface::COUNTERS;
 use crate::tool::run_tool;
 
 /// The C++ harness (design-independent: the design's geometry comes with each run).

@@ -22,21 +22,7 @@ use systole_sim::config::ArchConfig;
 use crate::blocks::cursor::Cursor;
 use crate::blocks::fold_cursor::{FoldCursor, BASE_LEFT, BASE_OUT, BASE_TOP};
 use crate::blocks::fold_queue::FoldQueue;
-
-/// Dataflow codes of the start command.
-pub const MODE_OS: u64 = 0;
-/// Weight stationary.
-pub const MODE_WS: u64 = 1;
-/// Input stationary.
-pub const MODE_IS: u64 = 2;
-
-/// Marker bits that travel beside an edge vector (bit 0 is the lane's valid bit, set by the
-/// buffer).
-pub const FLAG_FIRST: u64 = 2;
-/// The stream vector is the fold's last (OS capture).
-pub const FLAG_LAST: u64 = 4;
-/// The vector is a preload slot (WS/IS).
-pub const FLAG_SLOT: u64 = 8;
+use crate::interface::{mode_code, FLAG_FIRST, FLAG_LAST, FLAG_SLOT, MODE_IS, MODE_OS, MODE_WS};
 
 const ST_IDLE: u64 = 0;
 const ST_SETUP: u64 = 1;
@@ -346,11 +332,7 @@ fn consts(cfg: &ArchConfig) -> Consts {
 /// The mode code of a design that supports exactly one dataflow.
 pub fn fixed_mode(cfg: &ArchConfig) -> Option<u64> {
     match cfg.array.dataflows.as_slice() {
-        [df] => Some(match df {
-            systole_sim::config::Dataflow::Os => MODE_OS,
-            systole_sim::config::Dataflow::Ws => MODE_WS,
-            systole_sim::config::Dataflow::Is => MODE_IS,
-        }),
+        [df] => Some(mode_code(*df)),
         _ => None,
     }
 }

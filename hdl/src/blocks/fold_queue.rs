@@ -33,15 +33,12 @@ use crate::blocks::fold_walk::{FoldWalk, AXIS_NONE, WALK_LOOPS};
 
 /// Cursors that read the queue: left stream, top edge, C write, C read-back.
 pub const QUEUE_READERS: usize = 4;
-/// Host address (with the configuration select, `HOST_SEL_STAGE`) of the queue's loop
-/// registers; the lane is the register byte ([`mapping_writes`]).
-pub const MAP_ADDR: u64 = 0xfffe;
 /// Lane of the stream tile's low byte (the loops' bytes are below: 8 per loop slot).
 const LANE_STREAM_TILE: u64 = 8 * WALK_LOOPS as u64;
 
 const _: () = assert!(QUEUE_READERS == 4 && WALK_LOOPS == 6);
 
-/// The host writes `(lane, byte)` at [`MAP_ADDR`] that load `mapping` of a GEMM tiled as
+/// The host writes `(lane, byte)` at [`crate::interface::MAP_ADDR`] that load `mapping` of a GEMM tiled as
 /// `tiling` into the queue's loop registers: per loop slot `i` (outer to inner), lanes `8i`..:
 /// trips (2 bytes, little-endian), tiles (2), stride (2), then one byte of flags (bits 0-1 the
 /// axis, 2 inner, 3 A's flags look at it, 4 B's); unused slots have one trip and no axis. Lanes

@@ -16,11 +16,8 @@
 use rust_hdl::prelude::*;
 use systole_sim::quant::{requantize, OutputStage as Params, Requant};
 
+use crate::interface::CONFIG_ADDR;
 use crate::netlist::vec_of;
-
-/// Host address of the configuration registers (lane 0: enable, 1: output zero point, 2: clamp
-/// minimum, 3: clamp maximum).
-pub const CONFIG_ADDR: u64 = 0xffff;
 
 /// The output stage of a `lanes`-wide C row with a table of `channels` entries (0: no stage;
 /// the block passes every value through).

@@ -11,50 +11,11 @@ use crate::blocks::controller::Controller;
 use crate::blocks::counters::Counter64;
 use crate::blocks::dma::Dma;
 use crate::blocks::edge::{Deskew, Skew};
-use crate::blocks::fold_queue::MAP_ADDR;
 use crate::blocks::memory::Buffer;
 use crate::blocks::mesh::Mesh;
 use crate::blocks::output_stage::OutputStageBlock;
+use crate::interface::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE, MAP_ADDR};
 use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, Kernel};
-
-/// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the
-/// memory system's cycle counts (`stall_cycles`, `load_cycles`, `writeback_cycles`). Events not
-/// listed are derived (`idle_pe_cycles = cycles x R x C - macs`).
-pub const COUNTERS: [&str; 30] = [
-    "cycles",
-    "macs",
-    "h_operand_hops",
-    "v_operand_hops",
-    "stationary_loads",
-    "stationary_swaps",
-    "acc_updates",
-    "psum_hops",
-    "skew_hops",
-    "deskew_hops",
-    "a_buf_reads",
-    "a_buf_read_elems",
-    "b_buf_reads",
-    "b_buf_read_elems",
-    "c_buf_reads",
-    "c_buf_read_elems",
-    "c_buf_writes",
-    "c_buf_write_elems",
-    "a_buf_writes",
-    "a_buf_write_elems",
-    "b_buf_writes",
-    "b_buf_write_elems",
-    "dram_a_read_bytes",
-    "dram_b_read_bytes",
-    "dram_c_read_bytes",
-    "dram_c_write_bytes",
-    "stall_cycles",
-    "load_cycles",
-    "writeback_cycles",
-    "output_stage_ops",
-];
-
-/// Counters that are cycle counts of the run rather than `EventCounts` names.
-pub const CYCLE_COUNTERS: [&str; 3] = ["stall_cycles", "load_cycles", "writeback_cycles"];
 
 /// In which cycles a counter counts (its enable), by what it counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,95 +71,6 @@ fn c_dma_share(name: &str) -> Option<CDmaShare> {
         _ => None,
     }
 }
-
-/// The top module's ports other than `clock`: name, input (true) or output, width.
-pub const TOP_PORTS: [(&str, bool, usize); 28] = [
-    ("start", true, 1),
-    ("cmd_m", true, 16),
-    ("cmd_n", true, 16),
-    ("cmd_k", true, 16),
-    ("cmd_mode", true, 2),
-    ("cmd_a_base", true, 16),
-    ("cmd_b_base", true, 16),
-    ("cmd_c_base", true, 16),
-    ("cmd_a_reuse", true, 2),
-    ("cmd_b_reuse", true, 2),
-    ("cmd_c_chunks", true, 16),
-    ("cmd_c_chunk", true, 16),
-    ("cmd_c_chunk_rem", true, 16),
-    ("host_sel", true, 2),
-    ("host_we", true, 1),
-    ("host_addr", true, 16),
-    ("host_lane", true, 8),
-    ("host_wdata", true, 8),
-    ("host_re", true, 1),
-    ("ctr_sel", true, 8),
-    ("stall", true, 1),
-    ("host_rdata", false, 32),
-    ("busy", false, 1),
-    ("done", false, 1),
-    ("fold_start", false, 1),
-    ("running", false, 1),
-    ("ctr_lo", false, 32),
-    ("ctr_hi", false, 32),
-];
-
-/// The memory port's ports (`mem_*`) of a design whose buffers A and B have `lanes` lanes and C
-/// `lanes_c`: name, input (true) or output, width.
-pub fn memory_ports(lanes: usize, lanes_c: usize) -> Vec<(String, bool, usize)> {
-    let mut p: Vec<(String, bool, usize)> = [
-        ("mem_ch0_valid", false, 1),
-        ("mem_ch0_count", false, 8),
-        ("mem_ch0_addr", false, 16),
-        ("mem_wvalid", false, 1),
-        ("mem_ch1_valid", false, 1),
-        ("mem_ch1_sel", false, 2),
-        ("mem_ch1_addr", false, 16),
-        ("mem_ch1_count", false, 8),
-        ("mem_ch2_valid", false, 1),
-        ("mem_ch2_sel", false, 2),
-        ("mem_ch2_addr", false, 16),
-        ("mem_ch2_count", false, 8),
-        ("mem_ch3_valid", false, 1),
-        ("mem_ch3_sel", false, 2),
-        ("mem_ch3_addr", false, 16),
-        ("mem_ch3_count", false, 8),
-        ("mem_ready0", true, 1),
-        ("mem_ready1", true, 1),
-        ("mem_ready2", true, 1),
-        ("mem_ready3", true, 1),
-        ("mem_writes_idle", true, 1),
-        ("mem_resp_c", true, 1),
-        ("mem_resp_c_count", true, 8),
-        ("mem_take_c", false, 1),
-    ]
-    .iter()
-    .map(|&(n, i, w)| (n.to_string(), i, w))
-    .collect();
-    for l in 0..lanes_c {
-        p.push((format!("mem_wdata${l}"), false, 32));
-    }
-    for l in 0..lanes_c {
-        p.push((format!("mem_resp_c_data${l}"), true, 32));
-    }
-    for x in ["a", "b"] {
-        p.push((format!("mem_resp_{x}"), true, 1));
-        p.push((format!("mem_resp_{x}_addr"), true, 16));
-        p.push((format!("mem_resp_{x}_count"), true, 8));
-        for l in 0..lanes {
-            p.push((format!("mem_resp_{x}_data${l}"), true, 8));
-        }
-    }
-    p
-}
-
-/// Host-port buffer select.
-pub const HOST_SEL_A: u64 = 1;
-/// Host-port buffer select for B.
-pub const HOST_SEL_B: u64 = 2;
-/// Host-port select for the output stage's parameters and configuration
-/// ([`crate::blocks::output_stage::param_writes`]).
-pub const HOST_SEL_STAGE: u64 = 3;
 
 /// Depths (in vectors) and lane counts of the three buffers for a config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1497,6 +1369,7 @@ fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::interface::CYCLE_COUNTERS;
 
     /// Counters are wired by name, not by index: the DMA-fed ones are exactly C's accesses, the
     /// fills and the DRAM bytes, and every counter but the cycle counts is an event of the fast

@@ -7,9 +7,9 @@ use std::path::Path;
 
 use systole_sim::config::ArchConfig;
 
-use crate::blocks::top::{memory_ports, TOP_PORTS};
 use crate::error::HdlError;
 use crate::flow::verilog::accelerator_verilog;
+use crate::interface::{memory_ports, TOP_PORTS};
 use crate::tool::{run_tool, spawn_tool};
 
 /// An FPGA part.

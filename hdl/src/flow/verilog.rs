@@ -231,7 +231,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
     }
     s += "\nCounters (cleared by start; the datapath's count while `running` and not stalled, the DMA's\n\
 whenever it works):\n\n| ctr_sel | event |\n|---|---|\n";
-    for (i, n) in crate::blocks::top::COUNTERS.iter().enumerate() {
+    for (i, n) in crate::interface::COUNTERS.iter().enumerate() {
         let _ = writeln!(s, "| {i} | `{n}` |");
     }
     s += "\nA run: put A and B in the contract's layout in the buffers through the host port (ideal memory\n\

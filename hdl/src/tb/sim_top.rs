@@ -1,12 +1,13 @@
 //! The simulation top: the [`Accelerator`] with its memory port served by the [`DramModel`].
-//! Its ports are the accelerator's host-facing ones ([`crate::blocks::top::TOP_PORTS`]), so the three
+//! Its ports are the accelerator's host-facing ones ([`crate::interface::TOP_PORTS`]), so the three
 //! backends drive it as they drove the accelerator; with the DRAM memory model, the host port's
 //! writes of A and B fill DRAM's images instead of the buffers, and the run fetches them.
 
 use rust_hdl::prelude::*;
 use systole_sim::config::{ArchConfig, MemoryModel};
 
-use crate::blocks::top::{Accelerator, BufferGeometry, TOP_PORTS};
+use crate::blocks::top::{Accelerator, BufferGeometry};
+use crate::interface::TOP_PORTS;
 use crate::netlist::{and, lit, sig, Kernel};
 use crate::tb::dram::DramModel;
 
@@ -208,7 +209,7 @@ impl Logic for SimTop {
         // With DRAM, the host's operands go to DRAM and the run fetches them; the output stage's
         // parameters always go to the accelerator.
         a.host_we.next = self.host_we.val()
-            && (!self._dram || self.host_sel.val().to_u64() == crate::blocks::top::HOST_SEL_STAGE);
+            && (!self._dram || self.host_sel.val().to_u64() == crate::interface::HOST_SEL_STAGE);
         a.host_addr.next = self.host_addr.val();
         a.host_lane.next = self.host_lane.val();
         a.host_wdata.next = self.host_wdata.val();
@@ -390,7 +391,7 @@ impl Logic for SimTop {
                                 crate::netlist::not(dram.clone()),
                                 crate::netlist::eq(
                                     sig("host_sel"),
-                                    crate::netlist::lit(crate::blocks::top::HOST_SEL_STAGE, 2),
+                                    crate::netlist::lit(crate::interface::HOST_SEL_STAGE, 2),
                                 ),
                             ),
                         ),
