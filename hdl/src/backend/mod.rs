@@ -83,6 +83,18 @@ impl Backend {
             if let Some(st) = req.stage {
                 systole_sim::array::check_output_stage(req.cfg, shape.n, st)?;
             }
+            // The mapping against the fold queue, once the GEMM is within the command's 16-bit
+            // fields (the loop registers are 16 bits too).
+            let scalesim = Mapping::scalesim(req.cfg, req.dataflow, shape);
+            let m = req.mapping.unwrap_or(&scalesim);
+            if let Err(why) =
+                crate::blocks::fold_queue::check_mapping(req.cfg, req.dataflow, shape, m)
+            {
+                return Err(HdlError::Unsupported(format!(
+                    "the mapping {m} on the {} backend: {why}",
+                    self.name()
+                )));
+            }
         }
         Ok(())
     }
@@ -391,8 +403,9 @@ impl<'a, T: Operand> RunRequest<'a, T> {
     }
 
     /// The RTL walks any legal mapping with the ideal memory model; with DRAM, its DMA fetches
-    /// in SCALE-Sim's fold order only so far. The mapping must also fit the fold queue: its
-    /// walker's loop slots and its depth.
+    /// in SCALE-Sim's fold order only so far. Whether the mapping fits the fold queue (its
+    /// walker's loop slots and its depth) is checked once the GEMM is within the RTL's limits
+    /// ([`Backend::check`], and every backend's host writes).
     fn refuse_mapping(&self, backend: Backend) -> Result<(), HdlError> {
         let shape = self.shape();
         let scalesim = Mapping::scalesim(self.cfg, self.dataflow, shape);
@@ -413,10 +426,7 @@ impl<'a, T: Operand> RunRequest<'a, T> {
                 ));
             }
         }
-        match crate::blocks::fold_queue::check_mapping(self.cfg, self.dataflow, shape, m) {
-            Ok(_) => Ok(()),
-            Err(why) => unsupported(why),
-        }
+        Ok(())
     }
 }
 
@@ -525,6 +535,22 @@ mod tests {
         // SCALE-Sim's own mapping, named, is not refused (checked without running the RTL).
         let scalesim = Mapping::scalesim(&cfg, Dataflow::Ws, shape);
         Backend::Rtl.check(&req().mapping(&scalesim)).unwrap();
+    }
+
+    /// A GEMM beyond the command's 16-bit fields is refused in one line before the mapping's
+    /// 16-bit loop registers are worked out (they would not hold its tile counts).
+    #[test]
+    fn a_gemm_beyond_16_bits_is_refused_not_truncated() {
+        // A 1x1 array: 70,000 row tiles, beyond a 16-bit loop register.
+        let cfg = systole_sim::testing::tiny(1, 1);
+        let (a, b) = (Matrix::<i8>::zeros(70_000, 1), Matrix::<i8>::zeros(1, 1));
+        for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
+            let e = Backend::Rtl
+                .check(&RunRequest::new(&cfg, df, &a, &b))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("16 bits") && !e.contains('\n'), "{df}: {e}");
+        }
     }
 
     #[test]
