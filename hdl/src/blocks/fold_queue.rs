@@ -508,6 +508,7 @@ impl Logic for FoldQueue {
             self.walk.inner[i].next = self.inner[i].q.val();
             self.walk.edge_a[i].next = self.edge_a[i].q.val();
             self.walk.edge_b[i].next = self.edge_b[i].q.val();
+            self.walk.mask[i].next = false;
         }
         for i in 0..2 {
             self.tail[i].next = self.tail_hi[i].q.val() | self.tail_lo[i].q.val();

@@ -9,7 +9,9 @@
 //! stride). An axis's tile is the sum of its loops' shares; the inner loop of a blocked dimension
 //! runs `min(trips, tiles - block start)` times, the block start being the outer loop's share.
 //! A step moves the innermost loop that is not at its last iteration on and starts every loop
-//! inside it over. Unused loop slots have one trip and look at nothing.
+//! inside it over. Unused loop slots have one trip and look at nothing. A masked slot holds its
+//! first iteration: a DMA fetch walker ([`crate::blocks::fetch_walk`]) masks the loops that do
+//! not index its operand inside the operand's keep level and so visits only the folds that fetch.
 //!
 //! It is held equal to the fast model's walk on every candidate mapping of the mapper
 //! (`hdl/tests/fold_walk.rs`); the fold queue ([`crate::blocks::fold_queue`]) runs one and hands
@@ -55,6 +57,9 @@ pub struct FoldWalk {
     pub edge_a: [Signal<In, Bit>; WALK_LOOPS],
     /// B's flags look at the slot.
     pub edge_b: [Signal<In, Bit>; WALK_LOOPS],
+    /// The slot holds its first iteration (a fetch walker's masked loops,
+    /// [`crate::blocks::fetch_walk`]); low in the controller's walk.
+    pub mask: [Signal<In, Bit>; WALK_LOOPS],
     /// The current fold's tile of the row axis.
     pub row_tile: Signal<Out, Bits<16>>,
     /// Its tile of the column axis.
@@ -71,14 +76,20 @@ pub struct FoldWalk {
     pub retire_b: Signal<Out, Bit>,
     /// The current fold is the last.
     pub final_fold: Signal<Out, Bit>,
+    /// The slot is at its last iteration (a masked slot too, when it has one trip).
+    pub last_now: [Signal<Out, Bit>; WALK_LOOPS],
+    /// The slot is the one the next step moves on (none at the last fold).
+    pub moving: [Signal<Out, Bit>; WALK_LOOPS],
     idx: [DFF<Bits<16>>; WALK_LOOPS],
     contrib: [DFF<Bits<16>>; WALK_LOOPS],
     /// The slot's trips in the current iteration of the loops outside it.
     trips_now: [Signal<Local, Bits<16>>; WALK_LOOPS],
     /// Outer-block start of the slot's axis (the shares of its non-inner loops before it).
     block_start: [Signal<Local, Bits<16>>; WALK_LOOPS],
-    /// The slot is at its last iteration.
+    /// The slot is at its last iteration, or masked.
     at_last: [Signal<Local, Bit>; WALK_LOOPS],
+    /// The slot is at its last iteration.
+    real_last: [Signal<Local, Bit>; WALK_LOOPS],
     /// Every slot from `i` inward is at its last iteration (`[WALK_LOOPS]` is 1).
     inside_last: [Signal<Local, Bit>; 7],
     /// Running sums of the shares, per axis, over slots `0..i`.
@@ -112,6 +123,7 @@ impl Default for FoldWalk {
             inner: Default::default(),
             edge_a: Default::default(),
             edge_b: Default::default(),
+            mask: Default::default(),
             row_tile: Default::default(),
             col_tile: Default::default(),
             chunk: Default::default(),
@@ -120,11 +132,14 @@ impl Default for FoldWalk {
             fetch_b: Default::default(),
             retire_b: Default::default(),
             final_fold: Default::default(),
+            last_now: Default::default(),
+            moving: Default::default(),
             idx: Default::default(),
             contrib: Default::default(),
             trips_now: Default::default(),
             block_start: Default::default(),
             at_last: Default::default(),
+            real_last: Default::default(),
             inside_last: Default::default(),
             sum_row: Default::default(),
             sum_col: Default::default(),
@@ -182,8 +197,10 @@ impl Logic for FoldWalk {
             {
                 self.trips_now[i].next = self.tiles[i].val() - self.block_start[i].val();
             }
-            self.at_last[i].next =
+            self.real_last[i].next =
                 (self.idx[i].q.val() + self.k_one.val()) >= self.trips_now[i].val();
+            self.at_last[i].next = self.real_last[i].val() | self.mask[i].val();
+            self.last_now[i].next = self.real_last[i].val();
         }
         // Which slots are at their last iteration from `i` inward, and the flags.
         self.inside_last[6].next = true;
@@ -213,6 +230,9 @@ impl Logic for FoldWalk {
         self.fetch_b.next = self.and_fetch_b[6].val();
         self.retire_b.next = self.and_retire_b[6].val();
         self.final_fold.next = self.inside_last[0].val();
+        for i in 0..6 {
+            self.moving[i].next = self.inside_last[i + 1].val() & !self.at_last[i].val();
+        }
         // A step: the innermost slot not at its last iteration moves on, every slot inside it
         // starts over (a slot whose inner slots are all at their last iteration either moves on
         // or, at its own last, starts over for the slot outside it).

@@ -8,6 +8,7 @@
 //! fast model read it.
 
 pub mod dataflow;
+pub mod fetch_time;
 pub mod file;
 pub mod layout;
 pub mod nest;

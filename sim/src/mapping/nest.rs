@@ -174,6 +174,25 @@ pub fn folds(tiling: &Tiling, mapping: &Mapping) -> Vec<FoldEntry> {
     }
 }
 
+/// Visits every fold in run order with the index and the trip count of each loop (outer to
+/// inner) and the loop that moved on to reach it (`None` for fold 0), for walkers that time
+/// their folds ([`super::fetch_time`]). The caller bounds the count ([`Tiling::folds`]).
+pub(crate) fn visit(
+    tiling: &Tiling,
+    mapping: &Mapping,
+    mut f: impl FnMut(&[usize], &[usize], Option<usize>),
+) {
+    let mut o = Odometer::new(&mapping.loops, tiling);
+    let mut moved = None;
+    loop {
+        f(&o.idx, &o.trips, moved);
+        match o.advance() {
+            Some(i) => moved = Some(i),
+            None => return,
+        }
+    }
+}
+
 /// The array axis a loop runs over, as a hardware walker takes it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Axis {
