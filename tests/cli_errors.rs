@@ -1313,34 +1313,3 @@ fn layer_names_keep_the_tables_whole() {
         "{rows:?}"
     );
 }
-
-/// A searched mapping that is not SCALE-Sim's, on an RTL backend, is refused in one line before
-/// anything runs (the refusal lives in `Backend::check`, which every caller goes through).
-#[test]
-fn a_mapping_the_rtl_cannot_run_is_refused_in_one_line() {
-    // WS on a tall M: the mapper tiles M to keep the partial sums in C, SCALE-Sim's order spills.
-    fails_with(
-        &[
-            "gemm",
-            "--backend",
-            "rtl",
-            "--mapping",
-            "search",
-            "--arch",
-            "tiny-4x4",
-            "--m",
-            "2000",
-            "--n",
-            "8",
-            "--k",
-            "16",
-            "--dataflow",
-            "ws",
-        ],
-        &[
-            "SCALE-Sim's fold order only",
-            "--mapping scalesim",
-            "rtl backend",
-        ],
-    );
-}

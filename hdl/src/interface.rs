@@ -43,7 +43,7 @@ pub const HOST_SEL_STAGE: u64 = 3;
 pub const CONFIG_ADDR: u64 = 0xffff;
 
 /// Host address (with the configuration select, [`HOST_SEL_STAGE`]) of the queue's loop
-/// registers; the lane is the register byte ([`crate::blocks::fold_queue::mapping_writes`]).
+/// registers; the lane is the register byte ([`crate::blocks::loop_regs::mapping_writes`]).
 pub const MAP_ADDR: u64 = 0xfffe;
 
 /// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the

@@ -2,8 +2,12 @@
 //! tests and the CLI tests all build them): `tiny-4x4`'s buffers and technology, reshaped to an
 //! `rows x cols` array, with the memory model, DRAM port and read latencies a test asks for.
 //! Each helper validates the result, so a test never runs on a machine the CLI would refuse.
+//! [`every_keep`] gives the mappings the mapping tests sweep.
 
-use crate::config::{ArchConfig, MemoryModel};
+use crate::config::{ArchConfig, Dataflow, MemoryModel};
+use crate::mapper::search::candidates;
+use crate::mapping::Mapping;
+use crate::workload::GemmShape;
 
 /// `tiny-4x4` reshaped to `rows x cols`, with the ideal memory model (the datapath alone, every
 /// operand on chip).
@@ -39,4 +43,23 @@ fn checked(cfg: ArchConfig) -> ArchConfig {
         panic!("test machine `{}`: {}: {}", cfg.name, e.field, e.message);
     }
     cfg
+}
+
+/// The mapper's candidates for `shape` in `df` on `cfg`, each also with A and B kept at every
+/// other level the buffers allow (the search keeps them at the outermost that fits).
+pub fn every_keep(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> Vec<Mapping> {
+    let mut maps = candidates(cfg, df, shape);
+    for base in maps.clone() {
+        for a in 0..=base.loops.len() {
+            for b in 0..=base.loops.len() {
+                let mut m = base.clone();
+                m.keep.a = a;
+                m.keep.b = b;
+                if m.check(cfg, df, shape).is_ok() && !maps.contains(&m) {
+                    maps.push(m);
+                }
+            }
+        }
+    }
+    maps
 }

@@ -223,25 +223,19 @@ struct GemmJson<'a> {
     energy_notes: &'a [String],
 }
 
-/// The mapping of a GEMM on `backend`, as `--mapping`/`--objective` ask: by default the
-/// mapper's best on the fast backend, and SCALE-Sim's order on the RTL backends, which run other
-/// mappings with the ideal memory model only so far (another mapping with DRAM is refused when
-/// the run is checked).
+/// The mapping of a GEMM, as `--mapping`/`--objective` ask: by default the mapper's best, on
+/// every backend (the RTL backends run any mapping the fast model runs; what the RTL's fold
+/// queue or fetch walkers could not take is refused when the run is checked).
 pub(super) fn choose_mapping(
-    backend: Backend,
     flags: &MappingArgs,
     cfg: &systole_sim::config::ArchConfig,
     df: Dataflow,
     (shape, staged): (GemmShape, bool),
     model: &EnergyModel,
 ) -> anyhow::Result<Mapping> {
-    let default = match backend {
-        Backend::Fast => MappingPolicy::default(),
-        _ => MappingPolicy::Scalesim,
-    };
-    let policy = flags.policy(default)?;
+    let policy = flags.policy(MappingPolicy::default())?;
     let prices = Prices::of(cfg, model);
-    // Another mapping on an RTL backend is refused by `Backend::check` in `simulate`, before
+    // What an RTL backend cannot run is refused by `Backend::check` in `simulate`, before
     // anything runs.
     Ok(policy.choose(cfg, df, None, shape, None, staged, &prices)?)
 }
@@ -438,7 +432,6 @@ fn run_on<T: Operand>(
         k: a.cols(),
     };
     let mapping = choose_mapping(
-        args.backend,
         &args.mapping,
         cfg,
         args.dataflow,

@@ -96,15 +96,8 @@ pub fn run(args: InferArgs) -> anyhow::Result<()> {
         check_output_stage(&cfg, shape.n, &l.stage())
             .with_context(|| format!("layer {}", l.name))?;
         mappings.push(
-            choose_mapping(
-                args.backend,
-                &args.mapping,
-                &cfg,
-                args.dataflow,
-                (shape, true),
-                &model,
-            )
-            .with_context(|| format!("layer {}", l.name))?,
+            choose_mapping(&args.mapping, &cfg, args.dataflow, (shape, true), &model)
+                .with_context(|| format!("layer {}", l.name))?,
         );
     }
     let want = net.reference();

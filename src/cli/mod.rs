@@ -97,8 +97,7 @@ pub struct MappingArgs {
     /// How each GEMM is cut into folds and in which order they run: search (the mapper's best
     /// for --objective, docs/mapping.md), scalesim (SCALE-Sim's fixed fold order) or a mapping
     /// file (TOML, as `systole run --out` writes it) [default: search; scalesim with
-    /// --scalesim-cfg, and on the RTL backends, which run other mappings with --memory ideal
-    /// only so far].
+    /// --scalesim-cfg].
     #[arg(long, value_name = "search|scalesim|FILE")]
     mapping: Option<String>,
     /// What the mapper minimises: energy, latency or edp (energy x delay) [default: edp].

@@ -27,7 +27,7 @@ use systole_sim::workload::GemmShape;
 
 use super::rtl::stats_from_counters;
 use super::{BackendRun, RtlRequest};
-use crate::backend::request::{check_rtl, cycle_limit};
+use crate::backend::request::cycle_limit;
 use crate::error::HdlError;
 use crate::interface::mode_code;
 use crate::interface::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE};
@@ -100,7 +100,16 @@ pub fn prepare(
     stall_pattern: &[bool],
 ) -> Result<(RunParams, String), HdlError> {
     let img = buffer_images(cfg, df, a, b)?;
-    let shape = check_rtl(cfg, df, a.rows(), b.cols(), a.cols(), &img)?;
+    let shape = crate::backend::request::check_rtl_at(
+        cfg,
+        df,
+        a.rows(),
+        b.cols(),
+        a.cols(),
+        &img,
+        Default::default(),
+        mapping,
+    )?;
     if let Some(st) = stage {
         systole_sim::array::check_output_stage(cfg, shape.n, st)?;
     }
@@ -110,13 +119,13 @@ pub fn prepare(
         RunParams {
             shape,
             mode: mode_code(df),
-            mem: crate::backend::request::memory_command(cfg, df, shape)?,
+            mem: crate::backend::request::memory_command(cfg, df, shape, mapping)?,
             loads,
             c_vectors: img.c_vectors,
             c_lanes: img.c_lanes,
             c_latency: cfg.buffers.c.read_latency,
             // Every stalled cycle lengthens the run by one.
-            limit: cycle_limit(cfg, df, shape) + stall_pattern.len() as u64,
+            limit: cycle_limit(cfg, df, shape, mapping) + stall_pattern.len() as u64,
             stall_len: stall_pattern.len(),
         },
         load,

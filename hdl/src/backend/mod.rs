@@ -402,10 +402,10 @@ impl<'a, T: Operand> RunRequest<'a, T> {
         }
     }
 
-    /// The RTL walks any legal mapping with the ideal memory model; with DRAM, its DMA fetches
-    /// in SCALE-Sim's fold order only so far. Whether the mapping fits the fold queue (its
-    /// walker's loop slots and its depth) is checked once the GEMM is within the RTL's limits
-    /// ([`Backend::check`], and every backend's host writes).
+    /// The RTL walks any legal mapping, with either memory model. Whether the mapping fits the
+    /// fold queue (its walker's loop slots and its depth) and, with DRAM, the fetch walkers'
+    /// spans, is checked once the GEMM is within the RTL's limits ([`Backend::check`], and every
+    /// backend's host writes).
     fn refuse_mapping(&self, backend: Backend) -> Result<(), HdlError> {
         let shape = self.shape();
         let scalesim = Mapping::scalesim(self.cfg, self.dataflow, shape);
@@ -419,11 +419,6 @@ impl<'a, T: Operand> RunRequest<'a, T> {
         if *m != scalesim {
             if let Err(e) = m.check(self.cfg, self.dataflow, shape) {
                 return unsupported(e.to_string());
-            }
-            if self.cfg.memory == systole_sim::config::MemoryModel::Dram {
-                return unsupported(format!(
-                    "with DRAM the RTL's DMA fetches in SCALE-Sim's fold order only so far ({scalesim}); use --memory ideal, SCALE-Sim's order (--mapping scalesim), or the fast backend"
-                ));
             }
         }
         Ok(())
@@ -514,7 +509,7 @@ mod tests {
             req().stalled(Stall::Each(&mut never)),
             "stall function",
         );
-        // A mapping other than SCALE-Sim's: the fast model runs it, the RTL refuses it.
+        // A mapping other than SCALE-Sim's, with DRAM: the RTL takes it as the fast model does.
         let shape = GemmShape { m: 8, n: 8, k: 6 };
         let m = Mapping::with_loops(
             &cfg,
@@ -527,11 +522,8 @@ mod tests {
         m.check(&cfg, Dataflow::Ws, shape).unwrap();
         let fast = Backend::Fast.run(req().mapping(&m), &mut NoProbe).unwrap();
         assert_eq!(fast.run.c, systole_sim::matrix::reference_matmul(&a, &b));
-        refused(
-            Backend::Rtl,
-            req().mapping(&m),
-            "SCALE-Sim's fold order only",
-        );
+        assert_eq!(cfg.memory, systole_sim::config::MemoryModel::Dram);
+        Backend::Rtl.check(&req().mapping(&m)).unwrap();
         // SCALE-Sim's own mapping, named, is not refused (checked without running the RTL).
         let scalesim = Mapping::scalesim(&cfg, Dataflow::Ws, shape);
         Backend::Rtl.check(&req().mapping(&scalesim)).unwrap();

@@ -45,10 +45,14 @@ pub fn check_rtl(
     k: usize,
     img: &BufferImages,
 ) -> Result<GemmShape, HdlError> {
-    check_rtl_at(cfg, df, m, n, k, img, Bases::default())
+    let shape = GemmShape { m, n, k };
+    let scalesim = systole_sim::mapping::Mapping::scalesim(cfg, df, shape);
+    check_rtl_at(cfg, df, m, n, k, img, Bases::default(), &scalesim)
 }
 
-/// [`check_rtl`] for operands and C placed at `bases`.
+/// [`check_rtl`] for operands and C placed at `bases`, in the fold order of `mapping` (which
+/// decides how the buffers keep the operands).
+#[allow(clippy::too_many_arguments)]
 pub fn check_rtl_at(
     cfg: &ArchConfig,
     df: Dataflow,
@@ -57,6 +61,7 @@ pub fn check_rtl_at(
     k: usize,
     img: &BufferImages,
     bases: Bases,
+    mapping: &systole_sim::mapping::Mapping,
 ) -> Result<GemmShape, HdlError> {
     use systole_sim::config::BufferId;
     use systole_sim::memory::dma::Reuse;
@@ -71,7 +76,8 @@ pub fn check_rtl_at(
     }
     let shape = GemmShape { m, n, k };
     let g = top::BufferGeometry::of(cfg);
-    let plan = systole_sim::array::memory_plan(cfg, df, shape)?.map(|(plan, _)| plan);
+    let plan =
+        systole_sim::array::memory_plan_mapped(cfg, df, shape, mapping)?.map(|(plan, _)| plan);
     let at = |name: &str, base: u16| match base {
         0 => String::new(),
         _ => format!(" ({name} at base {base})"),
@@ -163,11 +169,13 @@ pub struct MemoryCommand {
     pub c_chunk_rem: u64,
 }
 
-/// The start command's memory fields for a run ([`MemoryCommand`]).
+/// The start command's memory fields for a run in the fold order of `mapping`
+/// ([`MemoryCommand`]).
 pub fn memory_command(
     cfg: &ArchConfig,
     df: Dataflow,
     shape: GemmShape,
+    mapping: &systole_sim::mapping::Mapping,
 ) -> Result<MemoryCommand, HdlError> {
     use systole_sim::memory::dma::Reuse;
     let code = |r: Reuse| match r {
@@ -179,11 +187,11 @@ pub fn memory_command(
             unreachable!("a GEMM's A is a matrix")
         }
     };
-    let Some((plan, _)) = systole_sim::array::memory_plan(cfg, df, shape)? else {
+    let Some((plan, _)) = systole_sim::array::memory_plan_mapped(cfg, df, shape, mapping)? else {
         return Ok(MemoryCommand::default());
     };
     let (c_chunks, c_chunk, c_chunk_rem) =
-        systole_sim::array::spill_chunks(cfg, df, shape)?.unwrap_or_default();
+        systole_sim::array::spill_chunks(cfg, df, shape, mapping)?.unwrap_or_default();
     Ok(MemoryCommand {
         a_reuse: code(plan.a),
         b_reuse: code(plan.b),
@@ -193,9 +201,14 @@ pub fn memory_command(
     })
 }
 
-/// Cycles after the start command by which `done` must have risen (a watchdog for the
-/// backends).
-pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
+/// Cycles after the start command by which `done` must have risen in the fold order of
+/// `mapping` (a watchdog for the backends).
+pub fn cycle_limit(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+    mapping: &systole_sim::mapping::Mapping,
+) -> u64 {
     let compute =
         closed_form_cycles(cfg, df, shape) * 2 + u64::from(cfg.buffers.c.read_latency) + 1_000;
     if cfg.memory == MemoryModel::Ideal {
@@ -207,7 +220,7 @@ pub fn cycle_limit(cfg: &ArchConfig, df: Dataflow, shape: GemmShape) -> u64 {
     // `fetches / depth x latency` (at most one fetch per byte).
     use systole_sim::config::BufferId;
     let lat = u64::from(cfg.dram.latency_cycles);
-    let (bytes, ring_wait) = match systole_sim::array::memory_plan(cfg, df, shape) {
+    let (bytes, ring_wait) = match systole_sim::array::memory_plan_mapped(cfg, df, shape, mapping) {
         Ok(Some((_, traffic))) => {
             let wait = |fetched: u64, id: BufferId| {
                 (fetched / cfg.buffer_depth(id).max(1) + 1) * (lat + 1)

@@ -53,7 +53,7 @@ impl<W: std::io::Write> Trace<W> {
 }
 
 /// The host's configuration writes (`host_sel` 3) before a start command, as `(addr, lane,
-/// byte)`: the mapping's loop registers ([`crate::blocks::fold_queue::mapping_writes`]; SCALE-Sim's
+/// byte)`: the mapping's loop registers ([`crate::blocks::loop_regs::mapping_writes`]; SCALE-Sim's
 /// order when `mapping` is `None`) and the output stage's parameters.
 pub fn config_writes(
     cfg: &ArchConfig,
@@ -191,6 +191,16 @@ impl RtlSession {
     ) -> Result<BackendRun, HdlError> {
         let (cfg, uut) = (&self.cfg, &mut *self.uut);
         let img = buffer_images(cfg, df, a, b)?;
+        let scalesim = systole_sim::mapping::Mapping::scalesim(
+            cfg,
+            df,
+            systole_sim::workload::GemmShape {
+                m: a.rows(),
+                n: b.cols(),
+                k: a.cols(),
+            },
+        );
+        let mapping = mapping.unwrap_or(&scalesim);
         let shape = crate::backend::request::check_rtl_at(
             cfg,
             df,
@@ -199,6 +209,7 @@ impl RtlSession {
             a.cols(),
             &img,
             bases,
+            mapping,
         )?;
         if let Some(st) = stage {
             systole_sim::array::check_output_stage(cfg, shape.n, st)?;
@@ -238,7 +249,7 @@ impl RtlSession {
             time: 0,
         };
         // The mapping's loop registers and the output stage's parameters, through the host port.
-        for (addr, lane, byte) in config_writes(cfg, df, shape, mapping, stage)? {
+        for (addr, lane, byte) in config_writes(cfg, df, shape, Some(mapping), stage)? {
             uut.host_sel.next = Bits::from(crate::interface::HOST_SEL_STAGE);
             uut.host_addr.next = Bits::from(addr);
             uut.host_lane.next = Bits::from(lane);
@@ -256,7 +267,7 @@ impl RtlSession {
         uut.cmd_a_base.next = Bits::from(u64::from(bases.a));
         uut.cmd_b_base.next = Bits::from(u64::from(bases.b));
         uut.cmd_c_base.next = Bits::from(u64::from(bases.c));
-        let mc = crate::backend::request::memory_command(cfg, df, shape)?;
+        let mc = crate::backend::request::memory_command(cfg, df, shape, mapping)?;
         uut.cmd_a_reuse.next = Bits::from(mc.a_reuse);
         uut.cmd_b_reuse.next = Bits::from(mc.b_reuse);
         uut.cmd_c_chunks.next = Bits::from(mc.c_chunks);
@@ -268,7 +279,7 @@ impl RtlSession {
         uut.start.next = false;
         settle(uut)?;
 
-        let limit = crate::backend::request::cycle_limit(cfg, df, shape);
+        let limit = crate::backend::request::cycle_limit(cfg, df, shape, mapping);
         let mut t: u64 = 0;
         let mut waited: u64 = 0;
         let mut fold_starts = Vec::new();
@@ -357,8 +368,6 @@ impl RtlSession {
             settle(uut)?;
             *slot = (uut.ctr_hi.val().to_u64() << 32) | uut.ctr_lo.val().to_u64();
         }
-        let scalesim = systole_sim::mapping::Mapping::scalesim(cfg, df, shape);
-        let mapping = mapping.unwrap_or(&scalesim);
         let mut run = stats_from_counters(cfg, df, shape, mapping, &counts, &fold_starts)?;
         if !dram {
             // The host's stalls (the DMA's are counted by the hardware).
@@ -431,7 +440,8 @@ pub fn stats_from_counters(
         dram_read_bytes: ev.dram_read_bytes(),
         dram_write_bytes: ev.dram_write_bytes(),
         mapping: mapping.clone(),
-        memory: systole_sim::array::memory_plan(cfg, df, shape)?.map(|(plan, _)| plan),
+        memory: systole_sim::array::memory_plan_mapped(cfg, df, shape, mapping)?
+            .map(|(plan, _)| plan),
         macs: ev.macs,
         utilization: utilization(ev.macs, total, pes),
         folds: fold_starts.len() as u64,

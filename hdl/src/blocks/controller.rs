@@ -1,9 +1,10 @@
 //! The controller: takes one start command (M, N, K, dataflow, buffer base addresses), derives
 //! the run's constants (stream length, fold interval), and runs every fold of the GEMM on the
-//! contract's static schedule through four [`Cursor`]s, then raises `done`.
+//! contract's static schedule through four [`FoldCursor`]s fed by the mapping's fold queue, then
+//! raises `done`. It also holds the mapping's registers ([`LoopRegs`]), the DMA's two fetch
+//! cursors ([`FetchCursor`]) and the drain's walk ([`DrainWalk`]).
 //!
-//! States: idle -> setup (fold interval) -> mul (OS only: `row tiles x interval`, one addition
-//! per row tile, for the DMA's fetch cursor of B) -> launch (cursors load) -> preroll (`L_C` cycles in
+//! States: idle -> setup (fold intervals) -> launch (cursors load) -> preroll (`L_C` cycles in
 //! which only the C read-back cursor's clock runs, so that read-backs due before cycle 0, which
 //! never accumulate, are stepped over) -> run (cycle 0 to the last C write) -> flush (the
 //! counters add the last cycle's events) -> done.
@@ -19,9 +20,11 @@
 use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
 
-use crate::blocks::cursor::Cursor;
+use crate::blocks::drain_walk::DrainWalk;
+use crate::blocks::fetch_cursor::FetchCursor;
 use crate::blocks::fold_cursor::{FoldCursor, BASE_LEFT, BASE_OUT, BASE_TOP};
 use crate::blocks::fold_queue::FoldQueue;
+use crate::blocks::loop_regs::LoopRegs;
 use crate::interface::{mode_code, FLAG_FIRST, FLAG_LAST, FLAG_SLOT, MODE_IS, MODE_OS, MODE_WS};
 
 const ST_IDLE: u64 = 0;
@@ -31,7 +34,6 @@ const ST_PREROLL: u64 = 3;
 const ST_RUN: u64 = 4;
 const ST_DONE: u64 = 5;
 const ST_FLUSH: u64 = 6;
-const ST_MUL: u64 = 7;
 
 /// The controller (see the module doc).
 #[derive(LogicBlock)]
@@ -68,7 +70,7 @@ pub struct Controller {
     /// Chunks with one row more.
     pub cmd_c_chunk_rem: Signal<In, Bits<16>>,
     /// A host write of one byte of the mapping's loop registers (before the start command;
-    /// [`crate::blocks::fold_queue::mapping_writes`]).
+    /// [`crate::blocks::loop_regs::mapping_writes`]).
     pub map_we: Signal<In, Bit>,
     /// The register byte.
     pub map_lane: Signal<In, Bits<8>>,
@@ -151,6 +153,17 @@ pub struct Controller {
     pub fb_early: Signal<Out, Bit>,
     /// The DMA issued the fetch of B's current vector.
     pub fb_step: Signal<In, Bit>,
+    /// The drain walk's final fold (the DMA drains its rows of C,
+    /// [`crate::blocks::drain_walk`]): its column tile's first step in C's layout.
+    pub drain_col_base: Signal<Out, Bits<16>>,
+    /// Its row base.
+    pub drain_row_base: Signal<Out, Bits<16>>,
+    /// Its rows.
+    pub drain_rows: Signal<Out, Bits<16>>,
+    /// Its lanes.
+    pub drain_cols: Signal<Out, Bits<16>>,
+    /// The DMA has drained the fold's last row.
+    pub drain_next: Signal<In, Bit>,
     /// The A read shown in `a_re` belongs to a fold that fetches its vectors (the first to read
     /// them); other folds find them already on chip.
     pub a_fetch: Signal<Out, Bit>,
@@ -164,9 +177,19 @@ pub struct Controller {
     pub a_ring: Signal<Out, Bit>,
     /// Buffer B is a ring.
     pub b_ring: Signal<Out, Bit>,
-    /// The B read's step within its fold (OS).
-    pub b_step: Signal<Out, Bits<16>>,
-    /// The C write's bank: fold parity (OS), column-tile parity (WS/IS).
+    /// The A read shown in `a_re` is its fold's first (its ring's kept reads start over here).
+    pub a_first: Signal<Out, Bit>,
+    /// The loop that moved on to reach the A read's fold (`nest::FoldEntry::advanced`).
+    pub a_advanced: Signal<Out, Bits<3>>,
+    /// The loops A's fetch and retire flags look at (bit `i`: loop slot `i`).
+    pub a_edges: Signal<Out, Bits<8>>,
+    /// The same three for the B read.
+    pub b_first: Signal<Out, Bit>,
+    /// The loop that moved on to reach the B read's fold.
+    pub b_advanced: Signal<Out, Bits<3>>,
+    /// The loops B's flags look at.
+    pub b_edges: Signal<Out, Bits<8>>,
+    /// The C write's bank: fold parity (OS), output-tile parity (WS/IS).
     pub w_bank: Signal<Out, Bit>,
     /// The C write takes a new row (not an update of a partial sum already there).
     pub w_claim: Signal<Out, Bit>,
@@ -187,7 +210,9 @@ pub struct Controller {
     /// The C write's first column (its column tile's first column; OS and WS: the channel of
     /// lane 0 for the output stage).
     pub w_col: Signal<Out, Bits<16>>,
-    /// The C read-back's row within its fold.
+    /// The C write's row within its output tile (its step in the fold: C's banks place it).
+    pub w_step: Signal<Out, Bits<16>>,
+    /// The C read-back's row within its output tile (its step in the fold).
     pub r_row: Signal<Out, Bits<16>>,
     /// Base address of C (the command's).
     pub o_c_base: Signal<Out, Bits<16>>,
@@ -219,27 +244,25 @@ pub struct Controller {
     ivl: Signal<Local, Bits<32>>,
     c_steps: Signal<Local, Bits<16>>,
     accumulates: Signal<Local, Bit>,
-    fl: Cursor,
-    ft: Cursor,
-    rtp: DFF<Bits<32>>,
-    rrem: DFF<Bits<16>>,
-    k_mul: Constant<Bits<3>>,
+    regs: LoopRegs,
+    fetch_left: FetchCursor,
+    fetch_top: FetchCursor,
+    drain_walk: DrainWalk,
     k_base_left: Constant<Bits<2>>,
     k_base_top: Constant<Bits<2>>,
     k_base_out: Constant<Bits<2>>,
     k_c16: Constant<Bits<16>>,
-    col_one: Signal<Local, Bits<16>>,
-    row_one: Signal<Local, Bits<16>>,
     l_fetch: Signal<Local, Bit>,
     t_fetch: Signal<Local, Bit>,
     l_ring: Signal<Local, Bit>,
     t_ring: Signal<Local, Bit>,
-    t_pf: Signal<Local, Bit>,
     l_retire: Signal<Local, Bit>,
     t_retire: Signal<Local, Bit>,
+    edges_a: Signal<Local, Bits<8>>,
+    edges_b: Signal<Local, Bits<8>>,
+    k_slot_bit: [Constant<Bits<8>>; 6],
     reuse_a: DFF<Bits<2>>,
     reuse_b: DFF<Bits<2>>,
-    k_pf: Constant<Bits<2>>,
     k_whole: Constant<Bits<2>>,
     state: DFF<Bits<3>>,
     m: DFF<Bits<16>>,
@@ -303,6 +326,7 @@ pub struct Controller {
     lfirst: Signal<Local, Bits<32>>,
     tfirst: Signal<Local, Bits<32>>,
     wfirst: Signal<Local, Bits<32>>,
+    tsecond: Signal<Local, Bits<32>>,
     in_run: Signal<Local, Bit>,
     launch: Signal<Local, Bit>,
     frozen: Signal<Local, Bit>,
@@ -400,13 +424,23 @@ impl Controller {
             fb_due: Default::default(),
             fb_early: Default::default(),
             fb_step: Default::default(),
+            drain_col_base: Default::default(),
+            drain_row_base: Default::default(),
+            drain_rows: Default::default(),
+            drain_cols: Default::default(),
+            drain_next: Default::default(),
             a_fetch: Default::default(),
             b_fetch: Default::default(),
             a_retire: Default::default(),
             b_retire: Default::default(),
             a_ring: Default::default(),
             b_ring: Default::default(),
-            b_step: Default::default(),
+            a_first: Default::default(),
+            a_advanced: Default::default(),
+            a_edges: Default::default(),
+            b_first: Default::default(),
+            b_advanced: Default::default(),
+            b_edges: Default::default(),
             w_bank: Default::default(),
             w_claim: Default::default(),
             w_final: Default::default(),
@@ -418,6 +452,7 @@ impl Controller {
             w_row: Default::default(),
             w_col: Default::default(),
             r_row: Default::default(),
+            w_step: Default::default(),
             o_c_base: Default::default(),
             o_c_chunks: Default::default(),
             o_c_chunk: Default::default(),
@@ -444,27 +479,25 @@ impl Controller {
             ivl: Default::default(),
             c_steps: Default::default(),
             accumulates: Default::default(),
-            fl: Cursor::new(r, c),
-            ft: Cursor::new(r, c),
-            rtp: Default::default(),
-            rrem: Default::default(),
-            k_mul: b3(ST_MUL),
+            regs: Default::default(),
+            fetch_left: FetchCursor::new(r, c),
+            fetch_top: FetchCursor::new(r, c),
+            drain_walk: DrainWalk::new(r, c),
             k_base_left: Constant::new(Bits::<2>::from(BASE_LEFT)),
             k_base_top: Constant::new(Bits::<2>::from(BASE_TOP)),
             k_base_out: Constant::new(Bits::<2>::from(BASE_OUT)),
             k_c16: Constant::new(Bits::<16>::from(c as u64)),
-            col_one: Default::default(),
-            row_one: Default::default(),
             l_fetch: Default::default(),
             t_fetch: Default::default(),
             l_ring: Default::default(),
             t_ring: Default::default(),
-            t_pf: Default::default(),
             l_retire: Default::default(),
             t_retire: Default::default(),
+            edges_a: Default::default(),
+            edges_b: Default::default(),
+            k_slot_bit: std::array::from_fn(|i| Constant::new(Bits::<8>::from(1u64 << i))),
             reuse_a: Default::default(),
             reuse_b: Default::default(),
-            k_pf: Constant::new(Bits::<2>::from(2u64)),
             k_whole: Constant::new(Bits::<2>::from(0u64)),
             state: Default::default(),
             m: Default::default(),
@@ -530,6 +563,7 @@ impl Controller {
             lfirst: Default::default(),
             tfirst: Default::default(),
             wfirst: Default::default(),
+            tsecond: Default::default(),
             in_run: Default::default(),
             launch: Default::default(),
             frozen: Default::default(),
@@ -555,15 +589,13 @@ impl Logic for Controller {
             tr,
             interval,
             interval_last,
-            rtp,
-            rrem,
             reuse_a,
             reuse_b,
             c_chunks,
             c_chunk,
             c_chunk_rem
         );
-        clock!(self, clock, queue, left, top, wr, rd, fl, ft);
+        clock!(self, clock, regs, queue, left, top, wr, rd, fetch_left, fetch_top, drain_walk);
         self.is_os.next = self.mode.q.val() == self.k_os.val();
         self.is_ws.next = self.mode.q.val() == self.k_ws.val();
         self.is_is.next = self.mode.q.val() == self.k_is.val();
@@ -588,8 +620,8 @@ impl Logic for Controller {
         // Fold intervals, of a fold with a full chunk (T_s) and with the last chunk: max(T_f, R),
         // and L_C + 1 when WS/IS folds accumulate (K > R).
         self.accumulates.next = !self.is_os.val() & (self.row_dim.val() > self.k_r16.val());
-        self.ts32.next = bit_cast::<32, 16>(self.queue.ts.val());
-        self.tl32.next = bit_cast::<32, 16>(self.queue.tlast.val());
+        self.ts32.next = bit_cast::<32, 16>(self.regs.ts.val());
+        self.tl32.next = bit_cast::<32, 16>(self.regs.tlast.val());
         self.ival1.next = self.ts32.val();
         if self.ts32.val() < self.k_r32.val() {
             self.ival1.next = self.k_r32.val();
@@ -635,9 +667,20 @@ impl Logic for Controller {
         self.queue.c_steps.next = self.c_steps.val();
         self.queue.row_dim.next = self.row_dim.val();
         self.queue.col_dim.next = self.col_dim.val();
-        self.queue.map_we.next = self.map_we.val();
-        self.queue.map_lane.next = self.map_lane.val();
-        self.queue.map_wdata.next = self.map_wdata.val();
+        self.regs.map_we.next = self.map_we.val();
+        self.regs.map_lane.next = self.map_lane.val();
+        self.regs.map_wdata.next = self.map_wdata.val();
+        self.queue.ts.next = self.regs.ts.val();
+        self.queue.tlast.next = self.regs.tlast.val();
+        for i in 0..6 {
+            self.queue.axis[i].next = self.regs.axis[i].val();
+            self.queue.trips[i].next = self.regs.trips[i].val();
+            self.queue.tiles[i].next = self.regs.tiles[i].val();
+            self.queue.stride[i].next = self.regs.stride[i].val();
+            self.queue.inner[i].next = self.regs.inner[i].val();
+            self.queue.edge_a[i].next = self.regs.edge_a[i].val();
+            self.queue.edge_b[i].next = self.regs.edge_b[i].val();
+        }
         self.queue.take[0].next = self.left.take.val();
         self.queue.take[1].next = self.top.take.val();
         self.queue.take[2].next = self.wr.take.val();
@@ -657,10 +700,11 @@ impl Logic for Controller {
         self.left.h_s0.next = self.queue.h_s0[0].val();
         self.left.h_rt_nz.next = self.queue.h_rt_nz[0].val();
         self.left.h_ct_nz.next = self.queue.h_ct_nz[0].val();
-        self.left.h_ct_odd.next = self.queue.h_ct_odd[0].val();
+        self.left.h_ot_odd.next = self.queue.h_ot_odd[0].val();
         self.left.h_last_rt.next = self.queue.h_last_rt[0].val();
         self.left.h_last_chunk.next = self.queue.h_last_chunk[0].val();
         self.left.h_final.next = self.queue.h_final[0].val();
+        self.left.h_nest.next = self.queue.h_nest[0].val();
         self.top.h_lbase.next = self.queue.h_lbase[1].val();
         self.top.h_tbase.next = self.queue.h_tbase[1].val();
         self.top.h_obase.next = self.queue.h_obase[1].val();
@@ -670,10 +714,11 @@ impl Logic for Controller {
         self.top.h_s0.next = self.queue.h_s0[1].val();
         self.top.h_rt_nz.next = self.queue.h_rt_nz[1].val();
         self.top.h_ct_nz.next = self.queue.h_ct_nz[1].val();
-        self.top.h_ct_odd.next = self.queue.h_ct_odd[1].val();
+        self.top.h_ot_odd.next = self.queue.h_ot_odd[1].val();
         self.top.h_last_rt.next = self.queue.h_last_rt[1].val();
         self.top.h_last_chunk.next = self.queue.h_last_chunk[1].val();
         self.top.h_final.next = self.queue.h_final[1].val();
+        self.top.h_nest.next = self.queue.h_nest[1].val();
         self.wr.h_lbase.next = self.queue.h_lbase[2].val();
         self.wr.h_tbase.next = self.queue.h_tbase[2].val();
         self.wr.h_obase.next = self.queue.h_obase[2].val();
@@ -683,10 +728,11 @@ impl Logic for Controller {
         self.wr.h_s0.next = self.queue.h_s0[2].val();
         self.wr.h_rt_nz.next = self.queue.h_rt_nz[2].val();
         self.wr.h_ct_nz.next = self.queue.h_ct_nz[2].val();
-        self.wr.h_ct_odd.next = self.queue.h_ct_odd[2].val();
+        self.wr.h_ot_odd.next = self.queue.h_ot_odd[2].val();
         self.wr.h_last_rt.next = self.queue.h_last_rt[2].val();
         self.wr.h_last_chunk.next = self.queue.h_last_chunk[2].val();
         self.wr.h_final.next = self.queue.h_final[2].val();
+        self.wr.h_nest.next = self.queue.h_nest[2].val();
         self.rd.h_lbase.next = self.queue.h_lbase[3].val();
         self.rd.h_tbase.next = self.queue.h_tbase[3].val();
         self.rd.h_obase.next = self.queue.h_obase[3].val();
@@ -696,25 +742,26 @@ impl Logic for Controller {
         self.rd.h_s0.next = self.queue.h_s0[3].val();
         self.rd.h_rt_nz.next = self.queue.h_rt_nz[3].val();
         self.rd.h_ct_nz.next = self.queue.h_ct_nz[3].val();
-        self.rd.h_ct_odd.next = self.queue.h_ct_odd[3].val();
+        self.rd.h_ot_odd.next = self.queue.h_ot_odd[3].val();
         self.rd.h_last_rt.next = self.queue.h_last_rt[3].val();
         self.rd.h_last_chunk.next = self.queue.h_last_chunk[3].val();
         self.rd.h_final.next = self.queue.h_final[3].val();
+        self.rd.h_nest.next = self.queue.h_nest[3].val();
         // Every cursor: fold lengths and intervals of full and last chunks.
-        self.left.len_full.next = self.queue.ts.val();
-        self.left.len_last.next = self.queue.tlast.val();
+        self.left.len_full.next = self.regs.ts.val();
+        self.left.len_last.next = self.regs.tlast.val();
         self.left.i_full.next = self.interval.q.val();
         self.left.i_last.next = self.interval_last.q.val();
-        self.top.len_full.next = self.queue.ts.val();
-        self.top.len_last.next = self.queue.tlast.val();
+        self.top.len_full.next = self.regs.ts.val();
+        self.top.len_last.next = self.regs.tlast.val();
         self.top.i_full.next = self.interval.q.val();
         self.top.i_last.next = self.interval_last.q.val();
-        self.wr.len_full.next = self.queue.ts.val();
-        self.wr.len_last.next = self.queue.tlast.val();
+        self.wr.len_full.next = self.regs.ts.val();
+        self.wr.len_last.next = self.regs.tlast.val();
         self.wr.i_full.next = self.interval.q.val();
         self.wr.i_last.next = self.interval_last.q.val();
-        self.rd.len_full.next = self.queue.ts.val();
-        self.rd.len_last.next = self.queue.tlast.val();
+        self.rd.len_full.next = self.regs.ts.val();
+        self.rd.len_last.next = self.regs.tlast.val();
         self.rd.i_full.next = self.interval.q.val();
         self.rd.i_last.next = self.interval_last.q.val();
         self.left.t.next = self.t.q.val();
@@ -755,105 +802,147 @@ impl Logic for Controller {
         self.wr.slot_mode.next = self.is_os.val();
         self.rd.slot_mode.next = false;
 
-        // The DMA's fetch cursors. With `whole` reuse each vector is fetched for its first
-        // read: the left edge's operand is a row-tile operand, whose first reads are those of the
-        // first column tile; the top edge's is a column-tile operand in OS (first reads: each
-        // column tile's first row tile, every `row tiles x interval` cycles) and a per-fold one in
-        // WS/IS. In a ring (reuse per run or per fold) the left operand's row tile changes every
-        // fold, so every fold fetches; so does OS's top operand per fold, while per run it is
-        // fetched by each column tile's first row tile as with `whole` and freed by its last.
+        // Buffers A and B are rings of slots unless their operand is kept for the whole run.
         self.l_ring.next = self.reuse_a.q.val() != self.k_whole.val();
         self.t_ring.next = self.reuse_b.q.val() != self.k_whole.val();
-        self.t_pf.next = self.reuse_b.q.val() == self.k_pf.val();
         if self.is_is.val() {
             self.l_ring.next = self.reuse_b.q.val() != self.k_whole.val();
             self.t_ring.next = self.reuse_a.q.val() != self.k_whole.val();
-            self.t_pf.next = self.reuse_a.q.val() == self.k_pf.val();
         }
-        self.col_one.next = self.col_dim.val();
-        if self.col_dim.val() > self.k_c16.val() {
-            self.col_one.next = self.k_c16.val();
-        }
-        self.row_one.next = self.row_dim.val();
-        if self.row_dim.val() > self.k_r16.val() {
-            self.row_one.next = self.k_r16.val();
-        }
-        self.fl.dma.next = true;
-        self.fl.hold.next = false;
-        self.fl.en.next = false;
-        self.fl.t.next = self.t.q.val();
-        self.fl.interval.next = self.interval.q.val();
-        self.fl.row_dim.next = self.row_dim.val();
-        self.fl.col_dim.next = self.col_one.val();
-        if self.l_ring.val() {
-            self.fl.col_dim.next = self.col_dim.val();
-        }
-        self.fl.t_first.next = self.lfirst.val();
-        self.fl.t_second.next = self.lfirst.val() + self.interval.q.val();
-        self.fl.steps.next = self.tlen.val();
-        self.fl.slot_mode.next = false;
-        self.fl.rt_step.next = self.tlen.val();
-        self.fl.ct_step.next = self.k_zero16.val();
-        self.fl.stride2.next = false;
-
-        self.ft.dma.next = true;
-        self.ft.hold.next = false;
-        self.ft.en.next = false;
-        self.ft.t.next = self.t.q.val();
-        self.ft.col_dim.next = self.col_dim.val();
-        self.ft.t_first.next = self.tfirst.val();
-        if self.is_os.val() {
-            self.ft.interval.next = self.rtp.q.val();
-            self.ft.row_dim.next = self.row_one.val();
-            self.ft.t_second.next = self.tfirst.val() + self.rtp.q.val();
-            self.ft.steps.next = self.tlen.val();
-            self.ft.slot_mode.next = false;
-            self.ft.rt_step.next = self.k_zero16.val();
-            self.ft.ct_step.next = self.tlen.val();
-            self.ft.stride2.next = self.row_dim.val() > self.k_r16.val();
-            if self.t_pf.val() {
-                self.ft.interval.next = self.interval.q.val();
-                self.ft.row_dim.next = self.row_dim.val();
-                self.ft.t_second.next = self.tfirst.val() + self.interval.q.val();
-                self.ft.stride2.next = false;
-            }
-        } else {
-            self.ft.interval.next = self.interval.q.val();
-            self.ft.row_dim.next = self.row_dim.val();
+        // The DMA's fetch cursors walk the operands' fetching folds of the mapping (the left
+        // edge's operand is B in IS, A otherwise), each with its loops masked.
+        for i in 0..6 {
+            self.fetch_left.axis[i].next = self.regs.axis[i].val();
+            self.fetch_left.trips[i].next = self.regs.trips[i].val();
+            self.fetch_left.tiles[i].next = self.regs.tiles[i].val();
+            self.fetch_left.stride[i].next = self.regs.stride[i].val();
+            self.fetch_left.inner[i].next = self.regs.inner[i].val();
+            self.fetch_left.chunk_mask[i].next = self.regs.chunk_mask[i].val();
+            self.fetch_left.block_mask[i].next = self.regs.block_mask[i].val();
+            self.fetch_left.span0[i].next = self.regs.span0[i].val();
+            self.fetch_left.span1[i].next = self.regs.span1[i].val();
+            self.fetch_left.span2[i].next = self.regs.span2[i].val();
+            self.fetch_left.span3[i].next = self.regs.span3[i].val();
+            self.fetch_top.axis[i].next = self.regs.axis[i].val();
+            self.fetch_top.trips[i].next = self.regs.trips[i].val();
+            self.fetch_top.tiles[i].next = self.regs.tiles[i].val();
+            self.fetch_top.stride[i].next = self.regs.stride[i].val();
+            self.fetch_top.inner[i].next = self.regs.inner[i].val();
+            self.fetch_top.chunk_mask[i].next = self.regs.chunk_mask[i].val();
+            self.fetch_top.block_mask[i].next = self.regs.block_mask[i].val();
+            self.fetch_top.span0[i].next = self.regs.span0[i].val();
+            self.fetch_top.span1[i].next = self.regs.span1[i].val();
+            self.fetch_top.span2[i].next = self.regs.span2[i].val();
+            self.fetch_top.span3[i].next = self.regs.span3[i].val();
             if self.is_is.val() {
-                self.ft.t_second.next = self.k_ts_is.val();
+                self.fetch_left.mask[i].next = self.regs.edge_b[i].val();
+                self.fetch_top.mask[i].next = self.regs.edge_a[i].val();
             } else {
-                self.ft.t_second.next = self.k_ts_ws.val();
+                self.fetch_left.mask[i].next = self.regs.edge_a[i].val();
+                self.fetch_top.mask[i].next = self.regs.edge_b[i].val();
             }
-            self.ft.steps.next = self.k_r16.val();
-            self.ft.slot_mode.next = true;
-            self.ft.rt_step.next = self.k_r16.val();
-            self.ft.ct_step.next = self.k.q.val();
-            self.ft.stride2.next = false;
         }
+        self.fetch_left.i_full.next = self.interval.q.val();
+        self.fetch_left.i_last.next = self.interval_last.q.val();
+        self.fetch_left.ts.next = self.regs.ts.val();
+        self.fetch_left.tlast.next = self.regs.tlast.val();
+        self.fetch_left.tlen.next = self.tlen.val();
+        self.fetch_left.k.next = self.k.q.val();
+        self.fetch_left.row_dim.next = self.row_dim.val();
+        self.fetch_left.col_dim.next = self.col_dim.val();
+        self.fetch_left.left.next = true;
+        self.fetch_left.preload.next = false;
+        self.fetch_left.t_first.next = self.lfirst.val();
+        self.fetch_left.t_second.next = self.lfirst.val();
+        self.fetch_top.i_full.next = self.interval.q.val();
+        self.fetch_top.i_last.next = self.interval_last.q.val();
+        self.fetch_top.ts.next = self.regs.ts.val();
+        self.fetch_top.tlast.next = self.regs.tlast.val();
+        self.fetch_top.tlen.next = self.tlen.val();
+        self.fetch_top.k.next = self.k.q.val();
+        self.fetch_top.row_dim.next = self.row_dim.val();
+        self.fetch_top.col_dim.next = self.col_dim.val();
+        self.fetch_top.left.next = false;
+        self.fetch_top.preload.next = !self.is_os.val();
+        // The drain's walk of the final folds.
+        for i in 0..6 {
+            self.drain_walk.axis[i].next = self.regs.axis[i].val();
+            self.drain_walk.trips[i].next = self.regs.trips[i].val();
+            self.drain_walk.tiles[i].next = self.regs.tiles[i].val();
+            self.drain_walk.stride[i].next = self.regs.stride[i].val();
+            self.drain_walk.inner[i].next = self.regs.inner[i].val();
+        }
+        self.drain_walk.os.next = self.is_os.val();
+        self.drain_walk.ts.next = self.regs.ts.val();
+        self.drain_walk.tlast.next = self.regs.tlast.val();
+        self.drain_walk.tlen.next = self.tlen.val();
+        self.drain_walk.c_steps.next = self.c_steps.val();
+        self.drain_walk.row_dim.next = self.row_dim.val();
+        self.drain_walk.col_dim.next = self.col_dim.val();
+        self.drain_walk.step.next = self.drain_next.val();
+        self.drain_col_base.next = self.drain_walk.col_base.val();
+        self.drain_row_base.next = self.drain_walk.row_base.val();
+        self.drain_rows.next = self.drain_walk.rows.val();
+        self.drain_cols.next = self.drain_walk.cols.val();
+        self.fetch_top.t_first.next = self.tfirst.val();
+        // (Through a local: a child's input is written once per evaluation, see the cursor's
+        // note on events.)
+        self.tsecond.next = self.tfirst.val();
+        if self.is_ws.val() {
+            self.tsecond.next = self.k_ts_ws.val();
+        }
+        if self.is_is.val() {
+            self.tsecond.next = self.k_ts_is.val();
+        }
+        self.fetch_top.t_second.next = self.tsecond.val();
         self.o_row_dim.next = self.row_dim.val();
         self.o_col_dim.next = self.col_dim.val();
         self.o_tlen.next = self.tlen.val();
-        // Which reads fetch: the left operand's in the first column tile; the top operand's in
-        // each column tile's first row tile (OS) or in every fold (WS/IS).
-        self.l_fetch.next = self.l_ring.val() | !self.left.ct_nz.val();
-        self.t_fetch.next = !self.is_os.val() | self.t_pf.val() | !self.top.rt_nz.val();
-        // Which reads free their ring slots: every read of the left operand; the top operand's
-        // in every fold, except OS per run: its column tile's last row tile.
-        self.l_retire.next = self.l_ring.val();
-        self.t_retire.next =
-            self.t_ring.val() & (!self.is_os.val() | self.t_pf.val() | self.top.last_rt.val());
-        self.b_step.next = self.top.step_idx.val();
-        self.w_bank.next = self.wr.ct_odd.val();
+        // Which reads fetch and which free their ring slots: the fold's nest flags (A's in bits 0
+        // and 1, B's in 2 and 3; the left edge reads B in IS).
+        self.l_fetch.next = self.left.nest.val().get_bit(0);
+        self.l_retire.next = self.l_ring.val() & self.left.nest.val().get_bit(1);
+        self.t_fetch.next = self.top.nest.val().get_bit(2);
+        self.t_retire.next = self.t_ring.val() & self.top.nest.val().get_bit(3);
+        if self.is_is.val() {
+            self.l_fetch.next = self.left.nest.val().get_bit(2);
+            self.l_retire.next = self.l_ring.val() & self.left.nest.val().get_bit(3);
+            self.t_fetch.next = self.top.nest.val().get_bit(0);
+            self.t_retire.next = self.t_ring.val() & self.top.nest.val().get_bit(1);
+        }
+        self.edges_a.next = self.k_zero8.val();
+        self.edges_b.next = self.k_zero8.val();
+        for i in 0..6 {
+            if self.regs.edge_a[i].val() {
+                self.edges_a.next = self.edges_a.val() | self.k_slot_bit[i].val();
+            }
+            if self.regs.edge_b[i].val() {
+                self.edges_b.next = self.edges_b.val() | self.k_slot_bit[i].val();
+            }
+        }
+        self.a_edges.next = self.edges_a.val();
+        self.b_edges.next = self.edges_b.val();
+        self.a_first.next = self.left.first_step.val();
+        self.a_advanced.next = self.left.nest.val().get_bits::<3>(4);
+        self.b_first.next = self.top.first_step.val();
+        self.b_advanced.next = self.top.nest.val().get_bits::<3>(4);
+        if self.is_is.val() {
+            self.a_first.next = self.top.first_step.val();
+            self.a_advanced.next = self.top.nest.val().get_bits::<3>(4);
+            self.b_first.next = self.left.first_step.val();
+            self.b_advanced.next = self.left.nest.val().get_bits::<3>(4);
+        }
+        self.w_bank.next = self.wr.ot_odd.val();
         if self.is_os.val() {
             self.w_bank.next = self.wr.fold_odd.val();
         }
         self.w_claim.next = self.is_os.val() | !self.wr.rt_nz.val();
         self.w_final.next = self.is_os.val() | self.wr.last_rt.val();
-        self.r_bank.next = self.rd.ct_odd.val();
+        self.r_bank.next = self.rd.ot_odd.val();
         self.w_row.next = self.wr.stream_pos.val();
         self.w_col.next = self.wr.col_base.val();
-        self.r_row.next = self.rd.stream_pos.val();
+        self.w_step.next = self.wr.step_idx.val();
+        self.r_row.next = self.rd.step_idx.val();
         self.o_c_base.next = self.c_base.q.val();
         self.o_c_chunks.next = self.c_chunks.q.val();
         self.o_c_chunk.next = self.c_chunk.q.val();
@@ -883,8 +972,9 @@ impl Logic for Controller {
         self.launch.next = self.state.q.val() == self.k_launch.val();
         self.left.start.next = self.launch.val();
         self.dma_launch.next = self.launch.val();
-        self.fl.start.next = self.launch.val();
-        self.ft.start.next = self.launch.val();
+        self.fetch_left.start.next = self.launch.val();
+        self.fetch_top.start.next = self.launch.val();
+        self.drain_walk.start.next = self.launch.val();
         self.top.start.next = self.launch.val();
         self.wr.start.next = self.launch.val();
         self.rd.start.next = self.launch.val() & !self.is_os.val();
@@ -907,21 +997,7 @@ impl Logic for Controller {
         } else if self.state.q.val() == self.k_setup.val() {
             self.interval.d.next = self.ival.val();
             self.interval_last.d.next = self.ivl.val();
-            self.rtp.d.next = self.k_zero32.val();
-            self.rrem.d.next = self.row_dim.val();
-            // Only OS's column-tile fetch cursor needs rtp.
-            if self.is_os.val() {
-                self.state.d.next = self.k_mul.val();
-            } else {
-                self.state.d.next = self.k_launch.val();
-            }
-        } else if self.state.q.val() == self.k_mul.val() {
-            // rtp = row tiles x interval: one addition per row tile.
-            self.rtp.d.next = self.rtp.q.val() + self.interval.q.val();
-            self.rrem.d.next = self.rrem.q.val() - self.k_r16.val();
-            if self.rrem.q.val() <= self.k_r16.val() {
-                self.state.d.next = self.k_launch.val();
-            }
+            self.state.d.next = self.k_launch.val();
         } else if self.state.q.val() == self.k_launch.val() {
             self.t.d.next = self.k_zero32.val();
             self.tr.d.next = self.k_zero32.val();
@@ -1005,18 +1081,18 @@ impl Logic for Controller {
         }
         // The fetch cursors' current ops, as buffers A and B (IS swaps the edges).
         if self.is_is.val() {
-            self.fa_valid.next = self.ft.busy.val();
-            self.fa_addr.next = self.a_base.q.val() + self.ft.addr.val();
-            self.fa_count.next = bit_cast::<8, 16>(self.ft.cols_used.val());
-            self.fa_due.next = self.ft.due.val();
-            self.fa_early.next = self.ft.early.val();
-            self.ft.step.next = self.fa_step.val();
-            self.fb_valid.next = self.fl.busy.val();
-            self.fb_addr.next = self.b_base.q.val() + self.fl.addr.val();
-            self.fb_count.next = bit_cast::<8, 16>(self.fl.rows_used.val());
-            self.fb_due.next = self.fl.due.val();
-            self.fb_early.next = self.fl.early.val();
-            self.fl.step.next = self.fb_step.val();
+            self.fa_valid.next = self.fetch_top.busy.val();
+            self.fa_addr.next = self.a_base.q.val() + self.fetch_top.addr.val();
+            self.fa_count.next = self.fetch_top.count.val();
+            self.fa_due.next = self.fetch_top.due.val();
+            self.fa_early.next = self.fetch_top.early.val();
+            self.fetch_top.step.next = self.fa_step.val();
+            self.fb_valid.next = self.fetch_left.busy.val();
+            self.fb_addr.next = self.b_base.q.val() + self.fetch_left.addr.val();
+            self.fb_count.next = self.fetch_left.count.val();
+            self.fb_due.next = self.fetch_left.due.val();
+            self.fb_early.next = self.fetch_left.early.val();
+            self.fetch_left.step.next = self.fb_step.val();
             self.a_fetch.next = self.t_fetch.val();
             self.b_fetch.next = self.l_fetch.val();
             self.a_retire.next = self.t_retire.val();
@@ -1024,18 +1100,18 @@ impl Logic for Controller {
             self.a_ring.next = self.t_ring.val();
             self.b_ring.next = self.l_ring.val();
         } else {
-            self.fa_valid.next = self.fl.busy.val();
-            self.fa_addr.next = self.a_base.q.val() + self.fl.addr.val();
-            self.fa_count.next = bit_cast::<8, 16>(self.fl.rows_used.val());
-            self.fa_due.next = self.fl.due.val();
-            self.fa_early.next = self.fl.early.val();
-            self.fl.step.next = self.fa_step.val();
-            self.fb_valid.next = self.ft.busy.val();
-            self.fb_addr.next = self.b_base.q.val() + self.ft.addr.val();
-            self.fb_count.next = bit_cast::<8, 16>(self.ft.cols_used.val());
-            self.fb_due.next = self.ft.due.val();
-            self.fb_early.next = self.ft.early.val();
-            self.ft.step.next = self.fb_step.val();
+            self.fa_valid.next = self.fetch_left.busy.val();
+            self.fa_addr.next = self.a_base.q.val() + self.fetch_left.addr.val();
+            self.fa_count.next = self.fetch_left.count.val();
+            self.fa_due.next = self.fetch_left.due.val();
+            self.fa_early.next = self.fetch_left.early.val();
+            self.fetch_left.step.next = self.fa_step.val();
+            self.fb_valid.next = self.fetch_top.busy.val();
+            self.fb_addr.next = self.b_base.q.val() + self.fetch_top.addr.val();
+            self.fb_count.next = self.fetch_top.count.val();
+            self.fb_due.next = self.fetch_top.due.val();
+            self.fb_early.next = self.fetch_top.early.val();
+            self.fetch_top.step.next = self.fb_step.val();
             self.a_fetch.next = self.l_fetch.val();
             self.b_fetch.next = self.t_fetch.val();
             self.a_retire.next = self.l_retire.val();

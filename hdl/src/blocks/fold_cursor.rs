@@ -76,14 +76,16 @@ pub struct FoldCursor {
     pub h_rt_nz: Signal<In, Bit>,
     /// Not the first column tile.
     pub h_ct_nz: Signal<In, Bit>,
-    /// An odd column tile.
-    pub h_ct_odd: Signal<In, Bit>,
+    /// An odd output tile (the run's output tiles counted in order: C's bank of a WS/IS fold).
+    pub h_ot_odd: Signal<In, Bit>,
     /// The last row tile.
     pub h_last_rt: Signal<In, Bit>,
     /// The stream's last chunk.
     pub h_last_chunk: Signal<In, Bit>,
     /// The run's last fold.
     pub h_final: Signal<In, Bit>,
+    /// Its nest flags (`fold_queue::NEST_FLAGS`).
+    pub h_nest: Signal<In, Bits<8>>,
     /// The cursor takes the queue's entry this cycle (its read pointer moves on).
     pub take: Signal<Out, Bit>,
     /// An op is issued this cycle.
@@ -102,14 +104,16 @@ pub struct FoldCursor {
     pub rt_nz: Signal<Out, Bit>,
     /// The fold is not in the first column tile.
     pub ct_nz: Signal<Out, Bit>,
-    /// The fold's column tile is odd.
-    pub ct_odd: Signal<Out, Bit>,
+    /// The fold's output tile is odd.
+    pub ot_odd: Signal<Out, Bit>,
     /// The fold is the last row tile.
     pub last_rt: Signal<Out, Bit>,
     /// The fold's index is odd.
     pub fold_odd: Signal<Out, Bit>,
     /// The op is its fold's first step.
     pub first_step: Signal<Out, Bit>,
+    /// The current fold's nest flags (`fold_queue::NEST_FLAGS`).
+    pub nest: Signal<Out, Bits<8>>,
     /// The op is its fold's last step.
     pub last_step: Signal<Out, Bit>,
     /// This op is the last of the run.
@@ -133,10 +137,11 @@ pub struct FoldCursor {
     s0: DFF<Bits<16>>,
     f_rt_nz: DFF<Bit>,
     f_ct_nz: DFF<Bit>,
-    f_ct_odd: DFF<Bit>,
+    f_ot_odd: DFF<Bit>,
     f_last_rt: DFF<Bit>,
     f_last_chunk: DFF<Bit>,
     f_final: DFF<Bit>,
+    f_nest: DFF<Bits<8>>,
     fodd: DFF<Bit>,
     head_base: Signal<Local, Bits<16>>,
     head_ival: Signal<Local, Bits<32>>,
@@ -184,10 +189,11 @@ impl FoldCursor {
             h_s0: Default::default(),
             h_rt_nz: Default::default(),
             h_ct_nz: Default::default(),
-            h_ct_odd: Default::default(),
+            h_ot_odd: Default::default(),
             h_last_rt: Default::default(),
             h_last_chunk: Default::default(),
             h_final: Default::default(),
+            h_nest: Default::default(),
             take: Default::default(),
             issue: Default::default(),
             addr: Default::default(),
@@ -197,12 +203,13 @@ impl FoldCursor {
             slot_active: Default::default(),
             rt_nz: Default::default(),
             ct_nz: Default::default(),
-            ct_odd: Default::default(),
+            ot_odd: Default::default(),
             last_rt: Default::default(),
             fold_odd: Default::default(),
             first_step: Default::default(),
             last_step: Default::default(),
             final_op: Default::default(),
+            nest: Default::default(),
             busy: Default::default(),
             step_idx: Default::default(),
             stream_pos: Default::default(),
@@ -218,10 +225,11 @@ impl FoldCursor {
             s0: Default::default(),
             f_rt_nz: Default::default(),
             f_ct_nz: Default::default(),
-            f_ct_odd: Default::default(),
+            f_ot_odd: Default::default(),
             f_last_rt: Default::default(),
             f_last_chunk: Default::default(),
             f_final: Default::default(),
+            f_nest: Default::default(),
             fodd: Default::default(),
             head_base: Default::default(),
             head_ival: Default::default(),
@@ -260,10 +268,11 @@ impl Logic for FoldCursor {
             s0,
             f_rt_nz,
             f_ct_nz,
-            f_ct_odd,
+            f_ot_odd,
             f_last_rt,
             f_last_chunk,
             f_final,
+            f_nest,
             fodd
         );
         // Outputs are written once per evaluation, through locals: a default-then-override
@@ -303,7 +312,7 @@ impl Logic for FoldCursor {
             (self.r1.val() - self.s.q.val()) < bit_cast::<16, 8>(self.rows.q.val());
         self.rt_nz.next = self.f_rt_nz.q.val();
         self.ct_nz.next = self.f_ct_nz.q.val();
-        self.ct_odd.next = self.f_ct_odd.q.val();
+        self.ot_odd.next = self.f_ot_odd.q.val();
         self.last_rt.next = self.f_last_rt.q.val();
         self.fold_odd.next = self.fodd.q.val();
         self.busy.next = self.run.q.val();
@@ -312,6 +321,7 @@ impl Logic for FoldCursor {
         self.col_base.next = self.cbase.q.val();
         self.s_next.next = self.s.q.val() + self.one16.val();
         self.first_step.next = self.s.q.val() == self.zero16.val();
+        self.nest.next = self.f_nest.q.val();
         self.last.next = self.s_next.val() == self.steps.val();
         self.last_step.next = self.last.val();
         self.fire.next =
@@ -331,10 +341,11 @@ impl Logic for FoldCursor {
             self.s0.d.next = self.h_s0.val();
             self.f_rt_nz.d.next = self.h_rt_nz.val();
             self.f_ct_nz.d.next = self.h_ct_nz.val();
-            self.f_ct_odd.d.next = self.h_ct_odd.val();
+            self.f_ot_odd.d.next = self.h_ot_odd.val();
             self.f_last_rt.d.next = self.h_last_rt.val();
             self.f_last_chunk.d.next = self.h_last_chunk.val();
             self.f_final.d.next = self.h_final.val();
+            self.f_nest.d.next = self.h_nest.val();
             self.s.d.next = self.zero16.val();
         }
         if self.start.val() {

@@ -2,9 +2,8 @@
 //! ([`FoldWalk`]) and read by the controller's four schedule cursors ([`FoldCursor`]s) at their
 //! own pace (`docs/rtl.md`, "Mapped fold orders").
 //!
-//! The host writes the mapping into the queue's loop registers before the start command
-//! ([`mapping_writes`]: the loops the fast model derives, `systole_sim::mapping::nest::walk_loops`,
-//! and the stream tile and last chunk's length). At the start command the walker goes to fold 0,
+//! The walker reads the mapping from the loop registers the host writes before the start command
+//! ([`crate::blocks::loop_regs`]). At the start command the walker goes to fold 0,
 //! and from then on the queue writes one fold per cycle into a ring of entries (as many as
 //! `systole_sim::mapping::schedule::fold_queue_design_depth` asks for the config) while the ring
 //! has room. An entry holds what a cursor needs of its fold, the products computed
@@ -23,83 +22,37 @@
 //! [`FoldCursor`]: crate::blocks::fold_cursor::FoldCursor
 
 use rust_hdl::prelude::*;
-use systole_sim::config::{ArchConfig, Dataflow};
-use systole_sim::mapping::nest::walk_loops;
+use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::mapping::schedule::{fold_queue_depth, fold_queue_design_depth};
-use systole_sim::mapping::{Mapping, Tiling};
+use systole_sim::mapping::Mapping;
 use systole_sim::workload::GemmShape;
 
-use crate::blocks::fold_walk::{FoldWalk, AXIS_NONE, WALK_LOOPS};
+use crate::blocks::fold_walk::{FoldWalk, WALK_LOOPS};
+use crate::blocks::loop_regs::mapping_writes;
 
 /// Cursors that read the queue: left stream, top edge, C write, C read-back.
 pub const QUEUE_READERS: usize = 4;
-/// Lane of the stream tile's low byte (the loops' bytes are below: 8 per loop slot).
-const LANE_STREAM_TILE: u64 = 8 * WALK_LOOPS as u64;
-
 const _: () = assert!(QUEUE_READERS == 4 && WALK_LOOPS == 6);
 
-/// The host writes `(lane, byte)` at [`crate::interface::MAP_ADDR`] that load `mapping` of a GEMM tiled as
-/// `tiling` into the queue's loop registers: per loop slot `i` (outer to inner), lanes `8i`..:
-/// trips (2 bytes, little-endian), tiles (2), stride (2), then one byte of flags (bits 0-1 the
-/// axis, 2 inner, 3 A's flags look at it, 4 B's); unused slots have one trip and no axis. Lanes
-/// 48-51: the stream tile and the last chunk's length. `None` if the mapping has more loops than
-/// the walker has slots.
-pub fn mapping_writes(tiling: &Tiling, mapping: &Mapping) -> Option<Vec<(u64, u8)>> {
-    let loops = walk_loops(tiling, mapping);
-    if loops.len() > WALK_LOOPS {
-        return None;
-    }
-    let mut w = Vec::new();
-    // Every field fits 16 bits: tiles and trips are at most M, N or K, which the start command
-    // limits to 65535 (`backend::request::check_rtl_at`).
-    fn word(w: &mut Vec<(u64, u8)>, lane: u64, v: u32) {
-        debug_assert!(v <= 0xffff, "internal error: a loop register of {v}");
-        let [lo, hi, ..] = v.to_le_bytes();
-        w.push((lane, lo));
-        w.push((lane + 1, hi));
-    }
-    for i in 0..WALK_LOOPS {
-        let base = 8 * i as u64;
-        let (trips, tiles, stride, flags) = match loops.get(i) {
-            Some(l) => (
-                l.trips,
-                l.tiles,
-                l.stride,
-                l.axis as u8
-                    | u8::from(l.inner) << 2
-                    | u8::from(l.edge_a) << 3
-                    | u8::from(l.edge_b) << 4,
-            ),
-            None => (1, 1, 1, AXIS_NONE as u8),
-        };
-        word(&mut w, base, trips);
-        word(&mut w, base + 2, tiles);
-        word(&mut w, base + 4, stride);
-        w.push((base + 6, flags));
-    }
-    let (extent, ts) = (tiling.extents.2, tiling.stream_tile);
-    let last = extent - (extent.div_ceil(ts).max(1) - 1) * ts;
-    word(&mut w, LANE_STREAM_TILE, ts as u32);
-    word(&mut w, LANE_STREAM_TILE + 2, last as u32);
-    Some(w)
-}
+/// Bits of an entry's nest flags: A's fetch and retire flags, then B's
+/// (`systole_sim::mapping::nest`'s `FETCH_A` .. `RETIRE_B`), and from bit
+/// [`NEST_ADVANCED_SHIFT`] the loop that moved on to reach the fold
+/// (`nest::FoldEntry::advanced`).
+pub const NEST_FLAGS: u64 = 0xf;
+/// Shift of the moved loop's index in the nest flags.
+pub const NEST_ADVANCED_SHIFT: u64 = 4;
 
 /// Checks that the fold queue of `cfg`'s design runs `mapping` of `shape` in `df` (the walker has
-/// a slot for each loop, and no cursor lags the leading one by the ring's depth), and returns the
-/// host writes that load it ([`mapping_writes`]); otherwise says why in one line.
+/// a slot for each loop, no cursor lags the leading one by the ring's depth, and with DRAM the
+/// fetch walkers can time the nest), and returns the host writes that load the loop registers
+/// ([`mapping_writes`]); otherwise says why in one line.
 pub fn check_mapping(
     cfg: &ArchConfig,
     df: Dataflow,
     shape: GemmShape,
     mapping: &Mapping,
 ) -> Result<Vec<(u64, u8)>, String> {
-    let tiling = Tiling::new(cfg, df, shape, mapping.stream_tile);
-    let writes = mapping_writes(&tiling, mapping).ok_or_else(|| {
-        format!(
-            "it has {} loops, and the RTL's fold walker has {WALK_LOOPS} slots",
-            mapping.loops.len()
-        )
-    })?;
+    let writes = mapping_writes(cfg, df, shape, mapping, cfg.memory == MemoryModel::Dram)?;
     let need = fold_queue_depth(cfg, df, shape, mapping);
     let have = fold_queue_design_depth(cfg);
     if need > have {
@@ -129,21 +82,29 @@ pub struct FoldQueue {
     pub row_dim: Signal<In, Bits<16>>,
     /// Extent of the dimension on the array's columns.
     pub col_dim: Signal<In, Bits<16>>,
-    /// A host write of one loop-register byte.
-    pub map_we: Signal<In, Bit>,
-    /// Its byte ([`mapping_writes`]).
-    pub map_lane: Signal<In, Bits<8>>,
-    /// Its value.
-    pub map_wdata: Signal<In, Bits<8>>,
+    /// The loop registers ([`crate::blocks::loop_regs::LoopRegs`]): each slot's axis.
+    pub axis: [Signal<In, Bits<2>>; WALK_LOOPS],
+    /// Each slot's iterations.
+    pub trips: [Signal<In, Bits<16>>; WALK_LOOPS],
+    /// Tiles of each slot's axis.
+    pub tiles: [Signal<In, Bits<16>>; WALK_LOOPS],
+    /// Tiles one iteration moves the axis on.
+    pub stride: [Signal<In, Bits<16>>; WALK_LOOPS],
+    /// The slot is the inner loop of a blocked dimension.
+    pub inner: [Signal<In, Bit>; WALK_LOOPS],
+    /// A's flags look at the slot.
+    pub edge_a: [Signal<In, Bit>; WALK_LOOPS],
+    /// B's flags look at the slot.
+    pub edge_b: [Signal<In, Bit>; WALK_LOOPS],
+    /// The stream tile.
+    pub ts: Signal<In, Bits<16>>,
+    /// The last chunk's length.
+    pub tlast: Signal<In, Bits<16>>,
     /// Cursor `c` takes the entry at its read pointer this cycle.
     pub take: [Signal<In, Bit>; 4],
     /// Cursor `c` runs in this run's dataflow: from the start command on, its read pointer holds
     /// the walker back when the ring is full.
     pub active: [Signal<In, Bit>; 4],
-    /// The stream tile (from the loop registers).
-    pub ts: Signal<Out, Bits<16>>,
-    /// The last chunk's length.
-    pub tlast: Signal<Out, Bits<16>>,
     /// Cursor `c`'s next entry: the left edge's first address.
     pub h_lbase: [Signal<Out, Bits<16>>; 4],
     /// The top edge's tile address.
@@ -162,27 +123,19 @@ pub struct FoldQueue {
     pub h_rt_nz: [Signal<Out, Bit>; 4],
     /// Not the first column tile.
     pub h_ct_nz: [Signal<Out, Bit>; 4],
-    /// The column tile is odd.
-    pub h_ct_odd: [Signal<Out, Bit>; 4],
+    /// The fold's output tile is odd: the run's output tiles (a column tile's chunk, whose K
+    /// folds run back to back) counted in run order; C's bank of a WS/IS fold.
+    pub h_ot_odd: [Signal<Out, Bit>; 4],
     /// The last row tile.
     pub h_last_rt: [Signal<Out, Bit>; 4],
     /// The stream's last chunk.
     pub h_last_chunk: [Signal<Out, Bit>; 4],
     /// The run's last fold.
     pub h_final: [Signal<Out, Bit>; 4],
+    /// The fold's nest flags ([`NEST_FLAGS`]): A's and B's fetch and retire flags and the loop
+    /// that moved on to reach it.
+    pub h_nest: [Signal<Out, Bits<8>>; 4],
     walk: FoldWalk,
-    trips_lo: [DFF<Bits<16>>; 6],
-    trips_hi: [DFF<Bits<16>>; 6],
-    tiles_lo: [DFF<Bits<16>>; 6],
-    tiles_hi: [DFF<Bits<16>>; 6],
-    stride_lo: [DFF<Bits<16>>; 6],
-    stride_hi: [DFF<Bits<16>>; 6],
-    axis: [DFF<Bits<2>>; 6],
-    inner: [DFF<Bit>; 6],
-    edge_a: [DFF<Bit>; 6],
-    edge_b: [DFF<Bit>; 6],
-    tail_lo: [DFF<Bits<16>>; 2],
-    tail_hi: [DFF<Bits<16>>; 2],
     e_lbase: Vec<DFF<Bits<16>>>,
     e_tbase: Vec<DFF<Bits<16>>>,
     e_obase: Vec<DFF<Bits<16>>>,
@@ -192,24 +145,23 @@ pub struct FoldQueue {
     e_s0: Vec<DFF<Bits<16>>>,
     e_rt_nz: Vec<DFF<Bit>>,
     e_ct_nz: Vec<DFF<Bit>>,
-    e_ct_odd: Vec<DFF<Bit>>,
+    e_ot_odd: Vec<DFF<Bit>>,
     e_last_rt: Vec<DFF<Bit>>,
     e_last_chunk: Vec<DFF<Bit>>,
     e_final: Vec<DFF<Bit>>,
+    e_nest: Vec<DFF<Bits<8>>>,
+    /// The loop the walker's last step moved on (0 at fold 0).
+    advanced: DFF<Bits<8>>,
+    /// The count of output tiles begun so far (folds of row tile 0) is odd.
+    tiles_odd: DFF<Bit>,
+    rt_nz_now: Signal<Local, Bit>,
+    n_nest: Signal<Local, Bits<8>>,
+    n_advanced: Signal<Local, Bits<8>>,
     wptr: DFF<Bits<8>>,
     rptr: [DFF<Bits<8>>; 4],
     _depth: usize,
     armed: DFF<Bit>,
     walked: DFF<Bit>,
-    lane_slot: Signal<Local, Bits<8>>,
-    lane_byte: Signal<Local, Bits<8>>,
-    tail: [Signal<Local, Bits<16>>; 2],
-    wdata_lo: Signal<Local, Bits<16>>,
-    wdata_hi: Signal<Local, Bits<16>>,
-    w_axis: Signal<Local, Bits<2>>,
-    w_inner: Signal<Local, Bit>,
-    w_edge_a: Signal<Local, Bit>,
-    w_edge_b: Signal<Local, Bit>,
     rt: Signal<Local, Bits<16>>,
     ct: Signal<Local, Bits<16>>,
     row_base: Signal<Local, Bits<16>>,
@@ -233,25 +185,23 @@ pub struct FoldQueue {
     m_s0: [Signal<Local, Bits<16>>; 4],
     m_rt_nz: [Signal<Local, Bit>; 4],
     m_ct_nz: [Signal<Local, Bit>; 4],
-    m_ct_odd: [Signal<Local, Bit>; 4],
+    m_ot_odd: [Signal<Local, Bit>; 4],
     m_last_rt: [Signal<Local, Bit>; 4],
     m_last_chunk: [Signal<Local, Bit>; 4],
     m_final: [Signal<Local, Bit>; 4],
+    m_nest: [Signal<Local, Bits<8>>; 4],
+    k_loop: [Constant<Bits<8>>; 6],
+    k_nest_bit: [Constant<Bits<8>>; 4],
     full: Signal<Local, Bit>,
     write: Signal<Local, Bit>,
     k_r: Constant<Bits<16>>,
     k_c: Constant<Bits<16>>,
     k_zero16: Constant<Bits<16>>,
-    k_eight: Constant<Bits<4>>,
     k_one8: Constant<Bits<8>>,
     k_zero8: Constant<Bits<8>>,
     k_depth8: Constant<Bits<8>>,
     k_mask8: Constant<Bits<8>>,
-    k_three: Constant<Bits<4>>,
-    k_seven: Constant<Bits<8>>,
     k_ring: Vec<Constant<Bits<8>>>,
-    k_slot: [Constant<Bits<8>>; 7],
-    k_byte: [Constant<Bits<8>>; 7],
 }
 
 impl FoldQueue {
@@ -266,7 +216,6 @@ impl FoldQueue {
             (0..depth).map(|_| T::default()).collect()
         }
         let k16 = |v: usize| Constant::new(Bits::<16>::from(v as u64));
-        let k4 = |v: u64| Constant::new(Bits::<4>::from(v));
         let k8 = |v: u64| Constant::new(Bits::<8>::from(v));
         FoldQueue {
             clock: Default::default(),
@@ -277,13 +226,17 @@ impl FoldQueue {
             c_steps: Default::default(),
             row_dim: Default::default(),
             col_dim: Default::default(),
-            map_we: Default::default(),
-            map_lane: Default::default(),
-            map_wdata: Default::default(),
-            take: Default::default(),
-            active: Default::default(),
+            axis: Default::default(),
+            trips: Default::default(),
+            tiles: Default::default(),
+            stride: Default::default(),
+            inner: Default::default(),
+            edge_a: Default::default(),
+            edge_b: Default::default(),
             ts: Default::default(),
             tlast: Default::default(),
+            take: Default::default(),
+            active: Default::default(),
             h_lbase: Default::default(),
             h_tbase: Default::default(),
             h_obase: Default::default(),
@@ -293,23 +246,12 @@ impl FoldQueue {
             h_s0: Default::default(),
             h_rt_nz: Default::default(),
             h_ct_nz: Default::default(),
-            h_ct_odd: Default::default(),
+            h_ot_odd: Default::default(),
             h_last_rt: Default::default(),
             h_last_chunk: Default::default(),
             h_final: Default::default(),
+            h_nest: Default::default(),
             walk: Default::default(),
-            trips_lo: Default::default(),
-            trips_hi: Default::default(),
-            tiles_lo: Default::default(),
-            tiles_hi: Default::default(),
-            stride_lo: Default::default(),
-            stride_hi: Default::default(),
-            axis: Default::default(),
-            inner: Default::default(),
-            edge_a: Default::default(),
-            edge_b: Default::default(),
-            tail_lo: Default::default(),
-            tail_hi: Default::default(),
             e_lbase: ring(depth),
             e_tbase: ring(depth),
             e_obase: ring(depth),
@@ -319,24 +261,21 @@ impl FoldQueue {
             e_s0: ring(depth),
             e_rt_nz: ring(depth),
             e_ct_nz: ring(depth),
-            e_ct_odd: ring(depth),
+            e_ot_odd: ring(depth),
             e_last_rt: ring(depth),
             e_last_chunk: ring(depth),
             e_final: ring(depth),
+            e_nest: ring(depth),
+            advanced: Default::default(),
+            tiles_odd: Default::default(),
+            rt_nz_now: Default::default(),
+            n_nest: Default::default(),
+            n_advanced: Default::default(),
             wptr: Default::default(),
             rptr: Default::default(),
             _depth: depth,
             armed: Default::default(),
             walked: Default::default(),
-            lane_slot: Default::default(),
-            lane_byte: Default::default(),
-            tail: Default::default(),
-            wdata_lo: Default::default(),
-            wdata_hi: Default::default(),
-            w_axis: Default::default(),
-            w_inner: Default::default(),
-            w_edge_a: Default::default(),
-            w_edge_b: Default::default(),
             rt: Default::default(),
             ct: Default::default(),
             row_base: Default::default(),
@@ -360,25 +299,23 @@ impl FoldQueue {
             m_s0: Default::default(),
             m_rt_nz: Default::default(),
             m_ct_nz: Default::default(),
-            m_ct_odd: Default::default(),
+            m_ot_odd: Default::default(),
             m_last_rt: Default::default(),
             m_last_chunk: Default::default(),
             m_final: Default::default(),
+            m_nest: Default::default(),
+            k_loop: std::array::from_fn(|i| k8((i as u64) << NEST_ADVANCED_SHIFT)),
+            k_nest_bit: std::array::from_fn(|i| k8(1 << i)),
             full: Default::default(),
             write: Default::default(),
             k_r: k16(rows),
             k_c: k16(cols),
             k_zero16: k16(0),
-            k_eight: k4(8),
             k_one8: k8(1),
             k_zero8: k8(0),
             k_depth8: k8(depth as u64),
             k_mask8: k8(depth as u64 - 1),
-            k_three: k4(3),
-            k_seven: k8(7),
             k_ring: (0..depth).map(|i| k8(i as u64)).collect(),
-            k_slot: std::array::from_fn(|i| k8(i as u64)),
-            k_byte: std::array::from_fn(|i| k8(i as u64)),
         }
     }
 }
@@ -387,35 +324,7 @@ impl Logic for FoldQueue {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, walk);
-        dff_setup!(self, clock, wptr, armed, walked);
-        for i in 0..6 {
-            self.trips_lo[i].clock.next = self.clock.val();
-            self.trips_lo[i].d.next = self.trips_lo[i].q.val();
-            self.trips_hi[i].clock.next = self.clock.val();
-            self.trips_hi[i].d.next = self.trips_hi[i].q.val();
-            self.tiles_lo[i].clock.next = self.clock.val();
-            self.tiles_lo[i].d.next = self.tiles_lo[i].q.val();
-            self.tiles_hi[i].clock.next = self.clock.val();
-            self.tiles_hi[i].d.next = self.tiles_hi[i].q.val();
-            self.stride_lo[i].clock.next = self.clock.val();
-            self.stride_lo[i].d.next = self.stride_lo[i].q.val();
-            self.stride_hi[i].clock.next = self.clock.val();
-            self.stride_hi[i].d.next = self.stride_hi[i].q.val();
-            self.axis[i].clock.next = self.clock.val();
-            self.axis[i].d.next = self.axis[i].q.val();
-            self.inner[i].clock.next = self.clock.val();
-            self.inner[i].d.next = self.inner[i].q.val();
-            self.edge_a[i].clock.next = self.clock.val();
-            self.edge_a[i].d.next = self.edge_a[i].q.val();
-            self.edge_b[i].clock.next = self.clock.val();
-            self.edge_b[i].d.next = self.edge_b[i].q.val();
-        }
-        for i in 0..2 {
-            self.tail_lo[i].clock.next = self.clock.val();
-            self.tail_lo[i].d.next = self.tail_lo[i].q.val();
-            self.tail_hi[i].clock.next = self.clock.val();
-            self.tail_hi[i].d.next = self.tail_hi[i].q.val();
-        }
+        dff_setup!(self, clock, wptr, armed, walked, advanced, tiles_odd);
         for j in 0..self._depth {
             self.e_lbase[j].clock.next = self.clock.val();
             self.e_lbase[j].d.next = self.e_lbase[j].q.val();
@@ -435,93 +344,39 @@ impl Logic for FoldQueue {
             self.e_rt_nz[j].d.next = self.e_rt_nz[j].q.val();
             self.e_ct_nz[j].clock.next = self.clock.val();
             self.e_ct_nz[j].d.next = self.e_ct_nz[j].q.val();
-            self.e_ct_odd[j].clock.next = self.clock.val();
-            self.e_ct_odd[j].d.next = self.e_ct_odd[j].q.val();
+            self.e_ot_odd[j].clock.next = self.clock.val();
+            self.e_ot_odd[j].d.next = self.e_ot_odd[j].q.val();
             self.e_last_rt[j].clock.next = self.clock.val();
             self.e_last_rt[j].d.next = self.e_last_rt[j].q.val();
             self.e_last_chunk[j].clock.next = self.clock.val();
             self.e_last_chunk[j].d.next = self.e_last_chunk[j].q.val();
             self.e_final[j].clock.next = self.clock.val();
             self.e_final[j].d.next = self.e_final[j].q.val();
+            self.e_nest[j].clock.next = self.clock.val();
+            self.e_nest[j].d.next = self.e_nest[j].q.val();
         }
         for c in 0..4 {
             self.rptr[c].clock.next = self.clock.val();
             self.rptr[c].d.next = self.rptr[c].q.val();
         }
 
-        // Host writes of the loop registers: lane = 8 x slot + byte.
-        self.lane_slot.next = self.map_lane.val() >> self.k_three.val();
-        self.lane_byte.next = self.map_lane.val() & self.k_seven.val();
-        self.wdata_lo.next = bit_cast::<16, 8>(self.map_wdata.val());
-        self.wdata_hi.next = self.wdata_lo.val() << self.k_eight.val();
-        self.w_axis.next = self.map_wdata.val().get_bits::<2>(0);
-        self.w_inner.next = self.map_wdata.val().get_bit(2);
-        self.w_edge_a.next = self.map_wdata.val().get_bit(3);
-        self.w_edge_b.next = self.map_wdata.val().get_bit(4);
         for i in 0..6 {
-            if self.map_we.val() & (self.lane_slot.val() == self.k_slot[i].val()) {
-                if self.lane_byte.val() == self.k_byte[0].val() {
-                    self.trips_lo[i].d.next = self.wdata_lo.val();
-                }
-                if self.lane_byte.val() == self.k_byte[1].val() {
-                    self.trips_hi[i].d.next = self.wdata_hi.val();
-                }
-                if self.lane_byte.val() == self.k_byte[2].val() {
-                    self.tiles_lo[i].d.next = self.wdata_lo.val();
-                }
-                if self.lane_byte.val() == self.k_byte[3].val() {
-                    self.tiles_hi[i].d.next = self.wdata_hi.val();
-                }
-                if self.lane_byte.val() == self.k_byte[4].val() {
-                    self.stride_lo[i].d.next = self.wdata_lo.val();
-                }
-                if self.lane_byte.val() == self.k_byte[5].val() {
-                    self.stride_hi[i].d.next = self.wdata_hi.val();
-                }
-                if self.lane_byte.val() == self.k_byte[6].val() {
-                    self.axis[i].d.next = self.w_axis.val();
-                    self.inner[i].d.next = self.w_inner.val();
-                    self.edge_a[i].d.next = self.w_edge_a.val();
-                    self.edge_b[i].d.next = self.w_edge_b.val();
-                }
-            }
-        }
-        if self.map_we.val() & (self.lane_slot.val() == self.k_slot[6].val()) {
-            if self.lane_byte.val() == self.k_byte[0].val() {
-                self.tail_lo[0].d.next = self.wdata_lo.val();
-            }
-            if self.lane_byte.val() == self.k_byte[1].val() {
-                self.tail_hi[0].d.next = self.wdata_hi.val();
-            }
-            if self.lane_byte.val() == self.k_byte[2].val() {
-                self.tail_lo[1].d.next = self.wdata_lo.val();
-            }
-            if self.lane_byte.val() == self.k_byte[3].val() {
-                self.tail_hi[1].d.next = self.wdata_hi.val();
-            }
-        }
-        for i in 0..6 {
-            self.walk.trips[i].next = self.trips_hi[i].q.val() | self.trips_lo[i].q.val();
-            self.walk.tiles[i].next = self.tiles_hi[i].q.val() | self.tiles_lo[i].q.val();
-            self.walk.stride[i].next = self.stride_hi[i].q.val() | self.stride_lo[i].q.val();
-            self.walk.axis[i].next = self.axis[i].q.val();
-            self.walk.inner[i].next = self.inner[i].q.val();
-            self.walk.edge_a[i].next = self.edge_a[i].q.val();
-            self.walk.edge_b[i].next = self.edge_b[i].q.val();
+            self.walk.trips[i].next = self.trips[i].val();
+            self.walk.tiles[i].next = self.tiles[i].val();
+            self.walk.stride[i].next = self.stride[i].val();
+            self.walk.axis[i].next = self.axis[i].val();
+            self.walk.inner[i].next = self.inner[i].val();
+            self.walk.edge_a[i].next = self.edge_a[i].val();
+            self.walk.edge_b[i].next = self.edge_b[i].val();
             self.walk.mask[i].next = false;
         }
-        for i in 0..2 {
-            self.tail[i].next = self.tail_hi[i].q.val() | self.tail_lo[i].q.val();
-        }
-        self.ts.next = self.tail[0].val();
-        self.tlast.next = self.tail[1].val();
 
         // The entry of the walker's fold.
         self.rt.next = self.walk.row_tile.val();
         self.ct.next = self.walk.col_tile.val();
         self.row_base.next = bit_cast::<16, 32>(self.rt.val() * self.k_r.val());
         self.col_base.next = bit_cast::<16, 32>(self.ct.val() * self.k_c.val());
-        self.s0.next = bit_cast::<16, 32>(self.walk.chunk.val() * self.tail[0].val());
+        self.s0.next = bit_cast::<16, 32>(self.walk.chunk.val() * self.ts.val());
         self.row_rem.next = self.row_dim.val() - self.row_base.val();
         self.col_rem.next = self.col_dim.val() - self.col_base.val();
         self.n_rows.next = self.k_r.val();
@@ -545,6 +400,30 @@ impl Logic for FoldQueue {
         if self.os.val() {
             self.n_obase.next =
                 bit_cast::<16, 32>(self.ct.val() * self.c_steps.val()) + self.row_base.val();
+        }
+
+        // A fold of row tile 0 begins an output tile (the count so far gives its parity); a
+        // later row tile's fold is in the tile begun last.
+        self.rt_nz_now.next = self.rt.val() != self.k_zero16.val();
+        // The fold's nest flags, and the loop the walker's next step moves on.
+        self.n_nest.next = self.advanced.q.val();
+        if self.walk.fetch_a.val() {
+            self.n_nest.next = self.n_nest.val() | self.k_nest_bit[0].val();
+        }
+        if self.walk.retire_a.val() {
+            self.n_nest.next = self.n_nest.val() | self.k_nest_bit[1].val();
+        }
+        if self.walk.fetch_b.val() {
+            self.n_nest.next = self.n_nest.val() | self.k_nest_bit[2].val();
+        }
+        if self.walk.retire_b.val() {
+            self.n_nest.next = self.n_nest.val() | self.k_nest_bit[3].val();
+        }
+        self.n_advanced.next = self.k_loop[0].val();
+        for i in 0..6 {
+            if self.walk.moving[i].val() {
+                self.n_advanced.next = self.k_loop[i].val();
+            }
         }
 
         // The ring is full when a busy cursor's read pointer trails the write pointer by the
@@ -573,19 +452,25 @@ impl Logic for FoldQueue {
                 self.e_s0[j].d.next = self.s0.val();
                 self.e_rt_nz[j].d.next = self.rt.val() != self.k_zero16.val();
                 self.e_ct_nz[j].d.next = self.ct.val() != self.k_zero16.val();
-                self.e_ct_odd[j].d.next = self.ct.val().get_bit(0);
+                self.e_ot_odd[j].d.next = self.tiles_odd.q.val() ^ self.rt_nz_now.val();
                 self.e_last_rt[j].d.next = self.row_rem.val() <= self.k_r.val();
-                self.e_last_chunk[j].d.next =
-                    (self.tlen.val() - self.s0.val()) <= self.tail[0].val();
+                self.e_last_chunk[j].d.next = (self.tlen.val() - self.s0.val()) <= self.ts.val();
                 self.e_final[j].d.next = self.walk.final_fold.val();
+                self.e_nest[j].d.next = self.n_nest.val();
             }
         }
         if self.start.val() {
             self.armed.d.next = true;
             self.walked.d.next = false;
             self.wptr.d.next = self.k_zero8.val();
+            self.advanced.d.next = self.k_zero8.val();
+            self.tiles_odd.d.next = false;
         } else if self.write.val() {
+            if !self.rt_nz_now.val() {
+                self.tiles_odd.d.next = !self.tiles_odd.q.val();
+            }
             self.wptr.d.next = self.wptr.q.val() + self.k_one8.val();
+            self.advanced.d.next = self.n_advanced.val();
             if self.walk.final_fold.val() {
                 self.walked.d.next = true;
             }
@@ -603,10 +488,11 @@ impl Logic for FoldQueue {
             self.m_s0[c].next = self.e_s0[0].q.val();
             self.m_rt_nz[c].next = self.e_rt_nz[0].q.val();
             self.m_ct_nz[c].next = self.e_ct_nz[0].q.val();
-            self.m_ct_odd[c].next = self.e_ct_odd[0].q.val();
+            self.m_ot_odd[c].next = self.e_ot_odd[0].q.val();
             self.m_last_rt[c].next = self.e_last_rt[0].q.val();
             self.m_last_chunk[c].next = self.e_last_chunk[0].q.val();
             self.m_final[c].next = self.e_final[0].q.val();
+            self.m_nest[c].next = self.e_nest[0].q.val();
             for j in 0..self._depth {
                 if (self.rptr[c].q.val() & self.k_mask8.val()) == self.k_ring[j].val() {
                     self.m_lbase[c].next = self.e_lbase[j].q.val();
@@ -618,10 +504,11 @@ impl Logic for FoldQueue {
                     self.m_s0[c].next = self.e_s0[j].q.val();
                     self.m_rt_nz[c].next = self.e_rt_nz[j].q.val();
                     self.m_ct_nz[c].next = self.e_ct_nz[j].q.val();
-                    self.m_ct_odd[c].next = self.e_ct_odd[j].q.val();
+                    self.m_ot_odd[c].next = self.e_ot_odd[j].q.val();
                     self.m_last_rt[c].next = self.e_last_rt[j].q.val();
                     self.m_last_chunk[c].next = self.e_last_chunk[j].q.val();
                     self.m_final[c].next = self.e_final[j].q.val();
+                    self.m_nest[c].next = self.e_nest[j].q.val();
                 }
             }
             self.h_lbase[c].next = self.m_lbase[c].val();
@@ -633,10 +520,11 @@ impl Logic for FoldQueue {
             self.h_s0[c].next = self.m_s0[c].val();
             self.h_rt_nz[c].next = self.m_rt_nz[c].val();
             self.h_ct_nz[c].next = self.m_ct_nz[c].val();
-            self.h_ct_odd[c].next = self.m_ct_odd[c].val();
+            self.h_ot_odd[c].next = self.m_ot_odd[c].val();
             self.h_last_rt[c].next = self.m_last_rt[c].val();
             self.h_last_chunk[c].next = self.m_last_chunk[c].val();
             self.h_final[c].next = self.m_final[c].val();
+            self.h_nest[c].next = self.m_nest[c].val();
             if self.start.val() {
                 self.rptr[c].d.next = self.k_zero8.val();
             } else if self.take[c].val() {

@@ -434,6 +434,7 @@ impl Logic for Accelerator {
         ct.stall.next = self.stall.val() || self.dma.stall.val();
         ct.fa_step.next = self.dma.fa_step.val();
         ct.fb_step.next = self.dma.fb_step.val();
+        ct.drain_next.next = self.dma.drain_next.val();
         // Busy until the DMA has drained the last result.
         self.busy.next = ct.busy.val() || self.dma.busy.val();
         self.done.next = ct.done.val() && !self.dma.busy.val();
@@ -650,7 +651,16 @@ impl Logic for Accelerator {
         d.b_retire.next = ct.b_retire.val();
         d.b_ring.next = ct.b_ring.val();
         d.b_addr.next = ct.b_addr.val();
-        d.b_step.next = ct.b_step.val();
+        d.drain_col_base.next = ct.drain_col_base.val();
+        d.drain_row_base.next = ct.drain_row_base.val();
+        d.drain_rows.next = ct.drain_rows.val();
+        d.drain_cols.next = ct.drain_cols.val();
+        d.a_first.next = ct.a_first.val();
+        d.a_advanced.next = ct.a_advanced.val();
+        d.a_edges.next = ct.a_edges.val();
+        d.b_first.next = ct.b_first.val();
+        d.b_advanced.next = ct.b_advanced.val();
+        d.b_edges.next = ct.b_edges.val();
         d.resp_a_addr.next = self.mem_resp_a_addr.val();
         d.resp_b_addr.next = self.mem_resp_b_addr.val();
         d.c_we.next = ct.c_we.val();
@@ -659,7 +669,7 @@ impl Logic for Accelerator {
         d.w_final.next = ct.w_final.val();
         d.c_re.next = ct.c_re.val();
         d.r_bank.next = ct.r_bank.val();
-        d.w_row.next = ct.w_row.val();
+        d.w_row.next = ct.w_step.val();
         d.r_row.next = ct.r_row.val();
         d.c_base.next = ct.o_c_base.val();
         d.c_chunks.next = ct.o_c_chunks.val();
@@ -806,6 +816,7 @@ impl Logic for Accelerator {
         ct.stall.connect();
         ct.fa_step.connect();
         ct.fb_step.connect();
+        ct.drain_next.connect();
         let d = &mut self.dma;
         for x in [
             &mut d.clock as &mut dyn Block,
@@ -838,7 +849,16 @@ impl Logic for Accelerator {
             &mut d.b_retire,
             &mut d.b_ring,
             &mut d.b_addr,
-            &mut d.b_step,
+            &mut d.drain_col_base,
+            &mut d.drain_row_base,
+            &mut d.drain_rows,
+            &mut d.drain_cols,
+            &mut d.a_first,
+            &mut d.a_advanced,
+            &mut d.a_edges,
+            &mut d.b_first,
+            &mut d.b_advanced,
+            &mut d.b_edges,
             &mut d.resp_a_addr,
             &mut d.resp_b_addr,
             &mut d.c_we,
@@ -988,6 +1008,7 @@ impl Logic for Accelerator {
         k.assign("ctrl$map_wdata", sig("host_wdata"));
         k.assign("ctrl$fa_step", sig("dma$fa_step"));
         k.assign("ctrl$fb_step", sig("dma$fb_step"));
+        k.assign("ctrl$drain_next", sig("dma$drain_next"));
         // A single-dataflow design ignores cmd_mode: its mode is a constant.
         k.assign(
             "ctrl$cmd_mode",
@@ -1005,14 +1026,50 @@ impl Logic for Accelerator {
         k.assign("dma$col_dim", sig("ctrl$o_col_dim"));
         k.assign("dma$tlen", sig("ctrl$o_tlen"));
         for p in [
-            "fa_valid", "fa_addr", "fa_count", "fa_due", "fa_early", "fb_valid", "fb_addr",
-            "fb_count", "fb_due", "fb_early", "a_re", "a_count", "a_fetch", "b_re", "b_count",
-            "b_fetch", "c_we", "w_bank", "w_claim", "w_final", "c_re", "r_bank", "w_row", "r_row",
-            "a_retire", "a_ring", "a_addr", "b_retire", "b_ring", "b_addr", "b_step",
+            "fa_valid",
+            "fa_addr",
+            "fa_count",
+            "fa_due",
+            "fa_early",
+            "fb_valid",
+            "fb_addr",
+            "fb_count",
+            "fb_due",
+            "fb_early",
+            "a_re",
+            "a_count",
+            "a_fetch",
+            "b_re",
+            "b_count",
+            "b_fetch",
+            "c_we",
+            "w_bank",
+            "w_claim",
+            "w_final",
+            "c_re",
+            "r_bank",
+            "r_row",
+            "a_retire",
+            "a_ring",
+            "a_addr",
+            "b_retire",
+            "b_ring",
+            "b_addr",
+            "a_first",
+            "a_advanced",
+            "a_edges",
+            "b_first",
+            "b_advanced",
+            "b_edges",
+            "drain_col_base",
+            "drain_row_base",
+            "drain_rows",
+            "drain_cols",
         ] {
             k.assign(format!("dma${p}"), sig(format!("ctrl${p}")));
         }
         k.assign("dma$c_base", sig("ctrl$o_c_base"));
+        k.assign("dma$w_row", sig("ctrl$w_step"));
         for (p, from) in [
             ("c_chunks", "ctrl$o_c_chunks"),
             ("c_chunk", "ctrl$o_c_chunk"),

@@ -119,7 +119,7 @@ Buffers: A and B {lanes} int8 lanes x {da} / {db} vectors (read latency {la} / {
             "host_sel",
             "in",
             2,
-            "host write target: 1 = buffer A, 2 = buffer B, 3 = configuration: the output stage (its parameter table and registers, one byte per write; `systole_hdl::blocks::output_stage::param_writes`) and, at address 0xfffe, the mapping's loop registers (`systole_hdl::blocks::fold_queue::mapping_writes`)",
+            "host write target: 1 = buffer A, 2 = buffer B, 3 = configuration: the output stage (its parameter table and registers, one byte per write; `systole_hdl::blocks::output_stage::param_writes`) and, at address 0xfffe, the mapping's loop registers (`systole_hdl::blocks::loop_regs::mapping_writes`)",
         ),
         (
             "host_we, host_addr, host_lane, host_wdata",
@@ -237,7 +237,7 @@ whenever it works):\n\n| ctr_sel | event |\n|---|---|\n";
     s += "\nA run: put A and B in the contract's layout in the buffers through the host port (ideal memory\n\
 model), or in DRAM at the same addresses, whence the DMA fetches them through the memory port (DRAM\n\
 model). Write the mapping's loop registers (`host_sel` 3, address 0xfffe, one byte per\n\
-write: `systole_hdl::blocks::fold_queue::mapping_writes`, SCALE-Sim's order included; the\n\
+write: `systole_hdl::blocks::loop_regs::mapping_writes`, SCALE-Sim's order included; the\n\
 registers hold until rewritten). Raise `start` for one cycle with the command; wait for `done`; read C through\n\
 `host_re`/`host_rdata` (ideal), or find it in DRAM at its layout addresses, drained through the\n\
 memory port (DRAM); read the counters through `ctr_sel`. To requantize C to int8, first write\n\

@@ -3,7 +3,7 @@
 //! ifmap lane reads, the memory system's static plan and DRAM traffic, and the spill chunking of C
 //! (`docs/microarchitecture.md`, "Buffers" and "Memory system").
 
-use super::checks::{check_conv, check_gemm, check_mapped, check_operands, conv_shape};
+use super::checks::{check_conv, check_mapped, check_operands, conv_shape};
 use crate::config::{ArchConfig, Dataflow, MemoryModel};
 use crate::error::RunError;
 use crate::mapping::schedule::Plan;
@@ -106,12 +106,13 @@ pub fn spill_chunks(
     cfg: &ArchConfig,
     df: Dataflow,
     shape: GemmShape,
+    mapping: &Mapping,
 ) -> Result<Option<(u64, u64, u64)>, RunError> {
-    check_gemm(cfg, df, shape)?;
+    check_mapped(cfg, df, shape, mapping)?;
     if cfg.memory == MemoryModel::Ideal {
         return Ok(None);
     }
-    let plan = Plan::new(cfg, df, shape);
+    let plan = Plan::mapped(cfg, df, shape, mapping);
     Ok(MemorySystem::new(cfg, &plan)?.spill_chunks(&plan))
 }
 

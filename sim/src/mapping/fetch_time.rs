@@ -24,7 +24,7 @@
 //! when `l` is not a stream loop and the first condition holds.
 
 use super::nest;
-use super::schedule::Plan;
+use super::schedule::{Plan, Port};
 use super::{Dim, Mapping};
 use crate::config::{ArchConfig, BufferId, Dataflow};
 use crate::workload::GemmShape;
@@ -171,6 +171,56 @@ pub fn fetching_folds(
         .collect()
 }
 
+/// One fetch of an operand, as the DMA's fetch cursor shows it: the reference the RTL's fetch
+/// cursors are held to (the fast model's `OperandStream` walks the same ops).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchOp {
+    /// Vector address in the operand's layout (base not included).
+    pub addr: u64,
+    /// Lanes.
+    pub lanes: u32,
+    /// The cycle in which the controller reads it (the fetch's deadline).
+    pub due: u64,
+    /// It belongs to fold 0 or 1 (the prologue).
+    pub early: bool,
+}
+
+/// Every fetch of buffer `buf` under `mapping`, in the order the DMA issues them: the reads of
+/// the operand's fetching folds that move a vector, each with its deadline.
+pub fn fetch_ops(
+    cfg: &ArchConfig,
+    df: Dataflow,
+    shape: GemmShape,
+    mapping: &Mapping,
+    buf: BufferId,
+) -> Vec<FetchOp> {
+    let plan = Plan::mapped(cfg, df, shape, mapping);
+    let port = if plan.left_buf == buf {
+        Port::Left
+    } else {
+        Port::Top
+    };
+    let latency = i64::from(cfg.buffer(buf).read_latency);
+    let mut out = Vec::new();
+    for f in 0..plan.folds() {
+        if plan.fold_flags(f) & nest::fetch_flag(buf) == 0 {
+            continue;
+        }
+        for t in 0..plan.edge_steps(port, f) {
+            let op = plan.edge_op(port, f, t);
+            if op.count > 0 {
+                out.push(FetchOp {
+                    addr: op.addr as u64,
+                    lanes: op.count as u32,
+                    due: (op.edge + plan.delta - latency) as u64,
+                    early: f <= 1,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// The fold interval (cycles from one fold's start to the next) of a fold with a full chunk
 /// and of a fold with the stream's last chunk, read off the fast model's timetable (equal when
 /// every chunk is full, or when no fold has the other kind).
@@ -198,9 +248,9 @@ pub fn fold_intervals(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mapper::search::candidates;
     use crate::mapping::nest::{walk_loops, Axis};
     use crate::mapping::Tiling;
+    use crate::testing::every_keep;
 
     /// The masked walk as the RTL's fetch walker runs it (module doc), from [`walk_loops`] and
     /// the spans alone: loops the operand's flags look at hold their first iteration, a move
@@ -266,8 +316,8 @@ mod tests {
             let pred_last = loops[l].axis != Axis::Stream && k & 1 == 1;
             prev = start - if pred_last { last } else { full };
             idx[l] += 1;
-            for i in l + 1..n {
-                idx[i] = 0;
+            for i in &mut idx[l + 1..] {
+                *i = 0;
             }
             for b in &mut begun[l..] {
                 *b = start;
@@ -293,20 +343,7 @@ mod tests {
                 let shape = GemmShape { m, n, k };
                 for df in [Dataflow::Os, Dataflow::Ws, Dataflow::Is] {
                     cfg.array.dataflows = vec![df];
-                    let mut maps = candidates(&cfg, df, shape);
-                    // Keep levels other than the outermost that fits: every level.
-                    for base in maps.clone() {
-                        for a in 0..=base.loops.len() {
-                            for b in 0..=base.loops.len() {
-                                let mut x = base.clone();
-                                x.keep.a = a;
-                                x.keep.b = b;
-                                if x.check(&cfg, df, shape).is_ok() && !maps.contains(&x) {
-                                    maps.push(x);
-                                }
-                            }
-                        }
-                    }
+                    let maps = every_keep(&cfg, df, shape);
                     for map in maps {
                         let spans = fetch_spans(&cfg, df, shape, &map)
                             .unwrap_or_else(|e| panic!("{df} {shape:?} {map}: {e}"));

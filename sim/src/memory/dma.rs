@@ -213,7 +213,10 @@ impl OperandStream {
             Port::Top
         };
         let depth = cfg.buffer_depth(buf);
-        let level = plan.mapping.keep.of(buf);
+        // The level the operand is really kept at: a level just outside loops over its own
+        // dimensions behaves as the one inside them (`Mapping::normalized`), so `A:all` over an
+        // outer `m:2` is per run, fetched again for every block of M, and a ring.
+        let level = plan.mapping.clone().normalized().keep.of(buf);
         let reuse = if level == 0 {
             Reuse::Whole
         } else if level >= plan.mapping.loops.len() {
@@ -1069,5 +1072,39 @@ mod tests {
         for m in [OutputMode::Drain, OutputMode::Accumulate, OutputMode::Spill] {
             assert_eq!(json(serde_json::to_value(m).unwrap()), m.name());
         }
+    }
+
+    /// A keep level just outside a loop over the operand's own dimension is the level inside it
+    /// (`Mapping::normalized`): `A:all` over an outer `m:2` in OS refetches A for every block of
+    /// M, so it is reported (and run, in the RTL's ring) as `per-run`, not `whole`. The label
+    /// once came from the level as written, and the RTL, which takes the buffer for a ring or not
+    /// from it, landed 21 vectors of A in a 16-vector buffer at their layout addresses and hung.
+    #[test]
+    fn an_unnormalized_keep_level_is_reported_as_what_it_runs() {
+        use crate::mapping::{Dim, Loop, Mapping};
+        use crate::workload::GemmShape;
+        let mut cfg = crate::testing::tiny_dram(2, 3, 1, 5);
+        cfg.buffers.a.capacity_kib = 1;
+        cfg.buffers.a.word_bits = 512;
+        cfg.validate().unwrap();
+        let (df, shape) = (Dataflow::Os, GemmShape { m: 5, n: 4, k: 7 });
+        let loops = vec![
+            Loop::blocks(Dim::M, 2),
+            Loop::over(Dim::N),
+            Loop::over(Dim::M),
+        ];
+        let mut m = Mapping::with_loops(&cfg, df, shape, 7, loops);
+        m.keep.a = 0;
+        m.check(&cfg, df, shape).unwrap();
+        let (plan, _) = crate::array::memory_plan_mapped(&cfg, df, shape, &m)
+            .unwrap()
+            .unwrap();
+        assert_eq!(plan.a, Reuse::PerRun);
+        let normal = m.clone().normalized();
+        assert_eq!(normal.keep.a, 1);
+        let (same, _) = crate::array::memory_plan_mapped(&cfg, df, shape, &normal)
+            .unwrap()
+            .unwrap();
+        assert_eq!(same, plan);
     }
 }

@@ -92,10 +92,11 @@ blocks of B tiles); tile = stream elements per fold (OS: K, WS: M, IS: N); A:/B:
 loop each operand is kept across in its buffer (all: the whole run, fold: one fold)";
 
 /// Where the RTL stands on mappings: said wherever a run's mappings differ from SCALE-Sim's order.
-const RTL_NOTE: &str = "With DRAM, mapped fold orders run in the fast model only so far: the RTL \
-backends (`gemm` and `infer` with `--backend rtl|verilator|icarus`) run SCALE-Sim's order with \
-DRAM and any mapping with `--memory ideal`, in which the lockstep tests hold them equal to this \
-model";
+const RTL_NOTE: &str =
+    "The RTL backends (`gemm` and `infer` with `--backend rtl|verilator|icarus`) \
+run any of these mappings on a layer's GEMM, with either memory model, and the lockstep tests \
+hold them equal to this model access by access (`hdl/tests/mapped.rs`); convolutions that read \
+the ifmap from buffer A (the default) are fast-model only";
 
 /// The mapping sections as text.
 pub(crate) fn text(run: &WorkloadRun, o: &mut String) {

@@ -7,9 +7,11 @@
 //! and the last drain's SRAM read of `L_C` cycles is complete). A drain waits while the array
 //! reads back from the same bank of C in this cycle (C's DMA read port shares the bank).
 //!
-//! Without spills the cursor walks the final folds in the run's order: OS, every fold (row tiles
-//! inner, rows leave bottom first); WS/IS, each column tile's last row tile. Each bank's rows
-//! leave in the order they were taken ([`super::BankRings`]), from `drain_row0`/`drain_row1`.
+//! Without spills the cursor drains the final folds in the run's order, as the controller's
+//! drain walk ([`crate::blocks::drain_walk`]) shows them (OS: every fold, rows bottom first;
+//! WS/IS: each output tile's last row tile), and tells it when a fold's last row is out. Each
+//! bank's rows leave in the order they were taken ([`super::BankRings`]), from
+//! `drain_row0`/`drain_row1`.
 //! With spills every row is final and its place comes from the drain's [`crate::blocks::chunk_walk`]
 //! walk (the `spill_*` inputs); the cursor's bank and column registers then go unused (the
 //! last wraps harmlessly).
@@ -29,12 +31,14 @@ pub struct DrainCursor {
     pub hold: Signal<In, Bit>,
     /// Dataflow is OS.
     pub os: Signal<In, Bit>,
-    /// Extent of the array-row dimension.
-    pub row_dim: Signal<In, Bits<16>>,
-    /// Extent of the array-column dimension.
-    pub col_dim: Signal<In, Bits<16>>,
-    /// Stream length.
-    pub tlen: Signal<In, Bits<16>>,
+    /// The final fold being drained: its column tile's first step in C's layout.
+    pub fold_col_base: Signal<In, Bits<16>>,
+    /// Its row base in C's layout.
+    pub fold_row_base: Signal<In, Bits<16>>,
+    /// Its rows.
+    pub fold_rows: Signal<In, Bits<16>>,
+    /// Its lanes.
+    pub fold_cols: Signal<In, Bits<16>>,
     /// Base address of C in DRAM.
     pub c_base: Signal<In, Bits<16>>,
     /// Every write sent so far has left the chip.
@@ -75,6 +79,8 @@ pub struct DrainCursor {
     pub bank: Signal<Out, Bit>,
     /// Every final row is drained, its bytes out, its SRAM read complete.
     pub finished: Signal<Out, Bit>,
+    /// The final fold's last row goes out this cycle (the drain walk moves on).
+    pub fold_done: Signal<Out, Bit>,
     /// Event increment this cycle: bytes of C written to DRAM.
     pub ev_dram_c: Signal<Out, Bits<16>>,
     /// Bank words of C read by the drain.
@@ -86,15 +92,8 @@ pub struct DrainCursor {
     read_left: DFF<Bits<8>>,
     bank_now: DFF<Bit>,
     row_index: DFF<Bits<16>>,
-    rows: DFF<Bits<16>>,
-    rows_left: DFF<Bits<16>>,
-    cols_left: DFF<Bits<16>>,
-    col_tile_base: DFF<Bits<16>>,
-    row_tile_base: DFF<Bits<16>>,
     drain_row0: DFF<Bits<16>>,
     drain_row1: DFF<Bits<16>>,
-    array_rows: Constant<Bits<16>>,
-    array_cols: Constant<Bits<16>>,
     half: Constant<Bits<16>>,
     latency: Constant<Bits<8>>,
     one8: Constant<Bits<8>>,
@@ -109,18 +108,14 @@ pub struct DrainCursor {
     pending: Signal<Local, Bit>,
     drain_bank: Signal<Local, Bit>,
     readback_bank_now: Signal<Local, Bit>,
-    cols: Signal<Local, Bits<16>>,
     lanes16: Signal<Local, Bits<16>>,
     row_in_fold: Signal<Local, Bits<16>>,
-    first_rows: Signal<Local, Bits<16>>,
-    rows_left_next: Signal<Local, Bits<16>>,
-    rows_next: Signal<Local, Bits<16>>,
 }
 
 impl DrainCursor {
-    /// The drain of an array of `rows x cols` whose C banks hold `half` rows each, read with
+    /// The drain of an array of `cols` columns whose C banks hold `half` rows each, read with
     /// `latency` cycles and `word_bits`-bit bank words.
-    pub fn new(rows: u64, cols: u64, half: u64, latency: u64, word_bits: u64) -> Self {
+    pub fn new(cols: u64, half: u64, latency: u64, word_bits: u64) -> Self {
         let b16 = |v: u64| Constant::new(Bits::<16>::from(v));
         let b8 = |v: u64| Constant::new(Bits::<8>::from(v));
         DrainCursor {
@@ -129,9 +124,6 @@ impl DrainCursor {
             live: Default::default(),
             hold: Default::default(),
             os: Default::default(),
-            row_dim: Default::default(),
-            col_dim: Default::default(),
-            tlen: Default::default(),
             c_base: Default::default(),
             writes_idle: Default::default(),
             write: Default::default(),
@@ -152,6 +144,11 @@ impl DrainCursor {
             address: Default::default(),
             bank: Default::default(),
             finished: Default::default(),
+            fold_done: Default::default(),
+            fold_col_base: Default::default(),
+            fold_row_base: Default::default(),
+            fold_rows: Default::default(),
+            fold_cols: Default::default(),
             ev_dram_c: Default::default(),
             ev_c_words: Default::default(),
             ev_c_elems: Default::default(),
@@ -160,15 +157,8 @@ impl DrainCursor {
             read_left: Default::default(),
             bank_now: Default::default(),
             row_index: Default::default(),
-            rows: Default::default(),
-            rows_left: Default::default(),
-            cols_left: Default::default(),
-            col_tile_base: Default::default(),
-            row_tile_base: Default::default(),
             drain_row0: Default::default(),
             drain_row1: Default::default(),
-            array_rows: b16(rows),
-            array_cols: b16(cols),
             half: b16(half),
             latency: b8(latency),
             one8: b8(1),
@@ -186,12 +176,8 @@ impl DrainCursor {
             pending: Default::default(),
             drain_bank: Default::default(),
             readback_bank_now: Default::default(),
-            cols: Default::default(),
             lanes16: Default::default(),
             row_in_fold: Default::default(),
-            first_rows: Default::default(),
-            rows_left_next: Default::default(),
-            rows_next: Default::default(),
         }
     }
 }
@@ -200,20 +186,7 @@ impl Logic for DrainCursor {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self,
-            clock,
-            finals,
-            drained,
-            read_left,
-            bank_now,
-            row_index,
-            rows,
-            rows_left,
-            cols_left,
-            col_tile_base,
-            row_tile_base,
-            drain_row0,
-            drain_row1
+            self, clock, finals, drained, read_left, bank_now, row_index, drain_row0, drain_row1
         );
         // Rows written final (with spills, every row), and whether one waits to be drained.
         self.final_write.next =
@@ -232,11 +205,7 @@ impl Logic for DrainCursor {
             & !(self.readback.val()
                 & !self.hold.val()
                 & (self.readback_bank_now.val() == self.drain_bank.val()));
-        self.cols.next = self.cols_left.q.val();
-        if self.cols_left.q.val() > self.array_cols.val() {
-            self.cols.next = self.array_cols.val();
-        }
-        self.lanes16.next = self.cols.val();
+        self.lanes16.next = self.fold_cols.val();
         if self.spill.val() {
             self.lanes16.next = bit_cast::<16, 8>(self.spill_lanes.val());
         }
@@ -262,21 +231,6 @@ impl Logic for DrainCursor {
             }
         }
 
-        // The next final fold: OS, the next fold (row tiles inner); WS/IS, the next column tile
-        // (its last row tile's rows).
-        self.first_rows.next = self.row_dim.val();
-        if self.row_dim.val() > self.array_rows.val() {
-            self.first_rows.next = self.array_rows.val();
-        }
-        self.rows_left_next.next = self.row_dim.val();
-        if self.rows_left.q.val() > self.array_rows.val() {
-            self.rows_left_next.next = self.rows_left.q.val() - self.array_rows.val();
-        }
-        self.rows_next.next = self.rows_left_next.val();
-        if self.rows_left_next.val() > self.array_rows.val() {
-            self.rows_next.next = self.array_rows.val();
-        }
-
         // Where the row is: its bank's next row to drain, and its layout address (OS rows leave
         // bottom first).
         self.address.next = self.drain_row0.q.val();
@@ -285,12 +239,15 @@ impl Logic for DrainCursor {
         }
         self.row_in_fold.next = self.row_index.q.val();
         if self.os.val() {
-            self.row_in_fold.next = self.rows.q.val() - self.one16.val() - self.row_index.q.val();
+            self.row_in_fold.next =
+                self.fold_rows.val() - self.one16.val() - self.row_index.q.val();
         }
         self.dram_address.next = self.c_base.val()
-            + self.col_tile_base.q.val()
-            + self.row_tile_base.q.val()
+            + self.fold_col_base.val()
+            + self.fold_row_base.val()
             + self.row_in_fold.val();
+        self.fold_done.next =
+            self.go.val() & ((self.row_index.q.val() + self.one16.val()) == self.fold_rows.val());
         if self.spill.val() {
             self.address.next = self.spill_address.val();
             self.dram_address.next = self.spill_dram_address.val();
@@ -303,17 +260,8 @@ impl Logic for DrainCursor {
             self.read_left.d.next = self.zero8.val();
             self.bank_now.d.next = false;
             self.row_index.d.next = self.zero16.val();
-            self.rows_left.d.next = self.row_dim.val();
-            self.cols_left.d.next = self.col_dim.val();
-            self.col_tile_base.d.next = self.zero16.val();
-            self.row_tile_base.d.next = self.zero16.val();
             self.drain_row0.d.next = self.zero16.val();
             self.drain_row1.d.next = self.zero16.val();
-            if self.os.val() {
-                self.rows.d.next = self.first_rows.val();
-            } else {
-                self.rows.d.next = self.tlen.val();
-            }
         } else {
             if self.final_write.val() {
                 self.finals.d.next = self.finals.q.val() + self.one17.val();
@@ -332,25 +280,9 @@ impl Logic for DrainCursor {
                         self.drain_row0.d.next = self.zero16.val();
                     }
                 }
-                if self.row_index.q.val() + self.one16.val() == self.rows.q.val() {
+                if self.fold_done.val() {
                     self.row_index.d.next = self.zero16.val();
                     self.bank_now.d.next = !self.bank_now.q.val();
-                    if self.os.val() {
-                        self.rows_left.d.next = self.rows_left_next.val();
-                        self.rows.d.next = self.rows_next.val();
-                        if self.rows_left.q.val() <= self.array_rows.val() {
-                            self.cols_left.d.next = self.cols_left.q.val() - self.array_cols.val();
-                            self.row_tile_base.d.next = self.zero16.val();
-                            self.col_tile_base.d.next =
-                                self.col_tile_base.q.val() + self.row_dim.val();
-                        } else {
-                            self.row_tile_base.d.next =
-                                self.row_tile_base.q.val() + self.array_rows.val();
-                        }
-                    } else {
-                        self.cols_left.d.next = self.cols_left.q.val() - self.array_cols.val();
-                        self.col_tile_base.d.next = self.col_tile_base.q.val() + self.tlen.val();
-                    }
                 } else {
                     self.row_index.d.next = self.row_index.q.val() + self.one16.val();
                 }
@@ -368,14 +300,24 @@ mod tests {
     /// Runs a drain of `rows` final rows, one written per cycle, with the port always ready;
     /// returns each drain's (DRAM address, lanes, address in C) and the cycles from the last
     /// drain to `finished`.
-    fn drain(os: bool, row_dim: u64, col_dim: u64, tlen: u64, rows: u64) -> (Vec<[u64; 3]>, u64) {
+    ///
+    /// `folds`: the final folds as the drain walk shows them, (column base, row base, rows,
+    /// lanes), in SCALE-Sim's order here.
+    fn drain(os: bool, folds: &[[u64; 4]]) -> (Vec<[u64; 3]>, u64) {
+        let rows: u64 = folds.iter().map(|f| f[2]).sum();
         let latency = 2;
-        let mut d = DrainCursor::new(2, 3, 8, latency, 32);
+        let mut d = DrainCursor::new(3, 8, latency, 32);
         d.connect_all();
         d.os.next = os;
-        d.row_dim.next = row_dim.into();
-        d.col_dim.next = col_dim.into();
-        d.tlen.next = tlen.into();
+        let mut fold = 0;
+        let show = |d: &mut DrainCursor, fold: usize| {
+            let [col, row, rows, cols] = folds[fold.min(folds.len() - 1)];
+            d.fold_col_base.next = col.into();
+            d.fold_row_base.next = row.into();
+            d.fold_rows.next = rows.into();
+            d.fold_cols.next = cols.into();
+        };
+        show(&mut d, fold);
         d.c_base.next = 1000u64.into();
         d.live.next = true;
         d.writes_idle.next = true;
@@ -408,7 +350,11 @@ mod tests {
             if d.finished.val() && out.len() as u64 == rows {
                 return (out, cycle - last);
             }
+            if d.fold_done.val() {
+                fold += 1;
+            }
             super::super::tick(&mut d, |d| &mut d.clock);
+            show(&mut d, fold);
         }
         panic!("the drain did not finish: {out:?}");
     }
@@ -419,7 +365,17 @@ mod tests {
     /// last drain, when its SRAM read is complete.
     #[test]
     fn os_drains_every_fold_bottom_first_alternating_banks() {
-        let (out, tail) = drain(true, 5, 4, 9, 10);
+        // M = 5 rows over row tiles of 2, N = 4 columns over column tiles of 3: C's layout has
+        // M steps per column tile.
+        let folds = [
+            [0, 0, 2, 3],
+            [0, 2, 2, 3],
+            [0, 4, 1, 3],
+            [5, 0, 2, 1],
+            [5, 2, 2, 1],
+            [5, 4, 1, 1],
+        ];
+        let (out, tail) = drain(true, &folds);
         let dram: Vec<u64> = out.iter().map(|o| o[0] - 1000).collect();
         assert_eq!(dram, [1, 0, 3, 2, 4, 6, 5, 8, 7, 9]);
         let lanes: Vec<u64> = out.iter().map(|o| o[1]).collect();
@@ -432,7 +388,8 @@ mod tests {
     /// WS: each column tile's `T` rows in stream order, at column tile base `ct x T`.
     #[test]
     fn ws_drains_each_column_tile_in_stream_order() {
-        let (out, _) = drain(false, 5, 4, 3, 6);
+        // T = 3 rows per output tile, N = 4 over column tiles of 3.
+        let (out, _) = drain(false, &[[0, 0, 3, 3], [3, 0, 3, 1]]);
         let dram: Vec<u64> = out.iter().map(|o| o[0] - 1000).collect();
         assert_eq!(dram, [0, 1, 2, 3, 4, 5]);
         let lanes: Vec<u64> = out.iter().map(|o| o[1]).collect();

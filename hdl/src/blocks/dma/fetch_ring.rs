@@ -11,10 +11,17 @@
 //! With `whole` reuse (`ring` low) every vector lands at its own layout address and is read
 //! there. With `per-run` or `per-fold` reuse the buffer is a ring of the fast model's depth:
 //! fetch `q` lands in slot `q mod depth`, fetching reads take the slots in the same order, and a
-//! read in the last fold that uses its vector retires it. OS's B per run is the one case with
-//! reads that do not fetch (`reads_kept`): a column tile's later row tiles read step `s` at the
-//! slot of its first vector + `s`. The counts are 17 bits and compared by difference, so they
-//! may wrap.
+//! read in the last fold that uses its vector retires it. Reads of folds that do not fetch
+//! (the operand kept from an earlier fold of its epoch) find their vectors by replay: a perfect
+//! loop nest re-reads, in every later iteration of a loop that does not index the operand (an
+//! *edge* loop, at or inside its keep level), the vectors of that loop's first iteration in the
+//! same order (`systole_sim::mapping::nest`). So every read that moves a vector takes the read
+//! pointer's slot and moves it on, and at each fold's first read, with `l` the loop that moved on
+//! to reach the fold, the pointer goes back to where `l`'s first iteration began if `l` is an
+//! edge loop, and every edge loop inside `l` (starting over) records the pointer as its own
+//! beginning. In a fetching fold the pointer equals the fetch count, so fetching reads find
+//! their vectors in fetch order. The counts are 17 bits and compared by difference, so they may
+//! wrap.
 
 use rust_hdl::prelude::*;
 
@@ -39,8 +46,12 @@ pub struct FetchRing {
     pub read_retires: Signal<In, Bit>,
     /// The controller's address of the read (used as is when the buffer is not a ring).
     pub read_address: Signal<In, Bits<16>>,
-    /// The read's step within its fold (for reads that do not fetch, see the module doc).
-    pub read_step: Signal<In, Bits<16>>,
+    /// The read is its fold's first (replays start here, see the module doc).
+    pub read_first: Signal<In, Bit>,
+    /// The loop that moved on to reach the read's fold.
+    pub advanced: Signal<In, Bits<3>>,
+    /// The operand's edge loops (bit `i`: loop slot `i`).
+    pub edges: Signal<In, Bits<8>>,
     /// The fetch cursor's current vector belongs to the prologue (folds 0 and 1).
     pub next_is_prologue: Signal<In, Bit>,
     /// The memory port accepts this buffer's fetch this cycle.
@@ -66,9 +77,9 @@ pub struct FetchRing {
     prologue: DFF<Bits<17>>,
     next_write_slot: DFF<Bits<16>>,
     next_read_slot: DFF<Bits<16>>,
-    run_first_slot: DFF<Bits<16>>,
+    /// Per loop slot, the read pointer where its current first iteration began.
+    began: [DFF<Bits<16>>; 6],
     dram: Constant<Bit>,
-    reads_kept: Constant<Bit>,
     depth: Constant<Bits<17>>,
     last_slot: Constant<Bits<16>>,
     zero8: Constant<Bits<8>>,
@@ -82,15 +93,19 @@ pub struct FetchRing {
     retired_now: Signal<Local, Bits<17>>,
     unretired: Signal<Local, Bits<17>>,
     held: Signal<Local, Bits<17>>,
-    run_sum: Signal<Local, Bits<17>>,
-    run_slot: Signal<Local, Bits<17>>,
+    replay: Signal<Local, Bit>,
+    replay_from: Signal<Local, Bits<16>>,
+    read_slot: Signal<Local, Bits<16>>,
+    first_now: Signal<Local, Bit>,
+    /// Loop slot `i` is inside the loop that moved on (`advanced < i`).
+    inside: [Signal<Local, Bit>; 7],
+    k_loop: [Constant<Bits<3>>; 6],
 }
 
 impl FetchRing {
     /// A ring of `depth` slots (1 to 2^16). `dram`: the design has a DRAM memory port (without
-    /// one, reads use the controller's addresses). `reads_kept`: the buffer has reads that do
-    /// not fetch (B).
-    pub fn new(depth: u64, dram: bool, reads_kept: bool) -> Self {
+    /// one, reads use the controller's addresses).
+    pub fn new(depth: u64, dram: bool) -> Self {
         FetchRing {
             clock: Default::default(),
             launch: Default::default(),
@@ -101,7 +116,9 @@ impl FetchRing {
             read_fetches: Default::default(),
             read_retires: Default::default(),
             read_address: Default::default(),
-            read_step: Default::default(),
+            read_first: Default::default(),
+            advanced: Default::default(),
+            edges: Default::default(),
             next_is_prologue: Default::default(),
             issue: Default::default(),
             land: Default::default(),
@@ -118,9 +135,8 @@ impl FetchRing {
             prologue: Default::default(),
             next_write_slot: Default::default(),
             next_read_slot: Default::default(),
-            run_first_slot: Default::default(),
+            began: Default::default(),
             dram: Constant::new(dram),
-            reads_kept: Constant::new(reads_kept),
             depth: Constant::new(Bits::<17>::from(depth)),
             last_slot: Constant::new(Bits::<16>::from(depth - 1)),
             zero8: Constant::new(Bits::<8>::from(0u64)),
@@ -134,8 +150,12 @@ impl FetchRing {
             retired_now: Default::default(),
             unretired: Default::default(),
             held: Default::default(),
-            run_sum: Default::default(),
-            run_slot: Default::default(),
+            replay: Default::default(),
+            replay_from: Default::default(),
+            read_slot: Default::default(),
+            first_now: Default::default(),
+            inside: Default::default(),
+            k_loop: std::array::from_fn(|i| Constant::new(Bits::<3>::from(i as u64))),
         }
     }
 }
@@ -152,9 +172,12 @@ impl Logic for FetchRing {
             retired,
             prologue,
             next_write_slot,
-            next_read_slot,
-            run_first_slot
+            next_read_slot
         );
+        for i in 0..6 {
+            self.began[i].clock.next = self.clock.val();
+            self.began[i].d.next = self.began[i].q.val();
+        }
         // What the controller's read does this cycle (nothing, in a stalled cycle).
         self.reads_vector.next = self.read.val() & (self.read_lanes.val() != self.zero8.val());
         self.fetching_read.next =
@@ -181,26 +204,31 @@ impl Logic for FetchRing {
             & self.read_fetches.val()
             & (self.needed.q.val() == self.written.q.val());
 
-        // Addresses: a ring's fetch `q` lands in slot `q mod depth` and a fetching read takes
-        // the slots in the same order; a read that does not fetch reads step `s` at the run's
-        // first slot + `s`.
+        // Addresses: a ring's fetch `q` lands in slot `q mod depth`; a read takes the read
+        // pointer's slot, which a fold's first read moves back when its loop replays.
         self.write_at.next = self.land_address.val();
         if self.ring.val() {
             self.write_at.next = self.next_write_slot.q.val();
         }
-        self.run_sum.next = bit_cast::<17, 16>(self.run_first_slot.q.val())
-            + bit_cast::<17, 16>(self.read_step.val());
-        self.run_slot.next = self.run_sum.val();
-        if self.run_sum.val() >= self.depth.val() {
-            self.run_slot.next = self.run_sum.val() - self.depth.val();
+        self.replay.next = false;
+        self.replay_from.next = self.zero16.val();
+        self.inside[0].next = false;
+        for i in 0..6 {
+            self.inside[i + 1].next =
+                self.inside[i].val() | (self.advanced.val() == self.k_loop[i].val());
+            if self.advanced.val() == self.k_loop[i].val() {
+                self.replay.next = self.edges.val().get_bit(i);
+                self.replay_from.next = self.began[i].q.val();
+            }
+        }
+        self.first_now.next = self.read.val() & self.read_first.val() & !self.hold.val();
+        self.read_slot.next = self.next_read_slot.q.val();
+        if self.read.val() & self.read_first.val() & self.replay.val() {
+            self.read_slot.next = self.replay_from.val();
         }
         self.read_at.next = self.read_address.val();
         if self.dram.val() & self.ring.val() {
-            if self.read_fetches.val() | !self.reads_kept.val() {
-                self.read_at.next = self.next_read_slot.q.val();
-            } else {
-                self.read_at.next = bit_cast::<16, 17>(self.run_slot.val());
-            }
+            self.read_at.next = self.read_slot.val();
         }
 
         // State.
@@ -212,7 +240,9 @@ impl Logic for FetchRing {
             self.prologue.d.next = self.zero17.val();
             self.next_write_slot.d.next = self.zero16.val();
             self.next_read_slot.d.next = self.zero16.val();
-            self.run_first_slot.d.next = self.zero16.val();
+            for i in 0..6 {
+                self.began[i].d.next = self.zero16.val();
+            }
         } else {
             self.retired.d.next = self.retired_now.val();
             if self.issue.val() {
@@ -230,12 +260,20 @@ impl Logic for FetchRing {
             }
             if self.fetching_read.val() {
                 self.needed.d.next = self.needed.q.val() + self.one17.val();
-                self.next_read_slot.d.next = self.next_read_slot.q.val() + self.one16.val();
-                if self.next_read_slot.q.val() == self.last_slot.val() {
-                    self.next_read_slot.d.next = self.zero16.val();
+            }
+            // A fold's first read: the edge loops inside the moved loop begin here.
+            if self.first_now.val() {
+                self.next_read_slot.d.next = self.read_slot.val();
+                for i in 0..6 {
+                    if self.edges.val().get_bit(i) & self.inside[i].val() {
+                        self.began[i].d.next = self.read_slot.val();
+                    }
                 }
-                if self.read_step.val() == self.zero16.val() {
-                    self.run_first_slot.d.next = self.next_read_slot.q.val();
+            }
+            if self.reads_vector.val() & !self.hold.val() {
+                self.next_read_slot.d.next = self.read_slot.val() + self.one16.val();
+                if self.read_slot.val() == self.last_slot.val() {
+                    self.next_read_slot.d.next = self.zero16.val();
                 }
             }
         }
@@ -250,8 +288,8 @@ mod tests {
         super::super::tick(ring, |r| &mut r.clock);
     }
 
-    fn start(depth: u64, reads_kept: bool) -> FetchRing {
-        let mut ring = FetchRing::new(depth, true, reads_kept);
+    fn start(depth: u64) -> FetchRing {
+        let mut ring = FetchRing::new(depth, true);
         ring.connect_all();
         ring.ring.next = true;
         ring.launch.next = true;
@@ -268,7 +306,7 @@ mod tests {
     #[test]
     fn a_ring_follows_the_fast_models_counters_and_never_loses_a_vector() {
         let depth = 3u64;
-        let mut ring = start(depth, false);
+        let mut ring = start(depth);
         let (mut issued, mut written, mut needed, mut retired) = (0u64, 0u64, 0u64, 0u64);
         // Per slot: the fetch it holds and whether it has landed.
         let mut slots: Vec<Option<(u64, bool)>> = vec![None; depth as usize];
@@ -332,38 +370,48 @@ mod tests {
         assert!(reads > 50, "the schedule read only {reads} vectors");
     }
 
-    /// B's reads that do not fetch (OS, reuse per run: a column tile's later row tiles) read
-    /// step `s` at the slot of the run's first vector + `s`, wrapping at the depth.
+    /// Reads of folds that do not fetch replay the first iteration of the loop that moved on:
+    /// with loop 1 an edge loop (OS's B per run under SCALE-Sim's order: the row tiles of a
+    /// column tile), a fold reached by loop 1 reads the slots its iteration 0 read, and a fold
+    /// reached by loop 0 (the next column tile) takes new slots. Without edge loops (A, or B per
+    /// fold) every read takes the next slot.
     #[test]
-    fn reads_that_do_not_fetch_reread_the_runs_slots() {
-        let mut ring = start(4, true);
-        // Fetch, land and read three vectors (steps 0 to 2), after one vector read and retired
-        // so that the run starts at slot 1.
-        let step = |ring: &mut FetchRing, fetches: bool, s: u64| {
-            ring.issue.next = fetches;
-            ring.land.next = fetches;
-            tick(ring);
-            ring.issue.next = false;
-            ring.land.next = false;
-            ring.read.next = true;
-            ring.read_lanes.next = 1u64.into();
-            ring.read_fetches.next = fetches;
-            ring.read_retires.next = fetches;
-            ring.read_step.next = s.into();
-            assert!(simulate(ring, 100));
-            let at = ring.read_at.val().index();
-            tick(ring);
-            ring.read.next = false;
-            at
+    fn reads_that_do_not_fetch_replay_their_loops_first_iteration() {
+        // One fold of three reads: (fetches, loop that moved on) -> the slots read.
+        let fold = |ring: &mut FetchRing, fetches: bool, advanced: u64, edges: u64| {
+            (0..3)
+                .map(|s| {
+                    ring.issue.next = fetches;
+                    ring.land.next = fetches;
+                    tick(ring);
+                    ring.issue.next = false;
+                    ring.land.next = false;
+                    ring.read.next = true;
+                    ring.read_lanes.next = 1u64.into();
+                    ring.read_fetches.next = fetches;
+                    ring.read_retires.next = false;
+                    ring.read_first.next = s == 0;
+                    ring.advanced.next = advanced.into();
+                    ring.edges.next = edges.into();
+                    assert!(simulate(ring, 100));
+                    let at = ring.read_at.val().index();
+                    tick(ring);
+                    ring.read.next = false;
+                    at
+                })
+                .collect::<Vec<usize>>()
         };
-        assert_eq!(step(&mut ring, true, 0), 0);
-        let run: Vec<usize> = (0..3).map(|s| step(&mut ring, true, s)).collect();
-        assert_eq!(run, vec![1, 2, 3]);
-        let again: Vec<usize> = (0..3).map(|s| step(&mut ring, false, s)).collect();
-        assert_eq!(again, vec![1, 2, 3]);
-        // A's ring (no kept reads) always reads its next slot.
-        let mut a = start(4, false);
-        assert_eq!(step(&mut a, true, 0), 0);
-        assert_eq!(step(&mut a, false, 2), 1);
+        let mut b = start(8);
+        assert_eq!(fold(&mut b, true, 0, 0b10), vec![0, 1, 2]);
+        assert_eq!(fold(&mut b, false, 1, 0b10), vec![0, 1, 2]);
+        assert_eq!(fold(&mut b, false, 1, 0b10), vec![0, 1, 2]);
+        assert_eq!(fold(&mut b, true, 0, 0b10), vec![3, 4, 5]);
+        assert_eq!(fold(&mut b, false, 1, 0b10), vec![3, 4, 5]);
+        // Wrapping at the depth.
+        assert_eq!(fold(&mut b, true, 0, 0b10), vec![6, 7, 0]);
+        assert_eq!(fold(&mut b, false, 1, 0b10), vec![6, 7, 0]);
+        let mut a = start(8);
+        assert_eq!(fold(&mut a, true, 0, 0), vec![0, 1, 2]);
+        assert_eq!(fold(&mut a, true, 1, 0), vec![3, 4, 5]);
     }
 }

@@ -123,9 +123,19 @@ pub struct Dma {
     pub b_ring: Signal<In, Bit>,
     /// The controller's address of the B read.
     pub b_addr: Signal<In, Bits<16>>,
-    /// The B read's step within its fold (OS: a column tile's later row tiles read its ring
-    /// slots again from the run's first slot).
-    pub b_step: Signal<In, Bits<16>>,
+    /// The A read is its fold's first, the loop that moved on to reach its fold, and A's edge
+    /// loops (a ring's kept reads replay from there: [`FetchRing`]).
+    pub a_first: Signal<In, Bit>,
+    /// The loop that moved on.
+    pub a_advanced: Signal<In, Bits<3>>,
+    /// A's edge loops.
+    pub a_edges: Signal<In, Bits<8>>,
+    /// The same three for the B read.
+    pub b_first: Signal<In, Bit>,
+    /// The loop that moved on.
+    pub b_advanced: Signal<In, Bits<3>>,
+    /// B's edge loops.
+    pub b_edges: Signal<In, Bits<8>>,
     /// The C write this cycle, its bank, whether it takes a new row, whether it is final.
     pub c_we: Signal<In, Bit>,
     /// Bank.
@@ -134,10 +144,19 @@ pub struct Dma {
     pub w_claim: Signal<In, Bit>,
     /// Final.
     pub w_final: Signal<In, Bit>,
-    /// The C write's row within its fold.
+    /// The C write's row within its output tile.
     pub w_row: Signal<In, Bits<16>>,
-    /// The C read-back's row within its fold.
+    /// The C read-back's row within its output tile.
     pub r_row: Signal<In, Bits<16>>,
+    /// The controller's drain walk: the final fold being drained, its column tile's first step
+    /// in C's layout ([`crate::blocks::drain_walk::DrainWalk`]).
+    pub drain_col_base: Signal<In, Bits<16>>,
+    /// Its row base in C's layout.
+    pub drain_row_base: Signal<In, Bits<16>>,
+    /// Its rows.
+    pub drain_rows: Signal<In, Bits<16>>,
+    /// Its lanes.
+    pub drain_cols: Signal<In, Bits<16>>,
     /// Base address of C in DRAM.
     pub c_base: Signal<In, Bits<16>>,
     /// Spill (the start command's): chunks per fold (0: C does not spill), rows per chunk, and
@@ -194,6 +213,8 @@ pub struct Dma {
     pub fa_step: Signal<Out, Bit>,
     /// Advance fetch cursor B.
     pub fb_step: Signal<Out, Bit>,
+    /// The drain's final fold is out: the controller's drain walk moves on.
+    pub drain_next: Signal<Out, Bit>,
     /// Channel 0 (drain of a C row): valid, lanes.
     pub ch0_valid: Signal<Out, Bit>,
     /// Lanes of the drained row (4 bytes each).
@@ -275,7 +296,6 @@ pub struct Dma {
     live: DFF<Bit>,
     tail: DFF<Bit>,
     dram: Constant<Bit>,
-    zero16: Constant<Bits<16>>,
     live_now: Signal<Local, Bit>,
     write_wait: Signal<Local, Bit>,
     working: Signal<Local, Bit>,
@@ -325,13 +345,23 @@ impl Dma {
             b_retire: Default::default(),
             b_ring: Default::default(),
             b_addr: Default::default(),
-            b_step: Default::default(),
+            a_first: Default::default(),
+            a_advanced: Default::default(),
+            a_edges: Default::default(),
+            b_first: Default::default(),
+            b_advanced: Default::default(),
+            b_edges: Default::default(),
             c_we: Default::default(),
             w_bank: Default::default(),
             w_claim: Default::default(),
             w_final: Default::default(),
             w_row: Default::default(),
             r_row: Default::default(),
+            drain_col_base: Default::default(),
+            drain_row_base: Default::default(),
+            drain_rows: Default::default(),
+            drain_cols: Default::default(),
+            drain_next: Default::default(),
             c_base: Default::default(),
             c_chunks: Default::default(),
             c_chunk: Default::default(),
@@ -391,22 +421,15 @@ impl Dma {
             ev_c_words: Default::default(),
             ev_c_elems: Default::default(),
             ev_cl_elems: Default::default(),
-            ring_a: FetchRing::new(depth(BufferId::A), dram, false),
-            ring_b: FetchRing::new(depth(BufferId::B), dram, true),
+            ring_a: FetchRing::new(depth(BufferId::A), dram),
+            ring_b: FetchRing::new(depth(BufferId::B), dram),
             banks: BankRings::new(half),
             spill: SpillWalks::new(rows, cols, half, latency_c, can_spill),
-            drain: DrainCursor::new(
-                rows,
-                cols,
-                half,
-                latency_c,
-                u64::from(cfg.buffers.c.word_bits),
-            ),
+            drain: DrainCursor::new(cols, half, latency_c, u64::from(cfg.buffers.c.word_bits)),
             arbiter: Arbiter::default(),
             live: Default::default(),
             tail: Default::default(),
             dram: Constant::new(dram),
-            zero16: Constant::new(Bits::<16>::from(0u64)),
             live_now: Default::default(),
             write_wait: Default::default(),
             working: Default::default(),
@@ -421,7 +444,7 @@ impl Logic for Dma {
         // The DMA's time starts with the run's first cycle and ends when the last drain is out.
         self.live_now.next = self.dram.val() & (self.live.q.val() | self.run.val());
 
-        // Buffers A and B. A has no reads that do not fetch, so its read step is never used.
+        // Buffers A and B.
         self.ring_a.clock.next = self.clock.val();
         self.ring_a.launch.next = self.launch.val();
         self.ring_a.hold.next = self.hold.val();
@@ -431,7 +454,9 @@ impl Logic for Dma {
         self.ring_a.read_fetches.next = self.a_fetch.val();
         self.ring_a.read_retires.next = self.a_retire.val();
         self.ring_a.read_address.next = self.a_addr.val();
-        self.ring_a.read_step.next = self.zero16.val();
+        self.ring_a.read_first.next = self.a_first.val();
+        self.ring_a.advanced.next = self.a_advanced.val();
+        self.ring_a.edges.next = self.a_edges.val();
         self.ring_a.next_is_prologue.next = self.fa_early.val();
         self.ring_a.issue.next = self.arbiter.a_go.val();
         self.ring_a.land.next = self.resp_a.val();
@@ -445,7 +470,9 @@ impl Logic for Dma {
         self.ring_b.read_fetches.next = self.b_fetch.val();
         self.ring_b.read_retires.next = self.b_retire.val();
         self.ring_b.read_address.next = self.b_addr.val();
-        self.ring_b.read_step.next = self.b_step.val();
+        self.ring_b.read_first.next = self.b_first.val();
+        self.ring_b.advanced.next = self.b_advanced.val();
+        self.ring_b.edges.next = self.b_edges.val();
         self.ring_b.next_is_prologue.next = self.fb_early.val();
         self.ring_b.issue.next = self.arbiter.b_go.val();
         self.ring_b.land.next = self.resp_b.val();
@@ -490,9 +517,11 @@ impl Logic for Dma {
         self.drain.live.next = self.live_now.val();
         self.drain.hold.next = self.hold.val();
         self.drain.os.next = self.os.val();
-        self.drain.row_dim.next = self.row_dim.val();
-        self.drain.col_dim.next = self.col_dim.val();
-        self.drain.tlen.next = self.tlen.val();
+        self.drain.fold_col_base.next = self.drain_col_base.val();
+        self.drain.fold_row_base.next = self.drain_row_base.val();
+        self.drain.fold_rows.next = self.drain_rows.val();
+        self.drain.fold_cols.next = self.drain_cols.val();
+        self.drain_next.next = self.drain.fold_done.val();
         self.drain.c_base.next = self.c_base.val();
         self.drain.writes_idle.next = self.writes_idle.val();
         self.drain.write.next = self.c_we.val();
