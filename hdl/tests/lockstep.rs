@@ -33,6 +33,14 @@ fn tiny_os_one_fold() {
     lockstep(&tiny(4, 4), Dataflow::Os, 4, 4, 6, 1);
 }
 
+/// Found by `random::rtl_equals_fast_model`: in WS a stream as long as the array is tall keeps
+/// the folds at their shortest interval while C's write cursor trails by the whole stream, so
+/// the cursors run 5 folds apart; the design's fold queue once held 4 and the run was refused.
+#[test]
+fn a_stream_as_long_as_the_array_is_tall() {
+    lockstep(&arch_lat(5, 1, 1, 3, 1), Dataflow::Ws, 5, 3, 6, 0);
+}
+
 const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
 
 #[test]

@@ -73,39 +73,6 @@ fn every_candidate_mapping_runs_on_the_rtl_as_on_the_fast_model() {
     assert!(checked > 100, "only {checked} mappings checked");
 }
 
-/// The fold queue's depth, derived from the config, covers every candidate mapping of shapes
-/// with the shortest folds (a stream of one element) on wide, tall and square arrays with long
-/// latencies.
-#[test]
-fn the_queue_depth_covers_every_candidate() {
-    use systole_sim::mapping::schedule::{fold_queue_depth, fold_queue_design_depth};
-    for (rows, cols, lat) in [
-        (1, 8, (1, 1, 1)),
-        (1, 5, (3, 2, 6)),
-        (4, 1, (1, 1, 1)),
-        (3, 3, (2, 4, 3)),
-    ] {
-        let cfg = tiny_latencies(rows, cols, lat);
-        let have = fold_queue_design_depth(&cfg);
-        for df in ALL {
-            for shape in [
-                GemmShape { m: 13, n: 13, k: 1 },
-                GemmShape { m: 1, n: 17, k: 5 },
-                GemmShape { m: 9, n: 1, k: 4 },
-                GemmShape { m: 6, n: 7, k: 8 },
-            ] {
-                for m in candidates(&cfg, df, shape) {
-                    let need = fold_queue_depth(&cfg, df, shape, &m);
-                    assert!(
-                        need <= have,
-                        "{rows}x{cols} {df} {shape:?} {m}: {need} > {have}"
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// A 1x5 array whose C write cursor lags by many folds (OS with K = 1): SCALE-Sim's order and
 /// other mappings run equal to the fast model through the deeper queue this config builds.
 #[test]

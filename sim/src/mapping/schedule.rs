@@ -572,45 +572,47 @@ pub fn fold_queue_depth(
     need + 1
 }
 
-/// The fold queue depth a design for `cfg` builds: what [`fold_queue_depth`] asks for the
-/// shortest folds the machine can run (a stream of one element, one row tile, so that every
-/// interval is the least, `R`) in each of its dataflows, over enough column tiles for the lag to
-/// settle, rounded up to a power of two (at least 4, at most 128). Longer folds start further
-/// apart, so every mapping of every GEMM needs no more in practice; the backends still check each
-/// run against it.
+/// The fold queue depth a design for `cfg` builds: the most [`fold_queue_depth`] asks for over
+/// every fold length that can make a cursor lag the most, rounded up to a power of two (at least
+/// 4, at most 128).
+///
+/// A fold's interval is `max(T, R)`, or `max(T, R, L_C + 1)` when consecutive folds accumulate
+/// ([`Plan::mapped`]), and every cursor's last op of a fold lies a fixed distance after the fold's
+/// stream edge or its end. So the lag, counted in folds, is largest when every fold is as short as
+/// its interval allows and as long as it can be without lengthening it: the design sweeps the
+/// stream length `T` from 1 to `max(R, L_C + 1) + 1` with one row tile and with two (so that
+/// folds accumulate), over enough column tiles for the lag to settle. A fold longer than its
+/// neighbours ends its own interval later but starts the next one later by as much, so mixed
+/// lengths (a short last chunk) need no more than the uniform ones; the backends still check
+/// each run against the design's depth, and `sim/tests/fold_queue.rs` holds the depth against
+/// every candidate mapping of small GEMMs.
 pub fn fold_queue_design_depth(cfg: &ArchConfig) -> usize {
     let (r, c) = (cfg.array.rows as usize, cfg.array.cols as usize);
     let lat: u32 = [BufferId::A, BufferId::B, BufferId::C]
         .iter()
         .map(|&b| cfg.buffer(b).read_latency)
         .sum();
-    let tiles = 3 * (r + c) + lat as usize + 8;
-    let need = cfg
-        .array
-        .dataflows
-        .iter()
-        .map(|&df| {
-            let shape = match df {
-                Dataflow::Os => GemmShape {
-                    m: r,
-                    n: c * tiles,
-                    k: 1,
-                },
-                Dataflow::Ws => GemmShape {
-                    m: 1,
-                    n: c * tiles,
-                    k: r,
-                },
-                Dataflow::Is => GemmShape {
-                    m: c * tiles,
-                    n: 1,
-                    k: r,
-                },
-            };
-            fold_queue_depth(cfg, df, shape, &Mapping::scalesim(cfg, df, shape))
-        })
-        .max()
-        .unwrap_or(4);
+    let lat_c = cfg.buffer(BufferId::C).read_latency as usize;
+    let n = c * (3 * (r + c) + lat as usize + 8);
+    let longest = r.max(lat_c + 1) + 1;
+    let mut need = 4;
+    for &df in &cfg.array.dataflows {
+        for t in 1..=longest {
+            for rows in [r, 2 * r] {
+                let shape = match df {
+                    Dataflow::Os => GemmShape { m: rows, n, k: t },
+                    Dataflow::Ws => GemmShape { m: t, n, k: rows },
+                    Dataflow::Is => GemmShape {
+                        m: n,
+                        n: t,
+                        k: rows,
+                    },
+                };
+                let mapping = Mapping::scalesim(cfg, df, shape);
+                need = need.max(fold_queue_depth(cfg, df, shape, &mapping));
+            }
+        }
+    }
     need.next_power_of_two().clamp(4, 128)
 }
 
