@@ -577,7 +577,7 @@ pub fn fold_queue_depth(
 /// 4, at most 128).
 ///
 /// A fold's interval is `max(T, R)`, or `max(T, R, L_C + 1)` when consecutive folds accumulate
-/// ([`Plan::mapped`]), and every cursor's last op of a fold lies a fixed distance after the fold's
+/// (`Plan::mapped`), and every cursor's last op of a fold lies a fixed distance after the fold's
 /// stream edge or its end. So the lag, counted in folds, is largest when every fold is as short as
 /// its interval allows and as long as it can be without lengthening it: the design sweeps the
 /// stream length `T` from 1 to `max(R, L_C + 1) + 1` with one row tile and with two (so that
