@@ -96,3 +96,66 @@ pub(crate) fn vec_of<T: Default>(n: usize) -> Vec<T> {
 
 /// A Verilog expression.
 pub(crate) type Expr = VerilogExpression;
+
+/// Declares the plain wires of a hand-written block once, and expands them into the three places
+/// rust-hdl needs them: `wires_update(&mut self)` (simulation: each destination's `next` takes the
+/// source's value), `wires_connect(&mut self)` (marks each destination driven) and
+/// `wires_hdl(&self, &mut Kernel)` (the same assignments in the block's Verilog kernel).
+///
+/// Each line is `dst <= src;`, where a side is `top.port` (the block's own port) or
+/// `child.port` (a child's). A side written `child.port[]` is a vector of signals: element `i` of
+/// the destination takes element `i` of the source, over the destination's length. Wires that
+/// compute (a gate, a mux, a constant that depends on the build) stay in the block's own
+/// `update`, `connect` and `hdl`.
+macro_rules! wires {
+    ($ty:ty { $($dst:ident . $dp:ident $([$($di:tt)*])? <= $src:ident . $sp:ident $([$($si:tt)*])? ;)* }) => {
+        impl $ty {
+            /// Simulation of the block's plain wires (`netlist::wires!`).
+            fn wires_update(&mut self) {
+                $( wires!(@update self, $dst . $dp $([$($di)*])?, $src . $sp); )*
+            }
+            /// Marks the destinations of the block's plain wires driven (`netlist::wires!`).
+            fn wires_connect(&mut self) {
+                $( wires!(@connect self, $dst . $dp $([$($di)*])?); )*
+            }
+            /// The block's plain wires in its Verilog kernel (`netlist::wires!`).
+            fn wires_hdl(&self, k: &mut $crate::netlist::Kernel) {
+                $( wires!(@hdl self, k, $dst . $dp $([$($di)*])?, $src . $sp); )*
+            }
+        }
+    };
+    (@sig $s:ident, top . $p:ident) => { $s.$p };
+    (@sig $s:ident, $b:ident . $p:ident) => { $s.$b.$p };
+    (@name top . $p:ident) => { stringify!($p) };
+    (@name $b:ident . $p:ident) => { concat!(stringify!($b), "$", stringify!($p)) };
+    (@update $s:ident, $d:ident . $dp:ident [], $t:ident . $tp:ident) => {
+        let (dst, src) = (&mut wires!(@sig $s, $d . $dp), &wires!(@sig $s, $t . $tp));
+        debug_assert_eq!(dst.len(), src.len(), "a vector wire of two lengths");
+        for (x, y) in dst.iter_mut().zip(src.iter()) {
+            x.next = y.val();
+        }
+    };
+    (@update $s:ident, $d:ident . $dp:ident, $t:ident . $tp:ident) => {
+        (wires!(@sig $s, $d . $dp)).next = (wires!(@sig $s, $t . $tp)).val();
+    };
+    (@connect $s:ident, $d:ident . $dp:ident []) => {
+        for x in wires!(@sig $s, $d . $dp).iter_mut() {
+            x.connect();
+        }
+    };
+    (@connect $s:ident, $d:ident . $dp:ident) => {
+        (wires!(@sig $s, $d . $dp)).connect();
+    };
+    (@hdl $s:ident, $k:ident, $d:ident . $dp:ident [], $t:ident . $tp:ident) => {
+        for i in 0..wires!(@sig $s, $d . $dp).len() {
+            $k.assign(
+                format!("{}${i}", wires!(@name $d . $dp)),
+                $crate::netlist::sig(format!("{}${i}", wires!(@name $t . $tp))),
+            );
+        }
+    };
+    (@hdl $s:ident, $k:ident, $d:ident . $dp:ident, $t:ident . $tp:ident) => {
+        $k.assign(wires!(@name $d . $dp), $crate::netlist::sig(wires!(@name $t . $tp)));
+    };
+}
+pub(crate) use wires;

@@ -15,7 +15,7 @@ use crate::blocks::memory::Buffer;
 use crate::blocks::mesh::Mesh;
 use crate::blocks::output_stage::OutputStageBlock;
 use crate::interface::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE, MAP_ADDR};
-use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, Kernel};
+use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, wires, Kernel};
 
 /// In which cycles a counter counts (its enable), by what it counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -387,163 +387,241 @@ fn b16(x: u64) -> Bits<16> {
     Bits::<16>::from(x)
 }
 
+// The top's plain wires, each declared once (`netlist::wires!`); what computes stays below.
+wires!(Accelerator {
+    ctrl.clock <= top.clock;
+    dma.clock <= top.clock;
+    buf_a.clock <= top.clock;
+    buf_b.clock <= top.clock;
+    buf_c.clock <= top.clock;
+    skew_l.clock <= top.clock;
+    skew_t.clock <= top.clock;
+    mesh.clock <= top.clock;
+    deskew.clock <= top.clock;
+    out_stage.clock <= top.clock;
+    // The start command.
+    ctrl.start <= top.start;
+    ctrl.cmd_m <= top.cmd_m;
+    ctrl.cmd_n <= top.cmd_n;
+    ctrl.cmd_k <= top.cmd_k;
+    ctrl.cmd_a_base <= top.cmd_a_base;
+    ctrl.cmd_b_base <= top.cmd_b_base;
+    ctrl.cmd_c_base <= top.cmd_c_base;
+    ctrl.cmd_a_reuse <= top.cmd_a_reuse;
+    ctrl.cmd_b_reuse <= top.cmd_b_reuse;
+    ctrl.cmd_c_chunks <= top.cmd_c_chunks;
+    ctrl.cmd_c_chunk <= top.cmd_c_chunk;
+    ctrl.cmd_c_chunk_rem <= top.cmd_c_chunk_rem;
+    ctrl.map_lane <= top.host_lane;
+    // The DMA paces the controller's fetch cursors and drain walk.
+    ctrl.fa_step <= dma.fa_step;
+    ctrl.fb_step <= dma.fb_step;
+    ctrl.drain_next <= dma.drain_next;
+    top.fold_start <= ctrl.fold_start;
+    // The controller's orders to the DMA.
+    dma.launch <= ctrl.dma_launch;
+    dma.run <= ctrl.running;
+    dma.hold <= ctrl.hold;
+    dma.os <= ctrl.os;
+    dma.row_dim <= ctrl.o_row_dim;
+    dma.col_dim <= ctrl.o_col_dim;
+    dma.tlen <= ctrl.o_tlen;
+    dma.fa_valid <= ctrl.fa_valid;
+    dma.fa_addr <= ctrl.fa_addr;
+    dma.fa_count <= ctrl.fa_count;
+    dma.fa_due <= ctrl.fa_due;
+    dma.fa_early <= ctrl.fa_early;
+    dma.fb_valid <= ctrl.fb_valid;
+    dma.fb_addr <= ctrl.fb_addr;
+    dma.fb_count <= ctrl.fb_count;
+    dma.fb_due <= ctrl.fb_due;
+    dma.fb_early <= ctrl.fb_early;
+    dma.a_re <= ctrl.a_re;
+    dma.a_count <= ctrl.a_count;
+    dma.a_fetch <= ctrl.a_fetch;
+    dma.a_retire <= ctrl.a_retire;
+    dma.a_ring <= ctrl.a_ring;
+    dma.a_addr <= ctrl.a_addr;
+    dma.a_first <= ctrl.a_first;
+    dma.a_advanced <= ctrl.a_advanced;
+    dma.a_edges <= ctrl.a_edges;
+    dma.b_re <= ctrl.b_re;
+    dma.b_count <= ctrl.b_count;
+    dma.b_fetch <= ctrl.b_fetch;
+    dma.b_retire <= ctrl.b_retire;
+    dma.b_ring <= ctrl.b_ring;
+    dma.b_addr <= ctrl.b_addr;
+    dma.b_first <= ctrl.b_first;
+    dma.b_advanced <= ctrl.b_advanced;
+    dma.b_edges <= ctrl.b_edges;
+    dma.drain_col_base <= ctrl.drain_col_base;
+    dma.drain_row_base <= ctrl.drain_row_base;
+    dma.drain_rows <= ctrl.drain_rows;
+    dma.drain_cols <= ctrl.drain_cols;
+    dma.c_we <= ctrl.c_we;
+    dma.w_bank <= ctrl.w_bank;
+    dma.w_claim <= ctrl.w_claim;
+    dma.w_final <= ctrl.w_final;
+    dma.w_row <= ctrl.w_step;
+    dma.c_re <= ctrl.c_re;
+    dma.r_bank <= ctrl.r_bank;
+    dma.r_row <= ctrl.r_row;
+    dma.r_issue <= ctrl.r_issue;
+    dma.c_base <= ctrl.o_c_base;
+    dma.c_chunks <= ctrl.o_c_chunks;
+    dma.c_chunk <= ctrl.o_c_chunk;
+    dma.c_chunk_rem <= ctrl.o_c_chunk_rem;
+    dma.wfirst <= ctrl.o_wfirst;
+    dma.interval <= ctrl.o_interval;
+    dma.wvalid <= buf_c.rvalid2;
+    // The memory port: responses in, requests out.
+    dma.ready0 <= top.mem_ready0;
+    dma.ready1 <= top.mem_ready1;
+    dma.ready2 <= top.mem_ready2;
+    dma.ready3 <= top.mem_ready3;
+    dma.resp_a <= top.mem_resp_a;
+    dma.resp_b <= top.mem_resp_b;
+    dma.resp_c <= top.mem_resp_c;
+    dma.resp_a_addr <= top.mem_resp_a_addr;
+    dma.resp_b_addr <= top.mem_resp_b_addr;
+    dma.resp_c_count <= top.mem_resp_c_count;
+    dma.writes_idle <= top.mem_writes_idle;
+    top.mem_take_c <= dma.land;
+    top.mem_ch0_valid <= dma.ch0_valid;
+    top.mem_ch0_count <= dma.ch0_count;
+    top.mem_ch0_addr <= dma.ch0_addr;
+    top.mem_ch1_valid <= dma.ch1_valid;
+    top.mem_ch1_sel <= dma.ch1_sel;
+    top.mem_ch1_addr <= dma.ch1_addr;
+    top.mem_ch1_count <= dma.ch1_count;
+    top.mem_ch2_valid <= dma.ch2_valid;
+    top.mem_ch2_sel <= dma.ch2_sel;
+    top.mem_ch2_addr <= dma.ch2_addr;
+    top.mem_ch2_count <= dma.ch2_count;
+    top.mem_ch3_valid <= dma.ch3_valid;
+    top.mem_ch3_sel <= dma.ch3_sel;
+    top.mem_ch3_addr <= dma.ch3_addr;
+    top.mem_ch3_count <= dma.ch3_count;
+    // Buffers A and B: the controller's reads at the DMA's addresses, the DMA's landings, the
+    // host's writes.
+    buf_a.re <= ctrl.a_re;
+    buf_a.raddr <= dma.a_raddr;
+    buf_a.rcount <= ctrl.a_count;
+    buf_a.rflags <= ctrl.a_flags;
+    buf_a.rtag <= ctrl.a_tag;
+    buf_a.waddr <= dma.a_waddr;
+    buf_a.wcount <= top.mem_resp_a_count;
+    buf_a.wdata[] <= top.mem_resp_a_data[];
+    buf_a.host_lane <= top.host_lane;
+    buf_a.host_addr <= top.host_addr;
+    buf_a.host_data <= top.host_wdata;
+    buf_b.re <= ctrl.b_re;
+    buf_b.raddr <= dma.b_raddr;
+    buf_b.rcount <= ctrl.b_count;
+    buf_b.rflags <= ctrl.b_flags;
+    buf_b.rtag <= ctrl.b_tag;
+    buf_b.waddr <= dma.b_waddr;
+    buf_b.wcount <= top.mem_resp_b_count;
+    buf_b.wdata[] <= top.mem_resp_b_data[];
+    buf_b.host_lane <= top.host_lane;
+    buf_b.host_addr <= top.host_addr;
+    buf_b.host_data <= top.host_wdata;
+    // The skews feed the mesh; the mesh's bottom edge feeds the deskew.
+    mesh.os <= ctrl.os;
+    mesh.left_a[] <= skew_l.out_val[];
+    mesh.left_ctl[] <= skew_l.out_ctl[];
+    mesh.top_v[] <= skew_t.out_val[];
+    mesh.top_ctl[] <= skew_t.out_ctl[];
+    mesh.top_tag[] <= skew_t.out_tag[];
+    deskew.in_p[] <= mesh.bottom_p[];
+    deskew.in_v[] <= mesh.bottom_v[];
+    // Buffer C: the output stage's rows, the DMA's refetch landings and drains.
+    buf_c.wcount <= ctrl.c_wcount;
+    buf_c.wdata[] <= out_stage.out[];
+    buf_c.we2 <= dma.land;
+    buf_c.waddr2 <= dma.l_addr;
+    buf_c.wcount2 <= top.mem_resp_c_count;
+    buf_c.wdata2[] <= top.mem_resp_c_data[];
+    buf_c.re2 <= dma.drain_go;
+    buf_c.raddr2 <= dma.d_raddr;
+    top.mem_wvalid <= buf_c.rvalid2;
+    top.mem_wdata[] <= buf_c.rdata2[];
+    // The output stage: the host's configuration writes and the controller's final writes.
+    out_stage.host_addr <= top.host_addr;
+    out_stage.host_lane <= top.host_lane;
+    out_stage.host_wdata <= top.host_wdata;
+    out_stage.fin <= ctrl.w_final;
+    out_stage.is_mode <= ctrl.is;
+    out_stage.col_base <= ctrl.w_col;
+    out_stage.step <= ctrl.w_row;
+});
+
 impl Logic for Accelerator {
     fn update(&mut self) {
-        let (r, c) = (self._r, self._c);
+        self.wires_update();
+        let c = self._c;
         let clk = self.clock.val();
-        for x in [
-            &mut self.ctrl.clock,
-            &mut self.dma.clock,
-            &mut self.buf_a.clock,
-            &mut self.buf_b.clock,
-            &mut self.buf_c.clock,
-            &mut self.skew_l.clock,
-            &mut self.skew_t.clock,
-            &mut self.mesh.clock,
-            &mut self.deskew.clock,
-        ] {
-            x.next = clk;
-        }
-        // Controller.
+        // Controller: the mode, the loop registers' writes and the stall.
         let ct = &mut self.ctrl;
-        ct.start.next = self.start.val();
-        ct.cmd_m.next = self.cmd_m.val();
-        ct.cmd_n.next = self.cmd_n.val();
-        ct.cmd_k.next = self.cmd_k.val();
         // A single-dataflow design ignores cmd_mode: its mode is a constant.
         ct.cmd_mode.next = if self._fixed {
             self.k_mode.val()
         } else {
             self.cmd_mode.val()
         };
-        ct.cmd_a_base.next = self.cmd_a_base.val();
-        ct.cmd_b_base.next = self.cmd_b_base.val();
-        ct.cmd_c_base.next = self.cmd_c_base.val();
-        ct.cmd_a_reuse.next = self.cmd_a_reuse.val();
-        ct.cmd_b_reuse.next = self.cmd_b_reuse.val();
-        ct.cmd_c_chunks.next = self.cmd_c_chunks.val();
-        ct.cmd_c_chunk.next = self.cmd_c_chunk.val();
-        ct.cmd_c_chunk_rem.next = self.cmd_c_chunk_rem.val();
         // The mapping's loop registers: configuration writes at their address.
         ct.map_we.next = self.host_we.val()
             && self.host_sel.val().to_u64() == HOST_SEL_STAGE
             && self.host_addr.val().to_u64() == MAP_ADDR;
-        ct.map_lane.next = self.host_lane.val();
         ct.map_wdata.next = Bits::from(self.host_wdata.val().inner().to_u64());
         // The run stalls when the host asks or when the DMA must wait for DRAM.
         ct.stall.next = self.stall.val() || self.dma.stall.val();
-        ct.fa_step.next = self.dma.fa_step.val();
-        ct.fb_step.next = self.dma.fb_step.val();
-        ct.drain_next.next = self.dma.drain_next.val();
         // Busy until the DMA has drained the last result.
         self.busy.next = ct.busy.val() || self.dma.busy.val();
         self.done.next = ct.done.val() && !self.dma.busy.val();
-        self.fold_start.next = ct.fold_start.val();
         // Cycles 0 .. last write: the run state without the load cycles before cycle 0.
         self.running.next = ct.running.val() && !self.dma.loading.val();
         let (busy, is) = (ct.busy.val(), ct.is.val());
         // The machine-wide clock enable: low in a stalled cycle of the run.
         let hold = ct.hold.val();
         let en = !hold;
+        self.skew_l.en.next = en;
+        self.skew_t.en.next = en;
+        self.mesh.en.next = en;
+        self.deskew.en.next = en;
 
-        // Buffers A and B: read requests from the controller, writes from the host.
-        let host = (
-            self.host_we.val(),
-            self.host_sel.val().to_u64(),
-            self.host_lane.val(),
-            self.host_addr.val(),
-            self.host_wdata.val(),
-        );
+        // Buffers A and B: the DMA's landings are written the cycle their response shows (with
+        // the ideal memory model the port is unused and the write port tied off); the host
+        // writes the buffer it selects.
         let dram = self._dram;
-        for (b, sel) in [(&mut self.buf_a, HOST_SEL_A), (&mut self.buf_b, HOST_SEL_B)] {
-            // The DMA places landings and reads: at layout addresses, or in its rings.
-            let (resp, land_addr, resp_count, resp_data) = if sel == HOST_SEL_A {
-                (
-                    self.mem_resp_a.val(),
-                    self.dma.a_waddr.val(),
-                    self.mem_resp_a_count.val(),
-                    &self.mem_resp_a_data,
-                )
-            } else {
-                (
-                    self.mem_resp_b.val(),
-                    self.dma.b_waddr.val(),
-                    self.mem_resp_b_count.val(),
-                    &self.mem_resp_b_data,
-                )
-            };
-            let (re, addr, count, flags, tag) = if sel == HOST_SEL_A {
-                (
-                    ct.a_re.val(),
-                    self.dma.a_raddr.val(),
-                    ct.a_count.val(),
-                    ct.a_flags.val(),
-                    ct.a_tag.val(),
-                )
-            } else {
-                (
-                    ct.b_re.val(),
-                    self.dma.b_raddr.val(),
-                    ct.b_count.val(),
-                    ct.b_flags.val(),
-                    ct.b_tag.val(),
-                )
-            };
+        let host_we = self.host_we.val();
+        let host_sel = self.host_sel.val().to_u64();
+        for (b, sel, resp) in [
+            (&mut self.buf_a, HOST_SEL_A, self.mem_resp_a.val()),
+            (&mut self.buf_b, HOST_SEL_B, self.mem_resp_b.val()),
+        ] {
             b.en.next = en;
-            b.re.next = re;
-            b.raddr.next = addr;
-            b.rcount.next = count;
-            b.rflags.next = flags;
-            b.rtag.next = tag;
             b.re2.next = false;
             b.raddr2.next = Bits::default();
-            // The DMA's landings: a fetched vector is written the cycle its response shows (with
-            // the ideal memory model the port is unused and the write port tied off).
             b.we.next = resp && dram;
-            b.waddr.next = land_addr;
-            b.wcount.next = resp_count;
-            for (w, d) in b.wdata.iter_mut().zip(resp_data) {
-                w.next = d.val();
-            }
-            b.host_we.next = host.0 && host.1 == sel;
-            b.host_lane.next = host.2;
-            b.host_addr.next = host.3;
-            b.host_data.next = host.4;
+            b.host_we.next = host_we && host_sel == sel;
         }
 
-        // Edge multiplexers and skews: IS swaps the roles of A and B.
+        // Edge multiplexers: IS swaps the roles of A and B.
         let (left_buf, top_buf) = if is {
             (&self.buf_b, &self.buf_a)
         } else {
             (&self.buf_a, &self.buf_b)
         };
-        for i in 0..r {
-            self.skew_l.in_val[i].next = left_buf.rdata[i].val();
+        for (i, x) in self.skew_l.in_val.iter_mut().enumerate() {
+            x.next = left_buf.rdata[i].val();
             self.skew_l.in_ctl[i].next = left_buf.rctl[i].val();
             self.skew_l.in_tag[i].next = left_buf.rtag_out.val();
         }
-        for j in 0..c {
-            self.skew_t.in_val[j].next = top_buf.rdata[j].val();
+        for (j, x) in self.skew_t.in_val.iter_mut().enumerate() {
+            x.next = top_buf.rdata[j].val();
             self.skew_t.in_ctl[j].next = top_buf.rctl[j].val();
             self.skew_t.in_tag[j].next = top_buf.rtag_out.val();
-        }
-
-        // Mesh and deskew.
-        self.skew_l.en.next = en;
-        self.skew_t.en.next = en;
-        self.mesh.en.next = en;
-        self.deskew.en.next = en;
-        self.mesh.os.next = self.ctrl.os.val();
-        for i in 0..r {
-            self.mesh.left_a[i].next = self.skew_l.out_val[i].val();
-            self.mesh.left_ctl[i].next = self.skew_l.out_ctl[i].val();
-        }
-        for j in 0..c {
-            self.mesh.top_v[j].next = self.skew_t.out_val[j].val();
-            self.mesh.top_ctl[j].next = self.skew_t.out_ctl[j].val();
-            self.mesh.top_tag[j].next = self.skew_t.out_tag[j].val();
-            self.deskew.in_p[j].next = self.mesh.bottom_p[j].val();
-            self.deskew.in_v[j].next = self.mesh.bottom_v[j].val();
         }
 
         // Buffer C: the output stage writes deskewed rows plus the read-back partial sums; the
@@ -577,36 +655,11 @@ impl Logic for Accelerator {
         } else {
             ct.c_waddr.val()
         };
-        bc.wcount.next = ct.c_wcount.val();
-        // The DMA's refetched partial sums land through C's DMA write port.
-        bc.we2.next = self.dma.land.val();
-        bc.waddr2.next = self.dma.l_addr.val();
-        bc.wcount2.next = self.mem_resp_c_count.val();
-        for (w, x) in bc.wdata2.iter_mut().zip(&self.mem_resp_c_data) {
-            w.next = x.val();
-        }
-        self.mem_take_c.next = self.dma.land.val();
-        // The DMA's drains read C through its own port.
-        bc.re2.next = self.dma.drain_go.val();
-        bc.raddr2.next = self.dma.d_raddr.val();
-        self.mem_wvalid.next = bc.rvalid2.val();
-        for (w, x) in self.mem_wdata.iter_mut().zip(&bc.rdata2) {
-            w.next = x.val();
-        }
         // The output stage: on a row's final write, bias and requantization to int8.
         let os = &mut self.out_stage;
-        os.clock.next = clk;
-        os.host_we.next = self.host_we.val() && self.host_sel.val().to_u64() == HOST_SEL_STAGE;
-        os.host_addr.next = self.host_addr.val();
-        os.host_lane.next = self.host_lane.val();
-        os.host_wdata.next = self.host_wdata.val();
-        os.fin.next = ct.w_final.val();
-        os.is_mode.next = ct.is.val();
-        os.col_base.next = ct.w_col.val();
-        os.step.next = ct.w_row.val();
+        os.host_we.next = host_we && host_sel == HOST_SEL_STAGE;
         for j in 0..c {
             os.sum[j].next = self.deskew.out_p[j].val() + bc.rdata[j].val();
-            bc.wdata[j].next = os.out[j].val();
         }
         bc.host_we.next = false;
         bc.host_lane.next = Bits::default();
@@ -618,92 +671,7 @@ impl Logic for Accelerator {
         } else {
             Signed::default()
         };
-
-        // The DMA: the controller's requests and fetch cursors, the memory port.
-        let ct = &self.ctrl;
-        let d = &mut self.dma;
-        d.launch.next = ct.dma_launch.val();
-        d.run.next = ct.running.val();
-        d.hold.next = hold;
-        d.os.next = ct.os.val();
-        d.row_dim.next = ct.o_row_dim.val();
-        d.col_dim.next = ct.o_col_dim.val();
-        d.tlen.next = ct.o_tlen.val();
-        d.fa_valid.next = ct.fa_valid.val();
-        d.fa_addr.next = ct.fa_addr.val();
-        d.fa_count.next = ct.fa_count.val();
-        d.fa_due.next = ct.fa_due.val();
-        d.fa_early.next = ct.fa_early.val();
-        d.fb_valid.next = ct.fb_valid.val();
-        d.fb_addr.next = ct.fb_addr.val();
-        d.fb_count.next = ct.fb_count.val();
-        d.fb_due.next = ct.fb_due.val();
-        d.fb_early.next = ct.fb_early.val();
-        d.a_re.next = ct.a_re.val();
-        d.a_count.next = ct.a_count.val();
-        d.a_fetch.next = ct.a_fetch.val();
-        d.b_re.next = ct.b_re.val();
-        d.b_count.next = ct.b_count.val();
-        d.b_fetch.next = ct.b_fetch.val();
-        d.a_retire.next = ct.a_retire.val();
-        d.a_ring.next = ct.a_ring.val();
-        d.a_addr.next = ct.a_addr.val();
-        d.b_retire.next = ct.b_retire.val();
-        d.b_ring.next = ct.b_ring.val();
-        d.b_addr.next = ct.b_addr.val();
-        d.drain_col_base.next = ct.drain_col_base.val();
-        d.drain_row_base.next = ct.drain_row_base.val();
-        d.drain_rows.next = ct.drain_rows.val();
-        d.drain_cols.next = ct.drain_cols.val();
-        d.a_first.next = ct.a_first.val();
-        d.a_advanced.next = ct.a_advanced.val();
-        d.a_edges.next = ct.a_edges.val();
-        d.b_first.next = ct.b_first.val();
-        d.b_advanced.next = ct.b_advanced.val();
-        d.b_edges.next = ct.b_edges.val();
-        d.resp_a_addr.next = self.mem_resp_a_addr.val();
-        d.resp_b_addr.next = self.mem_resp_b_addr.val();
-        d.c_we.next = ct.c_we.val();
-        d.w_bank.next = ct.w_bank.val();
-        d.w_claim.next = ct.w_claim.val();
-        d.w_final.next = ct.w_final.val();
-        d.c_re.next = ct.c_re.val();
-        d.r_bank.next = ct.r_bank.val();
-        d.w_row.next = ct.w_step.val();
-        d.r_row.next = ct.r_row.val();
-        d.c_base.next = ct.o_c_base.val();
-        d.c_chunks.next = ct.o_c_chunks.val();
-        d.c_chunk.next = ct.o_c_chunk.val();
-        d.c_chunk_rem.next = ct.o_c_chunk_rem.val();
-        d.wfirst.next = ct.o_wfirst.val();
-        d.interval.next = ct.o_interval.val();
-        d.r_issue.next = ct.r_issue.val();
-        d.wvalid.next = self.buf_c.rvalid2.val();
-        d.resp_c.next = self.mem_resp_c.val();
-        d.resp_c_count.next = self.mem_resp_c_count.val();
-        d.ready3.next = self.mem_ready3.val();
-        d.ready0.next = self.mem_ready0.val();
-        d.ready1.next = self.mem_ready1.val();
-        d.ready2.next = self.mem_ready2.val();
-        d.resp_a.next = self.mem_resp_a.val();
-        d.resp_b.next = self.mem_resp_b.val();
-        d.writes_idle.next = self.mem_writes_idle.val();
-        self.mem_ch0_valid.next = d.ch0_valid.val();
-        self.mem_ch0_count.next = d.ch0_count.val();
-        self.mem_ch0_addr.next = d.ch0_addr.val();
-        self.mem_ch1_valid.next = d.ch1_valid.val();
-        self.mem_ch1_sel.next = d.ch1_sel.val();
-        self.mem_ch1_addr.next = d.ch1_addr.val();
-        self.mem_ch1_count.next = d.ch1_count.val();
-        self.mem_ch2_valid.next = d.ch2_valid.val();
-        self.mem_ch2_sel.next = d.ch2_sel.val();
-        self.mem_ch2_addr.next = d.ch2_addr.val();
-        self.mem_ch2_count.next = d.ch2_count.val();
-        self.mem_ch3_valid.next = d.ch3_valid.val();
-        self.mem_ch3_sel.next = d.ch3_sel.val();
-        self.mem_ch3_addr.next = d.ch3_addr.val();
-        self.mem_ch3_count.next = d.ch3_count.val();
-        let bc = &self.buf_c;
+        let (ct, d, bc) = (&self.ctrl, &self.dma, &self.buf_c);
 
         // Counters.
         let ev = |e: usize| self.mesh.ev[e].val();
@@ -795,176 +763,61 @@ impl Logic for Accelerator {
     }
 
     fn connect(&mut self) {
+        self.wires_connect();
+        // What `update` computes.
         let ct = &mut self.ctrl;
-        ct.start.connect();
-        ct.clock.connect();
-        ct.cmd_m.connect();
-        ct.cmd_n.connect();
-        ct.cmd_k.connect();
         ct.cmd_mode.connect();
-        ct.cmd_a_base.connect();
-        ct.cmd_b_base.connect();
-        ct.cmd_c_base.connect();
-        ct.cmd_a_reuse.connect();
-        ct.cmd_b_reuse.connect();
-        ct.cmd_c_chunks.connect();
-        ct.cmd_c_chunk.connect();
-        ct.cmd_c_chunk_rem.connect();
         ct.map_we.connect();
-        ct.map_lane.connect();
-        ct.map_wdata.connect();
         ct.stall.connect();
-        ct.fa_step.connect();
-        ct.fb_step.connect();
-        ct.drain_next.connect();
-        let d = &mut self.dma;
-        for x in [
-            &mut d.clock as &mut dyn Block,
-            &mut d.launch,
-            &mut d.run,
-            &mut d.hold,
-            &mut d.os,
-            &mut d.row_dim,
-            &mut d.col_dim,
-            &mut d.tlen,
-            &mut d.fa_valid,
-            &mut d.fa_addr,
-            &mut d.fa_count,
-            &mut d.fa_due,
-            &mut d.fa_early,
-            &mut d.fb_valid,
-            &mut d.fb_addr,
-            &mut d.fb_count,
-            &mut d.fb_due,
-            &mut d.fb_early,
-            &mut d.a_re,
-            &mut d.a_count,
-            &mut d.a_fetch,
-            &mut d.b_re,
-            &mut d.b_count,
-            &mut d.b_fetch,
-            &mut d.a_retire,
-            &mut d.a_ring,
-            &mut d.a_addr,
-            &mut d.b_retire,
-            &mut d.b_ring,
-            &mut d.b_addr,
-            &mut d.drain_col_base,
-            &mut d.drain_row_base,
-            &mut d.drain_rows,
-            &mut d.drain_cols,
-            &mut d.a_first,
-            &mut d.a_advanced,
-            &mut d.a_edges,
-            &mut d.b_first,
-            &mut d.b_advanced,
-            &mut d.b_edges,
-            &mut d.resp_a_addr,
-            &mut d.resp_b_addr,
-            &mut d.c_we,
-            &mut d.w_bank,
-            &mut d.w_claim,
-            &mut d.w_final,
-            &mut d.c_re,
-            &mut d.r_bank,
-            &mut d.ready0,
-            &mut d.ready1,
-            &mut d.ready2,
-            &mut d.resp_a,
-            &mut d.resp_b,
-            &mut d.writes_idle,
-            &mut d.w_row,
-            &mut d.r_row,
-            &mut d.c_base,
-            &mut d.c_chunks,
-            &mut d.c_chunk,
-            &mut d.c_chunk_rem,
-            &mut d.wfirst,
-            &mut d.interval,
-            &mut d.r_issue,
-            &mut d.wvalid,
-            &mut d.resp_c,
-            &mut d.resp_c_count,
-            &mut d.ready3,
-            &mut self.mem_take_c,
-            &mut self.mem_ch0_valid,
-            &mut self.mem_ch0_count,
-            &mut self.mem_ch0_addr,
-            &mut self.mem_wvalid,
-            &mut self.mem_ch1_valid,
-            &mut self.mem_ch1_sel,
-            &mut self.mem_ch1_addr,
-            &mut self.mem_ch1_count,
-            &mut self.mem_ch2_valid,
-            &mut self.mem_ch2_sel,
-            &mut self.mem_ch2_addr,
-            &mut self.mem_ch2_count,
-            &mut self.mem_ch3_valid,
-            &mut self.mem_ch3_sel,
-            &mut self.mem_ch3_addr,
-            &mut self.mem_ch3_count,
-        ] {
+        ct.map_wdata.connect();
+        for x in [&mut self.busy, &mut self.done, &mut self.running] {
             x.connect();
         }
-        for w in self.mem_wdata.iter_mut() {
-            w.connect();
-        }
+        self.skew_l.en.connect();
+        self.skew_t.en.connect();
+        self.mesh.en.connect();
+        self.deskew.en.connect();
         for b in [&mut self.buf_a, &mut self.buf_b] {
-            connect_buffer(b);
+            for x in [&mut b.en, &mut b.re2, &mut b.we, &mut b.host_we, &mut b.we2] {
+                x.connect();
+            }
+            b.raddr2.connect();
+            b.waddr2.connect();
+            b.wcount2.connect();
+            for w in b.wdata2.iter_mut() {
+                w.connect();
+            }
         }
-        connect_buffer(&mut self.buf_c);
         for s in [&mut self.skew_l, &mut self.skew_t] {
-            s.clock.connect();
-            s.en.connect();
             for l in 0..s.in_val.len() {
                 s.in_val[l].connect();
                 s.in_ctl[l].connect();
                 s.in_tag[l].connect();
             }
         }
-        let m = &mut self.mesh;
-        m.clock.connect();
-        m.en.connect();
-        m.os.connect();
-        for i in 0..m.left_a.len() {
-            m.left_a[i].connect();
-            m.left_ctl[i].connect();
-        }
-        for j in 0..m.top_v.len() {
-            m.top_v[j].connect();
-            m.top_ctl[j].connect();
-            m.top_tag[j].connect();
-        }
-        self.deskew.clock.connect();
-        self.deskew.en.connect();
-        for j in 0..self.deskew.in_p.len() {
-            self.deskew.in_p[j].connect();
-            self.deskew.in_v[j].connect();
-        }
-        let os = &mut self.out_stage;
-        os.clock.connect();
-        os.host_we.connect();
-        os.host_addr.connect();
-        os.host_lane.connect();
-        os.host_wdata.connect();
-        os.fin.connect();
-        os.is_mode.connect();
-        os.col_base.connect();
-        os.step.connect();
-        for x in os.sum.iter_mut() {
+        let bc = &mut self.buf_c;
+        for x in [&mut bc.en, &mut bc.re, &mut bc.we, &mut bc.host_we] {
             x.connect();
         }
+        bc.raddr.connect();
+        bc.rcount.connect();
+        bc.rflags.connect();
+        bc.rtag.connect();
+        bc.waddr.connect();
+        bc.host_lane.connect();
+        bc.host_addr.connect();
+        bc.host_data.connect();
+        self.out_stage.host_we.connect();
+        for x in self.out_stage.sum.iter_mut() {
+            x.connect();
+        }
+        self.host_rdata.connect();
         for x in self.ctrs.iter_mut() {
             x.clock.connect();
             x.clear.connect();
             x.en.connect();
             x.inc.connect();
         }
-        self.host_rdata.connect();
-        self.busy.connect();
-        self.done.connect();
-        self.fold_start.connect();
-        self.running.connect();
         self.ctr_lo.connect();
         self.ctr_hi.connect();
     }
@@ -972,28 +825,13 @@ impl Logic for Accelerator {
     fn hdl(&self) -> Verilog {
         let (r, c) = (self._r, self._c);
         let mut k = Kernel::default();
-        for child in [
-            "ctrl", "dma", "buf_a", "buf_b", "buf_c", "skew_l", "skew_t", "mesh", "deskew",
-        ] {
-            k.assign(format!("{child}$clock"), sig("clock"));
-        }
-        for p in [
-            "start",
-            "cmd_m",
-            "cmd_n",
-            "cmd_k",
-            "cmd_a_base",
-            "cmd_b_base",
-            "cmd_c_base",
-            "cmd_a_reuse",
-            "cmd_b_reuse",
-            "cmd_c_chunks",
-            "cmd_c_chunk",
-            "cmd_c_chunk_rem",
-        ] {
-            k.assign(format!("ctrl${p}"), sig(p));
-        }
-        k.assign("ctrl$stall", or(sig("stall"), sig("dma$stall")));
+        self.wires_hdl(&mut k);
+        // What `update` computes, in the same order.
+        // A single-dataflow design ignores cmd_mode: its mode is a constant.
+        k.assign(
+            "ctrl$cmd_mode",
+            sig(if self._fixed { "k_mode" } else { "cmd_mode" }),
+        );
         k.assign(
             "ctrl$map_we",
             and(
@@ -1004,138 +842,19 @@ impl Logic for Accelerator {
                 ),
             ),
         );
-        k.assign("ctrl$map_lane", sig("host_lane"));
         k.assign("ctrl$map_wdata", sig("host_wdata"));
-        k.assign("ctrl$fa_step", sig("dma$fa_step"));
-        k.assign("ctrl$fb_step", sig("dma$fb_step"));
-        k.assign("ctrl$drain_next", sig("dma$drain_next"));
-        // A single-dataflow design ignores cmd_mode: its mode is a constant.
-        k.assign(
-            "ctrl$cmd_mode",
-            sig(if self._fixed { "k_mode" } else { "cmd_mode" }),
-        );
-        k.assign("fold_start", sig("ctrl$fold_start"));
-        k.assign("running", and(sig("ctrl$running"), not(sig("dma$loading"))));
+        k.assign("ctrl$stall", or(sig("stall"), sig("dma$stall")));
         k.assign("busy", or(sig("ctrl$busy"), sig("dma$busy")));
         k.assign("done", and(sig("ctrl$done"), not(sig("dma$busy"))));
-        k.assign("dma$launch", sig("ctrl$dma_launch"));
-        k.assign("dma$run", sig("ctrl$running"));
-        k.assign("dma$hold", sig("ctrl$hold"));
-        k.assign("dma$os", sig("ctrl$os"));
-        k.assign("dma$row_dim", sig("ctrl$o_row_dim"));
-        k.assign("dma$col_dim", sig("ctrl$o_col_dim"));
-        k.assign("dma$tlen", sig("ctrl$o_tlen"));
-        for p in [
-            "fa_valid",
-            "fa_addr",
-            "fa_count",
-            "fa_due",
-            "fa_early",
-            "fb_valid",
-            "fb_addr",
-            "fb_count",
-            "fb_due",
-            "fb_early",
-            "a_re",
-            "a_count",
-            "a_fetch",
-            "b_re",
-            "b_count",
-            "b_fetch",
-            "c_we",
-            "w_bank",
-            "w_claim",
-            "w_final",
-            "c_re",
-            "r_bank",
-            "r_row",
-            "a_retire",
-            "a_ring",
-            "a_addr",
-            "b_retire",
-            "b_ring",
-            "b_addr",
-            "a_first",
-            "a_advanced",
-            "a_edges",
-            "b_first",
-            "b_advanced",
-            "b_edges",
-            "drain_col_base",
-            "drain_row_base",
-            "drain_rows",
-            "drain_cols",
-        ] {
-            k.assign(format!("dma${p}"), sig(format!("ctrl${p}")));
-        }
-        k.assign("dma$c_base", sig("ctrl$o_c_base"));
-        k.assign("dma$w_row", sig("ctrl$w_step"));
-        for (p, from) in [
-            ("c_chunks", "ctrl$o_c_chunks"),
-            ("c_chunk", "ctrl$o_c_chunk"),
-            ("c_chunk_rem", "ctrl$o_c_chunk_rem"),
-            ("wfirst", "ctrl$o_wfirst"),
-            ("interval", "ctrl$o_interval"),
-            ("r_issue", "ctrl$r_issue"),
-            ("wvalid", "buf_c$rvalid2"),
-            ("resp_c", "mem_resp_c"),
-            ("resp_c_count", "mem_resp_c_count"),
-            ("ready3", "mem_ready3"),
-        ] {
-            k.assign(format!("dma${p}"), sig(from));
-        }
-        k.assign("mem_take_c", sig("dma$land"));
-        for (p, port) in [
-            ("ready0", "mem_ready0"),
-            ("ready1", "mem_ready1"),
-            ("ready2", "mem_ready2"),
-            ("resp_a", "mem_resp_a"),
-            ("resp_b", "mem_resp_b"),
-            ("resp_a_addr", "mem_resp_a_addr"),
-            ("resp_b_addr", "mem_resp_b_addr"),
-            ("writes_idle", "mem_writes_idle"),
-        ] {
-            k.assign(format!("dma${p}"), sig(port));
-        }
-        for p in [
-            "ch0_valid",
-            "ch0_count",
-            "ch0_addr",
-            "ch1_valid",
-            "ch1_sel",
-            "ch1_addr",
-            "ch1_count",
-            "ch2_valid",
-            "ch2_sel",
-            "ch2_addr",
-            "ch2_count",
-            "ch3_valid",
-            "ch3_sel",
-            "ch3_addr",
-            "ch3_count",
-        ] {
-            k.assign(format!("mem_{p}"), sig(format!("dma${p}")));
-        }
-        let lanes_ab = self.buf_a.rdata.len();
-        for b in [
-            "buf_a", "buf_b", "buf_c", "skew_l", "skew_t", "mesh", "deskew",
-        ] {
+        k.assign("running", and(sig("ctrl$running"), not(sig("dma$loading"))));
+        for b in ["skew_l", "skew_t", "mesh", "deskew"] {
             k.assign(format!("{b}$en"), not(sig("ctrl$hold")));
         }
+        let lanes_ab = self.buf_a.rdata.len();
         for (b, x, sel) in [("buf_a", "a", HOST_SEL_A), ("buf_b", "b", HOST_SEL_B)] {
-            k.assign(format!("{b}$re"), sig(format!("ctrl${x}_re")));
-            k.assign(format!("{b}$raddr"), sig(format!("dma${x}_raddr")));
-            k.assign(format!("{b}$rcount"), sig(format!("ctrl${x}_count")));
-            k.assign(format!("{b}$rflags"), sig(format!("ctrl${x}_flags")));
-            k.assign(format!("{b}$rtag"), sig(format!("ctrl${x}_tag")));
+            k.assign(format!("{b}$en"), not(sig("ctrl$hold")));
             k.assign(format!("{b}$re2"), lit(0, 1));
             k.assign(format!("{b}$raddr2"), lit(0, 16));
-            k.assign(format!("{b}$we2"), lit(0, 1));
-            k.assign(format!("{b}$waddr2"), lit(0, 16));
-            k.assign(format!("{b}$wcount2"), lit(0, 8));
-            for l in 0..lanes_ab {
-                k.assign(format!("{b}$wdata2${l}"), lit(0, 8));
-            }
             // With the ideal memory model the memory port is unused: its write port is tied off.
             k.assign(
                 format!("{b}$we"),
@@ -1145,21 +864,16 @@ impl Logic for Accelerator {
                     lit(0, 1)
                 },
             );
-            k.assign(format!("{b}$waddr"), sig(format!("dma${x}_waddr")));
-            k.assign(format!("{b}$wcount"), sig(format!("mem_resp_{x}_count")));
-            for l in 0..lanes_ab {
-                k.assign(
-                    format!("{b}$wdata${l}"),
-                    sig(format!("mem_resp_{x}_data${l}")),
-                );
-            }
             k.assign(
                 format!("{b}$host_we"),
                 and(sig("host_we"), eq(sig("host_sel"), lit(sel, 2))),
             );
-            k.assign(format!("{b}$host_lane"), sig("host_lane"));
-            k.assign(format!("{b}$host_addr"), sig("host_addr"));
-            k.assign(format!("{b}$host_data"), sig("host_wdata"));
+            k.assign(format!("{b}$we2"), lit(0, 1));
+            k.assign(format!("{b}$waddr2"), lit(0, 16));
+            k.assign(format!("{b}$wcount2"), lit(0, 8));
+            for l in 0..lanes_ab {
+                k.assign(format!("{b}$wdata2${l}"), lit(0, 8));
+            }
         }
         let edges = |k: &mut Kernel, left: &str, top: &str| {
             for i in 0..r {
@@ -1191,40 +905,7 @@ impl Logic for Accelerator {
         edges(&mut else_branch, "buf_a", "buf_b");
         k.if_else(sig("ctrl$is"), is_branch, else_branch);
 
-        k.assign("mesh$os", sig("ctrl$os"));
-        for i in 0..r {
-            k.assign(
-                format!("mesh$left_a${i}"),
-                sig(format!("skew_l$out_val${i}")),
-            );
-            k.assign(
-                format!("mesh$left_ctl${i}"),
-                sig(format!("skew_l$out_ctl${i}")),
-            );
-        }
-        for j in 0..c {
-            k.assign(
-                format!("mesh$top_v${j}"),
-                sig(format!("skew_t$out_val${j}")),
-            );
-            k.assign(
-                format!("mesh$top_ctl${j}"),
-                sig(format!("skew_t$out_ctl${j}")),
-            );
-            k.assign(
-                format!("mesh$top_tag${j}"),
-                sig(format!("skew_t$out_tag${j}")),
-            );
-            k.assign(
-                format!("deskew$in_p${j}"),
-                sig(format!("mesh$bottom_p${j}")),
-            );
-            k.assign(
-                format!("deskew$in_v${j}"),
-                sig(format!("mesh$bottom_v${j}")),
-            );
-        }
-
+        k.assign("buf_c$en", not(sig("ctrl$hold")));
         k.assign("buf_c$re", or(sig("ctrl$c_re"), sig("host_re")));
         let mut busy = Kernel::default();
         let (c_raddr, c_waddr) = if self._dram {
@@ -1247,34 +928,10 @@ impl Logic for Accelerator {
         k.assign("buf_c$rtag", lit(0, 8));
         k.assign("buf_c$we", and(sig("ctrl$c_we"), not(sig("ctrl$hold"))));
         k.assign("buf_c$waddr", sig(c_waddr));
-        k.assign("buf_c$we2", sig("dma$land"));
-        k.assign("buf_c$waddr2", sig("dma$l_addr"));
-        k.assign("buf_c$wcount2", sig("mem_resp_c_count"));
-        for j in 0..c {
-            k.assign(
-                format!("buf_c$wdata2${j}"),
-                sig(format!("mem_resp_c_data${j}")),
-            );
-        }
-        k.assign("buf_c$re2", sig("dma$drain_go"));
-        k.assign("buf_c$raddr2", sig("dma$d_raddr"));
-        k.assign("mem_wvalid", sig("buf_c$rvalid2"));
-        for j in 0..c {
-            k.assign(format!("mem_wdata${j}"), sig(format!("buf_c$rdata2${j}")));
-        }
-        k.assign("buf_c$wcount", sig("ctrl$c_wcount"));
-        k.assign("out_stage$clock", sig("clock"));
         k.assign(
             "out_stage$host_we",
             and(sig("host_we"), eq(sig("host_sel"), lit(HOST_SEL_STAGE, 2))),
         );
-        for p in ["host_addr", "host_lane", "host_wdata"] {
-            k.assign(format!("out_stage${p}"), sig(p));
-        }
-        k.assign("out_stage$fin", sig("ctrl$w_final"));
-        k.assign("out_stage$is_mode", sig("ctrl$is"));
-        k.assign("out_stage$col_base", sig("ctrl$w_col"));
-        k.assign("out_stage$step", sig("ctrl$w_row"));
         for j in 0..c {
             k.assign(
                 format!("out_stage$sum${j}"),
@@ -1282,10 +939,6 @@ impl Logic for Accelerator {
                     sig(format!("deskew$out_p${j}")),
                     sig(format!("buf_c$rdata${j}")),
                 ),
-            );
-            k.assign(
-                format!("buf_c$wdata${j}"),
-                sig(format!("out_stage$out${j}")),
             );
         }
         k.assign("buf_c$host_we", lit(0, 1));
@@ -1392,34 +1045,6 @@ impl Logic for Accelerator {
             k.when(eq(sig("ctr_sel"), lit(n as u64, 8)), pick);
         }
         k.finish()
-    }
-}
-
-fn connect_buffer<T: Synth>(b: &mut Buffer<T>) {
-    b.clock.connect();
-    b.en.connect();
-    b.re.connect();
-    b.raddr.connect();
-    b.rcount.connect();
-    b.rflags.connect();
-    b.rtag.connect();
-    b.we.connect();
-    b.waddr.connect();
-    b.wcount.connect();
-    for w in b.wdata.iter_mut() {
-        w.connect();
-    }
-    b.host_we.connect();
-    b.host_lane.connect();
-    b.host_addr.connect();
-    b.host_data.connect();
-    b.re2.connect();
-    b.raddr2.connect();
-    b.we2.connect();
-    b.waddr2.connect();
-    b.wcount2.connect();
-    for w in b.wdata2.iter_mut() {
-        w.connect();
     }
 }
 
