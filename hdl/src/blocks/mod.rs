@@ -10,6 +10,7 @@
 
 pub mod chunk_walk;
 pub mod controller;
+pub(crate) mod counter_map;
 pub mod counters;
 pub mod dma;
 pub mod drain_walk;

@@ -8,6 +8,7 @@ use rust_hdl::prelude::*;
 use systole_sim::config::ArchConfig;
 
 use crate::blocks::controller::Controller;
+use crate::blocks::counter_map::{self, Buf, CDmaShare, Gate, Source};
 use crate::blocks::counters::Counter64;
 use crate::blocks::dma::Dma;
 use crate::blocks::edge::{Deskew, Skew};
@@ -16,61 +17,6 @@ use crate::blocks::mesh::Mesh;
 use crate::blocks::output_stage::OutputStageBlock;
 use crate::interface::{COUNTERS, HOST_SEL_A, HOST_SEL_B, HOST_SEL_STAGE, MAP_ADDR};
 use crate::netlist::{add, and, eq, lit, not, or, sig, vec_of, wires, Kernel};
-
-/// In which cycles a counter counts (its enable), by what it counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CounterGate {
-    /// `cycles`: every cycle of the run but the prologue's.
-    Run,
-    /// Counts that include the DMA's work (fills, C's drains and refetches, DRAM bytes): every
-    /// cycle, since the DMA's increments are zero when it is idle.
-    Always,
-    /// `stall_cycles`: a stalled cycle of the run (outside the prologue).
-    Stall,
-    /// `load_cycles`: a prologue cycle.
-    Load,
-    /// `writeback_cycles`: a cycle of the DMA's final writeback.
-    Writeback,
-    /// The datapath's events: a cycle of the run that is not stalled.
-    Active,
-}
-
-fn counter_gate(name: &str) -> CounterGate {
-    match name {
-        "cycles" => CounterGate::Run,
-        "stall_cycles" => CounterGate::Stall,
-        "load_cycles" => CounterGate::Load,
-        "writeback_cycles" => CounterGate::Writeback,
-        n if n.starts_with("c_buf_")
-            || n.ends_with("_buf_writes")
-            || n.ends_with("_buf_write_elems")
-            || n.starts_with("dram_") =>
-        {
-            CounterGate::Always
-        }
-        _ => CounterGate::Active,
-    }
-}
-
-/// The DMA's share of buffer C's counts, added to the datapath's: its drains read C (words,
-/// elements), its refetches write it (words, elements).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CDmaShare {
-    ReadWords,
-    ReadElems,
-    WriteWords,
-    WriteElems,
-}
-
-fn c_dma_share(name: &str) -> Option<CDmaShare> {
-    match name {
-        "c_buf_reads" => Some(CDmaShare::ReadWords),
-        "c_buf_read_elems" => Some(CDmaShare::ReadElems),
-        "c_buf_writes" => Some(CDmaShare::WriteWords),
-        "c_buf_write_elems" => Some(CDmaShare::WriteElems),
-        _ => None,
-    }
-}
 
 /// Depths (in vectors) and lane counts of the three buffers for a config.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -259,6 +205,8 @@ pub struct Accelerator {
     ctrs: Vec<Counter64>,
     k_mode: Constant<Bits<2>>,
     _fixed: bool,
+    /// What each counter adds, in `COUNTERS` order (looked up by name once, at construction).
+    _sources: [Source; COUNTERS.len()],
     _dram: bool,
     _r: usize,
     _c: usize,
@@ -376,6 +324,7 @@ impl Accelerator {
                 crate::blocks::controller::fixed_mode(cfg).unwrap_or_default(),
             )),
             _fixed: crate::blocks::controller::fixed_mode(cfg).is_some(),
+            _sources: COUNTERS.map(counter_source),
             _dram: cfg.memory == systole_sim::config::MemoryModel::Dram,
             _r: r,
             _c: c,
@@ -385,6 +334,76 @@ impl Accelerator {
 
 fn b16(x: u64) -> Bits<16> {
     Bits::<16>::from(x)
+}
+
+/// The source of counter `name` (`counter_map`; its tests hold that every counter has one).
+fn counter_source(name: &str) -> Source {
+    counter_map::source(name)
+        .unwrap_or_else(|| unreachable!("internal error: counter {name} has no source"))
+}
+
+impl Accelerator {
+    /// What counter source `s` adds this cycle (simulation).
+    fn counter_source(&self, s: Source) -> Bits<16> {
+        let w8 = |x: Bits<8>| b16(x.to_u64());
+        let landed = |count: Bits<8>| if self._dram { w8(count) } else { b16(0) };
+        let (ct, d) = (&self.ctrl, &self.dma);
+        match s {
+            Source::One => b16(1),
+            Source::Mesh(k) => self.mesh.ev[k].val(),
+            Source::SkewHops => self.skew_l.hops.val() + self.skew_t.hops.val(),
+            Source::DeskewHops => self.deskew.hops.val(),
+            Source::ReadWords(Buf::A) => self.buf_a.rwords.val(),
+            Source::ReadWords(Buf::B) => self.buf_b.rwords.val(),
+            Source::ReadWords(Buf::C) => self.buf_c.rwords.val(),
+            Source::ReadElems(Buf::A) => w8(ct.a_count.val()),
+            Source::ReadElems(Buf::B) => w8(ct.b_count.val()),
+            Source::ReadElems(Buf::C) => w8(ct.c_rcount.val()),
+            Source::WriteWords(Buf::A) => self.buf_a.wwords.val(),
+            Source::WriteWords(Buf::B) => self.buf_b.wwords.val(),
+            Source::WriteWords(Buf::C) => self.buf_c.wwords.val(),
+            Source::CWriteElems => w8(ct.c_wcount.val()),
+            Source::LandedA => landed(self.mem_resp_a_count.val()),
+            Source::LandedB => landed(self.mem_resp_b_count.val()),
+            Source::DramA => d.ev_dram_a.val(),
+            Source::DramB => d.ev_dram_b.val(),
+            Source::DramCRead => d.ev_dram_cr.val(),
+            Source::DramCWrite => d.ev_dram_c.val(),
+            Source::StageOps if self.out_stage.active.val() => w8(ct.c_wcount.val()),
+            Source::StageOps => b16(0),
+        }
+    }
+
+    /// What counter source `s` adds, in the Verilog kernel ([`Source::StageOps`]: the count
+    /// while the stage is active; `hdl()` gates it).
+    fn counter_source_hdl(&self, s: Source) -> crate::netlist::Expr {
+        let buf = |b: Buf| match b {
+            Buf::A => "buf_a",
+            Buf::B => "buf_b",
+            Buf::C => "buf_c",
+        };
+        let landed = |port: &str| if self._dram { sig(port) } else { lit(0, 16) };
+        match s {
+            Source::One => lit(1, 16),
+            Source::Mesh(k) => sig(format!("mesh$ev${k}")),
+            Source::SkewHops => add(sig("skew_l$hops"), sig("skew_t$hops")),
+            Source::DeskewHops => sig("deskew$hops"),
+            Source::ReadWords(b) => sig(format!("{}$rwords", buf(b))),
+            Source::ReadElems(b) => sig(match b {
+                Buf::A => "ctrl$a_count",
+                Buf::B => "ctrl$b_count",
+                Buf::C => "ctrl$c_rcount",
+            }),
+            Source::WriteWords(b) => sig(format!("{}$wwords", buf(b))),
+            Source::CWriteElems | Source::StageOps => sig("ctrl$c_wcount"),
+            Source::LandedA => landed("mem_resp_a_count"),
+            Source::LandedB => landed("mem_resp_b_count"),
+            Source::DramA => sig("dma$ev_dram_a"),
+            Source::DramB => sig("dma$ev_dram_b"),
+            Source::DramCRead => sig("dma$ev_dram_cr"),
+            Source::DramCWrite => sig("dma$ev_dram_c"),
+        }
+    }
 }
 
 // The top's plain wires, each declared once (`netlist::wires!`); what computes stays below.
@@ -673,53 +692,9 @@ impl Logic for Accelerator {
         };
         let (ct, d, bc) = (&self.ctrl, &self.dma, &self.buf_c);
 
-        // Counters.
-        let ev = |e: usize| self.mesh.ev[e].val();
-        let w8 = |x: Bits<8>| b16(x.to_u64());
-        let incs: [Bits<16>; 30] = [
-            b16(1),
-            ev(0),
-            ev(2),
-            ev(3),
-            ev(4),
-            ev(5),
-            ev(1),
-            ev(6),
-            self.skew_l.hops.val() + self.skew_t.hops.val(),
-            self.deskew.hops.val(),
-            self.buf_a.rwords.val(),
-            w8(ct.a_count.val()),
-            self.buf_b.rwords.val(),
-            w8(ct.b_count.val()),
-            bc.rwords.val(),
-            w8(ct.c_rcount.val()),
-            bc.wwords.val(),
-            w8(ct.c_wcount.val()),
-            self.buf_a.wwords.val(),
-            w8(if dram {
-                self.mem_resp_a_count.val()
-            } else {
-                Bits::default()
-            }),
-            self.buf_b.wwords.val(),
-            w8(if dram {
-                self.mem_resp_b_count.val()
-            } else {
-                Bits::default()
-            }),
-            d.ev_dram_a.val(),
-            d.ev_dram_b.val(),
-            d.ev_dram_cr.val(),
-            d.ev_dram_c.val(),
-            b16(1),
-            b16(1),
-            b16(1),
-            if self.out_stage.active.val() {
-                w8(ct.c_wcount.val())
-            } else {
-                b16(0)
-            },
-        ];
+        // Counters: each adds its source (by name, `counter_map`) in the cycles its gate opens.
+        let incs: [Bits<16>; COUNTERS.len()] =
+            std::array::from_fn(|k| self.counter_source(self._sources[k]));
         let clear = self.start.val() && !busy;
         let running = ct.running.val();
         let loading = d.loading.val();
@@ -732,16 +707,16 @@ impl Logic for Accelerator {
             // A stalled cycle counts as a cycle and nothing else; a load cycle not even that.
             // The DMA's events count in every cycle (they are zero when it is idle), and C's
             // reads include the DMA's drains.
-            x.en.next = match counter_gate(COUNTERS[k]) {
-                CounterGate::Run => running && !loading,
-                CounterGate::Always => true,
-                CounterGate::Stall => running && hold && !loading,
-                CounterGate::Load => loading,
-                CounterGate::Writeback => d.writeback.val(),
-                CounterGate::Active => running && !hold,
+            x.en.next = match counter_map::gate(COUNTERS[k]) {
+                Gate::Run => running && !loading,
+                Gate::Always => true,
+                Gate::Stall => running && hold && !loading,
+                Gate::Load => loading,
+                Gate::Writeback => d.writeback.val(),
+                Gate::Active => running && !hold,
             };
             // C's reads and writes add the DMA's (drains, refetch landings) to the datapath's.
-            if let Some(share) = c_dma_share(COUNTERS[k]) {
+            if let Some(share) = counter_map::c_dma_share(COUNTERS[k]) {
                 let own = if running && !hold { inc } else { b16(0) };
                 inc = own
                     + match share {
@@ -952,67 +927,28 @@ impl Logic for Accelerator {
             k.when(eq(sig("host_lane"), lit(j as u64, 8)), pick);
         }
 
-        let incs: [crate::netlist::Expr; 30] = [
-            lit(1, 16),
-            sig("mesh$ev$0"),
-            sig("mesh$ev$2"),
-            sig("mesh$ev$3"),
-            sig("mesh$ev$4"),
-            sig("mesh$ev$5"),
-            sig("mesh$ev$1"),
-            sig("mesh$ev$6"),
-            add(sig("skew_l$hops"), sig("skew_t$hops")),
-            sig("deskew$hops"),
-            sig("buf_a$rwords"),
-            sig("ctrl$a_count"),
-            sig("buf_b$rwords"),
-            sig("ctrl$b_count"),
-            sig("buf_c$rwords"),
-            sig("ctrl$c_rcount"),
-            sig("buf_c$wwords"),
-            sig("ctrl$c_wcount"),
-            sig("buf_a$wwords"),
-            if self._dram {
-                sig("mem_resp_a_count")
-            } else {
-                lit(0, 16)
-            },
-            sig("buf_b$wwords"),
-            if self._dram {
-                sig("mem_resp_b_count")
-            } else {
-                lit(0, 16)
-            },
-            sig("dma$ev_dram_a"),
-            sig("dma$ev_dram_b"),
-            sig("dma$ev_dram_cr"),
-            sig("dma$ev_dram_c"),
-            lit(1, 16),
-            lit(1, 16),
-            lit(1, 16),
-            // output_stage_ops: assigned below (the row's lanes when the stage is active).
-            lit(0, 16),
-        ];
         let active = || and(sig("ctrl$running"), not(sig("ctrl$hold")));
-        for (n, inc) in incs.into_iter().enumerate() {
+        for (n, name) in COUNTERS.iter().enumerate() {
+            let src = counter_source(name);
+            let inc = self.counter_source_hdl(src);
             k.assign(format!("ctrs${n}$clock"), sig("clock"));
             k.assign(
                 format!("ctrs${n}$clear"),
                 and(sig("start"), not(sig("ctrl$busy"))),
             );
-            let en = match counter_gate(COUNTERS[n]) {
-                CounterGate::Run => and(sig("ctrl$running"), not(sig("dma$loading"))),
-                CounterGate::Always => lit(1, 1),
-                CounterGate::Stall => and(
+            let en = match counter_map::gate(name) {
+                Gate::Run => and(sig("ctrl$running"), not(sig("dma$loading"))),
+                Gate::Always => lit(1, 1),
+                Gate::Stall => and(
                     and(sig("ctrl$running"), sig("ctrl$hold")),
                     not(sig("dma$loading")),
                 ),
-                CounterGate::Load => sig("dma$loading"),
-                CounterGate::Writeback => sig("dma$writeback"),
-                CounterGate::Active => active(),
+                Gate::Load => sig("dma$loading"),
+                Gate::Writeback => sig("dma$writeback"),
+                Gate::Active => active(),
             };
             k.assign(format!("ctrs${n}$en"), en);
-            if let Some(share) = c_dma_share(COUNTERS[n]) {
+            if let Some(share) = counter_map::c_dma_share(name) {
                 // C's reads and writes: the datapath's (not in a stalled cycle) plus the DMA's
                 // (drains, refetch landings).
                 let dma = sig(match share {
@@ -1026,7 +962,7 @@ impl Logic for Accelerator {
                 let mut none = Kernel::default();
                 none.assign(format!("ctrs${n}$inc"), dma);
                 k.if_else(active(), own, none);
-            } else if COUNTERS[n] == "output_stage_ops" {
+            } else if src == Source::StageOps {
                 let mut on = Kernel::default();
                 on.assign(format!("ctrs${n}$inc"), sig("ctrl$c_wcount"));
                 let mut off = Kernel::default();
@@ -1045,52 +981,5 @@ impl Logic for Accelerator {
             k.when(eq(sig("ctr_sel"), lit(n as u64, 8)), pick);
         }
         k.finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::interface::CYCLE_COUNTERS;
-
-    /// Counters are wired by name, not by index: the DMA-fed ones are exactly C's accesses, the
-    /// fills and the DRAM bytes, and every counter but the cycle counts is an event of the fast
-    /// model's `EventCounts`.
-    #[test]
-    fn counters_are_gated_by_their_names() {
-        let always: Vec<&str> = COUNTERS
-            .iter()
-            .copied()
-            .filter(|n| counter_gate(n) == CounterGate::Always)
-            .collect();
-        assert_eq!(
-            always,
-            [
-                "c_buf_reads",
-                "c_buf_read_elems",
-                "c_buf_writes",
-                "c_buf_write_elems",
-                "a_buf_writes",
-                "a_buf_write_elems",
-                "b_buf_writes",
-                "b_buf_write_elems",
-                "dram_a_read_bytes",
-                "dram_b_read_bytes",
-                "dram_c_read_bytes",
-                "dram_c_write_bytes",
-            ]
-        );
-        assert_eq!(
-            COUNTERS.iter().filter(|n| c_dma_share(n).is_some()).count(),
-            4
-        );
-        for n in COUNTERS {
-            let cycle = n == "cycles" || CYCLE_COUNTERS.contains(&n);
-            assert_eq!(
-                cycle,
-                !systole_sim::events::EventCounts::NAMES.contains(&n),
-                "{n}"
-            );
-        }
     }
 }
