@@ -2,24 +2,17 @@
 //! counts, and the contract's fold intervals (each is the smallest that keeps results exact).
 
 use super::{run_plan, simulate_gemm, simulate_gemm_with_probe, NoProbe, Probe};
-use crate::config::{ArchConfig, BufferId, Dataflow, MemoryModel};
+use crate::config::{ArchConfig, BufferId, Dataflow};
 use crate::events::EventCounts;
 use crate::mapping::schedule::{closed_form_cycles, Plan};
 use crate::mapping::Mapping;
 use crate::matrix::{reference_matmul, Matrix};
 use crate::workload::GemmShape;
 
+/// The array's contract machine: the whole problem on chip (the memory system has its own
+/// tests), with buffer read latencies `la`, `lb` and `lc`.
 fn arch(r: u32, c: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
-    let mut cfg = ArchConfig::preset("tiny-4x4")
-        .unwrap()
-        .with_shape(Some(r), Some(c))
-        .unwrap();
-    cfg.buffers.a.read_latency = la;
-    cfg.buffers.b.read_latency = lb;
-    cfg.buffers.c.read_latency = lc;
-    // The array's contract: the whole problem on chip (the memory system has its own tests).
-    cfg.memory = MemoryModel::Ideal;
-    cfg
+    crate::testing::tiny_latencies(r, c, (la, lb, lc))
 }
 
 fn run_checked(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: u64) {
