@@ -21,7 +21,7 @@ points() {
   for target in ice40-up5k ice40-hx8k ecp5-25k ecp5-85k; do
     for size in 2 4 8; do
       for only in "" os; do
-        echo "$n $size $target ${only:+--only $only}"
+        echo "$n $size $target${only:+ --only $only}"
         n=$((n + 1))
       done
     done
@@ -44,7 +44,8 @@ run_point() {
 }
 export -f run_point
 export bin arch rows
-points | xargs -P "$jobs" -L 1 bash -c 'run_point "$@"' _
+# The ECP5 points (the parts the designs fit) and the points without the DMA start first.
+{ points | awk '$1 >= 12'; points | awk '$1 < 12'; } | xargs -P "$jobs" -L 1 bash -c 'run_point "$@"' _
 row() { cat "$rows/$1"; }
 {
   echo "# FPGA resources and Fmax"
