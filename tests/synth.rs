@@ -1,5 +1,5 @@
 //! `systole synth` on one iCE40 and one ECP5 part with the real tools: a 1x1 array places and
-//! routes on the ECP5, with nonzero resources and an Fmax, and the iCE40 flow reports its size and
+//! routes on the ECP5, with nonzero resources, an Fmax, its peak GOPS and its critical path, and the iCE40 flow reports its size and
 //! whether it fits; the single-dataflow variant is smaller, and the
 //! DMA engine (DRAM memory model) costs logic that the ideal memory model's design does not have.
 
@@ -74,7 +74,20 @@ fn ecp5_places_and_routes_with_and_without_the_dma() {
     for r in [&dram, &ideal] {
         assert_eq!(r["fits"], true, "{r}");
         assert!(r["luts"].as_u64().unwrap() > 100, "{r}");
-        assert!(r["fmax_mhz"].as_f64().unwrap() > 1.0, "{r}");
+        let fmax = r["fmax_mhz"].as_f64().unwrap();
+        assert!(fmax > 1.0, "{r}");
+        // A 1x1 array: one multiply and one add per cycle.
+        let gops = r["peak_gops"].as_f64().unwrap();
+        assert!((gops - 2.0 * fmax / 1000.0).abs() < 1e-9, "{r}");
+        // The routed critical path, its delay split into logic and routing, and the blocks it
+        // runs through (it starts and ends at a register, so at least one block is named).
+        let path = &r["critical_path"];
+        let delay = path["delay_ns"].as_f64().unwrap();
+        let parts = path["logic_ns"].as_f64().unwrap() + path["routing_ns"].as_f64().unwrap();
+        assert!(delay > 0.0 && (delay - parts).abs() < 1e-6, "{r}");
+        // The path cannot be longer than the clock period nextpnr reports (1000 / Fmax ns).
+        assert!(delay <= 1000.0 / fmax + 0.05, "{r}");
+        assert!(!path["blocks"].as_array().unwrap().is_empty(), "{r}");
     }
     assert!(
         dram["luts"].as_u64() > ideal["luts"].as_u64(),

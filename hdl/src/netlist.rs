@@ -103,8 +103,8 @@ pub(crate) type Expr = VerilogExpression;
 /// `wires_hdl(&self, &mut Kernel)` (the same assignments in the block's Verilog kernel).
 ///
 /// Each line is `dst <= src;`, where a side is `top.port` (the block's own port) or
-/// `child.port` (a child's). A side written `child.port[]` is a vector of signals: element `i` of
-/// the destination takes element `i` of the source, over the destination's length. Wires that
+/// `child.port` (a child's). Both sides written `port[]` are vectors of signals: element `i` of
+/// the destination takes element `i` of the source (a vector on one side only does not compile). Wires that
 /// compute (a gate, a mux, a constant that depends on the build) stay in the block's own
 /// `update`, `connect` and `hdl`.
 macro_rules! wires {
@@ -112,7 +112,7 @@ macro_rules! wires {
         impl $ty {
             /// Simulation of the block's plain wires (`netlist::wires!`).
             fn wires_update(&mut self) {
-                $( wires!(@update self, $dst . $dp $([$($di)*])?, $src . $sp); )*
+                $( wires!(@update self, $dst . $dp $([$($di)*])?, $src . $sp $([$($si)*])?); )*
             }
             /// Marks the destinations of the block's plain wires driven (`netlist::wires!`).
             fn wires_connect(&mut self) {
@@ -120,7 +120,7 @@ macro_rules! wires {
             }
             /// The block's plain wires in its Verilog kernel (`netlist::wires!`).
             fn wires_hdl(&self, k: &mut $crate::netlist::Kernel) {
-                $( wires!(@hdl self, k, $dst . $dp $([$($di)*])?, $src . $sp); )*
+                $( wires!(@hdl self, k, $dst . $dp $([$($di)*])?, $src . $sp $([$($si)*])?); )*
             }
         }
     };
@@ -128,7 +128,7 @@ macro_rules! wires {
     (@sig $s:ident, $b:ident . $p:ident) => { $s.$b.$p };
     (@name top . $p:ident) => { stringify!($p) };
     (@name $b:ident . $p:ident) => { concat!(stringify!($b), "$", stringify!($p)) };
-    (@update $s:ident, $d:ident . $dp:ident [], $t:ident . $tp:ident) => {
+    (@update $s:ident, $d:ident . $dp:ident [], $t:ident . $tp:ident []) => {
         let (dst, src) = (&mut wires!(@sig $s, $d . $dp), &wires!(@sig $s, $t . $tp));
         debug_assert_eq!(dst.len(), src.len(), "a vector wire of two lengths");
         for (x, y) in dst.iter_mut().zip(src.iter()) {
@@ -146,7 +146,7 @@ macro_rules! wires {
     (@connect $s:ident, $d:ident . $dp:ident) => {
         (wires!(@sig $s, $d . $dp)).connect();
     };
-    (@hdl $s:ident, $k:ident, $d:ident . $dp:ident [], $t:ident . $tp:ident) => {
+    (@hdl $s:ident, $k:ident, $d:ident . $dp:ident [], $t:ident . $tp:ident []) => {
         for i in 0..wires!(@sig $s, $d . $dp).len() {
             $k.assign(
                 format!("{}${i}", wires!(@name $d . $dp)),

@@ -38,7 +38,7 @@ fn parse_target(s: &str) -> Result<Target, String> {
 /// One line of a resource table (also used by `reports/fpga`).
 pub fn row(r: &SynthReport) -> String {
     format!(
-        "| {}x{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {}x{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         r.rows,
         r.cols,
         r.dataflows,
@@ -52,6 +52,9 @@ pub fn row(r: &SynthReport) -> String {
             .unwrap_or_else(|| "-".into()),
         r.fmax_mhz
             .map(|f| format!("{f:.1}"))
+            .unwrap_or_else(|| "-".into()),
+        r.peak_gops
+            .map(|g| format!("{g:.2}"))
             .unwrap_or_else(|| "-".into()),
         if r.fits { "yes" } else { "no" }
     )
@@ -95,14 +98,17 @@ pub fn run(args: SynthArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!(
-        "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | fits |"
+        "| array | dataflows | target | LUT4 | FF | BRAM | DSP | logic cells | Fmax MHz | peak GOPS | fits |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     println!("{}", row(&report));
     println!(
         "\nFF includes the {} flip-flops of the pin-light I/O wrapper (hdl/src/flow/synth.rs).",
         report.wrapper_flip_flops
     );
+    if let Some(path) = &report.critical_path {
+        println!("critical path: {}", path.summary());
+    }
     if let Some(e) = &report.pnr_error {
         println!("nextpnr: {e}");
     }

@@ -324,7 +324,7 @@ impl Accelerator {
                 crate::blocks::controller::fixed_mode(cfg).unwrap_or_default(),
             )),
             _fixed: crate::blocks::controller::fixed_mode(cfg).is_some(),
-            _sources: COUNTERS.map(counter_source),
+            _sources: COUNTERS.map(source_named),
             _dram: cfg.memory == systole_sim::config::MemoryModel::Dram,
             _r: r,
             _c: c,
@@ -337,14 +337,14 @@ fn b16(x: u64) -> Bits<16> {
 }
 
 /// The source of counter `name` (`counter_map`; its tests hold that every counter has one).
-fn counter_source(name: &str) -> Source {
+fn source_named(name: &str) -> Source {
     counter_map::source(name)
         .unwrap_or_else(|| unreachable!("internal error: counter {name} has no source"))
 }
 
 impl Accelerator {
     /// What counter source `s` adds this cycle (simulation).
-    fn counter_source(&self, s: Source) -> Bits<16> {
+    fn source_value(&self, s: Source) -> Bits<16> {
         let w8 = |x: Bits<8>| b16(x.to_u64());
         let landed = |count: Bits<8>| if self._dram { w8(count) } else { b16(0) };
         let (ct, d) = (&self.ctrl, &self.dma);
@@ -376,7 +376,7 @@ impl Accelerator {
 
     /// What counter source `s` adds, in the Verilog kernel ([`Source::StageOps`]: the count
     /// while the stage is active; `hdl()` gates it).
-    fn counter_source_hdl(&self, s: Source) -> crate::netlist::Expr {
+    fn source_expr(&self, s: Source) -> crate::netlist::Expr {
         let buf = |b: Buf| match b {
             Buf::A => "buf_a",
             Buf::B => "buf_b",
@@ -694,7 +694,7 @@ impl Logic for Accelerator {
 
         // Counters: each adds its source (by name, `counter_map`) in the cycles its gate opens.
         let incs: [Bits<16>; COUNTERS.len()] =
-            std::array::from_fn(|k| self.counter_source(self._sources[k]));
+            std::array::from_fn(|k| self.source_value(self._sources[k]));
         let clear = self.start.val() && !busy;
         let running = ct.running.val();
         let loading = d.loading.val();
@@ -929,8 +929,8 @@ impl Logic for Accelerator {
 
         let active = || and(sig("ctrl$running"), not(sig("ctrl$hold")));
         for (n, name) in COUNTERS.iter().enumerate() {
-            let src = counter_source(name);
-            let inc = self.counter_source_hdl(src);
+            let src = source_named(name);
+            let inc = self.source_expr(src);
             k.assign(format!("ctrs${n}$clock"), sig("clock"));
             k.assign(
                 format!("ctrs${n}$clear"),

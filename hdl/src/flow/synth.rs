@@ -8,6 +8,7 @@ use std::path::Path;
 use systole_sim::config::ArchConfig;
 
 use crate::error::HdlError;
+use crate::flow::pnr_log::{self, CriticalPath};
 use crate::flow::verilog::accelerator_verilog;
 use crate::interface::{memory_ports, TOP_PORTS};
 use crate::tool::{run_tool, spawn_tool};
@@ -120,10 +121,21 @@ pub struct SynthReport {
     pub logic_cells: Option<(u64, u64)>,
     /// The maximum frequency nextpnr reports after routing, in MHz.
     pub fmax_mhz: Option<f64>,
+    /// The array's peak throughput at Fmax, in GOPS ([`peak_gops`]).
+    pub peak_gops: Option<f64>,
+    /// nextpnr's critical path after routing.
+    pub critical_path: Option<CriticalPath>,
     /// Whether nextpnr placed and routed the design on the part.
     pub fits: bool,
     /// nextpnr's error when it did not.
     pub pnr_error: Option<String>,
+}
+
+/// The array's peak throughput at `fmax_mhz`, in GOPS: every PE's multiply and add (two
+/// operations) each cycle, as accelerator papers count it. What a layer reaches is lower by its
+/// utilisation and stalls, which `systole gemm` and `systole run` report.
+pub fn peak_gops(cfg: &ArchConfig, fmax_mhz: f64) -> f64 {
+    2.0 * f64::from(cfg.array.rows) * f64::from(cfg.array.cols) * fmax_mhz / 1000.0
 }
 
 /// Every port of `top` but the clock (host port, then memory port) of `cfg`'s design.
@@ -240,31 +252,9 @@ pub fn synthesize_with(
     let log =
         String::from_utf8_lossy(&pnr.stderr).into_owned() + &String::from_utf8_lossy(&pnr.stdout);
     std::fs::write(dir.join("nextpnr.log"), &log).map_err(io)?;
-    // The last report is the one after routing.
-    let fmax_mhz = log
-        .lines()
-        .rev()
-        .filter(|l| l.contains("Max frequency for clock"))
-        .find_map(|l| {
-            l.split(": ")
-                .nth(2)?
-                .split_whitespace()
-                .next()?
-                .parse::<f64>()
-                .ok()
-        });
-    let lc_name = if ice { "ICESTORM_LC:" } else { "TRELLIS_COMB:" };
-    let logic_cells = log
-        .lines()
-        .rev()
-        .find(|l| l.contains(lc_name))
-        .and_then(|l| {
-            let rest = l.split(lc_name).nth(1)?;
-            let mut it = rest.split('/');
-            let used = it.next()?.trim().parse().ok()?;
-            let total = it.next()?.split_whitespace().next()?.parse().ok()?;
-            Some((used, total))
-        });
+    let fmax_mhz = pnr_log::fmax_mhz(&log);
+    let logic_cells = pnr_log::utilisation(&log, if ice { "ICESTORM_LC" } else { "TRELLIS_COMB" });
+    let critical_path = pnr_log::critical_path(&log);
     let fits = pnr.status.success();
     let pnr_error = (!fits).then(|| {
         log.lines()
@@ -293,6 +283,8 @@ pub fn synthesize_with(
         wrapper_flip_flops,
         logic_cells,
         fmax_mhz,
+        peak_gops: fmax_mhz.map(|f| peak_gops(cfg, f)),
+        critical_path,
         fits,
         pnr_error,
     })

@@ -122,6 +122,21 @@ impl Descriptor {
             self.stream.of(shape),
         )
     }
+
+    /// The GEMM whose row, column and stream dimensions have extents `(Sr, Sc, T)`: the inverse
+    /// of [`Descriptor::extents`].
+    pub fn shape(&self, (sr, sc, t): (usize, usize, usize)) -> GemmShape {
+        let extent = |dim: Dim| match dim {
+            d if d == self.rows => sr,
+            d if d == self.cols => sc,
+            _ => t,
+        };
+        GemmShape {
+            m: extent(Dim::M),
+            n: extent(Dim::N),
+            k: extent(Dim::K),
+        }
+    }
 }
 
 /// OS: A^T columns feed the rows, B rows feed the columns, C rows leave.
@@ -184,6 +199,17 @@ mod tests {
             assert!(d.rows.indexes(d.left) && d.stream.indexes(d.left), "{df}");
             // C is indexed by whatever is not the reduction.
             assert_eq!(d.reduction_in_stream(), df == Dataflow::Os);
+        }
+    }
+
+    /// `shape` places each extent on the dimension `extents` reads it from.
+    #[test]
+    fn shape_inverts_extents() {
+        let gemm = GemmShape { m: 3, n: 5, k: 7 };
+        for df in Dataflow::ALL {
+            let d = Descriptor::of(df);
+            assert_eq!(d.shape(d.extents(gemm)), gemm, "{df}");
+            assert_eq!(d.extents(d.shape((2, 4, 6))), (2, 4, 6), "{df}");
         }
     }
 }

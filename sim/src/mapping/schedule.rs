@@ -580,8 +580,8 @@ pub fn fold_queue_depth(
 /// (`Plan::mapped`), and every cursor's last op of a fold lies a fixed distance after the fold's
 /// stream edge or its end. So the lag, counted in folds, is largest when every fold is as short as
 /// its interval allows and as long as it can be without lengthening it: the design sweeps the
-/// stream length `T` from 1 to `max(R, L_C + 1) + 1` with one row tile and with two (so that
-/// folds accumulate), over enough column tiles for the lag to settle. A fold longer than its
+/// stream length `T` from 1 to `max(R, L_C + 1) + 1` with one row tile and, in WS and IS, with
+/// two (so that folds accumulate), over enough column tiles for the lag to settle. A fold longer than its
 /// neighbours ends its own interval later but starts the next one later by as much, so mixed
 /// lengths (a short last chunk) need no more than the uniform ones; the backends still check
 /// each run against the design's depth, and `sim/tests/fold_queue.rs` holds the depth against
@@ -597,17 +597,16 @@ pub fn fold_queue_design_depth(cfg: &ArchConfig) -> usize {
     let longest = r.max(lat_c + 1) + 1;
     let mut need = 4;
     for &df in &cfg.array.dataflows {
+        let desc = Descriptor::of(df);
+        // A second row tile makes WS/IS folds accumulate; OS folds never do.
+        let row_extents: &[usize] = if desc.reduction_in_stream() {
+            &[r]
+        } else {
+            &[r, 2 * r]
+        };
         for t in 1..=longest {
-            for rows in [r, 2 * r] {
-                let shape = match df {
-                    Dataflow::Os => GemmShape { m: rows, n, k: t },
-                    Dataflow::Ws => GemmShape { m: t, n, k: rows },
-                    Dataflow::Is => GemmShape {
-                        m: n,
-                        n: t,
-                        k: rows,
-                    },
-                };
+            for &rows in row_extents {
+                let shape = desc.shape((rows, n, t));
                 let mapping = Mapping::scalesim(cfg, df, shape);
                 need = need.max(fold_queue_depth(cfg, df, shape, &mapping));
             }
