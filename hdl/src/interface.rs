@@ -5,6 +5,7 @@
 //! them from here; nothing here depends on either.
 
 use systole_sim::config::Dataflow;
+use systole_sim::events::EventCounts;
 
 /// Dataflow codes of the start command.
 pub const MODE_OS: u64 = 0;
@@ -46,44 +47,68 @@ pub const CONFIG_ADDR: u64 = 0xffff;
 /// registers; the lane is the register byte ([`crate::blocks::loop_regs::mapping_writes`]).
 pub const MAP_ADDR: u64 = 0xfffe;
 
-/// The hardware counters, in counter-select order: `cycles`, then `EventCounts` names, then the
-/// memory system's cycle counts (`stall_cycles`, `load_cycles`, `writeback_cycles`). Events not
-/// listed are derived (`idle_pe_cycles = cycles x R x C - macs`).
-pub const COUNTERS: [&str; 30] = [
-    "cycles",
-    "macs",
-    "h_operand_hops",
-    "v_operand_hops",
-    "stationary_loads",
-    "stationary_swaps",
-    "acc_updates",
-    "psum_hops",
-    "skew_hops",
-    "deskew_hops",
-    "a_buf_reads",
-    "a_buf_read_elems",
-    "b_buf_reads",
-    "b_buf_read_elems",
-    "c_buf_reads",
-    "c_buf_read_elems",
-    "c_buf_writes",
-    "c_buf_write_elems",
-    "a_buf_writes",
-    "a_buf_write_elems",
-    "b_buf_writes",
-    "b_buf_write_elems",
-    "dram_a_read_bytes",
-    "dram_b_read_bytes",
-    "dram_c_read_bytes",
-    "dram_c_write_bytes",
-    "stall_cycles",
-    "load_cycles",
-    "writeback_cycles",
-    "output_stage_ops",
-];
+/// Events that have no counter: the host derives them from the others
+/// (`idle_pe_cycles = cycles x R x C - macs`).
+pub const DERIVED_EVENTS: [&str; 1] = ["idle_pe_cycles"];
 
 /// Counters that are cycle counts of the run rather than `EventCounts` names.
 pub const CYCLE_COUNTERS: [&str; 3] = ["stall_cycles", "load_cycles", "writeback_cycles"];
+
+/// The hardware counters, in counter-select order, built from the one list of event names:
+/// `cycles`, then [`EventCounts::NAMES`] in their order without the [`DERIVED_EVENTS`], then the
+/// memory system's [`CYCLE_COUNTERS`]. What each one counts is `blocks::counter_map`'s table.
+pub const COUNTERS: [&str; COUNTER_COUNT] = counters();
+
+/// How many hardware counters there are.
+const COUNTER_COUNT: usize =
+    1 + EventCounts::NAMES.len() - DERIVED_EVENTS.len() + CYCLE_COUNTERS.len();
+
+/// Whether two names are equal (a `const fn`, for [`counters`]).
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// [`COUNTERS`], assembled at compile time.
+const fn counters() -> [&'static str; COUNTER_COUNT] {
+    let mut out = [""; COUNTER_COUNT];
+    out[0] = "cycles";
+    let mut n = 1;
+    let mut i = 0;
+    while i < EventCounts::NAMES.len() {
+        let name = EventCounts::NAMES[i];
+        let mut derived = false;
+        let mut d = 0;
+        while d < DERIVED_EVENTS.len() {
+            derived |= same(name, DERIVED_EVENTS[d]);
+            d += 1;
+        }
+        if !derived {
+            out[n] = name;
+            n += 1;
+        }
+        i += 1;
+    }
+    let mut c = 0;
+    while c < CYCLE_COUNTERS.len() {
+        out[n] = CYCLE_COUNTERS[c];
+        n += 1;
+        c += 1;
+    }
+    // Every derived event is an event name, so the list is full.
+    assert!(n == COUNTER_COUNT, "a derived event is not an event name");
+    out
+}
 
 /// The top module's ports other than `clock`: name, input (true) or output, width.
 pub const TOP_PORTS: [(&str, bool, usize); 28] = [
@@ -164,4 +189,31 @@ pub fn memory_ports(lanes: usize, lanes_c: usize) -> Vec<(String, bool, usize)> 
         }
     }
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event has a counter or is derived, in `EventCounts::NAMES` order, and no name is
+    /// counted twice.
+    #[test]
+    fn counters_follow_the_event_names() {
+        let events: Vec<&str> = COUNTERS[1..COUNTERS.len() - CYCLE_COUNTERS.len()].to_vec();
+        let expected: Vec<&str> = EventCounts::NAMES
+            .iter()
+            .copied()
+            .filter(|n| !DERIVED_EVENTS.contains(n))
+            .collect();
+        assert_eq!(events, expected);
+        assert_eq!(COUNTERS[0], "cycles");
+        assert_eq!(COUNTERS[COUNTERS.len() - 3..], CYCLE_COUNTERS);
+        let mut sorted = COUNTERS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), COUNTERS.len(), "a counter listed twice");
+        for d in DERIVED_EVENTS {
+            assert!(EventCounts::NAMES.contains(&d), "{d} is not an event");
+        }
+    }
 }

@@ -155,14 +155,14 @@ mod tests {
         assert_eq!(
             always,
             [
-                "c_buf_reads",
-                "c_buf_read_elems",
-                "c_buf_writes",
-                "c_buf_write_elems",
                 "a_buf_writes",
                 "a_buf_write_elems",
                 "b_buf_writes",
                 "b_buf_write_elems",
+                "c_buf_reads",
+                "c_buf_read_elems",
+                "c_buf_writes",
+                "c_buf_write_elems",
                 "dram_a_read_bytes",
                 "dram_b_read_bytes",
                 "dram_c_read_bytes",
