@@ -14,6 +14,9 @@ jobs=${JOBS:-$(nproc)}
 tmp=$(mktemp)
 rows=$(mktemp -d)
 trap 'rm -rf "$rows"' EXIT
+# The run uses its own copy of the binary, so a rebuild during the hour it takes changes nothing.
+cp "$bin" "$rows/systole"
+bin=$rows/systole
 # One chain per line: its table rows, its array sizes (smallest first), target and extra flags.
 # A chain stops at its first size that does not fit: a larger array of the same design does not
 # fit either, and its Yosys run (minutes for an 8x8) would only measure by how much. Its rows are
@@ -33,6 +36,8 @@ run_chain() {
   shift 3
   local label=os+ws+is
   [ "${1:-}" = --only ] && label=$2
+  local where=
+  [[ " $* " == *" --memory ideal "* ]] && where=" without the DMA"
   local -a ns ss
   IFS=, read -ra ns <<<"$nums"
   IFS=, read -ra ss <<<"$sizes"
@@ -48,7 +53,7 @@ run_chain() {
       >"$rows/$n.out" || true
     grep "^| ${size}x${size} " "$rows/$n.out" >"$rows/$n" \
       || echo "| ${size}x${size} | $label | $target | failed | | | | | | | |" >"$rows/$n"
-    grep "^critical path: " "$rows/$n.out" | sed "s/^critical path: /- ${size}x${size} $label on $target: /" >"$rows/$n.path" || true
+    grep "^critical path: " "$rows/$n.out" | sed "s/^critical path: /- ${size}x${size} $label on $target$where: /" >"$rows/$n.path" || true
     if grep -q '| failed |' "$rows/$n"; then
       stop="${size}x${size} failed"
     elif ! grep -q '| yes |$' "$rows/$n"; then
@@ -104,8 +109,9 @@ row() { cat "$rows/$1"; }
   echo
   echo "Critical paths (nextpnr after routing, seed 1): the whole delay, then the blocks the path runs"
   echo "through, named by the hierarchy Yosys keeps in its cell names (\`hdl/src/flow/pnr_log.rs\`;"
-  echo "\`wrapper\` is the I/O wrapper's registers). \`systole synth --work DIR\` keeps nextpnr.log with"
-  echo "every cell and net on the path."
+  echo "\`wrapper\` is the I/O wrapper's registers, \`top\` the accelerator's own logic, its output ports"
+  echo "included; \`x.walk\` is block \`x\`'s child \`walk\`). \`systole synth --work DIR\` keeps"
+  echo "nextpnr.log with every cell and net on the path."
   echo
   for n in $(seq 0 27); do cat "$rows/$n.path" 2>/dev/null || true; done
 } > "$tmp"

@@ -77,9 +77,11 @@ pub fn critical_path(log: &str) -> Option<CriticalPath> {
             .or_else(|| text.split_once("Sink "))
             .map(|(_, c)| c);
         if let Some(cell) = cell {
-            let block = block_of(cell);
-            if blocks.last() != Some(&block) {
-                blocks.push(block);
+            // A cell Yosys or nextpnr named without a design signal says nothing of where it is.
+            if let Some(block) = block_of(cell) {
+                if blocks.last() != Some(&block) {
+                    blocks.push(block);
+                }
             }
         }
     }
@@ -96,8 +98,11 @@ fn totals(text: &str) -> Option<(f64, f64)> {
 /// The design block of a nextpnr cell name: the hierarchical name Yosys gave the signal the
 /// cell drives, without the `dut.` instance of the top, the signal's own name, the `$` suffixes
 /// Yosys adds and the technology-mapping suffixes (`_TRELLIS_FF_Q`, `_LUT4_Z`, `_CCU2C`, ...).
-/// `dut.ctrl.regs.r_edge_b$0.q_LUT4_B_Z.C` is `ctrl.regs`; a cell outside `dut` is `wrapper`.
-pub fn block_of(cell: &str) -> String {
+/// `dut.ctrl.regs.r_edge_b$0.q_LUT4_B_Z.C` is `ctrl.regs`; a cell of the I/O wrapper's own
+/// signals (`ins`, `outs`, `sin`, `sout`, `load`, `clk`) is `wrapper`, one of its `o` (the top's
+/// outputs, as the wrapper names them) `top`. A cell named after no
+/// design signal (`$abc$...`, a name nextpnr's packer made up) is `None`.
+pub fn block_of(cell: &str) -> Option<String> {
     const MAPPED: [&str; 10] = [
         "_TRELLIS_",
         "_LUT4",
@@ -117,7 +122,13 @@ pub fn block_of(cell: &str) -> String {
         }
     }
     let Some(inside) = name.strip_prefix("dut.") else {
-        return "wrapper".into();
+        const WRAPPER: [&str; 6] = ["ins", "outs", "sin", "sout", "load", "clk"];
+        let signal = name.split(['.', '[']).next().unwrap_or("");
+        // `o` is the wrapper's name for the top's outputs: logic that drives one is the top's.
+        if signal == "o" {
+            return Some("top".into());
+        }
+        return WRAPPER.contains(&signal).then(|| "wrapper".into());
     };
     // `walk$axis`: the signal is child `walk`'s port `axis` as its parent sees it, so the path
     // runs through `walk`. `idx$3`: element 3 of a vector, which stays its block's own signal.
@@ -126,12 +137,12 @@ pub fn block_of(cell: &str) -> String {
         .and_then(|rest| rest.chars().next())
         .is_some_and(|c| !c.is_ascii_digit());
     if child_port {
-        return inside.to_string();
+        return Some(inside.to_string());
     }
-    match inside.rsplit_once('.') {
+    Some(match inside.rsplit_once('.') {
         Some((block, _signal)) => block.to_string(),
         None => "top".into(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -192,12 +203,19 @@ Info: Max frequency for clock '$glbnet$clk$TRELLIS_IO_IN': 19.88 MHz (PASS at 12
 
     #[test]
     fn cell_names_to_blocks() {
-        assert_eq!(block_of("dut.pe_0_1.prod_MULT18X18D.A0"), "pe_0_1");
-        assert_eq!(block_of("dut.ctrl.run_SB_DFFE_Q.D"), "ctrl");
-        assert_eq!(block_of("dut.go$2.Q"), "top");
-        assert_eq!(block_of("dut.ctrl$running_LUT4_Z.A"), "ctrl");
-        assert_eq!(block_of("dut.ctrl.regs.r_edge_b$0.q_LUT4_Z.C"), "ctrl.regs");
-        assert_eq!(block_of("ins_TRELLIS_FF_Q_3.Q"), "wrapper");
+        let block = |cell: &str| block_of(cell).unwrap_or_else(|| "-".into());
+        assert_eq!(block("dut.pe_0_1.prod_MULT18X18D.A0"), "pe_0_1");
+        assert_eq!(block("dut.ctrl.run_SB_DFFE_Q.D"), "ctrl");
+        assert_eq!(block("dut.go$2.Q"), "top");
+        assert_eq!(block("dut.ctrl$running_LUT4_Z.A"), "ctrl");
+        assert_eq!(block("dut.ctrl.regs.r_edge_b$0.q_LUT4_Z.C"), "ctrl.regs");
+        assert_eq!(block("ins_TRELLIS_FF_Q_3.Q"), "wrapper");
+        assert_eq!(block("sout_TRELLIS_FF_Q.Q"), "wrapper");
+        assert_eq!(block("o_LUT4_Z_12.C"), "top");
+        assert_eq!(
+            block("$abc$8213$auto$blifparse.cc:525:parse_blif$8214_LUT4_Z.B"),
+            "-"
+        );
     }
 
     #[test]
