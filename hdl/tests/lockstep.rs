@@ -6,7 +6,7 @@ use systole_hdl::backend::{Backend, RunRequest};
 use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::matrix::Matrix;
 use systole_sim::probe::NoProbe;
-use systole_sim::testing::tiny;
+use systole_sim::testing::{tiny, tiny_latencies};
 
 mod common;
 
@@ -16,16 +16,6 @@ fn lockstep(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize, seed: 
     // Make sure the extreme value is exercised.
     a.set(0, 0, -128);
     common::lockstep(cfg, df, &a, &b);
-}
-
-/// `arch` with the read latencies of buffers A, B and C.
-fn arch_lat(rows: u32, cols: u32, la: u32, lb: u32, lc: u32) -> ArchConfig {
-    let mut cfg = tiny(rows, cols);
-    cfg.buffers.a.read_latency = la;
-    cfg.buffers.b.read_latency = lb;
-    cfg.buffers.c.read_latency = lc;
-    cfg.validate().unwrap();
-    cfg
 }
 
 #[test]
@@ -38,7 +28,7 @@ fn tiny_os_one_fold() {
 /// the cursors run 5 folds apart; the design's fold queue once held 4 and the run was refused.
 #[test]
 fn a_stream_as_long_as_the_array_is_tall() {
-    lockstep(&arch_lat(5, 1, 1, 3, 1), Dataflow::Ws, 5, 3, 6, 0);
+    lockstep(&tiny_latencies(5, 1, (1, 3, 1)), Dataflow::Ws, 5, 3, 6, 0);
 }
 
 const ALL: [Dataflow; 3] = [Dataflow::Os, Dataflow::Ws, Dataflow::Is];
@@ -58,7 +48,7 @@ fn every_dataflow_on_small_arrays() {
 
 #[test]
 fn eight_by_eight_with_long_latencies() {
-    let cfg = arch_lat(8, 8, 3, 2, 12);
+    let cfg = tiny_latencies(8, 8, (3, 2, 12));
     for df in ALL {
         for (m, n, k) in [(8, 8, 8), (11, 13, 19), (3, 17, 9)] {
             lockstep(&cfg, df, m, n, k, 7);
@@ -69,7 +59,7 @@ fn eight_by_eight_with_long_latencies() {
 #[test]
 fn latency_larger_than_the_array() {
     // L_C beyond 2R + C + D: the first fold's write-back slots would read before cycle 0.
-    let cfg = arch_lat(2, 3, 5, 1, 20);
+    let cfg = tiny_latencies(2, 3, (5, 1, 20));
     for df in ALL {
         for (m, n, k) in [(3, 4, 7), (5, 2, 2)] {
             lockstep(&cfg, df, m, n, k, 3);
@@ -100,7 +90,7 @@ fn icarus_runs_the_generated_verilog() {
 
 #[test]
 fn verilator_runs_the_generated_verilog() {
-    let cfg = arch_lat(3, 2, 1, 1, 3);
+    let cfg = tiny_latencies(3, 2, (1, 1, 3));
     let work = std::env::temp_dir().join(format!("systole-verilator-{}", std::process::id()));
     for df in ALL {
         for (m, n, k, seed) in [(5, 4, 7, 21), (3, 2, 3, 22)] {
@@ -163,7 +153,7 @@ mod random {
             df in prop::sample::select(ALL.to_vec()),
             seed in 0u64..1000,
         ) {
-            let cfg = arch_lat(rows, cols, la, lb, lc);
+            let cfg = tiny_latencies(rows, cols, (la, lb, lc));
             lockstep(&cfg, df, m, n, k, seed);
         }
     }

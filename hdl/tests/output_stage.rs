@@ -69,9 +69,7 @@ fn stage(n: usize, seed: u64) -> OutputStage {
 }
 
 fn arch(memory: MemoryModel) -> ArchConfig {
-    let mut cfg = ArchConfig::preset("tiny-4x4").unwrap();
-    cfg.memory = memory;
-    cfg
+    systole_sim::testing::preset_on("tiny-4x4", memory, None)
 }
 
 fn fast(

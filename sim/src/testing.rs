@@ -38,6 +38,15 @@ pub fn tiny_dram(rows: u32, cols: u32, bytes_per_cycle: u32, latency: u32) -> Ar
     checked(cfg)
 }
 
+/// The preset `name` with memory model `memory` and, when given, a DRAM port of
+/// `bytes_per_cycle` (the preset's own otherwise).
+pub fn preset_on(name: &str, memory: MemoryModel, bytes_per_cycle: Option<u32>) -> ArchConfig {
+    let cfg = ArchConfig::preset(name)
+        .and_then(|c| c.with_memory(bytes_per_cycle, Some(memory)))
+        .unwrap_or_else(|e| panic!("test machine {name} with {memory:?} memory: {e}"));
+    checked(cfg)
+}
+
 fn checked(cfg: ArchConfig) -> ArchConfig {
     if let Err(e) = cfg.validate() {
         panic!("test machine `{}`: {}: {}", cfg.name, e.field, e.message);

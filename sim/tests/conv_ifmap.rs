@@ -9,6 +9,7 @@ use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::memory::dma::{DramTraffic, Reuse};
 use systole_sim::probe::NoProbe;
 use systole_sim::stats::RunStats;
+use systole_sim::testing::preset_on;
 use systole_sim::workload::im2col::Im2col;
 use systole_sim::workload::layer::Conv;
 
@@ -44,10 +45,7 @@ fn run_mapped(
 }
 
 fn edge(bytes_per_cycle: u32) -> ArchConfig {
-    ArchConfig::preset("edge-16x16")
-        .unwrap()
-        .with_memory(Some(bytes_per_cycle), Some(MemoryModel::Dram))
-        .unwrap()
+    preset_on("edge-16x16", MemoryModel::Dram, Some(bytes_per_cycle))
 }
 
 /// A ResNet-style 3x3 convolution on 28x28x32: its ifmap (25 KiB) fits edge-16x16's A whole,

@@ -9,6 +9,7 @@ use systole_sim::mapping::schedule::closed_form_cycles;
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::memory::dma::{DramTraffic, OutputMode, Reuse};
 use systole_sim::stats::RunStats;
+use systole_sim::testing::preset_on;
 use systole_sim::workload::GemmShape;
 
 fn run(cfg: &ArchConfig, df: Dataflow, m: usize, n: usize, k: usize) -> RunStats {
@@ -24,10 +25,7 @@ fn traffic(s: &RunStats) -> DramTraffic {
 }
 
 fn edge(bytes_per_cycle: u32) -> ArchConfig {
-    ArchConfig::preset("edge-16x16")
-        .unwrap()
-        .with_memory(Some(bytes_per_cycle), Some(MemoryModel::Dram))
-        .unwrap()
+    preset_on("edge-16x16", MemoryModel::Dram, Some(bytes_per_cycle))
 }
 
 /// Shapes that fit the edge-16x16 buffers whole, including partial tiles and K above R.
