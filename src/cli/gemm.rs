@@ -254,7 +254,7 @@ pub(super) fn simulate<T: Operand>(
         .vcd(vcd);
     // What the backend refuses is refused before the estimate, so that a refusal stays one line.
     backend.check(&req)?;
-    if let Some(w) = slow_backend_warning(backend, cfg, df, (a, b), stage) {
+    if let Some(w) = slow_backend_warning(backend, cfg, (df, mapping), (a, b), stage) {
         eprintln!("warning: {w}");
     }
     let r = backend.run(req, &mut NoProbe)?;
@@ -282,7 +282,7 @@ const VERILATOR_BUILD_SECONDS_PER_PE: f64 = 0.45;
 fn slow_backend_warning<T: Operand>(
     backend: Backend,
     cfg: &systole_sim::config::ArchConfig,
-    df: Dataflow,
+    (df, mapping): (Dataflow, &Mapping),
     (a, b): (&Matrix<T>, &Matrix<T>),
     stage: Option<&OutputStage>,
 ) -> Option<String> {
@@ -292,12 +292,14 @@ fn slow_backend_warning<T: Operand>(
     let (seconds, what) = match backend {
         Backend::Fast => return None,
         Backend::Rtl => {
-            // The estimate takes SCALE-Sim's order, the RTL's default (`choose_mapping`).
-            let cycles =
-                systole_sim::array::simulate_gemm_staged(cfg, df, a, b, stage, &mut NoProbe)
-                    .ok()?
-                    .stats
-                    .latency_cycles as f64;
+            // The fast model's cycles of the same run: the same mapping, the same stage.
+            let same_run = RunRequest::new(cfg, df, a, b).mapping(mapping).stage(stage);
+            let cycles = Backend::Fast
+                .run(same_run, &mut NoProbe)
+                .ok()?
+                .run
+                .stats
+                .latency_cycles as f64;
             let rate = rtl_pe_cycles_per_second(pes);
             let s = cycles * pes / rate;
             (

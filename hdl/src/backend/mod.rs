@@ -5,8 +5,8 @@
 //! One way in for all four: a [`RunRequest`] (config, dataflow, operands, and optionally the
 //! mapping, the output stage, base addresses, a stall pattern, a VCD file and a work folder) and
 //! [`Backend::run`]. The CLI, the benches and the tests all go through it; what a backend cannot
-//! do (a VCD on Verilator, a stall pattern on the fast model, a mapping other than SCALE-Sim's on
-//! the RTL) is refused with [`HdlError::Unsupported`], never ignored.
+//! do (a VCD on Verilator, a stall pattern on the fast model, a mapping deeper than the RTL's fold
+//! queue) is refused with [`HdlError::Unsupported`], never ignored.
 
 pub mod cosim;
 pub mod request;
@@ -284,8 +284,8 @@ pub struct RunRequest<'a, T: Operand = i8> {
     pub a: &'a Matrix<T>,
     /// B (K x N).
     pub b: &'a Matrix<T>,
-    /// The fold order; `None` is SCALE-Sim's ([`Mapping::scalesim`]), the only one the RTL
-    /// backends run so far.
+    /// The mapping (tiling and fold order); `None` is SCALE-Sim's ([`Mapping::scalesim`]). Every
+    /// backend runs any mapping the RTL's fold queue holds ([`Backend::check`] says when not).
     pub mapping: Option<&'a Mapping>,
     /// The output stage's parameters (requantize C to int8); `None` leaves C int32.
     pub stage: Option<&'a OutputStage>,
