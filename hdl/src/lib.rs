@@ -1,6 +1,6 @@
 //! systole's accelerator as RTL in rust-hdl 0.46, generated from one `ArchConfig`, cycle for
 //! cycle as `docs/microarchitecture.md` states. The folders show the design: [`blocks`] (the
-//! hardware: PE, mesh, edges, buffers, controller, DMA, output stage, counters, top), [`tb`]
+//! hardware: PE, mesh, edges, buffers, controller, DMA, output stage, counters, top), `tb`
 //! (simulation-only models: the DRAM model and the simulation top), [`backend`] (what runs a
 //! GEMM: `RunRequest` and `Backend::run`, rust-hdl's simulator, Icarus, Verilator, the start
 //! command) and [`flow`] (Verilog and synthesis); errors: [`error`]. Nothing outside this crate
@@ -14,7 +14,7 @@ pub mod error;
 pub mod flow;
 pub mod interface;
 mod netlist;
-pub mod tb;
+pub(crate) mod tb;
 mod tool;
 mod word;
 

@@ -1,5 +1,5 @@
-//! The `rtl` backend: runs a GEMM on the [`crate::blocks::top::Accelerator`] and its DRAM model
-//! ([`SimTop`]) in rust-hdl's own simulator, clocking it by hand (`simulate()` per clock edge,
+//! The `rtl` backend: runs a GEMM on the `crate::blocks::top::Accelerator` and its DRAM model
+//! (`SimTop`) in rust-hdl's own simulator, clocking it by hand (`simulate()` per clock edge,
 //! which is about five times faster than a threaded testbench). Operands are loaded through a
 //! backdoor into the buffers (ideal memory model) or DRAM's images (the Verilog backends use the
 //! host port); everything else runs through the design: the start command, the DMA's fetches

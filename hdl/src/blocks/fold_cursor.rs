@@ -84,7 +84,7 @@ pub struct FoldCursor {
     pub h_last_chunk: Signal<In, Bit>,
     /// The run's last fold.
     pub h_final: Signal<In, Bit>,
-    /// Its nest flags (`fold_queue::NEST_FLAGS`).
+    /// Its nest flags (`fold_queue::NEST_ADVANCED_SHIFT`).
     pub h_nest: Signal<In, Bits<8>>,
     /// The cursor takes the queue's entry this cycle (its read pointer moves on).
     pub take: Signal<Out, Bit>,
@@ -112,7 +112,7 @@ pub struct FoldCursor {
     pub fold_odd: Signal<Out, Bit>,
     /// The op is its fold's first step.
     pub first_step: Signal<Out, Bit>,
-    /// The current fold's nest flags (`fold_queue::NEST_FLAGS`).
+    /// The current fold's nest flags (`fold_queue::NEST_ADVANCED_SHIFT`).
     pub nest: Signal<Out, Bits<8>>,
     /// The op is its fold's last step.
     pub last_step: Signal<Out, Bit>,

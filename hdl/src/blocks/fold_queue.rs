@@ -34,12 +34,9 @@ use crate::blocks::loop_regs::mapping_writes;
 pub const QUEUE_READERS: usize = 4;
 const _: () = assert!(QUEUE_READERS == 4 && WALK_LOOPS == 6);
 
-/// Bits of an entry's nest flags: A's fetch and retire flags, then B's
-/// (`systole_sim::mapping::nest`'s `FETCH_A` .. `RETIRE_B`), and from bit
-/// [`NEST_ADVANCED_SHIFT`] the loop that moved on to reach the fold
-/// (`nest::FoldEntry::advanced`).
-pub const NEST_FLAGS: u64 = 0xf;
-/// Shift of the moved loop's index in the nest flags.
+/// An entry's nest flags hold in bits 0..4 A's fetch and retire flags, then B's
+/// (`systole_sim::mapping::nest`'s `FETCH_A` .. `RETIRE_B`), and from this bit the loop that
+/// moved on to reach the fold (`nest::FoldEntry::advanced`).
 pub const NEST_ADVANCED_SHIFT: u64 = 4;
 
 /// Checks that the fold queue of `cfg`'s design runs `mapping` of `shape` in `df` (the walker has
@@ -132,7 +129,7 @@ pub struct FoldQueue {
     pub h_last_chunk: [Signal<Out, Bit>; 4],
     /// The run's last fold.
     pub h_final: [Signal<Out, Bit>; 4],
-    /// The fold's nest flags ([`NEST_FLAGS`]): A's and B's fetch and retire flags and the loop
+    /// The fold's nest flags ([`NEST_ADVANCED_SHIFT`]): A's and B's fetch and retire flags and the loop
     /// that moved on to reach it.
     pub h_nest: [Signal<Out, Bits<8>>; 4],
     walk: FoldWalk,

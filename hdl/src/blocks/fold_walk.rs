@@ -14,7 +14,7 @@
 //! not index its operand inside the operand's keep level and so visits only the folds that fetch.
 //!
 //! It is held equal to the fast model's walk on every candidate mapping of the mapper
-//! (`hdl/tests/fold_walk.rs`); the fold queue ([`crate::blocks::fold_queue`]) runs one and hands
+//! (`hdl/tests/fold_walk.rs`); the fold queue (`crate::blocks::fold_queue`) runs one and hands
 //! its folds to the controller's cursors.
 
 use rust_hdl::prelude::*;

@@ -1,5 +1,5 @@
 //! The mapping's registers, written by the host before the start command and read by the
-//! controller's fold queue ([`crate::blocks::fold_queue`]) and the DMA's fetch cursors
+//! controller's fold queue (`crate::blocks::fold_queue`) and the DMA's fetch cursors
 //! ([`crate::blocks::fetch_cursor`]): per loop slot the numbers the fast model derives
 //! (`systole_sim::mapping::nest::walk_loops`), the stream tile and the last chunk's length, and,
 //! for the fetch walkers, each loop's spans and key masks

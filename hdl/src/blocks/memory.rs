@@ -56,11 +56,6 @@ pub struct LaneMem<T: Synth> {
 }
 
 impl<T: Synth> LaneMem<T> {
-    /// A lane of `depth` words and read latency `latency` (at least 1).
-    pub fn new(depth: usize, latency: usize) -> Self {
-        Self::banked(depth, latency, 0)
-    }
-
     /// A lane in two banks, rows `0..split` and `split..depth`, with the DMA's write port
     /// (`split` 0: one bank, no DMA write port).
     pub fn banked(depth: usize, latency: usize, split: usize) -> Self {

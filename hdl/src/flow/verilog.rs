@@ -14,7 +14,7 @@ pub fn accelerator_verilog(cfg: &ArchConfig) -> Result<String, crate::error::Hdl
 }
 
 /// The Verilog the simulation backends run (Icarus, Verilator): the accelerator with its DRAM
-/// model ([`crate::tb::sim_top::SimTop`]), module `top`, the same host ports as the accelerator.
+/// model (`crate::tb::sim_top::SimTop`), module `top`, the same host ports as the accelerator.
 pub fn simulation_verilog(cfg: &ArchConfig) -> Result<String, crate::error::HdlError> {
     let mut uut = crate::tb::sim_top::SimTop::new(cfg)?;
     uut.connect_all();
