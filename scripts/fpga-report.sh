@@ -109,9 +109,11 @@ row() { cat "$rows/$1"; }
   echo
   echo "Critical paths (nextpnr after routing, seed 1): the whole delay, then the blocks the path runs"
   echo "through, named by the hierarchy Yosys keeps in its cell names (\`hdl/src/flow/pnr_log.rs\`;"
-  echo "\`wrapper\` is the I/O wrapper's registers, \`top\` the accelerator's own logic, its output ports"
-  echo "included; \`x.walk\` is block \`x\`'s child \`walk\`). \`systole synth --work DIR\` keeps"
-  echo "nextpnr.log with every cell and net on the path."
+  echo "\`x.walk\` is block \`x\`'s child \`walk\`; \`top\` is the accelerator's own logic). Yosys names a cell"
+  echo "after the signal it drives or the register it feeds, so \`wrapper\` is a cell named after the I/O"
+  echo "wrapper's registers: one of them, or logic that feeds one, such as the accelerator's logic behind"
+  echo "an output port that the wrapper samples. \`systole synth --work DIR\` keeps nextpnr.log with every"
+  echo "cell and net on the path."
   echo
   for n in $(seq 0 27); do cat "$rows/$n.path" 2>/dev/null || true; done
 } > "$tmp"

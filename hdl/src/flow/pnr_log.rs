@@ -100,7 +100,10 @@ fn totals(text: &str) -> Option<(f64, f64)> {
 /// Yosys adds and the technology-mapping suffixes (`_TRELLIS_FF_Q`, `_LUT4_Z`, `_CCU2C`, ...).
 /// `dut.ctrl.regs.r_edge_b$0.q_LUT4_B_Z.C` is `ctrl.regs`; a cell of the I/O wrapper's own
 /// signals (`ins`, `outs`, `sin`, `sout`, `load`, `clk`) is `wrapper`, one of its `o` (the top's
-/// outputs, as the wrapper names them) `top`. A cell named after no
+/// outputs, as the wrapper names them) `top`. Yosys names a cell after the signal it drives or
+/// the register it feeds, so a `wrapper` cell can be the accelerator's logic behind an output
+/// port (`outs_TRELLIS_FF_Q_216_DI_LUT4_Z...`: logic feeding the wrapper's output register); the
+/// hierarchy in a name says where a cell's output goes, which is where a path runs. A cell named after no
 /// design signal (`$abc$...`, a name nextpnr's packer made up) is `None`.
 pub fn block_of(cell: &str) -> Option<String> {
     const MAPPED: [&str; 10] = [
