@@ -4,12 +4,25 @@
 //! DRAM (the memory system too: cycles = end-to-end cycles, stalls included; a stalled cycle
 //! steps only the DMA). Criterion's "elem/s" is PE-cycles per second.
 //!
-//! Run: `cargo bench --bench array_speed`
+//! Run: `cargo bench --bench array_speed`. Each run goes through `RunRequest` on the fast
+//! backend, the one way in that the CLI and the tests use; before the run it does what
+//! `simulate_gemm` does (the operand checks and SCALE-Sim's mapping) and refuses what the fast
+//! backend cannot do.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use systole_sim::array::simulate_gemm;
+use systole_hdl::backend::{Backend, RunRequest};
+use systole_sim::array::GemmRun;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::Matrix;
+use systole_sim::probe::NoProbe;
+
+/// One run on the fast backend, as the CLI and the tests make it.
+fn fast(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) -> GemmRun {
+    Backend::Fast
+        .run(RunRequest::new(cfg, df, a, b), &mut NoProbe)
+        .unwrap()
+        .run
+}
 
 fn pe_cycles(c: &mut Criterion) {
     let (m, n, k) = (512, 512, 512);
@@ -26,15 +39,12 @@ fn pe_cycles(c: &mut Criterion) {
                 .with_memory(None, Some(memory))
                 .unwrap();
             for df in Dataflow::ALL {
-                let cycles = simulate_gemm(&cfg, df, &a, &b)
-                    .unwrap()
-                    .stats
-                    .latency_cycles;
+                let cycles = fast(&cfg, df, &a, &b).stats.latency_cycles;
                 group.throughput(Throughput::Elements(cycles * cfg.pes()));
                 group.bench_with_input(
                     BenchmarkId::new(format!("{r}x{cols}/{}", memory.name()), df.name()),
                     &df,
-                    |bench, &df| bench.iter(|| simulate_gemm(&cfg, df, &a, &b).unwrap()),
+                    |bench, &df| bench.iter(|| fast(&cfg, df, &a, &b)),
                 );
             }
         }

@@ -35,7 +35,10 @@ fn cosim_agrees(
     dir: &std::path::Path,
     what: &str,
 ) {
-    let fast = systole_sim::array::simulate_gemm(cfg, df, a, b).unwrap();
+    let fast = Backend::Fast
+        .run(RunRequest::new(cfg, df, a, b), &mut NoProbe)
+        .unwrap()
+        .run;
     let ica = Backend::Icarus
         .run(RunRequest::new(cfg, df, a, b).work_dir(dir), &mut NoProbe)
         .unwrap_or_else(|e| panic!("Icarus {what}: {e}"));
@@ -103,7 +106,10 @@ fn icarus_and_verilator_serve_dram_with_the_same_model() {
         for (m, n, k, seed) in [(5, 4, 7, 31), (3, 7, 2, 32)] {
             let a = Matrix::<i8>::random(m, k, seed);
             let b = Matrix::<i8>::random(k, n, seed + 1);
-            let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+            let fast = Backend::Fast
+                .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+                .unwrap()
+                .run;
             assert!(fast.stats.load_cycles > 0);
             let dir = work.join(format!("icarus-{df}-{m}x{n}x{k}"));
             cosim_agrees(&cfg, df, (&a, &b), &dir, &format!("{df} {m}x{n}x{k}"));
@@ -169,7 +175,10 @@ fn icarus_streams_results_through_the_banks_of_c() {
     let (m, n, k) = (12, 24, 6);
     let a = Matrix::<i8>::random(m, k, 3);
     let b = Matrix::<i8>::random(k, n, 4);
-    let fast = systole_sim::array::simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap();
+    let fast = Backend::Fast
+        .run(RunRequest::new(&cfg, Dataflow::Ws, &a, &b), &mut NoProbe)
+        .unwrap()
+        .run;
     let ica = Backend::Icarus
         .run(
             RunRequest::new(&cfg, Dataflow::Ws, &a, &b).work_dir(&work),
@@ -293,7 +302,10 @@ fn host_stalls_on_top_of_dram_stalls_change_only_the_timing() {
     ] {
         let a = Matrix::<i8>::random(m, k, 51);
         let b = Matrix::<i8>::random(k, n, 52);
-        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+        let fast = Backend::Fast
+            .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+            .unwrap()
+            .run;
         // Seeded bursts: about one cycle in three stalls, in runs of 1 to 4.
         let mut x = 0x2545_f491_4f6c_dd1d_u64;
         let mut burst = 0;
@@ -384,8 +396,10 @@ fn operands_and_c_at_nonzero_bases_run_as_at_zero() {
         let a = Matrix::<i8>::random(m, k, 71);
         let b = Matrix::<i8>::random(k, n, 72);
         let mut want = common::Trace::default();
-        let fast =
-            systole_sim::array::simulate_gemm_with_probe(&cfg, df, &a, &b, &mut want).unwrap();
+        let fast = Backend::Fast
+            .run(RunRequest::new(&cfg, df, &a, &b), &mut want)
+            .unwrap()
+            .run;
         let mut got = common::Trace::default();
         let rtl = Backend::Rtl
             .run(RunRequest::new(&cfg, df, &a, &b).at(bases), &mut got)
@@ -471,8 +485,10 @@ fn runs_back_to_back_on_one_instance_match_fresh_runs() {
             let a = Matrix::<i8>::random(m, k, 80 + i as u64);
             let b = Matrix::<i8>::random(k, n, 90 + i as u64);
             let mut want = common::Trace::default();
-            let fast =
-                systole_sim::array::simulate_gemm_with_probe(&cfg, df, &a, &b, &mut want).unwrap();
+            let fast = Backend::Fast
+                .run(RunRequest::new(&cfg, df, &a, &b), &mut want)
+                .unwrap()
+                .run;
             let mut got = common::Trace::default();
             let rtl = session
                 .run(RunRequest::new(&cfg, df, &a, &b).at(bases), &mut got)
@@ -566,7 +582,10 @@ fn the_dram_model_holds_refetched_rows_while_the_array_writes_their_bank() {
     assert_spills(&cfg, Dataflow::Ws, (m, n, k));
     let a = Matrix::<i8>::random(m, k, 5);
     let b = Matrix::<i8>::random(k, n, 6);
-    let fast = systole_sim::array::simulate_gemm(&cfg, Dataflow::Ws, &a, &b).unwrap();
+    let fast = Backend::Fast
+        .run(RunRequest::new(&cfg, Dataflow::Ws, &a, &b), &mut NoProbe)
+        .unwrap()
+        .run;
     let dir = std::env::temp_dir().join(format!("systole-spill-queue-{}", std::process::id()));
     let ica = Backend::Icarus
         .run(

@@ -17,7 +17,7 @@
 use std::collections::BTreeSet;
 
 use systole_hdl::backend::{Backend, RunRequest, Stall};
-use systole_sim::array::{fold_spans, simulate_gemm_with_probe, GemmRun};
+use systole_sim::array::{fold_spans, GemmRun};
 use systole_sim::config::{ArchConfig, Dataflow};
 use systole_sim::mapping::Mapping;
 use systole_sim::matrix::{reference_matmul, Matrix};
@@ -108,7 +108,12 @@ fn plan(
 ) -> (GemmRun, Vec<(u64, String)>, Pattern) {
     let mut trace = Trace::default();
     let fast = match mapping {
-        None => simulate_gemm_with_probe(cfg, df, a, b, &mut trace).unwrap(),
+        None => {
+            Backend::Fast
+                .run(RunRequest::new(cfg, df, a, b), &mut trace)
+                .unwrap()
+                .run
+        }
         Some(m) => {
             Backend::Fast
                 .run(RunRequest::new(cfg, df, a, b).mapping(m), &mut trace)
@@ -327,7 +332,10 @@ fn cosim_pattern(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>)
 }
 
 fn check_cosim(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>, pattern: &[bool]) {
-    let fast = systole_sim::array::simulate_gemm(cfg, df, a, b).unwrap();
+    let fast = Backend::Fast
+        .run(RunRequest::new(cfg, df, a, b), &mut NoProbe)
+        .unwrap()
+        .run;
     // The same pattern through the rust-hdl model gives the stalled cycles and the statistics.
     let r = Backend::Rtl
         .run(

@@ -75,7 +75,10 @@ fn icarus_runs_the_generated_verilog() {
         let mut a = Matrix::<i8>::random(m, k, 11);
         a.set(1, 2, -128);
         let b = Matrix::<i8>::random(k, n, 12);
-        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+        let fast = Backend::Fast
+            .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+            .unwrap()
+            .run;
         let dir = std::env::temp_dir().join(format!("systole-icarus-{df}-{}", std::process::id()));
         let ica = Backend::Icarus
             .run(
@@ -97,7 +100,10 @@ fn verilator_runs_the_generated_verilog() {
             let mut a = Matrix::<i8>::random(m, k, seed);
             a.set(m - 1, k - 1, -128);
             let b = Matrix::<i8>::random(k, n, seed + 1);
-            let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+            let fast = Backend::Fast
+                .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+                .unwrap()
+                .run;
             let v = Backend::Verilator
                 .run(
                     RunRequest::new(&cfg, df, &a, &b).work_dir(&work),
@@ -123,7 +129,10 @@ fn single_dataflow_designs_tie_the_mode() {
         lockstep(&cfg, df, 3, 5, 4, 9);
         let a = Matrix::<i8>::random(3, 4, 1);
         let b = Matrix::<i8>::random(4, 5, 2);
-        let fast = systole_sim::array::simulate_gemm(&cfg, df, &a, &b).unwrap();
+        let fast = Backend::Fast
+            .run(RunRequest::new(&cfg, df, &a, &b), &mut NoProbe)
+            .unwrap()
+            .run;
         let dir =
             std::env::temp_dir().join(format!("systole-icarus-only-{df}-{}", std::process::id()));
         let ica = Backend::Icarus

@@ -4,7 +4,7 @@
 //! same C and counters; all equal the stage applied to the plain matrix product.
 
 use systole_hdl::backend::{Backend, RunRequest};
-use systole_sim::array::{simulate_gemm_staged, GemmRun};
+use systole_sim::array::GemmRun;
 use systole_sim::config::{ArchConfig, Dataflow, MemoryModel};
 use systole_sim::matrix::{reference_matmul, Matrix};
 use systole_sim::probe::NoProbe;
@@ -79,8 +79,10 @@ fn fast(
     b: &Matrix<i8>,
     st: &OutputStage,
 ) -> GemmRun {
-    let run =
-        simulate_gemm_staged(cfg, df, a, b, Some(st), &mut systole_sim::probe::NoProbe).unwrap();
+    let run = Backend::Fast
+        .run(RunRequest::new(cfg, df, a, b).stage(Some(st)), &mut NoProbe)
+        .unwrap()
+        .run;
     let want = st.apply_matrix(&reference_matmul(a, b));
     let got = Matrix::from_fn(run.c.rows(), run.c.cols(), |i, j| run.c.get(i, j) as i8);
     assert_eq!(got, want, "{} {df}: fast model C", cfg.name);
@@ -105,7 +107,10 @@ fn rust_hdl_requantizes_like_the_fast_model_access_by_access() {
         for df in ALL {
             let what = format!("{} {} {df}", cfg.name, memory.name());
             let mut ft = common::Trace::default();
-            let f = simulate_gemm_staged(&cfg, df, &a, &b, Some(&st), &mut ft).unwrap();
+            let f = Backend::Fast
+                .run(RunRequest::new(&cfg, df, &a, &b).stage(Some(&st)), &mut ft)
+                .unwrap()
+                .run;
             fast(&cfg, df, &a, &b, &st);
             let mut rt = common::Trace::default();
             let r = Backend::Rtl

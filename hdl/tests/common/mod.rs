@@ -1,7 +1,7 @@
 //! Helpers shared by the RTL tests.
 
 use systole_hdl::backend::{Backend, RunRequest};
-use systole_sim::array::{simulate_gemm_with_probe, GemmRun};
+use systole_sim::array::GemmRun;
 use systole_sim::config::{ArchConfig, BufferId, Dataflow};
 use systole_sim::matrix::Matrix;
 use systole_sim::probe::Probe;
@@ -28,7 +28,10 @@ impl Probe for Trace {
 pub fn lockstep(cfg: &ArchConfig, df: Dataflow, a: &Matrix<i8>, b: &Matrix<i8>) -> GemmRun {
     let what = format!("{} {df} {}x{}x{}", cfg.name, a.rows(), b.cols(), a.cols());
     let mut fast_trace = Trace::default();
-    let fast = simulate_gemm_with_probe(cfg, df, a, b, &mut fast_trace).unwrap();
+    let fast = Backend::Fast
+        .run(RunRequest::new(cfg, df, a, b), &mut fast_trace)
+        .unwrap()
+        .run;
     let mut rtl_trace = Trace::default();
     let rtl = Backend::Rtl
         .run(RunRequest::new(cfg, df, a, b), &mut rtl_trace)
